@@ -1,0 +1,957 @@
+package re6st.babel;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.random.RandomGenerator;
+
+import re6st.babel.message.Addr;
+import re6st.babel.message.Message;
+import re6st.babel.message.Message.Ack;
+import re6st.babel.message.Message.AckRequest;
+import re6st.babel.message.Message.Hello;
+import re6st.babel.message.Message.Ihu;
+import re6st.babel.message.Message.RouteRequest;
+import re6st.babel.message.Message.SeqnoRequest;
+import re6st.babel.message.Message.Update;
+import re6st.babel.message.Prefix;
+
+import static re6st.babel.message.Message.INFINITY;
+
+/**
+ * The Babel protocol (RFC 8966, with RFC 9616 RTT and RFC 9079 source prefixes) as a pure state
+ * machine: inputs are received messages, interface changes, route origination and the passing
+ * of time ({@code now}, monotonic nanoseconds, always passed in); outputs go to {@link Effects}
+ * (messages to send, kernel routes). No sockets, threads or clocks in here, so the same code
+ * runs in the daemon, in unit tests with a virtual clock and in large simulations.
+ *
+ * <p>Behaviour follows babeld 1.12 where the RFC leaves a choice (hello history, cost,
+ * feasibility, selection, triggered updates, requests), so mixed networks behave alike.
+ * Not thread-safe: one thread drives it.
+ */
+public final class BabelRouter {
+    static final long MS = 1_000_000L;
+    static final int DEFAULT_HOP_COUNT = 127;
+
+    /** Decides whether to accept a route, and at what extra cost: {@link Message#INFINITY} refuses it. */
+    @FunctionalInterface
+    public interface InputFilter {
+        int addMetric(Prefix prefix, Prefix src, long routerId, Neighbour from);
+
+        InputFilter ACCEPT_ALL = (p, s, id, n) -> 0;
+    }
+
+    private final long routerId;
+    private int seqno;
+    private final long halfLifeNs;
+    private final RandomGenerator random;
+    private final Effects out;
+    private InputFilter filter = InputFilter.ACCEPT_ALL;
+
+    private final Map<String, Interface> interfaces = new LinkedHashMap<>();
+    private final RouteTable table = new RouteTable();
+    private final Map<RouteTable.Key, List<Source>> sources = new HashMap<>();
+    private final Map<RouteTable.Key, XRoute> xroutes = new LinkedHashMap<>();
+    private final Map<RouteTable.Key, PendingRequest> requests = new HashMap<>();
+    private long nextNeighbourCheck = Long.MAX_VALUE;
+    private long nextExpiry = Long.MAX_VALUE;
+    private boolean stopped;
+
+    /** A seqno request we sent (or forwarded) and resend until an update satisfies it. */
+    static final class PendingRequest {
+        final Prefix prefix, src;
+        int seqno;
+        long routerId;
+        int hopCount;
+        Neighbour to;        // null: multicast on every interface
+        int resendsLeft;
+        long nextResend;
+        long intervalNs;
+        long sentAt;
+
+        PendingRequest(Prefix prefix, Prefix src) {
+            this.prefix = prefix;
+            this.src = src;
+        }
+    }
+
+    /** Counters a daemon exports as metrics. */
+    public static final class Stats {
+        public long updatesReceived, martians, ownRouterId, unfeasible, requestsReceived, requestsForwarded,
+                routeChanges, neighboursFlushed;
+    }
+
+    private final Stats stats = new Stats();
+
+    /**
+     * @param seqno      our initial seqno (random, or from the state file + 1)
+     * @param halfLifeMs metric smoothing half-life (babeld's smoothing-half-life, default 4 s; 0 = off)
+     */
+    public BabelRouter(long routerId, int seqno, int halfLifeMs, RandomGenerator random, Effects out) {
+        this.routerId = routerId;
+        this.seqno = seqno & 0xFFFF;
+        this.halfLifeNs = halfLifeMs * MS;
+        this.random = random;
+        this.out = out;
+    }
+
+    public void setInputFilter(InputFilter f) {
+        this.filter = f;
+    }
+
+    public long routerId() {
+        return routerId;
+    }
+
+    public int seqno() {
+        return seqno;
+    }
+
+    public Stats stats() {
+        return stats;
+    }
+
+    // ================================================================ interfaces
+
+    /** Starts Babel on an interface: Hellos and a wildcard route request go out at once. */
+    public void addInterface(String name, InterfaceSettings settings, Addr linkLocal, long now) {
+        if (interfaces.containsKey(name))
+            throw new IllegalArgumentException("interface " + name + " already added");
+        if (!linkLocal.isLinkLocal())
+            throw new IllegalArgumentException(name + ": Babel needs a link-local address, got " + linkLocal);
+        Interface ifc = new Interface(name, settings, linkLocal);
+        interfaces.put(name, ifc);
+        up(ifc, now);
+    }
+
+    /** Our IPv4 address on the interface, used as the next hop of IPv4 routes we announce there. */
+    public void setInterfaceIpv4(String name, Addr v4) {
+        iface(name).ipv4 = v4;
+    }
+
+    public void setInterfaceSettings(String name, InterfaceSettings s, long now) {
+        Interface ifc = iface(name);
+        ifc.settings = s;
+        for (Neighbour n : new ArrayList<>(ifc.neighbours))
+            neighbourCostChanged(n, now);
+    }
+
+    /** The interface went down (or its tunnel died): neighbours on it are gone, routes through them lost. */
+    public void interfaceDown(String name, long now) {
+        Interface ifc = iface(name);
+        if (!ifc.up)
+            return;
+        ifc.up = false;
+        for (Neighbour n : new ArrayList<>(ifc.neighbours))
+            flushNeighbour(n, now);
+    }
+
+    public void interfaceUp(String name, long now) {
+        Interface ifc = iface(name);
+        if (!ifc.up)
+            up(ifc, now);
+    }
+
+    public void removeInterface(String name, long now) {
+        interfaceDown(name, now);
+        interfaces.remove(name);
+    }
+
+    public boolean hasInterface(String name) {
+        return interfaces.containsKey(name);
+    }
+
+    private void up(Interface ifc, long now) {
+        ifc.up = true;
+        ifc.helloSeqno = random.nextInt(0x10000);
+        sendHello(ifc, now);
+        out.send(ifc.name, null, new RouteRequest(null, null)); // "tell me everything"
+        ifc.nextUpdate = now + ifc.settings.helloInterval() * MS; // and tell them soon
+        nextNeighbourCheck = Math.min(nextNeighbourCheck, now + ifc.settings.helloInterval() * MS);
+    }
+
+    private Interface iface(String name) {
+        Interface ifc = interfaces.get(name);
+        if (ifc == null)
+            throw new IllegalArgumentException("no Babel interface " + name);
+        return ifc;
+    }
+
+    /** Raises (drain) or restores (1) the cost of routes through a neighbour. */
+    public void setCostMultiplier(String ifname, Addr neighbour, int multiplier, long now) {
+        if (multiplier < 1)
+            throw new IllegalArgumentException("cost multiplier must be >= 1");
+        Neighbour n = iface(ifname).neighbour(neighbour);
+        if (n == null)
+            throw new IllegalArgumentException("no neighbour " + neighbour + " on " + ifname);
+        n.costMultiplier = multiplier;
+        neighbourCostChanged(n, now);
+    }
+
+    // ================================================================ origination
+
+    /** Starts announcing {@code prefix} (from {@code src}, may be null) with {@code metric}. */
+    public void addXroute(Prefix prefix, Prefix src, int metric, long now) {
+        RouteTable.Key k = new RouteTable.Key(prefix, src);
+        XRoute old = xroutes.put(k, new XRoute(prefix, src, metric));
+        if (old != null && old.metric() == metric)
+            return;
+        RouteTable.Entry e = table.entry(prefix, src);
+        if (e != null && e.installed != null)
+            uninstall(e.installed, now); // ours wins over any learned route
+        sendUpdateAll(prefix, src, true, now);
+    }
+
+    public void removeXroute(Prefix prefix, Prefix src, long now) {
+        if (xroutes.remove(new RouteTable.Key(prefix, src)) == null)
+            return;
+        RouteTable.Entry e = table.entry(prefix, src);
+        Route best = e == null ? null : best(e, now, null);
+        if (best != null)
+            consider(best, now);
+        else
+            for (Interface ifc : upInterfaces())
+                out.send(ifc.name, null, new Update(prefix, src, routerId, null, seqno, INFINITY, updateCs(ifc)));
+    }
+
+    public List<XRoute> xroutes() {
+        return List.copyOf(xroutes.values());
+    }
+
+    // ================================================================ receiving
+
+    /**
+     * One received packet's messages, in order, from {@code from} (a link-local address) on
+     * {@code ifname}. {@code unicast} tells whether it was sent to our address rather than to
+     * the multicast group.
+     */
+    public void receive(String ifname, Addr from, boolean unicast, List<Message> messages, long now) {
+        Interface ifc = interfaces.get(ifname);
+        if (ifc == null || !ifc.up || stopped)
+            return;
+        if (from.equals(ifc.linkLocal))
+            return; // our own multicast, looped back
+        Neighbour n = ifc.neighbour(from);
+        if (n == null) {
+            n = new Neighbour(ifc, from);
+            ifc.neighbours.add(n);
+        }
+        long helloTs = Message.NO_TIMESTAMP;
+        Ihu rttIhu = null;
+        for (Message m : messages) {
+            if (m instanceof Hello h) {
+                boolean changed = (h.unicast() ? n.uhello : n.hello).update(h.seqno(), h.interval(), now);
+                if (h.timestamp() != Message.NO_TIMESTAMP) {
+                    helloTs = h.timestamp();
+                    n.helloSendUs = h.timestamp();
+                    n.helloRttReceiveUs = micros(now);
+                }
+                int r = n.hello.reach;
+                if ((r & 0xBF00) == 0x8000)
+                    ifc.nextHello = Math.min(ifc.nextHello, now); // a new neighbour: answer soon
+                if (changed)
+                    neighbourCostChanged(n, now);
+            } else if (m instanceof Ihu ihu) {
+                if (ihu.address() == null || ihu.address().equals(ifc.linkLocal)) {
+                    n.txcost = ihu.rxcost();
+                    n.ihuTime = now;
+                    n.ihuInterval = ihu.interval();
+                    if (ihu.origin() != Message.NO_TIMESTAMP)
+                        rttIhu = ihu;
+                    neighbourCostChanged(n, now);
+                }
+            } else if (m instanceof Update u) {
+                handleUpdate(n, u, now);
+            } else if (m instanceof RouteRequest rr) {
+                handleRouteRequest(n, rr, now);
+            } else if (m instanceof SeqnoRequest sr) {
+                handleSeqnoRequest(n, sr, now);
+            } else if (m instanceof AckRequest ar) {
+                out.send(ifc.name, n.address, new Ack(ar.nonce()));
+            } // Ack, MAC, PC, challenges: handled outside the core
+        }
+        if (rttIhu != null && helloTs != Message.NO_TIMESTAMP && ifc.settings.timestamps()) {
+            if (n.rttSample(rttIhu.origin(), rttIhu.receive(), helloTs, micros(now), now))
+                neighbourCostChanged(n, now);
+        }
+    }
+
+    /** Our timestamp clock: microseconds modulo 2^32. */
+    static long micros(long now) {
+        return (now / 1000) & 0xFFFFFFFFL;
+    }
+
+    private void handleUpdate(Neighbour n, Update u, long now) {
+        stats.updatesReceived++;
+        if (u.isWildcard()) {
+            if (u.isRetraction())
+                for (Route r : new ArrayList<>(n.routes))
+                    retract(r, now);
+            return;
+        }
+        if (u.routerId() == routerId) {
+            stats.ownRouterId++;
+            return;
+        }
+        if (Martians.isMartian(u.prefix()) || u.source() != null && (Martians.isMartian(u.source())
+                || u.source().isV4() != u.prefix().isV4())) {
+            stats.martians++;
+            return;
+        }
+        int add = u.isRetraction() ? 0 : filter.addMetric(u.prefix(), u.source(), u.routerId(), n);
+        if (add >= INFINITY)
+            return;
+        Addr nextHop = u.nextHop() != null ? u.nextHop() : n.address;
+        updateRoute(n, u.prefix(), u.source(), u.routerId(), u.seqno(), u.metric(), u.interval(), nextHop, add, now);
+        satisfyRequests(u, now);
+    }
+
+    private void updateRoute(Neighbour n, Prefix prefix, Prefix src, long id, int useqno, int refmetric, int interval,
+            Addr nextHop, int add, long now) {
+        Source source = findSource(prefix, src, id);
+        if (source == null)
+            source = newSource(prefix, src, id, useqno, now);
+        boolean feasible = source.feasible(useqno, refmetric, now);
+        long holdNs = Math.max(interval * 60L, 15_000L) * MS; // babeld: 6 x the update interval, at least 15 s
+        Route r = table.find(prefix, src, n);
+        if (r != null) {
+            Source oldSource = r.source;
+            int oldMetric = r.metric();
+            boolean wasInstalled = r.installed;
+            boolean lost = false;
+            if (!feasible && r.installed) {
+                stats.unfeasible++;
+                if (source != r.source) {
+                    uninstall(r, now);
+                    lost = true;
+                }
+            }
+            r.beforeMetricChange(now, halfLifeNs);
+            r.source = source;
+            if (feasible && refmetric < INFINITY) {
+                r.time = now;
+                r.retractedAt = Long.MIN_VALUE;
+            } else if (refmetric >= INFINITY && r.retractedAt == Long.MIN_VALUE) {
+                r.retractedAt = now;
+            }
+            r.seqno = useqno;
+            r.refmetric = refmetric;
+            r.cost = n.cost(now);
+            r.addMetric = add;
+            r.holdNs = holdNs;
+            boolean nextHopChanged = !nextHop.equals(r.nextHop);
+            r.nextHop = nextHop;
+            if (r.installed && nextHopChanged)
+                out.install(kernelRoute(r));
+            routeChanged(r, oldSource, oldMetric, now);
+            if (!lost)
+                lost = wasInstalled && r.entry.installed == null;
+            if (lost)
+                routeLost(oldSource, oldMetric, now);
+            else if (!feasible)
+                sendUnfeasibleRequest(n, r.old(now), useqno, r.metric(), source, now);
+        } else {
+            if (refmetric >= INFINITY)
+                return; // a retraction of something we never learned
+            if (!feasible) {
+                stats.unfeasible++;
+                sendUnfeasibleRequest(n, false, useqno, Math.min(refmetric + n.cost(now), INFINITY), source, now);
+            }
+            RouteTable.Entry e = table.entryOrCreate(prefix, src);
+            r = table.add(e, n);
+            r.source = source;
+            r.nextHop = nextHop;
+            r.refmetric = refmetric;
+            r.cost = n.cost(now);
+            r.addMetric = add;
+            r.seqno = useqno;
+            r.time = now;
+            r.holdNs = holdNs;
+            r.smoothed = r.metric();
+            r.smoothedTime = now;
+            nextExpiry = Math.min(nextExpiry, now + holdNs / 8 * 7);
+            routeChanged(r, source, INFINITY, now);
+        }
+    }
+
+    private Source findSource(Prefix prefix, Prefix src, long id) {
+        for (Source s : sourcesFor(prefix, src))
+            if (s.routerId == id)
+                return s;
+        return null;
+    }
+
+    private List<Source> sourcesFor(Prefix prefix, Prefix src) {
+        List<Source> l = sources.get(new RouteTable.Key(prefix, src));
+        return l == null ? Collections.emptyList() : l;
+    }
+
+    private Source newSource(Prefix prefix, Prefix src, long id, int useqno, long now) {
+        // A new source has no feasibility distance yet: INFINITY makes any finite update feasible.
+        Source s = new Source(prefix, src, id, useqno, INFINITY, now);
+        sources.computeIfAbsent(new RouteTable.Key(prefix, src), x -> new ArrayList<>(1)).add(s);
+        return s;
+    }
+
+    /** Forgets sources unused for {@link Source#GC_NS} that no route refers to. */
+    private void collectSources(long now) {
+        for (var it = sources.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            RouteTable.Entry entry = table.entry(e.getKey().prefix(), e.getKey().src());
+            e.getValue().removeIf(s -> now - s.time > Source.GC_NS && !usedBy(entry, s));
+            if (e.getValue().isEmpty())
+                it.remove();
+        }
+    }
+
+    private static boolean usedBy(RouteTable.Entry entry, Source s) {
+        if (entry != null)
+            for (Route r : entry.routes)
+                if (r.source == s)
+                    return true;
+        return false;
+    }
+
+    private void retract(Route r, long now) {
+        if (r.refmetric >= INFINITY)
+            return;
+        int oldMetric = r.metric();
+        r.beforeMetricChange(now, halfLifeNs);
+        r.refmetric = INFINITY;
+        r.retractedAt = now;
+        routeChanged(r, r.source, oldMetric, now);
+    }
+
+    // ================================================================ selection
+
+    /** The best feasible route for the entry (lowest smoothed metric), excluding one neighbour. */
+    private Route best(RouteTable.Entry e, long now, Neighbour exclude) {
+        Route best = null;
+        int bestMetric = INFINITY;
+        for (Route r : e.routes) {
+            if (r.neighbour == exclude || !r.feasible(now))
+                continue;
+            int m = r.smoothedMetric(now, halfLifeNs);
+            if (r.metric() < INFINITY && (best == null || m < bestMetric)) {
+                best = r;
+                bestMetric = m;
+            }
+        }
+        return best;
+    }
+
+    /** babeld's consider_route: install {@code r} if it is better than what is installed. */
+    private void consider(Route r, long now) {
+        if (r.installed || !r.feasible(now))
+            return;
+        RouteTable.Entry e = r.entry;
+        if (xroutes.containsKey(new RouteTable.Key(e.prefix, e.src)))
+            return;
+        Route installed = e.installed;
+        if (installed != null) {
+            if (r.metric() >= INFINITY)
+                return;
+            if (installed.metric() < INFINITY && !(installed.metric() >= r.metric()
+                    && installed.smoothedMetric(now, halfLifeNs) > r.smoothedMetric(now, halfLifeNs)))
+                return;
+        } else if (r.metric() >= INFINITY) {
+            return;
+        }
+        switchRoutes(installed, r, now);
+        if (installed != null)
+            triggeredUpdate(r, installed.source, installed.metric(), now);
+        else
+            sendUpdateAll(e.prefix, e.src, false, now);
+    }
+
+    private void switchRoutes(Route from, Route to, long now) {
+        if (from != null)
+            from.installed = false;
+        to.installed = true;
+        to.entry.installed = to;
+        stats.routeChanges++;
+        out.install(kernelRoute(to));
+    }
+
+    private void uninstall(Route r, long now) {
+        if (!r.installed)
+            return;
+        r.installed = false;
+        r.entry.installed = null;
+        stats.routeChanges++;
+        out.uninstall(kernelRoute(r));
+    }
+
+    KernelRoute kernelRoute(Route r) {
+        return new KernelRoute(r.entry.prefix, r.entry.src, r.neighbour.ifc.name, r.nextHop, r.metric() >= INFINITY);
+    }
+
+    /** babeld's route_changed: after a route's metric or source changed. */
+    private void routeChanged(Route r, Source oldSource, int oldMetric, long now) {
+        int m = r.metric();
+        if (r.installed) {
+            if ((m >= INFINITY) != (oldMetric >= INFINITY))
+                out.install(kernelRoute(r)); // unicast <-> unreachable
+            if (m > oldMetric) {
+                Route better = best(r.entry, now, null);
+                if (better != null && better != r && better.metric() < m)
+                    consider(better, now);
+            }
+            if (r.installed)
+                triggeredUpdate(r, oldSource, oldMetric, now);
+        } else {
+            consider(r, now);
+        }
+    }
+
+    /** babeld's route_lost: the installed route for a destination went away. */
+    private void routeLost(Source src, int oldMetric, long now) {
+        RouteTable.Entry e = table.entry(src.prefix, src.src);
+        Route alt = e == null ? null : best(e, now, null);
+        if (alt != null) {
+            consider(alt, now);
+        } else if (oldMetric < INFINITY) {
+            // Avoid a blackhole: tell the neighbours, then ask for a newer seqno (starvation recovery).
+            sendRetraction(src.prefix, src.src, src, now);
+            if (oldMetric <= INFINITY / 2)
+                sendSeqnoRequest(null, src.prefix, src.src,
+                        src.metric >= INFINITY ? src.seqno : Seqno.plus(src.seqno, 1), src.routerId, DEFAULT_HOP_COUNT, now);
+        }
+    }
+
+    private void triggeredUpdate(Route r, Source oldSource, int oldMetric, long now) {
+        if (!r.installed)
+            return;
+        int m = r.metric();
+        int diff = Math.abs(m - oldMetric);
+        boolean urgent;
+        if (r.source != oldSource || (oldMetric < INFINITY && m >= INFINITY))
+            urgent = true;
+        else if (m > oldMetric && oldMetric < 6 * 256 && diff >= 512)
+            urgent = true;
+        else if (satisfiesPending(r))
+            urgent = true; // someone asked for this seqno: pass it on
+        else if (oldMetric >= INFINITY && m < INFINITY)
+            urgent = false;
+        else if (m < oldMetric && diff < 1024)
+            return; // getting better: maybe a fluctuation, announcing it could make routes unfeasible later
+        else if (diff < 384)
+            return;
+        else
+            urgent = false;
+        sendUpdateAll(r.entry.prefix, r.entry.src, urgent, now);
+        if (oldMetric < INFINITY && m >= oldMetric + 288)
+            sendSeqnoRequest(null, r.entry.prefix, r.entry.src, Seqno.plus(r.source.seqno, 1), r.source.routerId,
+                    DEFAULT_HOP_COUNT, now);
+    }
+
+    private void neighbourCostChanged(Neighbour n, long now) {
+        int cost = n.cost(now);
+        if (cost == n.cachedCost)
+            return;
+        n.cachedCost = cost;
+        for (Route r : new ArrayList<>(n.routes)) {
+            if (r.cost == cost)
+                continue;
+            int old = r.metric();
+            r.beforeMetricChange(now, halfLifeNs);
+            r.cost = cost;
+            boolean wasInstalled = r.installed;
+            routeChanged(r, r.source, old, now);
+            if (wasInstalled && r.entry.installed == null)
+                routeLost(r.source, old, now);
+        }
+    }
+
+    private void flushNeighbour(Neighbour n, long now) {
+        stats.neighboursFlushed++;
+        for (Route r : new ArrayList<>(n.routes)) {
+            boolean wasInstalled = r.installed;
+            int old = r.metric();
+            Source src = r.source;
+            if (wasInstalled)
+                uninstall(r, now);
+            table.remove(r);
+            if (wasInstalled)
+                routeLost(src, old, now);
+        }
+        n.ifc.neighbours.remove(n);
+    }
+
+    // ================================================================ requests
+
+    private void handleRouteRequest(Neighbour n, RouteRequest rr, long now) {
+        stats.requestsReceived++;
+        Interface ifc = n.ifc;
+        if (rr.prefix() == null) {
+            sendIhu(ifc, n, now);
+            long minGap = Math.max(ifc.settings.helloInterval(), 1000) * MS;
+            if (ifc.lastFullUpdate == Long.MIN_VALUE || now - ifc.lastFullUpdate >= minGap)
+                ifc.nextUpdate = now; // a full update at the next tick
+            return;
+        }
+        sendUpdate(ifc, rr.prefix(), rr.source(), now);
+    }
+
+    private void handleSeqnoRequest(Neighbour n, SeqnoRequest sr, long now) {
+        stats.requestsReceived++;
+        RouteTable.Key k = new RouteTable.Key(sr.prefix(), sr.source());
+        if (xroutes.containsKey(k)) {
+            if (sr.routerId() == routerId && Seqno.compare(sr.seqno(), seqno) > 0)
+                seqno = Seqno.plus(seqno, 1);
+            sendUpdate(n.ifc, sr.prefix(), sr.source(), now);
+            return;
+        }
+        RouteTable.Entry e = table.entry(sr.prefix(), sr.source());
+        Route installed = e == null ? null : e.installed;
+        if (installed != null && installed.metric() < INFINITY
+                && (installed.source.routerId != sr.routerId() || Seqno.compare(sr.seqno(), installed.seqno) <= 0)) {
+            sendUpdate(n.ifc, sr.prefix(), sr.source(), now); // we can satisfy it ourselves
+            return;
+        }
+        if (sr.hopCount() <= 1)
+            return;
+        if (installed != null && installed.source.routerId == sr.routerId()
+                && Seqno.minus(sr.seqno(), installed.seqno) > 100)
+            return; // hopelessly out of date
+        Neighbour successor = installed != null ? installed.neighbour : null;
+        if (successor == null || successor == n) {
+            Route other = e == null ? null : best(e, now, n);
+            if (other == null || other.neighbour == n)
+                return;
+            successor = other.neighbour;
+        }
+        PendingRequest p = requests.get(k);
+        if (p != null && p.routerId == sr.routerId() && Seqno.compare(p.seqno, sr.seqno()) >= 0
+                && now - p.sentAt < 2 * resendBaseNs(successor.ifc))
+            return; // duplicate: already forwarded recently
+        stats.requestsForwarded++;
+        sendSeqnoRequest(successor, sr.prefix(), sr.source(), sr.seqno(), sr.routerId(), sr.hopCount() - 1, now);
+    }
+
+    private void sendUnfeasibleRequest(Neighbour n, boolean force, int useqno, int metric, Source src, long now) {
+        RouteTable.Entry e = table.entry(src.prefix, src.src);
+        Route installed = e == null ? null : e.installed;
+        if (Seqno.minus(src.seqno, useqno) > 100)
+            return; // a source that lost its seqno: let it time out
+        if (force || installed == null || installed.metric() >= metric + 512)
+            sendSeqnoRequest(n, src.prefix, src.src, src.metric >= INFINITY ? src.seqno : Seqno.plus(src.seqno, 1),
+                    src.routerId, DEFAULT_HOP_COUNT, now);
+    }
+
+    /** Sends (and schedules resends of) a seqno request, to one neighbour or on every interface. */
+    private void sendSeqnoRequest(Neighbour to, Prefix prefix, Prefix src, int wanted, long id, int hops, long now) {
+        RouteTable.Key k = new RouteTable.Key(prefix, src);
+        PendingRequest p = requests.get(k);
+        if (p == null) {
+            p = new PendingRequest(prefix, src);
+            requests.put(k, p);
+        } else if (p.routerId == id && Seqno.compare(p.seqno, wanted) >= 0 && p.to == to && p.resendsLeft > 0) {
+            return; // the same request is already pending
+        }
+        p.seqno = wanted;
+        p.routerId = id;
+        p.hopCount = hops;
+        p.to = to;
+        p.resendsLeft = 2; // sent 3 times in all, as babeld
+        p.sentAt = now;
+        p.intervalNs = to != null ? resendBaseNs(to.ifc) : minResendBase();
+        p.nextResend = now + p.intervalNs;
+        transmit(p);
+    }
+
+    private void transmit(PendingRequest p) {
+        SeqnoRequest m = new SeqnoRequest(p.prefix, p.src, p.seqno, p.hopCount, p.routerId);
+        if (p.to != null)
+            out.send(p.to.ifc.name, p.to.address, m);
+        else
+            for (Interface ifc : upInterfaces())
+                out.send(ifc.name, null, m);
+    }
+
+    private long resendBaseNs(Interface ifc) {
+        return Math.max(Math.min(2000, ifc.settings.helloInterval() / 2), 20) * MS;
+    }
+
+    private long minResendBase() {
+        long m = 2000 * MS;
+        for (Interface ifc : interfaces.values())
+            m = Math.min(m, resendBaseNs(ifc));
+        return m;
+    }
+
+    private boolean satisfiesPending(Route r) {
+        PendingRequest p = requests.get(new RouteTable.Key(r.entry.prefix, r.entry.src));
+        return p != null && r.metric() < INFINITY
+                && (r.source.routerId != p.routerId || Seqno.compare(r.seqno, p.seqno) >= 0);
+    }
+
+    private void satisfyRequests(Update u, long now) {
+        RouteTable.Key k = new RouteTable.Key(u.prefix(), u.source());
+        PendingRequest p = requests.get(k);
+        if (p != null && (u.routerId() != p.routerId || Seqno.compare(u.seqno(), p.seqno) >= 0) && !u.isRetraction())
+            requests.remove(k);
+    }
+
+    // ================================================================ sending
+
+    private List<Interface> upInterfaces() {
+        List<Interface> l = new ArrayList<>(interfaces.size());
+        for (Interface ifc : interfaces.values())
+            if (ifc.up)
+                l.add(ifc);
+        return l;
+    }
+
+    private static int updateCs(Interface ifc) {
+        return Math.min(ifc.settings.updateInterval() / 10, 0xFFFE);
+    }
+
+    private void sendHello(Interface ifc, long now) {
+        ifc.helloSeqno = Seqno.plus(ifc.helloSeqno, 1);
+        long ts = ifc.settings.timestamps() ? micros(now) : Message.NO_TIMESTAMP;
+        out.send(ifc.name, null, new Hello(false, ifc.helloSeqno, ifc.settings.helloInterval() / 10, ts));
+        // IHUs ride with Hellos: with every Hello when measuring RTT (the IHU must share the
+        // Hello's packet), else with every third.
+        if (ifc.settings.timestamps() || ++ifc.hellosSinceIhu >= 3) {
+            ifc.hellosSinceIhu = 0;
+            for (Neighbour n : ifc.neighbours)
+                sendIhu(ifc, n, now);
+        }
+        ifc.nextHello = now + jitter(ifc.settings.helloInterval());
+    }
+
+    private void sendIhu(Interface ifc, Neighbour n, long now) {
+        int rx = n.rxcost(now);
+        int interval = ifc.settings.helloInterval() / 10 * (ifc.settings.timestamps() ? 1 : 3);
+        long origin = Message.NO_TIMESTAMP, receive = Message.NO_TIMESTAMP;
+        if (ifc.settings.timestamps() && n.helloSendUs != Message.NO_TIMESTAMP) {
+            origin = n.helloSendUs;
+            receive = n.helloRttReceiveUs;
+        }
+        out.send(ifc.name, null, new Ihu(n.address, rx, Math.min(interval, 0xFFFF), origin, receive));
+    }
+
+    /** The update for one destination on one interface: ours, the installed route, or a retraction. */
+    private void sendUpdate(Interface ifc, Prefix prefix, Prefix src, long now) {
+        Update u = updateFor(ifc, prefix, src, now);
+        if (u != null)
+            out.send(ifc.name, null, u);
+    }
+
+    private void sendUpdateAll(Prefix prefix, Prefix src, boolean urgent, long now) {
+        for (Interface ifc : upInterfaces())
+            sendUpdate(ifc, prefix, src, now);
+    }
+
+    private Update updateFor(Interface ifc, Prefix prefix, Prefix src, long now) {
+        Addr nh = prefix.isV4() ? ifc.ipv4 : null;
+        if (prefix.isV4() && nh == null)
+            return null; // no IPv4 address here to be the next hop
+        XRoute x = xroutes.get(new RouteTable.Key(prefix, src));
+        if (x != null)
+            return new Update(prefix, src, routerId, nh, seqno, x.metric(), updateCs(ifc));
+        RouteTable.Entry e = table.entry(prefix, src);
+        Route r = e == null ? null : e.installed;
+        if (r != null) {
+            int m = r.metric();
+            r.source.advertised(r.seqno, m, now);
+            return new Update(prefix, src, r.source.routerId, nh, r.seqno, m, updateCs(ifc));
+        }
+        List<Source> known = sourcesFor(prefix, src);
+        Source s = known.isEmpty() ? null : known.get(0);
+        return new Update(prefix, src, s != null ? s.routerId : routerId, nh, s != null ? s.seqno : seqno, INFINITY,
+                updateCs(ifc));
+    }
+
+    private void sendRetraction(Prefix prefix, Prefix src, Source s, long now) {
+        for (Interface ifc : upInterfaces()) {
+            Addr nh = prefix.isV4() ? ifc.ipv4 : null;
+            if (prefix.isV4() && nh == null)
+                continue;
+            out.send(ifc.name, null, new Update(prefix, src, s.routerId, nh, s.seqno, INFINITY, updateCs(ifc)));
+        }
+    }
+
+    private void sendFullUpdate(Interface ifc, long now) {
+        for (XRoute x : xroutes.values())
+            sendUpdate(ifc, x.prefix(), x.src(), now);
+        for (RouteTable.Entry e : table.entries())
+            if (e.installed != null && !xroutes.containsKey(new RouteTable.Key(e.prefix, e.src)))
+                sendUpdate(ifc, e.prefix, e.src, now);
+        ifc.lastFullUpdate = now;
+        ifc.nextUpdate = now + jitter(ifc.settings.updateInterval());
+    }
+
+    /** roughly(v) of babeld: uniform in [0.75 v, 1.25 v), in ns. */
+    private long jitter(int ms) {
+        return (long) (ms * MS * (0.75 + 0.5 * random.nextDouble()));
+    }
+
+    // ================================================================ time
+
+    /** Runs every timer that is due. Call at {@link #nextTimer()} at the latest. */
+    public void tick(long now) {
+        if (stopped)
+            return;
+        for (Interface ifc : upInterfaces()) {
+            if (now - ifc.nextHello >= 0)
+                sendHello(ifc, now);
+            if (now - ifc.nextUpdate >= 0)
+                sendFullUpdate(ifc, now);
+        }
+        if (now - nextNeighbourCheck >= 0)
+            checkNeighbours(now);
+        if (now - nextExpiry >= 0)
+            expireRoutes(now);
+        resendRequests(now);
+    }
+
+    /** The earliest time {@link #tick} has work to do. */
+    public long nextTimer() {
+        long t = Long.MAX_VALUE;
+        for (Interface ifc : interfaces.values()) {
+            if (!ifc.up)
+                continue;
+            t = Math.min(t, Math.min(ifc.nextHello, ifc.nextUpdate));
+        }
+        t = Math.min(t, Math.min(nextNeighbourCheck, nextExpiry));
+        for (PendingRequest p : requests.values())
+            if (p.resendsLeft > 0)
+                t = Math.min(t, p.nextResend);
+        return t;
+    }
+
+    private void checkNeighbours(long now) {
+        long next = Long.MAX_VALUE;
+        for (Interface ifc : upInterfaces()) {
+            for (Neighbour n : new ArrayList<>(ifc.neighbours)) {
+                boolean changed = n.hello.update(-1, 0, now);
+                changed |= n.uhello.update(-1, 0, now);
+                if (n.ihuInterval > 0 && n.ihuTime != Long.MIN_VALUE
+                        && now - n.ihuTime > n.ihuInterval * 10L * 3 * MS && n.txcost < INFINITY) {
+                    n.txcost = INFINITY;
+                    changed = true;
+                }
+                boolean gone = silent(n.hello, now) && silent(n.uhello, now);
+                if (gone) {
+                    flushNeighbour(n, now);
+                    continue;
+                }
+                if (changed)
+                    neighbourCostChanged(n, now);
+                int hi = n.hello.interval > 0 ? n.hello.interval * 10 : ifc.settings.helloInterval();
+                next = Math.min(next, now + Math.max(hi, 10) * MS / 2);
+            }
+            next = Math.min(next, now + ifc.settings.helloInterval() * MS);
+        }
+        nextNeighbourCheck = next;
+    }
+
+    /** babeld flushes a neighbour when both histories are empty or older than 300 s. */
+    private static boolean silent(HelloHistory h, long now) {
+        return h.reach == 0 || !h.heard() || now - h.time > Neighbour.SILENCE_LIMIT_NS;
+    }
+
+    private void expireRoutes(long now) {
+        collectSources(now);
+        long next = Long.MAX_VALUE;
+        for (Route r : table.all()) {
+            if (r.refmetric >= INFINITY) {
+                long since = r.retractedAt == Long.MIN_VALUE ? r.time : r.retractedAt;
+                if (now - since > Math.max(r.holdNs / 2, 30_000 * MS) || now - r.time > 2 * r.holdNs) {
+                    flushRoute(r, now);
+                    continue;
+                }
+                next = Math.min(next, since + Math.max(r.holdNs / 2, 30_000 * MS));
+                continue;
+            }
+            if (r.expired(now)) {
+                retract(r, now);
+                next = Math.min(next, now + Math.max(r.holdNs / 2, 30_000 * MS));
+            } else if (r.installed && r.old(now)) {
+                out.send(r.neighbour.ifc.name, r.neighbour.address, new RouteRequest(r.entry.prefix, r.entry.src));
+                next = Math.min(next, r.time + r.holdNs);
+            } else {
+                next = Math.min(next, r.time + (r.installed ? r.holdNs / 8 * 7 : r.holdNs));
+            }
+        }
+        nextExpiry = Math.max(next, now + 100 * MS);
+        if (next == Long.MAX_VALUE)
+            nextExpiry = Long.MAX_VALUE;
+    }
+
+    private void flushRoute(Route r, long now) {
+        boolean wasInstalled = r.installed;
+        int old = r.metric();
+        Source src = r.source;
+        if (wasInstalled)
+            uninstall(r, now);
+        table.remove(r);
+        if (wasInstalled)
+            routeLost(src, old, now);
+    }
+
+    private void resendRequests(long now) {
+        for (var it = requests.values().iterator(); it.hasNext(); ) {
+            PendingRequest p = it.next();
+            if (p.resendsLeft <= 0) {
+                if (now - p.sentAt > 30_000 * MS)
+                    it.remove();
+                continue;
+            }
+            if (now - p.nextResend < 0)
+                continue;
+            p.resendsLeft--;
+            p.intervalNs *= 2;
+            p.nextResend = now + p.intervalNs;
+            transmit(p);
+        }
+    }
+
+    // ================================================================ shutdown
+
+    /** Graceful stop: a wildcard retraction on every interface, and every kernel route removed. */
+    public void shutdown(long now) {
+        for (Interface ifc : upInterfaces())
+            out.send(ifc.name, null, new Update(null, null, routerId, null, seqno, INFINITY, 0xFFFF));
+        for (RouteTable.Entry e : table.entries())
+            if (e.installed != null)
+                out.uninstall(kernelRoute(e.installed));
+        stopped = true;
+    }
+
+    // ================================================================ inspection
+
+    public List<Neighbour> neighbours() {
+        List<Neighbour> l = new ArrayList<>();
+        for (Interface ifc : interfaces.values())
+            l.addAll(ifc.neighbours);
+        return l;
+    }
+
+    /** Every route (installed or not); a snapshot. */
+    public List<Route> routes() {
+        return table.all();
+    }
+
+    public Route installed(Prefix prefix, Prefix src) {
+        RouteTable.Entry e = table.entry(prefix, src);
+        return e == null ? null : e.installed;
+    }
+
+    public int routeCount() {
+        return table.size();
+    }
+
+    public List<String> interfaceNames() {
+        return List.copyOf(interfaces.keySet());
+    }
+
+    public Addr linkLocal(String ifname) {
+        return iface(ifname).linkLocal;
+    }
+}

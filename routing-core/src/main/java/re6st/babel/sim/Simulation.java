@@ -1,0 +1,305 @@
+package re6st.babel.sim;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.SplittableRandom;
+
+import re6st.babel.BabelRouter;
+import re6st.babel.Effects;
+import re6st.babel.InterfaceSettings;
+import re6st.babel.KernelRoute;
+import re6st.babel.message.Addr;
+import re6st.babel.message.Message;
+import re6st.babel.message.Prefix;
+
+/**
+ * Many Babel protocol cores in one process, joined by simulated point-to-point links with a
+ * one-way delay, on a virtual clock: no sockets, no threads, no sleeping. Messages are handed
+ * over as decoded {@link Message} lists (the codec is tested on its own). Used by unit tests
+ * (convergence, loop freedom, starvation) and by the large-scale simulation.
+ */
+public final class Simulation {
+    static final long MS = 1_000_000L;
+
+    /** A simulated router: its core and its kernel routing table ("FIB"). */
+    public final class Node implements Effects {
+        public final String name;
+        public final int index;
+        public final BabelRouter router;
+        final Map<String, Link> links = new LinkedHashMap<>();
+        /** destination (prefix + source prefix) -> what the kernel holds. */
+        public final Map<List<Prefix>, KernelRoute> fib = new HashMap<>();
+        final Map<List<Object>, List<Message>> outbox = new LinkedHashMap<>();
+        final List<Prefix> originated = new ArrayList<>();
+        public long installs, uninstalls, messagesSent;
+
+        Node(String name, int index, long routerId, int halfLifeMs) {
+            this.name = name;
+            this.index = index;
+            this.router = new BabelRouter(routerId, random.nextInt(0x10000), halfLifeMs, random.split(), this);
+        }
+
+        @Override
+        public void send(String ifname, Addr dest, Message m) {
+            outbox.computeIfAbsent(java.util.Arrays.asList(ifname, dest), k -> new ArrayList<>()).add(m);
+            messagesSent++;
+        }
+
+        @Override
+        public void install(KernelRoute r) {
+            fib.put(key(r.prefix(), r.src()), r);
+            installs++;
+        }
+
+        @Override
+        public void uninstall(KernelRoute r) {
+            fib.remove(key(r.prefix(), r.src()));
+            uninstalls++;
+        }
+
+        /** Announces {@code p} from this node. */
+        public void originate(Prefix p) {
+            originated.add(p);
+            router.addXroute(p, null, 0, now);
+            flush(this);
+        }
+
+        public KernelRoute route(Prefix p) {
+            return fib.get(key(p, null));
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    /** One end of a link: the interface on a node, its link-local address and the far end. */
+    public final class Link {
+        public final Node node;
+        public final String ifname;
+        public final Addr linkLocal;
+        Link peer;
+        long delayNs;
+        boolean blackholed;
+
+        Link(Node node, String ifname, Addr linkLocal, long delayNs) {
+            this.node = node;
+            this.ifname = ifname;
+            this.linkLocal = linkLocal;
+            this.delayNs = delayNs;
+        }
+
+        public Link peer() {
+            return peer;
+        }
+
+        /** Drops everything both ways (the interfaces stay up: an ISP fault). */
+        public void blackhole(boolean on) {
+            blackholed = on;
+            peer.blackholed = on;
+        }
+
+        public void setDelayMillis(double ms) {
+            delayNs = (long) (ms * MS);
+            peer.delayNs = delayNs;
+        }
+    }
+
+    private record Event(long time, long seq, Runnable action) implements Comparable<Event> {
+        @Override
+        public int compareTo(Event o) {
+            int c = Long.compare(time, o.time);
+            return c != 0 ? c : Long.compare(seq, o.seq);
+        }
+    }
+
+    private final SplittableRandom random;
+    private final PriorityQueue<Event> events = new PriorityQueue<>();
+    private final List<Node> nodes = new ArrayList<>();
+    private long now = 1_000_000_000L; // start at 1 s: 0 is not special anywhere
+    private long seq;
+    private int linkCount;
+    public long packetsDelivered, packetsDropped;
+
+    public Simulation(long seed) {
+        this.random = new SplittableRandom(seed);
+    }
+
+    public long now() {
+        return now;
+    }
+
+    public List<Node> nodes() {
+        return nodes;
+    }
+
+    public Node node(String name, int halfLifeMs) {
+        Node n = new Node(name, nodes.size(), 0x0200_0000_0000_0000L | (nodes.size() + 1), halfLifeMs);
+        nodes.add(n);
+        return n;
+    }
+
+    public Node node(String name) {
+        return node(name, 0);
+    }
+
+    /** Connects two nodes with a link of {@code delayMs} one way; both interfaces use {@code settings}. */
+    public Link connect(Node a, Node b, double delayMs, InterfaceSettings settings) {
+        int id = ++linkCount;
+        long d = (long) (delayMs * MS);
+        Link la = new Link(a, "l" + id + "-" + b.name, linkLocal(a.index, id), d);
+        Link lb = new Link(b, "l" + id + "-" + a.name, linkLocal(b.index, id), d);
+        la.peer = lb;
+        lb.peer = la;
+        a.links.put(la.ifname, la);
+        b.links.put(lb.ifname, lb);
+        a.router.addInterface(la.ifname, settings, la.linkLocal, now);
+        b.router.addInterface(lb.ifname, settings, lb.linkLocal, now);
+        flush(a);
+        flush(b);
+        return la;
+    }
+
+    private static Addr linkLocal(int node, int link) {
+        return new Addr(0xfe80_0000_0000_0000L, ((long) (node + 1) << 32) | link);
+    }
+
+    /** Takes the interface down on both ends (what the tunnel layer reports when it sees a dead path). */
+    public void down(Link l) {
+        l.node.router.interfaceDown(l.ifname, now);
+        l.peer.node.router.interfaceDown(l.peer.ifname, now);
+        flush(l.node);
+        flush(l.peer.node);
+    }
+
+    /** Runs the network for {@code millis} of virtual time. */
+    public void run(double millis) {
+        runUntil(now + (long) (millis * MS), null);
+    }
+
+    /** Runs until {@code check} holds (checked after every step) or {@code maxMillis} pass; returns whether it held. */
+    public boolean runUntil(double maxMillis, java.util.function.BooleanSupplier check) {
+        return runUntil(now + (long) (maxMillis * MS), check);
+    }
+
+    /** Hook called after every step (e.g. a loop check). */
+    public java.util.function.Consumer<Simulation> afterStep;
+
+    private boolean runUntil(long end, java.util.function.BooleanSupplier check) {
+        for (long steps = 0; steps < 50_000_000L; steps++) {
+            if (check != null && check.getAsBoolean())
+                return true;
+            long nextTimer = Long.MAX_VALUE;
+            Node timerNode = null;
+            for (Node n : nodes) {
+                long t = n.router.nextTimer();
+                if (t < nextTimer) {
+                    nextTimer = t;
+                    timerNode = n;
+                }
+            }
+            Event e = events.peek();
+            long t = Math.min(nextTimer, e == null ? Long.MAX_VALUE : e.time);
+            if (t > end) {
+                now = end;
+                return check != null && check.getAsBoolean();
+            }
+            now = Math.max(now, t);
+            if (e != null && e.time <= nextTimer) {
+                events.poll().action.run();
+            } else {
+                timerNode.router.tick(now);
+                flush(timerNode);
+            }
+            if (afterStep != null)
+                afterStep.accept(this);
+        }
+        throw new IllegalStateException("simulation did not reach its end time in 50M steps");
+    }
+
+    /** Sends what a node queued during its last call, one packet per (interface, destination). */
+    void flush(Node n) {
+        if (n.outbox.isEmpty())
+            return;
+        List<Map.Entry<List<Object>, List<Message>>> batch = new ArrayList<>(n.outbox.entrySet());
+        n.outbox.clear();
+        for (Map.Entry<List<Object>, List<Message>> e : batch) {
+            Link l = n.links.get((String) e.getKey().get(0));
+            Addr dest = (Addr) e.getKey().get(1);
+            if (l == null)
+                continue;
+            List<Message> msgs = List.copyOf(e.getValue());
+            if (l.blackholed || (dest != null && !dest.equals(l.peer.linkLocal))) {
+                packetsDropped++;
+                continue;
+            }
+            Link to = l.peer;
+            events.add(new Event(now + l.delayNs, seq++, () -> {
+                if (to.blackholed) {
+                    packetsDropped++;
+                    return;
+                }
+                packetsDelivered++;
+                to.node.router.receive(to.ifname, l.linkLocal, dest != null, msgs, now);
+                flush(to.node);
+            }));
+        }
+    }
+
+    // ------------------------------------------------------------- checks
+
+    /**
+     * Follows kernel routes from {@code from} towards {@code p}: returns the nodes visited up to
+     * the originator, or null if the walk ends nowhere (no route, unreachable). Throws if it
+     * loops: a forwarding loop is a protocol bug.
+     */
+    public List<Node> path(Node from, Prefix p) {
+        List<Node> seen = new ArrayList<>();
+        Node at = from;
+        for (int hops = 0; hops <= nodes.size(); hops++) {
+            seen.add(at);
+            if (at.originated.contains(p))
+                return seen;
+            KernelRoute r = at.route(p);
+            if (r == null || r.unreachable())
+                return null;
+            Link l = at.links.get(r.ifname());
+            if (l == null || !l.peer.linkLocal.equals(r.nextHop()))
+                throw new IllegalStateException(at + " routes " + p + " via " + r.nextHop() + " on " + r.ifname()
+                        + ", which is not the link's peer");
+            Node next = l.peer.node;
+            if (seen.contains(next))
+                throw new IllegalStateException("forwarding loop towards " + p + ": " + seen + " -> " + next);
+            at = next;
+        }
+        throw new IllegalStateException("path too long towards " + p + ": " + seen);
+    }
+
+    /** Every node reaches every originated prefix. */
+    public boolean fullyConnected() {
+        for (Node a : nodes)
+            for (Node b : nodes)
+                for (Prefix p : b.originated)
+                    if (a != b && path(a, p) == null)
+                        return false;
+        return true;
+    }
+
+    /** Checks every installed path of every node for loops (throws on a loop). */
+    public void checkLoopFree() {
+        for (Node a : nodes)
+            for (Node b : nodes)
+                for (Prefix p : b.originated)
+                    if (a != b)
+                        path(a, p);
+    }
+
+    static List<Prefix> key(Prefix p, Prefix src) {
+        return java.util.Arrays.asList(p, src);
+    }
+}

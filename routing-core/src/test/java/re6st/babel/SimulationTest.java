@@ -1,0 +1,162 @@
+package re6st.babel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import re6st.babel.message.Prefix;
+import re6st.babel.sim.Simulation;
+import re6st.babel.sim.Simulation.Link;
+import re6st.babel.sim.Simulation.Node;
+
+/** Protocol cores over simulated links on a virtual clock: convergence, loop freedom, failover, starvation. */
+class SimulationTest {
+    static final InterfaceSettings WIRED = InterfaceSettings.wired(1000);
+    static final InterfaceSettings TUNNEL = InterfaceSettings.tunnel(1000);
+
+    static Prefix p(int i) {
+        return Prefix.parse("2001:db8:" + Integer.toHexString(i) + "::/48");
+    }
+
+    @Test
+    void aChainOfFiveConvergesWithHopCountMetrics() {
+        Simulation sim = new Simulation(1);
+        Node[] n = new Node[5];
+        for (int i = 0; i < 5; i++)
+            n[i] = sim.node("n" + i);
+        for (int i = 0; i < 4; i++)
+            sim.connect(n[i], n[i + 1], 1, WIRED);
+        for (int i = 0; i < 5; i++)
+            n[i].originate(p(i));
+        sim.afterStep = Simulation::checkLoopFree;
+        assertTrue(sim.runUntil(60_000, sim::fullyConnected), "a chain of 5 converges within 60 s");
+        Route r = n[0].router.installed(p(4), null);
+        assertEquals(4 * 96, r.metric(), "4 wired hops of cost 96");
+        assertEquals(5, sim.path(n[0], p(4)).size());
+    }
+
+    @Test
+    void latencyDecidesWithTimestampsOnTunnels() {
+        Simulation sim = new Simulation(2);
+        Node a = sim.node("a"), b = sim.node("b"), c = sim.node("c"), d = sim.node("d");
+        sim.connect(a, b, 10, TUNNEL);
+        sim.connect(b, d, 10, TUNNEL);
+        sim.connect(a, c, 40, TUNNEL);
+        sim.connect(c, d, 40, TUNNEL);
+        d.originate(p(4));
+        a.originate(p(1));
+        sim.afterStep = Simulation::checkLoopFree;
+        assertTrue(sim.runUntil(60_000, sim::fullyConnected));
+        sim.run(30_000); // let RTT estimates settle
+        assertEquals(List.of(a, b, d), sim.path(a, p(4)), "the 20 ms path wins over the 80 ms one");
+        Neighbour viaB = a.router.installed(p(4), null).neighbour();
+        int rtt = viaB.rttMicros(sim.now());
+        assertTrue(rtt >= 19_000 && rtt <= 21_500, "RTT to b measured " + rtt + " us, expected ~20 ms");
+    }
+
+    @Test
+    void blackholedLinkIsRoutedAroundAndLoopsNeverForm() {
+        Simulation sim = new Simulation(3);
+        Node a = sim.node("a"), b = sim.node("b"), c = sim.node("c");
+        Link ab = sim.connect(a, b, 5, WIRED);
+        sim.connect(b, c, 5, WIRED);
+        sim.connect(a, c, 5, WIRED);
+        a.originate(p(1));
+        b.originate(p(2));
+        c.originate(p(3));
+        sim.afterStep = Simulation::checkLoopFree;
+        assertTrue(sim.runUntil(60_000, sim::fullyConnected));
+        assertEquals(List.of(a, b), sim.path(a, p(2)));
+        ab.blackhole(true);
+        long cut = sim.now();
+        assertTrue(sim.runUntil(60_000, () -> List.of(a, c, b).equals(sim.path(a, p(2)))), "a reaches b through c");
+        double seconds = (sim.now() - cut) / 1e9;
+        assertTrue(seconds < 10, "rerouted after " + seconds + " s at hello 1 s");
+        ab.blackhole(false);
+        assertTrue(sim.runUntil(120_000, () -> List.of(a, b).equals(sim.path(a, p(2)))), "the direct path comes back");
+    }
+
+    @Test
+    void interfaceDownSwitchesAtOnceToAFeasibleAlternative() {
+        Simulation sim = new Simulation(4);
+        Node a = sim.node("a"), b = sim.node("b"), c = sim.node("c");
+        Link ab = sim.connect(a, b, 5, WIRED);
+        sim.connect(b, c, 5, WIRED.withRxcost(50)); // c's metric to b (50) is below a's distance (96): feasible
+        sim.connect(a, c, 5, WIRED);
+        b.originate(p(2));
+        a.originate(p(1));
+        c.originate(p(3));
+        sim.afterStep = Simulation::checkLoopFree;
+        assertTrue(sim.runUntil(60_000, () -> List.of(a, b).equals(sim.path(a, p(2)))));
+        sim.run(30_000); // until a has heard c's route too
+        sim.down(ab);
+        assertEquals(List.of(a, c, b), sim.path(a, p(2)), "the feasible alternative is installed in the same step");
+    }
+
+    @Test
+    void interfaceDownWithoutFeasibleAlternativeRecoversAfterOneRequest() {
+        Simulation sim = new Simulation(4);
+        Node a = sim.node("a"), b = sim.node("b"), c = sim.node("c");
+        Link ab = sim.connect(a, b, 5, WIRED);
+        sim.connect(b, c, 5, WIRED);
+        sim.connect(a, c, 5, WIRED);
+        b.originate(p(2));
+        a.originate(p(1));
+        c.originate(p(3));
+        sim.afterStep = Simulation::checkLoopFree;
+        assertTrue(sim.runUntil(60_000, sim::fullyConnected));
+        sim.run(30_000);
+        sim.down(ab);
+        long t = sim.now();
+        assertTrue(sim.runUntil(5_000, () -> List.of(a, c, b).equals(sim.path(a, p(2)))));
+        assertTrue(sim.now() - t < 100_000_000L, "a seqno request round trip (4 x 5 ms), not a hello timeout: "
+                + (sim.now() - t) / 1e6 + " ms");
+    }
+
+    /**
+     * Starvation (RFC 8966 3.8.2.1): a's only remaining route is unfeasible (its metric is above
+     * the feasibility distance); a seqno request makes the origin bump its seqno.
+     */
+    @Test
+    void starvationIsResolvedBySeqnoRequests() {
+        Simulation sim = new Simulation(5);
+        Node a = sim.node("a"), b = sim.node("b"), c = sim.node("c"), d = sim.node("d"), e = sim.node("e");
+        Link ab = sim.connect(a, b, 1, WIRED);
+        sim.connect(b, d, 1, WIRED);
+        sim.connect(a, c, 1, WIRED);
+        sim.connect(c, e, 1, WIRED);
+        sim.connect(e, d, 1, WIRED); // a-c-e-d is one hop longer than a-b-d
+        d.originate(p(4));
+        a.originate(p(1));
+        sim.afterStep = Simulation::checkLoopFree;
+        assertTrue(sim.runUntil(60_000, () -> sim.path(a, p(4)) != null && sim.path(a, p(4)).size() == 3));
+        int seqnoBefore = d.router.seqno();
+        sim.down(ab);
+        assertTrue(sim.runUntil(30_000, () -> List.of(a, c, e, d).equals(sim.path(a, p(4)))),
+                "a gets the longer route after a seqno request");
+        assertTrue(Seqno.compare(d.router.seqno(), seqnoBefore) > 0, "the origin bumped its seqno");
+    }
+
+    @Test
+    void gracefulShutdownRetractsAtNeighbours() {
+        Simulation sim = new Simulation(6);
+        Node a = sim.node("a"), b = sim.node("b");
+        sim.connect(a, b, 1, WIRED);
+        b.originate(p(2));
+        a.originate(p(1));
+        assertTrue(sim.runUntil(60_000, sim::fullyConnected));
+        b.router.shutdown(sim.now());
+        long t = sim.now();
+        // deliver b's wildcard retraction
+        sim.run(10);
+        assertTrue(b.fib.isEmpty(), "b removed its kernel routes");
+        KernelRoute r = a.route(p(2));
+        assertTrue(r == null || r.unreachable(), "a no longer routes to b's prefix: " + r);
+        assertTrue(sim.now() - t <= 1_000_000_000L);
+    }
+}
