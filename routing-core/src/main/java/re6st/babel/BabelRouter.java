@@ -279,8 +279,8 @@ public final class BabelRouter {
         }
     }
 
-    /** Our timestamp clock: microseconds modulo 2^32. */
-    static long micros(long now) {
+    /** Our timestamp clock (RFC 9616): microseconds modulo 2^32 of the monotonic nanosecond clock. */
+    public static long micros(long now) {
         return (now / 1000) & 0xFFFFFFFFL;
     }
 
@@ -600,8 +600,11 @@ public final class BabelRouter {
         stats.requestsReceived++;
         RouteTable.Key k = new RouteTable.Key(sr.prefix(), sr.source());
         if (xroutes.containsKey(k)) {
-            if (sr.routerId() == routerId && Seqno.compare(sr.seqno(), seqno) > 0)
+            if (sr.routerId() == routerId && Seqno.compare(sr.seqno(), seqno) > 0) {
+                if (Seqno.minus(sr.seqno(), seqno) > 100)
+                    return; // hopelessly out of date (babeld ignores these too)
                 seqno = Seqno.plus(seqno, 1);
+            }
             sendUpdate(n.ifc, sr.prefix(), sr.source(), now);
             return;
         }

@@ -17,7 +17,7 @@ public record PacketHeader(int bodyLength) {
 
     /**
      * Reads the header of the packet starting at {@code buf[offset]}, {@code length} bytes long.
-     * Checks only the header itself; {@link Packet#parse} checks that the body fits.
+     * Checks only the header itself; {@link Packet#parse} clamps a body length that does not fit.
      */
     public static PacketHeader read(byte[] buf, int offset, int length) throws MalformedPacketException {
         java.util.Objects.checkFromIndexSize(offset, length, buf.length);

@@ -146,11 +146,25 @@ class PacketTest {
     }
 
     @Test
-    void bodyLengthPastTheDatagram() {
-        MalformedPacketException e = assertThrows(MalformedPacketException.class,
-                () -> Packet.parse(new byte[] {42, 2, 0, 5, 0, 0}));
-        assertEquals("body length 5 runs past the end of the datagram (2 bytes after the header) at offset 2",
-                e.getMessage());
+    void bodyLengthPastTheDatagramIsClamped() throws Exception {
+        // As babeld: the header claims 5 body bytes, 2 are there; they are the body, no trailer.
+        Packet packet = Packet.parse(new byte[] {42, 2, 0, 5, 0, 0});
+        assertTrue(packet.isClamped());
+        assertEquals(5, packet.header().bodyLength());
+        assertEquals(2, packet.bodyLength());
+        assertEquals(0, packet.trailerLength());
+        assertEquals(2, tlvs(packet.body()).size());
+        assertFalse(packet.trailer().next());
+        assertFalse(Packet.parse(new byte[] {42, 2, 0, 2, 0, 0}).isClamped());
+    }
+
+    @Test
+    void clampedBodyStopsAtTheTlvCutShort() throws Exception {
+        // Pad1, then a Hello (8 bytes) of which the datagram holds only 3.
+        TlvReader r = Packet.parse(new byte[] {42, 2, 0, 9, 0, 4, 6, 0}).body();
+        assertTrue(r.next());
+        assertEquals(TlvType.PAD1, r.type());
+        assertThrows(MalformedPacketException.class, r::next);
     }
 
     @Test

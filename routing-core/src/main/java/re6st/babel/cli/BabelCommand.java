@@ -1,0 +1,169 @@
+package re6st.babel.cli;
+
+import java.net.NetworkInterface;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import re6st.babel.InterfaceSettings;
+import re6st.babel.config.BabelConfig;
+import re6st.babel.config.ConfigException;
+import re6st.babel.config.ControlSocket;
+import re6st.babel.config.InterfaceParameters;
+import re6st.babel.config.InterfaceType;
+import re6st.babel.config.RedistributeFilter;
+import re6st.babel.daemon.BabelDaemon;
+import re6st.babel.daemon.BabelSocket;
+import re6st.babel.daemon.ControlServer;
+import re6st.babel.mac.MacPolicy;
+import re6st.babel.message.Addr;
+
+/**
+ * {@code re6st babel}: our Babel router alone on kernel interfaces, a drop-in peer for babeld,
+ * configured with babeld's own options and statement language.
+ */
+@Command(name = "re6st babel", sortOptions = false, usageHelpAutoWidth = true,
+        description = {
+            "Runs the Babel routing protocol (RFC 8966, with RTT-based metrics of RFC 9616 and source-specific "
+                + "routes of RFC 9079) on the given interfaces, like babeld and interoperable with Debian's babeld "
+                + "1.12.1: same options, same configuration statements, same local control interface.",
+            "",
+            "Supported statements (-C or in -c files): router-id, random-id, interface IF [type wired|tunnel] "
+                + "[hello-interval S] [update-interval S] [rxcost N] [enable-timestamps true|false] [rtt-min MS] "
+                + "[rtt-max MS] [max-rtt-penalty N] [rtt-decay N] [key ID], default ..., key id ID type "
+                + "blake2s128|hmac-sha256 value HEX, redistribute [ip P [eq|le|ge N]] [proto N] [local] [if IF] "
+                + "[allow|deny|metric N], smoothing-half-life S, export-table N, import-table N, local-port N, "
+                + "local-path P. An unknown statement is an error naming it."},
+        footer = {"", "Example (as babeld would be started):",
+            "  re6st babel -S /var/lib/re6st/babel.state -G /run/re6st/babel.sock \\",
+            "    -C 'redistribute ip 2001:db8:42::/48 le 64' \\",
+            "    -C 'default type tunnel hello-interval 1' veth0"})
+public final class BabelCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "IFACE", description = "Interfaces to run Babel on (in addition to 'interface' statements).")
+    List<String> interfaces = new ArrayList<>();
+
+    @Option(names = "-C", paramLabel = "STATEMENT", description = "A configuration statement (repeatable).")
+    List<String> statements = new ArrayList<>();
+
+    @Option(names = "-c", paramLabel = "FILE", description = "A configuration file (repeatable).")
+    List<Path> files = new ArrayList<>();
+
+    @Option(names = "-S", paramLabel = "STATEFILE", description = "Where our seqno survives restarts.")
+    Path stateFile;
+
+    @Option(names = "-I", paramLabel = "PIDFILE", description = "Write our pid here (removed at exit).")
+    Path pidFile;
+
+    @Option(names = "-G", paramLabel = "PORT|PATH", description = "Read-write local control interface: a TCP port on ::1, or a Unix socket path.")
+    String controlRw;
+
+    @Option(names = "-g", paramLabel = "PORT|PATH", description = "Read-only local control interface.")
+    String controlRo;
+
+    @Option(names = "-h", paramLabel = "SECONDS", description = "Default hello interval (babeld's -h; default 4).")
+    Double hello;
+
+    @Option(names = "-p", paramLabel = "PORT", description = "UDP port (default 6696).")
+    Integer port;
+
+    // -h is babeld's hello interval, so help is --help only.
+    @Option(names = "--help", usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new BabelCommand()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> all = new ArrayList<>();
+        if (hello != null)
+            all.add("default hello-interval " + hello);
+        all.addAll(statements);
+        BabelConfig cfg;
+        try {
+            cfg = BabelConfig.parse(all, files);
+        } catch (ConfigException e) {
+            System.err.println("re6st babel: " + e.getMessage());
+            return 2;
+        }
+        Set<String> names = new LinkedHashSet<>(cfg.interfaceNames());
+        names.addAll(interfaces);
+        if (names.isEmpty()) {
+            System.err.println("re6st babel: no interface given (name them as arguments or with 'interface IF' statements)");
+            return 2;
+        }
+        Map<String, InterfaceSettings> settings = new LinkedHashMap<>();
+        Map<String, MacPolicy> macs = new LinkedHashMap<>();
+        for (String name : names) {
+            if (NetworkInterface.getByName(name) == null) {
+                System.err.println("re6st babel: no interface " + name);
+                return 1;
+            }
+            InterfaceParameters ip = cfg.interfaceParameters(name);
+            settings.put(name, toSettings(ip));
+            if (ip.key() != null)
+                macs.put(name, MacPolicy.of(ip.key()).withAcceptBadSignatures(ip.acceptBadSignatures()));
+        }
+        long routerId = cfg.routerId().isPresent() ? cfg.routerId().getAsLong() : defaultRouterId(names.iterator().next());
+        RedistributeFilter redistribute = cfg.redistribute();
+        BabelDaemon.Options opts = new BabelDaemon.Options(routerId, settings, cfg.smoothingHalfLife() * 1000,
+                cfg.exportTable(), cfg.importTables().isEmpty() ? BabelConfig.RT_TABLE_MAIN : cfg.importTables().get(0),
+                cfg.kernelPriority(), stateFile != null ? stateFile : cfg.stateFile().map(Path::of).orElse(null),
+                pidFile != null ? pidFile : cfg.pidFile().map(Path::of).orElse(null),
+                (dst, src, proto, local, ifname) -> {
+                    RedistributeFilter.Decision d = redistribute.decide(dst, src, proto, local, ifname);
+                    return d.announce() ? Integer.valueOf(d.metric()) : null;
+                }, null, port != null ? port : cfg.protocolPort(), macs);
+        BabelDaemon daemon = new BabelDaemon(opts);
+        daemon.start();
+        ControlServer control = null;
+        ControlSocket cs = controlRw != null ? socket(controlRw, true) : controlRo != null ? socket(controlRo, false)
+                : cfg.controlSocket().orElse(null);
+        if (cs != null)
+            control = new ControlServer(daemon, cs.port(), cs.path(), cs.readWrite());
+        CountDownLatch stop = new CountDownLatch(1);
+        ControlServer c = control;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                if (c != null)
+                    c.close();
+            } catch (Exception e) {
+                // closing anyway
+            }
+            daemon.close();
+            stop.countDown();
+        }, "babel-shutdown"));
+        stop.await();
+        return 0;
+    }
+
+    private static ControlSocket socket(String s, boolean rw) {
+        return s.matches("\\d+") ? new ControlSocket(Integer.parseInt(s), null, rw) : new ControlSocket(0, s, rw);
+    }
+
+    static InterfaceSettings toSettings(InterfaceParameters p) {
+        InterfaceSettings.Type t = p.type() == InterfaceType.TUNNEL ? InterfaceSettings.Type.TUNNEL : InterfaceSettings.Type.WIRED;
+        int rttMax = p.rttMax() > p.rttMin() ? p.rttMax() : p.rttMin() + 10_000;
+        return new InterfaceSettings(t, p.helloInterval(), p.updateInterval(), p.rxcost(), p.timestamps(), p.rttMin(),
+                rttMax, p.maxRttPenalty(), p.rttDecay());
+    }
+
+    /** Like babeld: the EUI-64 of the first interface (the low 64 bits of its link-local address). */
+    static long defaultRouterId(String ifname) throws Exception {
+        Addr ll = BabelSocket.linkLocal(NetworkInterface.getByName(ifname));
+        if (ll == null)
+            throw new IllegalStateException(ifname + " has no link-local address to derive a router-id from; give 'router-id'");
+        return ll.lo();
+    }
+}

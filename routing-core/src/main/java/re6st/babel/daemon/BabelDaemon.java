@@ -1,0 +1,510 @@
+package re6st.babel.daemon;
+
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+import re6st.babel.BabelRouter;
+import re6st.babel.Effects;
+import re6st.babel.InterfaceSettings;
+import re6st.babel.KernelRoute;
+import re6st.babel.message.Addr;
+import re6st.babel.message.Message;
+import re6st.babel.message.Prefix;
+import re6st.babel.mac.Authenticator;
+import re6st.babel.mac.MacKey;
+import re6st.babel.mac.MacPolicy;
+import re6st.babel.mac.PseudoHeader;
+import re6st.babel.mac.Verdict;
+import re6st.babel.wire.DecodedPacket;
+import re6st.babel.wire.MalformedPacketException;
+import re6st.babel.wire.PacketDecoder;
+import re6st.babel.wire.PacketEncoder;
+import re6st.jni.Netlink;
+import re6st.jni.NetlinkEvent;
+import re6st.jni.NetlinkMonitor;
+
+/**
+ * The Babel router as a process: the {@link BabelRouter} core driven by one thread, fed by the
+ * UDP socket, kernel events (for redistribution) and the control socket, its outputs encoded
+ * and sent, its routes put in the kernel. Everything that touches the core runs on the core
+ * thread, so the core needs no locks.
+ */
+public final class BabelDaemon implements Effects, AutoCloseable {
+    private static final Logger LOG = System.getLogger("re6st.babel");
+
+    /** Decides what we announce: the metric for a kernel route or local address, or null not to. */
+    @FunctionalInterface
+    public interface Redistribution {
+        Integer metric(Prefix dst, Prefix src, int proto, boolean localAddress, String ifname);
+    }
+
+    /** What the daemon needs to run. */
+    public record Options(long routerId, Map<String, InterfaceSettings> interfaces, int smoothingHalfLifeMs,
+            int exportTable, int importTable, int kernelMetric, Path stateFile, Path pidFile, Redistribution redistribution,
+            BabelRouter.InputFilter inputFilter, int port, Map<String, MacPolicy> macPolicies) {}
+
+    private final Options opts;
+    private final BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
+    private final Map<List<Object>, List<Message>> outbox = new LinkedHashMap<>();
+    private final Map<String, Integer> ifindex = new HashMap<>();
+    private final Map<Integer, String> ifname = new HashMap<>();
+    private final Map<String, PacketEncoder> encoders = new HashMap<>();
+    private final Map<String, Authenticator> authenticators = new HashMap<>();
+    private final Map<String, Addr> linkLocals = new HashMap<>();
+    private static final Addr GROUP = Addr.parse("ff02::1:6");
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final DaemonStats stats = new DaemonStats();
+    private BabelRouter core;
+    private BabelSocket socket;
+    private Netlink netlink;
+    private KernelAdapter kernel;
+    private NetlinkMonitor monitor;
+    private volatile boolean running = true;
+    private final List<Thread> threads = new ArrayList<>();
+    private final Map<List<Prefix>, Map<Boolean, Integer>> announced = new HashMap<>();
+    private final List<Runnable> afterStep = new ArrayList<>();
+
+    public BabelDaemon(Options opts) {
+        this.opts = opts;
+    }
+
+    public DaemonStats stats() {
+        return stats;
+    }
+
+    /** Opens everything and returns; the core runs on its own thread until {@link #close}. */
+    public void start() throws IOException {
+        int seqno = initialSeqno();
+        netlink = Netlink.open();
+        kernel = new KernelAdapter(netlink, opts.exportTable(), opts.kernelMetric());
+        kernel.flushStale();
+        socket = new BabelSocket(opts.port());
+        core = new BabelRouter(opts.routerId(), seqno, opts.smoothingHalfLifeMs(), new SecureRandom(), this);
+        if (opts.inputFilter() != null)
+            core.setInputFilter(opts.inputFilter());
+        long now = System.nanoTime();
+        for (Map.Entry<String, InterfaceSettings> e : opts.interfaces().entrySet()) {
+            String name = e.getKey();
+            Addr ll = socket.join(name);
+            int idx = netlink.index(name);
+            ifindex.put(name, idx);
+            ifname.put(idx, name);
+            linkLocals.put(name, ll);
+            MacPolicy mac = opts.macPolicies() == null ? null : opts.macPolicies().get(name);
+            int reserve = 0;
+            if (mac != null) {
+                Authenticator auth = new Authenticator(mac);
+                authenticators.put(name, auth);
+                reserve = auth.trailerLength();
+            }
+            encoders.put(name, new PacketEncoder(PacketEncoder.maxSizeForMtu(BabelSocket.mtu(name)), reserve, ll));
+            core.addInterface(name, e.getValue(), ll, now);
+            LOG.log(Level.INFO, "babel on {0} (link-local {1}, {2})", name, ll, e.getValue());
+        }
+        if (opts.pidFile() != null)
+            Files.writeString(opts.pidFile(), ProcessHandle.current().pid() + "\n");
+        redistributeInitial(now);
+        flushOutbox();
+        threads.add(thread("babel-rx", this::receiveLoop));
+        monitor = NetlinkMonitor.open();
+        threads.add(thread("babel-netlink", this::monitorLoop));
+        threads.add(thread("babel-core", this::coreLoop));
+        LOG.log(Level.INFO, "router-id {0}, seqno {1}", re6st.babel.RouterId.format(opts.routerId()), seqno);
+    }
+
+    private Thread thread(String name, Runnable r) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** Runs {@code task} on the core thread and waits for its result. */
+    public <T> T call(Function<BabelRouter, T> task) throws Exception {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        tasks.add(() -> {
+            try {
+                f.complete(task.apply(core));
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            }
+        });
+        return f.get(10, TimeUnit.SECONDS);
+    }
+
+    /** The control-interface view of the core; only from the core thread (e.g. in {@link #afterEachStep}). */
+    Map<String, String> snapshotOnCoreThread(long now) {
+        return ControlDump.snapshot(core, now);
+    }
+
+    /** Runs {@code r} on the core thread after every step (e.g. control-socket monitors). */
+    public void afterEachStep(Runnable r) {
+        tasks.add(() -> afterStep.add(r));
+    }
+
+    // ------------------------------------------------------------ core thread
+
+    private void coreLoop() {
+        try {
+            while (running) {
+                long now = System.nanoTime();
+                long wait = core.nextTimer() - now;
+                Runnable task = wait > 0 ? tasks.poll(Math.min(wait, 1_000_000_000L), TimeUnit.NANOSECONDS) : tasks.poll();
+                if (task != null)
+                    task.run();
+                core.tick(System.nanoTime());
+                flushOutbox();
+                for (Runnable r : afterStep)
+                    r.run();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "core thread failed", e);
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    @Override
+    public void send(String ifname, Addr dest, Message m) {
+        outbox.computeIfAbsent(java.util.Arrays.asList(ifname, dest), k -> new ArrayList<>()).add(m);
+    }
+
+    @Override
+    public void install(KernelRoute r) {
+        kernel.install(r);
+    }
+
+    @Override
+    public void uninstall(KernelRoute r) {
+        kernel.uninstall(r);
+    }
+
+    /** Encodes what the core queued, one or more packets per (interface, destination), and sends them. */
+    private void flushOutbox() {
+        if (outbox.isEmpty())
+            return;
+        for (Map.Entry<List<Object>, List<Message>> e : outbox.entrySet()) {
+            String name = (String) e.getKey().get(0);
+            Addr dest = (Addr) e.getKey().get(1);
+            PacketEncoder enc = encoders.get(name);
+            Integer idx = ifindex.get(name);
+            if (enc == null || idx == null)
+                continue;
+            Authenticator auth = authenticators.get(name);
+            startPacket(enc, auth);
+            int inPacket = 0;
+            for (Message m : e.getValue()) {
+                if (enc.add(m)) {
+                    inPacket++;
+                    continue;
+                }
+                if (inPacket > 0)
+                    transmit(enc, auth, name, dest, idx);
+                startPacket(enc, auth);
+                inPacket = 0;
+                if (enc.add(m)) {
+                    inPacket++;
+                } else {
+                    stats.encodeErrors.inc();
+                    LOG.log(Level.WARNING, "message too large for one packet on {0}: {1}", name, m);
+                }
+            }
+            if (inPacket > 0)
+                transmit(enc, auth, name, dest, idx);
+        }
+        outbox.clear();
+    }
+
+    /** A fresh packet; with MAC on, it starts with this interface's packet counter (RFC 8967). */
+    private static void startPacket(PacketEncoder enc, Authenticator auth) {
+        enc.reset();
+        if (auth != null)
+            enc.add(auth.nextPc());
+    }
+
+    private void transmit(PacketEncoder enc, Authenticator auth, String name, Addr dest, int idx) {
+        if (enc.hasTimestampedHello())
+            enc.stampHello(BabelRouter.micros(System.nanoTime())); // RTT: the time it really leaves
+        int len = enc.finish();
+        if (auth != null) {
+            byte[] trailer = auth.sign(enc.array(), 0, len, linkLocals.get(name), dest == null ? GROUP : dest);
+            for (int at = 0; at + 2 <= trailer.length; ) {
+                int n = trailer[at + 1] & 0xff;
+                enc.appendTrailer(new Message.Mac(java.util.Arrays.copyOfRange(trailer, at + 2, at + 2 + n)));
+                at += 2 + n;
+            }
+        }
+        try {
+            socket.send(enc.buffer(), dest, idx);
+            stats.sent.inc();
+        } catch (IOException e) {
+            stats.sendErrors.inc();
+            LOG.log(Level.DEBUG, "send on #{0} failed: {1}", idx, e.getMessage());
+        }
+    }
+
+    /**
+     * Java has no IPV6_PKTINFO: the destination a packet was sent to (our group or our address)
+     * is found by which one its MAC verifies with. Null when neither does.
+     */
+    private Addr macDestination(byte[] data, DecodedPacket p, Addr src, String name, Authenticator auth) {
+        for (Addr dst : new Addr[] {GROUP, linkLocals.get(name)}) {
+            byte[] prefix = PseudoHeader.prefix(src, PseudoHeader.BABEL_PORT, dst, PseudoHeader.BABEL_PORT);
+            for (MacKey k : auth.policy().verifyKeys()) {
+                byte[] mac = k.compute(prefix, data, p.macCoveredOffset(), p.macCoveredLength());
+                for (Message.Mac m : p.trailer())
+                    if (java.security.MessageDigest.isEqual(mac, m.digest()))
+                        return dst;
+            }
+        }
+        return null;
+    }
+
+    /** On the core thread: MAC check (if configured), then the messages to the core. */
+    private void deliver(String name, Addr from, byte[] data, DecodedPacket p, long now) {
+        Authenticator auth = authenticators.get(name);
+        if (auth != null) {
+            Addr dst = macDestination(data, p, from, name, auth);
+            boolean multicast = dst == null || dst.equals(GROUP);
+            Verdict v = auth.check(data, 0, data.length, from, dst == null ? GROUP : dst, multicast, p.body(),
+                    List.copyOf(p.trailer()), now);
+            for (Message m : v.toSend())
+                send(name, from, m);
+            if (!v.accepted()) {
+                stats.macDropped.inc();
+                LOG.log(Level.DEBUG, "dropped packet from {0}%{1}: {2}", from, name, v.reason());
+                return;
+            }
+        }
+        core.receive(name, from, false, p.body(), now);
+    }
+
+    // ------------------------------------------------------------ receiving
+
+    private void receiveLoop() {
+        ByteBuffer buf = ByteBuffer.allocateDirect(65536);
+        while (running) {
+            BabelSocket.From from;
+            byte[] data;
+            try {
+                from = socket.receive(buf);
+                data = new byte[buf.remaining()];
+                buf.get(data);
+            } catch (IOException e) {
+                if (running)
+                    LOG.log(Level.WARNING, "receive failed: {0}", e.getMessage());
+                continue;
+            }
+            if (from == null) {
+                stats.notLinkLocal.inc();
+                continue;
+            }
+            String name = ifname.get(from.ifindex());
+            if (name == null)
+                continue; // not one of our interfaces
+            DecodedPacket p;
+            try {
+                p = PacketDecoder.decode(data, from.address());
+            } catch (MalformedPacketException e) {
+                stats.malformedPackets.inc();
+                LOG.log(Level.DEBUG, "malformed packet from {0}%{1}: {2}", from.address(), name, e.getMessage());
+                continue;
+            }
+            stats.received.inc();
+            stats.malformedTlvs.inc(p.malformedCount());
+            stats.ignoredTlvs.inc(p.ignoredCount());
+            stats.countTlvs(p.body());
+            byte[] datagram = data;
+            long receivedAt = System.nanoTime(); // RTT: when it arrived, not when the core got to it
+            tasks.add(() -> deliver(name, from.address(), datagram, p, receivedAt));
+        }
+    }
+
+    // ------------------------------------------------------------ redistribution
+
+    private void redistributeInitial(long now) throws IOException {
+        if (opts.redistribution() == null)
+            return;
+        for (NetlinkEvent.AddressChanged a : netlink.addresses(Netlink.AF_UNSPEC, 0))
+            considerAddress(a, now);
+        for (int family : new int[] {Netlink.AF_INET6, Netlink.AF_INET})
+            for (re6st.jni.Route r : netlink.routes(family, opts.importTable(), 0))
+                considerRoute(r, false, now);
+    }
+
+    private void monitorLoop() {
+        while (running) {
+            try {
+                monitor.poll(500_000_000L, e -> tasks.add(() -> onKernelEvent(e)));
+            } catch (IOException e) {
+                if (running)
+                    LOG.log(Level.WARNING, "netlink monitor: {0}", e.getMessage());
+            }
+        }
+    }
+
+    private void onKernelEvent(NetlinkEvent e) {
+        long now = System.nanoTime();
+        if (e instanceof NetlinkEvent.AddressChanged a) {
+            considerAddress(a, now);
+        } else if (e instanceof NetlinkEvent.RouteChanged rc && rc.route().table() == opts.importTable()
+                && rc.route().protocol() != KernelAdapter.PROTO_BABEL) {
+            considerRoute(rc.route(), rc.removed(), now);
+        } else if (e instanceof NetlinkEvent.LinkChanged lc && ifindex.containsKey(lc.link().name())) {
+            if (lc.removed() || !lc.link().up())
+                core.interfaceDown(lc.link().name(), now);
+            else
+                core.interfaceUp(lc.link().name(), now);
+        } else if (e instanceof NetlinkEvent.Overflow) {
+            LOG.log(Level.WARNING, "netlink events lost; re-reading kernel state");
+            try {
+                redistributeInitial(now);
+            } catch (IOException x) {
+                LOG.log(Level.WARNING, "re-reading kernel state: {0}", x.getMessage());
+            }
+        }
+    }
+
+    private void considerAddress(NetlinkEvent.AddressChanged a, long now) {
+        Prefix host = Prefix.of(new re6st.jni.IpPrefix(a.address().address(), a.address().address().getAddress().length * 8));
+        if (host.addr().isLinkLocal())
+            return;
+        String name = ifname.get(a.index());
+        Integer m = a.removed() ? null : opts.redistribution().metric(host, null, 0, true, name);
+        LOG.log(Level.DEBUG, "address {0} on #{1}: {2}", host, a.index(), m);
+        apply(host, null, true, m, now);
+    }
+
+    private void considerRoute(re6st.jni.Route r, boolean removed, long now) {
+        if (r.type() != re6st.jni.RouteType.UNICAST && r.type() != re6st.jni.RouteType.UNREACHABLE
+                && r.type() != re6st.jni.RouteType.BLACKHOLE)
+            return;
+        Prefix dst = Prefix.of(r.dst());
+        Prefix src = r.src() == null ? null : Prefix.of(r.src());
+        if (dst.addr().isLinkLocal())
+            return;
+        String name = ifname.get(r.oif());
+        Integer m = removed ? null : opts.redistribution().metric(dst, src, r.protocol(), false, name);
+        apply(dst, src, false, m, now);
+    }
+
+    /**
+     * A destination may be wanted both as a local address and as a kernel route (IPv6 puts a
+     * /128 route next to each address): it is announced while either wants it, with the lower metric.
+     */
+    private void apply(Prefix dst, Prefix src, boolean fromAddress, Integer metric, long now) {
+        List<Prefix> key = java.util.Arrays.asList(dst, src);
+        Map<Boolean, Integer> reasons = announced.computeIfAbsent(key, k -> new HashMap<>(2));
+        Integer before = effective(reasons);
+        if (metric == null || metric >= Message.INFINITY)
+            reasons.remove(fromAddress);
+        else
+            reasons.put(fromAddress, metric);
+        Integer after = effective(reasons);
+        if (reasons.isEmpty())
+            announced.remove(key);
+        if (java.util.Objects.equals(before, after))
+            return;
+        String what = dst + (src == null ? "" : " from " + src);
+        if (after == null) {
+            LOG.log(Level.INFO, "no longer announcing {0}", what);
+            core.removeXroute(dst, src, now);
+        } else {
+            LOG.log(Level.INFO, "announcing {0} metric {1}", what, after);
+            core.addXroute(dst, src, after, now);
+        }
+    }
+
+    private static Integer effective(Map<Boolean, Integer> reasons) {
+        Integer m = null;
+        for (Integer v : reasons.values())
+            m = m == null ? v : Math.min(m, v);
+        return m;
+    }
+
+    // ------------------------------------------------------------ state
+
+    private int initialSeqno() {
+        if (opts.stateFile() != null && Files.exists(opts.stateFile())) {
+            try {
+                for (String line : Files.readAllLines(opts.stateFile())) {
+                    String[] w = line.trim().split("\\s+");
+                    if (w.length == 2 && w[0].equals("seqno"))
+                        return (Integer.parseInt(w[1]) + 1) & 0xFFFF;
+                }
+            } catch (IOException | NumberFormatException e) {
+                LOG.log(Level.WARNING, "ignoring unreadable state file {0}: {1}", opts.stateFile(), e.getMessage());
+            }
+        }
+        return new SecureRandom().nextInt(0x10000);
+    }
+
+    private void saveState() {
+        if (opts.stateFile() == null)
+            return;
+        try {
+            Path tmp = opts.stateFile().resolveSibling(opts.stateFile().getFileName() + ".tmp");
+            Files.writeString(tmp, "seqno " + core.seqno() + "\n");
+            Files.move(tmp, opts.stateFile(), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot write state file {0}: {1}", opts.stateFile(), e.getMessage());
+        }
+    }
+
+    /** Graceful stop: wildcard retraction to the neighbours, kernel routes removed, state saved. */
+    @Override
+    public void close() {
+        if (!running)
+            return;
+        CountDownLatch done = new CountDownLatch(1);
+        tasks.add(() -> {
+            core.shutdown(System.nanoTime());
+            flushOutbox();
+            kernel.uninstallAll();
+            saveState();
+            running = false;
+            done.countDown();
+        });
+        try {
+            if (!done.await(3, TimeUnit.SECONDS))
+                LOG.log(Level.WARNING, "shutdown did not finish in 3 s");
+            stopped.await(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        running = false;
+        try {
+            socket.close();
+            monitor.close();
+            netlink.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+        if (opts.pidFile() != null) {
+            try {
+                Files.deleteIfExists(opts.pidFile());
+            } catch (IOException e) {
+                // nothing to do
+            }
+        }
+    }
+}

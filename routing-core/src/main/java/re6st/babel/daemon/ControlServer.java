@@ -1,0 +1,216 @@
+package re6st.babel.daemon;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.Writer;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+
+import re6st.babel.RouterId;
+import re6st.babel.message.Addr;
+
+/**
+ * babeld's local control interface ({@code -G}): a TCP port on ::1 or a Unix socket. Speaks
+ * babeld's protocol ({@code dump}, {@code monitor}, {@code unmonitor}, {@code quit}, replies
+ * {@code ok}/{@code no}/{@code bad}) with the same line formats, so tools and tests read our
+ * router like babeld. Extension: {@code cost-multiplier IF NEIGHBOUR N} (read-write only).
+ */
+public final class ControlServer implements AutoCloseable {
+    private static final Logger LOG = System.getLogger("re6st.babel.control");
+
+    private final BabelDaemon daemon;
+    private final ServerSocketChannel server;
+    private final boolean readWrite;
+    private final Path unixPath;
+    private final List<Monitor> monitors = new CopyOnWriteArrayList<>();
+    private volatile boolean running = true;
+    private Map<String, String> last = Map.of();
+    private long lastMonitorRun;
+
+    /** A monitoring client: lines to write, produced on the core thread. */
+    private static final class Monitor {
+        final BlockingQueue<String> lines = new LinkedBlockingQueue<>(100_000);
+    }
+
+    /** Listens on {@code ::1 port} (port > 0) or on the Unix socket {@code path}. */
+    public ControlServer(BabelDaemon daemon, int port, String path, boolean readWrite) throws IOException {
+        this.daemon = daemon;
+        this.readWrite = readWrite;
+        SocketAddress addr;
+        if (path != null) {
+            unixPath = Path.of(path);
+            Files.deleteIfExists(unixPath);
+            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            addr = UnixDomainSocketAddress.of(unixPath);
+        } else {
+            unixPath = null;
+            server = ServerSocketChannel.open(StandardProtocolFamily.INET6);
+            addr = new InetSocketAddress(InetAddress.getByName("::1"), port);
+        }
+        server.bind(addr);
+        Thread t = new Thread(this::acceptLoop, "babel-control");
+        t.setDaemon(true);
+        t.start();
+        daemon.afterEachStep(this::runMonitors);
+    }
+
+    private void acceptLoop() {
+        while (running) {
+            try {
+                SocketChannel c = server.accept();
+                Thread t = new Thread(() -> serve(c), "babel-control-client");
+                t.setDaemon(true);
+                t.start();
+            } catch (IOException e) {
+                if (running)
+                    LOG.log(Level.WARNING, "control socket: {0}", e.getMessage());
+            }
+        }
+    }
+
+    private void serve(SocketChannel c) {
+        Monitor mon = null;
+        try (c; BufferedReader in = new BufferedReader(Channels.newReader(c, StandardCharsets.UTF_8));
+             Writer out = Channels.newWriter(c, StandardCharsets.UTF_8)) {
+            long id = daemon.call(core -> core.routerId());
+            out.write("BABEL 1.0\nversion re6st-babel\nhost " + hostname() + "\nmy-id " + RouterId.format(id) + "\nok\n");
+            out.flush();
+            Thread writer = null;
+            for (String line; (line = in.readLine()) != null; ) {
+                String[] w = line.trim().split("\\s+");
+                switch (w[0]) {
+                    case "dump" -> {
+                        for (String l : daemon.call(core -> ControlDump.snapshot(core, System.nanoTime())).values())
+                            out.write("add " + l + "\n");
+                        out.write("ok\n");
+                    }
+                    case "monitor" -> {
+                        for (String l : daemon.call(core -> ControlDump.snapshot(core, System.nanoTime())).values())
+                            out.write("add " + l + "\n");
+                        out.write("ok\n");
+                        if (mon == null) {
+                            Monitor m = new Monitor();
+                            mon = m;
+                            monitors.add(m);
+                            writer = new Thread(() -> pump(m, out, c), "babel-monitor");
+                            writer.setDaemon(true);
+                            writer.start();
+                        }
+                    }
+                    case "unmonitor" -> {
+                        if (mon != null)
+                            monitors.remove(mon);
+                        mon = null;
+                        out.write("ok\n");
+                    }
+                    case "quit" -> {
+                        return;
+                    }
+                    case "cost-multiplier" -> out.write(costMultiplier(w) + "\n");
+                    case "" -> { }
+                    default -> out.write("bad\n");
+                }
+                out.flush();
+            }
+        } catch (Exception e) {
+            LOG.log(Level.DEBUG, "control client gone: {0}", e.getMessage());
+        } finally {
+            if (mon != null)
+                monitors.remove(mon);
+        }
+    }
+
+    private String costMultiplier(String[] w) {
+        if (!readWrite)
+            return "no read-only control socket";
+        if (w.length != 4)
+            return "no usage: cost-multiplier IF NEIGHBOUR-LINK-LOCAL N";
+        try {
+            Addr n = Addr.parse(w[2]);
+            int m = Integer.parseInt(w[3]);
+            daemon.call(core -> {
+                core.setCostMultiplier(w[1], n, m, System.nanoTime());
+                return null;
+            });
+            return "ok";
+        } catch (Exception e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            return "no " + cause.getMessage();
+        }
+    }
+
+    private static void pump(Monitor m, Writer out, SocketChannel c) {
+        try {
+            while (c.isOpen()) {
+                String l = m.lines.take();
+                synchronized (out) {
+                    out.write(l);
+                    out.write('\n');
+                    if (m.lines.isEmpty())
+                        out.flush();
+                }
+            }
+        } catch (Exception e) {
+            // client gone
+        }
+    }
+
+    /** On the core thread: diff the state against the last snapshot, at most every 100 ms. */
+    private void runMonitors() {
+        if (monitors.isEmpty())
+            return;
+        long now = System.nanoTime();
+        if (now - lastMonitorRun < 100_000_000L)
+            return;
+        lastMonitorRun = now;
+        Map<String, String> snap = daemon.snapshotOnCoreThread(now);
+        for (Map.Entry<String, String> e : snap.entrySet()) {
+            String old = last.get(e.getKey());
+            if (old == null)
+                broadcast("add " + e.getValue());
+            else if (!old.equals(e.getValue()))
+                broadcast("change " + e.getValue());
+        }
+        for (Map.Entry<String, String> e : last.entrySet())
+            if (!snap.containsKey(e.getKey()))
+                broadcast("flush " + e.getValue());
+        last = snap;
+    }
+
+    private void broadcast(String line) {
+        for (Monitor m : monitors)
+            m.lines.offer(line);
+    }
+
+    private static String hostname() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        running = false;
+        server.close();
+        if (unixPath != null)
+            Files.deleteIfExists(unixPath);
+    }
+}

@@ -1,0 +1,36 @@
+package re6st.babel.daemon;
+
+import java.util.List;
+import java.util.Locale;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.MetricRegistry;
+
+import re6st.babel.message.Message;
+
+/** The daemon's Dropwizard counters; {@link #registry()} is what a Prometheus exporter reads. */
+public final class DaemonStats {
+    private final MetricRegistry registry = new MetricRegistry();
+    final Counter received = registry.counter("babel.packets.received");
+    final Counter sent = registry.counter("babel.packets.sent");
+    final Counter malformedPackets = registry.counter("babel.packets.malformed");
+    final Counter malformedTlvs = registry.counter("babel.tlvs.malformed");
+    final Counter ignoredTlvs = registry.counter("babel.tlvs.ignored");
+    final Counter sendErrors = registry.counter("babel.send.errors");
+    final Counter encodeErrors = registry.counter("babel.encode.errors");
+    final Counter notLinkLocal = registry.counter("babel.packets.not_link_local");
+    final Counter macDropped = registry.counter("babel.mac.dropped");
+
+    public MetricRegistry registry() {
+        return registry;
+    }
+
+    void countTlvs(List<Message> body) {
+        for (Message m : body)
+            registry.counter("babel.tlv." + m.getClass().getSimpleName().toLowerCase(Locale.ROOT)).inc();
+    }
+
+    public long count(String name) {
+        return registry.counter(name).getCount();
+    }
+}
