@@ -110,6 +110,22 @@ final class BabelNode implements AutoCloseable {
         }
     }
 
+    /** Sends one request on the control socket; returns the reply line ("ok", "no ...", "bad"). */
+    String command(String request) throws IOException {
+        try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            c.connect(UnixDomainSocketAddress.of(control));
+            BufferedReader in = new BufferedReader(Channels.newReader(c, StandardCharsets.UTF_8));
+            Writer out = Channels.newWriter(c, StandardCharsets.UTF_8);
+            for (String l; (l = in.readLine()) != null && !l.equals("ok"); ) { } // greeting
+            out.write(request + "\n");
+            out.flush();
+            String reply = in.readLine();
+            out.write("quit\n");
+            out.flush();
+            return reply;
+        }
+    }
+
     List<String> dump() {
         List<String> d = tryDump();
         if (d == null)

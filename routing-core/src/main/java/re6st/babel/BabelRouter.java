@@ -42,6 +42,13 @@ public final class BabelRouter {
         int addMetric(Prefix prefix, Prefix src, long routerId, Neighbour from);
 
         InputFilter ACCEPT_ALL = (p, s, id, n) -> 0;
+
+        /**
+         * Refuses default routes (::/0 and 0.0.0.0/0) that have no source prefix: a node must not
+         * send all its traffic to whoever announces a default route; a gateway announces
+         * ::/0 from its network prefix instead (RFC 9079), installed source-restricted.
+         */
+        InputFilter REFUSE_PLAIN_DEFAULT = (p, s, id, n) -> p.isDefault() && s == null ? Message.INFINITY : 0;
     }
 
     private final long routerId;
@@ -486,7 +493,8 @@ public final class BabelRouter {
     }
 
     KernelRoute kernelRoute(Route r) {
-        return new KernelRoute(r.entry.prefix, r.entry.src, r.neighbour.ifc.name, r.nextHop, r.metric() >= INFINITY);
+        return new KernelRoute(r.entry.prefix, r.entry.src, r.neighbour.ifc.name, r.nextHop, r.metric() >= INFINITY,
+                r.source.routerId);
     }
 
     /** babeld's route_changed: after a route's metric or source changed. */
@@ -944,6 +952,13 @@ public final class BabelRouter {
     public Route installed(Prefix prefix, Prefix src) {
         RouteTable.Entry e = table.entry(prefix, src);
         return e == null ? null : e.installed;
+    }
+
+    public int neighbourCount() {
+        int n = 0;
+        for (Interface ifc : interfaces.values())
+            n += ifc.neighbours.size();
+        return n;
     }
 
     public int routeCount() {

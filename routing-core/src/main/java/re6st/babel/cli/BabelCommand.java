@@ -25,6 +25,8 @@ import re6st.babel.config.RedistributeFilter;
 import re6st.babel.daemon.BabelDaemon;
 import re6st.babel.daemon.BabelSocket;
 import re6st.babel.daemon.ControlServer;
+import re6st.babel.daemon.KernelAdapter;
+import re6st.babel.config.InstallFilter;
 import re6st.babel.mac.MacPolicy;
 import re6st.babel.message.Addr;
 
@@ -124,14 +126,18 @@ public final class BabelCommand implements Callable<Integer> {
                 (dst, src, proto, local, ifname) -> {
                     RedistributeFilter.Decision d = redistribute.decide(dst, src, proto, local, ifname);
                     return d.announce() ? Integer.valueOf(d.metric()) : null;
-                }, null, port != null ? port : cfg.protocolPort(), macs);
+                }, null, port != null ? port : cfg.protocolPort(), macs, r -> {
+                    InstallFilter.Decision d = cfg.install().decide(r.prefix(), r.src(), r.routerId(), r.ifname());
+                    return d.install() ? new KernelAdapter.Placement(d.table(),
+                            d.prefSrc() == null ? null : d.prefSrc().toInetAddress()) : null;
+                });
         BabelDaemon daemon = new BabelDaemon(opts);
         daemon.start();
         ControlServer control = null;
         ControlSocket cs = controlRw != null ? socket(controlRw, true) : controlRo != null ? socket(controlRo, false)
                 : cfg.controlSocket().orElse(null);
         if (cs != null)
-            control = new ControlServer(daemon, cs.port(), cs.path(), cs.readWrite());
+            control = new ControlServer(daemon, cs.port(), cs.path(), cs.readWrite(), cfg.keys()::get);
         CountDownLatch stop = new CountDownLatch(1);
         ControlServer c = control;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -57,7 +57,8 @@ public final class BabelDaemon implements Effects, AutoCloseable {
     /** What the daemon needs to run. */
     public record Options(long routerId, Map<String, InterfaceSettings> interfaces, int smoothingHalfLifeMs,
             int exportTable, int importTable, int kernelMetric, Path stateFile, Path pidFile, Redistribution redistribution,
-            BabelRouter.InputFilter inputFilter, int port, Map<String, MacPolicy> macPolicies) {}
+            BabelRouter.InputFilter inputFilter, int port, Map<String, MacPolicy> macPolicies,
+            KernelAdapter.InstallPolicy installPolicy) {}
 
     private final Options opts;
     private final BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
@@ -93,6 +94,8 @@ public final class BabelDaemon implements Effects, AutoCloseable {
         int seqno = initialSeqno();
         netlink = Netlink.open();
         kernel = new KernelAdapter(netlink, opts.exportTable(), opts.kernelMetric());
+        if (opts.installPolicy() != null)
+            kernel.setInstallPolicy(opts.installPolicy());
         kernel.flushStale();
         socket = new BabelSocket(opts.port());
         core = new BabelRouter(opts.routerId(), seqno, opts.smoothingHalfLifeMs(), new SecureRandom(), this);
@@ -101,21 +104,8 @@ public final class BabelDaemon implements Effects, AutoCloseable {
         long now = System.nanoTime();
         for (Map.Entry<String, InterfaceSettings> e : opts.interfaces().entrySet()) {
             String name = e.getKey();
-            Addr ll = socket.join(name);
-            int idx = netlink.index(name);
-            ifindex.put(name, idx);
-            ifname.put(idx, name);
-            linkLocals.put(name, ll);
-            MacPolicy mac = opts.macPolicies() == null ? null : opts.macPolicies().get(name);
-            int reserve = 0;
-            if (mac != null) {
-                Authenticator auth = new Authenticator(mac);
-                authenticators.put(name, auth);
-                reserve = auth.trailerLength();
-            }
-            encoders.put(name, new PacketEncoder(PacketEncoder.maxSizeForMtu(BabelSocket.mtu(name)), reserve, ll));
-            core.addInterface(name, e.getValue(), ll, now);
-            LOG.log(Level.INFO, "babel on {0} (link-local {1}, {2})", name, ll, e.getValue());
+            attach(name, e.getValue(), opts.macPolicies() == null ? null : opts.macPolicies().get(name),
+                    socket.join(name), netlink.index(name), BabelSocket.mtu(name), now);
         }
         if (opts.pidFile() != null)
             Files.writeString(opts.pidFile(), ProcessHandle.current().pid() + "\n");
@@ -133,6 +123,85 @@ public final class BabelDaemon implements Effects, AutoCloseable {
         t.setDaemon(true);
         t.start();
         return t;
+    }
+
+    /** Starts Babel on one more interface while running (a tunnel came up). */
+    public void addInterface(String name, InterfaceSettings settings, MacPolicy mac) throws Exception {
+        Addr ll = socket.join(name);
+        int idx = netlink.index(name);
+        int mtu = BabelSocket.mtu(name);
+        call(core -> {
+            attach(name, settings, mac, ll, idx, mtu, System.nanoTime());
+            return null;
+        });
+    }
+
+    /** Core-thread (or pre-start) part of adding an interface. */
+    private void attach(String name, InterfaceSettings settings, MacPolicy mac, Addr ll, int idx, int mtu, long now) {
+        ifindex.put(name, idx);
+        ifname.put(idx, name);
+        linkLocals.put(name, ll);
+        int reserve = 0;
+        if (mac != null) {
+            Authenticator auth = new Authenticator(mac);
+            authenticators.put(name, auth);
+            reserve = auth.trailerLength();
+        }
+        encoders.put(name, new PacketEncoder(PacketEncoder.maxSizeForMtu(mtu), reserve, ll));
+        core.addInterface(name, settings, ll, now);
+        LOG.log(Level.INFO, "babel on {0} (link-local {1}, {2}{3})", name, ll, settings, mac == null ? "" : ", MAC on");
+    }
+
+    /**
+     * Changes the MAC keys of an interface while running (the registry rotates Babel keys: a new
+     * key is first accepted, then used to sign, then the old one is dropped), without a gap.
+     */
+    public void setMacPolicy(String name, MacPolicy policy) throws Exception {
+        call(core -> {
+            Addr ll = linkLocals.get(name);
+            if (ll == null)
+                throw new IllegalArgumentException("no Babel interface " + name);
+            Authenticator auth = authenticators.get(name);
+            if (auth == null) {
+                auth = new Authenticator(policy);
+                authenticators.put(name, auth);
+            } else {
+                auth.setPolicy(policy);
+            }
+            int mtu;
+            try {
+                mtu = BabelSocket.mtu(name);
+            } catch (IOException e) {
+                mtu = 1280;
+            }
+            encoders.put(name, new PacketEncoder(PacketEncoder.maxSizeForMtu(mtu), auth.trailerLength(), ll));
+            return null;
+        });
+        LOG.log(Level.INFO, "MAC keys on {0}: sign {1}, accept {2}{3}", name, ids(policy.sign()), ids(policy.accept()),
+                policy.acceptBadSignatures() ? ", accepting bad signatures" : "");
+    }
+
+    private static List<String> ids(List<MacKey> keys) {
+        List<String> l = new ArrayList<>();
+        for (MacKey k : keys)
+            l.add(k.id());
+        return l;
+    }
+
+    /** Stops Babel on an interface (a tunnel went away): its routes are lost at once. */
+    public void removeInterface(String name) throws Exception {
+        call(core -> {
+            core.removeInterface(name, System.nanoTime());
+            Integer idx = ifindex.remove(name);
+            if (idx != null)
+                ifname.remove(idx);
+            encoders.remove(name);
+            authenticators.remove(name);
+            linkLocals.remove(name);
+            kernel.forgetInterface(name);
+            return null;
+        });
+        LOG.log(Level.INFO, "babel stopped on {0}", name);
     }
 
     /** Runs {@code task} on the core thread and waits for its result. */
@@ -172,6 +241,11 @@ public final class BabelDaemon implements Effects, AutoCloseable {
                 flushOutbox();
                 for (Runnable r : afterStep)
                     r.run();
+                stats.neighbours = core.neighbourCount();
+                stats.routes = core.routeCount();
+                stats.kernelRoutes = kernel.installedCount();
+                stats.xroutes = announced.size();
+                stats.routeChanges = core.stats().routeChanges;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

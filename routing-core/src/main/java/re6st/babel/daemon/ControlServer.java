@@ -24,6 +24,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 
 import re6st.babel.RouterId;
 import re6st.babel.message.Addr;
+import re6st.babel.mac.MacKey;
+import re6st.babel.mac.MacPolicy;
 
 /**
  * babeld's local control interface ({@code -G}): a TCP port on ::1 or a Unix socket. Speaks
@@ -37,6 +39,7 @@ public final class ControlServer implements AutoCloseable {
     private final BabelDaemon daemon;
     private final ServerSocketChannel server;
     private final boolean readWrite;
+    private final java.util.function.Function<String, MacKey> keys;
     private final Path unixPath;
     private final List<Monitor> monitors = new CopyOnWriteArrayList<>();
     private volatile boolean running = true;
@@ -49,8 +52,10 @@ public final class ControlServer implements AutoCloseable {
     }
 
     /** Listens on {@code ::1 port} (port > 0) or on the Unix socket {@code path}. */
-    public ControlServer(BabelDaemon daemon, int port, String path, boolean readWrite) throws IOException {
+    public ControlServer(BabelDaemon daemon, int port, String path, boolean readWrite,
+            java.util.function.Function<String, MacKey> keys) throws IOException {
         this.daemon = daemon;
+        this.keys = keys;
         this.readWrite = readWrite;
         SocketAddress addr;
         if (path != null) {
@@ -123,6 +128,7 @@ public final class ControlServer implements AutoCloseable {
                         return;
                     }
                     case "cost-multiplier" -> out.write(costMultiplier(w) + "\n");
+                    case "mac-policy" -> out.write(macPolicy(w) + "\n");
                     case "" -> { }
                     default -> out.write("bad\n");
                 }
@@ -153,6 +159,42 @@ public final class ControlServer implements AutoCloseable {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             return "no " + cause.getMessage();
         }
+    }
+
+    /** {@code mac-policy IF sign K[,K] [accept K[,K]] [accept-bad true|false]}: key ids from the configuration. */
+    private String macPolicy(String[] w) {
+        if (!readWrite)
+            return "no read-only control socket";
+        try {
+            if (w.length < 4 || !w[2].equals("sign"))
+                return "no usage: mac-policy IF sign K[,K...] [accept K[,K...]] [accept-bad true|false]";
+            List<MacKey> sign = keyList(w[3]);
+            List<MacKey> accept = List.of();
+            boolean bad = false;
+            for (int i = 4; i + 1 < w.length; i += 2) {
+                switch (w[i]) {
+                    case "accept" -> accept = keyList(w[i + 1]);
+                    case "accept-bad" -> bad = Boolean.parseBoolean(w[i + 1]);
+                    default -> throw new IllegalArgumentException("unknown word '" + w[i] + "'");
+                }
+            }
+            daemon.setMacPolicy(w[1], new MacPolicy(sign, accept, bad));
+            return "ok";
+        } catch (Exception e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            return "no " + cause.getMessage();
+        }
+    }
+
+    private List<MacKey> keyList(String ids) {
+        List<MacKey> l = new java.util.ArrayList<>();
+        for (String id : ids.split(",")) {
+            MacKey k = keys.apply(id);
+            if (k == null)
+                throw new IllegalArgumentException("no key '" + id + "' (define it with a 'key id ...' statement)");
+            l.add(k);
+        }
+        return l;
     }
 
     private static void pump(Monitor m, Writer out, SocketChannel c) {

@@ -21,6 +21,18 @@ public final class DaemonStats {
     final Counter notLinkLocal = registry.counter("babel.packets.not_link_local");
     final Counter macDropped = registry.counter("babel.mac.dropped");
 
+    // Core state, copied by the core thread after each step, read by the gauges from any thread.
+    volatile int neighbours, routes, kernelRoutes, xroutes;
+    volatile long routeChanges;
+
+    DaemonStats() {
+        registry.gauge("babel.neighbours", () -> () -> neighbours);
+        registry.gauge("babel.routes", () -> () -> routes);
+        registry.gauge("babel.routes.installed", () -> () -> kernelRoutes);
+        registry.gauge("babel.xroutes", () -> () -> xroutes);
+        registry.gauge("babel.route_changes", () -> () -> routeChanges);
+    }
+
     public MetricRegistry registry() {
         return registry;
     }

@@ -28,6 +28,7 @@ public final class KernelAdapter {
     private final int table;
     private final int metric;
     private final Map<String, Integer> indexes = new HashMap<>();
+    private InstallPolicy policy = InstallPolicy.DEFAULT;
     private final Map<List<Prefix>, Route> installed = new HashMap<>();
     public long installs, removals, errors;
 
@@ -36,6 +37,23 @@ public final class KernelAdapter {
         this.netlink = netlink;
         this.table = table;
         this.metric = metric;
+    }
+
+    /** Where and how a route goes into the kernel (babeld's {@code install} statements). */
+    public interface InstallPolicy {
+        /** Null: do not install. */
+        Placement place(KernelRoute r);
+
+        InstallPolicy DEFAULT = r -> Placement.DEFAULT;
+    }
+
+    /** @param table 0 for the adapter's table; @param prefSrc preferred source address, or null */
+    public record Placement(int table, java.net.InetAddress prefSrc) {
+        static final Placement DEFAULT = new Placement(0, null);
+    }
+
+    public void setInstallPolicy(InstallPolicy p) {
+        this.policy = p;
     }
 
     /** Removes routes of our protocol left in our table by an earlier run that did not stop cleanly. */
@@ -67,7 +85,14 @@ public final class KernelAdapter {
             return;
         }
         List<Prefix> key = java.util.Arrays.asList(r.prefix(), r.src());
+        if (k == null) { // the install policy says no
+            uninstall(r);
+            return;
+        }
         try {
+            Route old = installed.get(key);
+            if (old != null && old.table() != k.table())
+                uninstall(r); // moved to another table: replace cannot do that
             netlink.replaceRoute(k);
             installed.put(key, k);
             installs++;
@@ -125,11 +150,15 @@ public final class KernelAdapter {
     }
 
     Route toKernel(KernelRoute r) throws NetlinkException {
-        Route.Builder b = Route.to(r.prefix().toIpPrefix()).table(table).protocol(PROTO_BABEL).metric(metric);
+        Placement place = policy.place(r);
+        if (place == null)
+            return null;
+        Route.Builder b = Route.to(r.prefix().toIpPrefix()).table(place.table() > 0 ? place.table() : table)
+                .protocol(PROTO_BABEL).metric(metric);
         if (r.src() != null)
             b.from(r.src().toIpPrefix());
         if (r.unreachable())
             return b.type(RouteType.UNREACHABLE).build();
-        return b.via(r.nextHop().toInetAddress()).dev(index(r.ifname())).onlink(true).build();
+        return b.via(r.nextHop().toInetAddress()).dev(index(r.ifname())).onlink(true).prefSrc(place.prefSrc()).build();
     }
 }
