@@ -10,6 +10,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import re6st.netsim.BabelNode;
 import re6st.netsim.LinkParams;
 import re6st.netsim.Namespace;
 import re6st.netsim.RequiresRoot;

@@ -1,4 +1,4 @@
-package re6st.babel;
+package re6st.netsim;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -16,20 +16,17 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import re6st.netsim.Namespace;
-import re6st.netsim.NsProcess;
-import re6st.netsim.Wait;
 
 /**
  * A Babel router in a test namespace: Debian's babeld or ours ({@code re6st babel}, in its own
  * JVM), started with the same options, read through the same local control interface.
  */
-final class BabelNode implements AutoCloseable {
-    enum Kind { BABELD, OURS }
+public final class BabelNode implements AutoCloseable {
+    public enum Kind { BABELD, OURS }
 
-    final Kind kind;
-    final Namespace ns;
-    final String routerId;
+    public final Kind kind;
+    public final Namespace ns;
+    public final String routerId;
     final Path dir;
     final Path control;
     NsProcess process;
@@ -58,20 +55,25 @@ final class BabelNode implements AutoCloseable {
     }
 
     /** babeld, configured by statements (interfaces named with 'interface IF ...'). */
-    static BabelNode babeld(Namespace ns, int id, List<String> statements) throws IOException {
+    public static BabelNode babeld(Namespace ns, int id, List<String> statements) throws IOException {
         BabelNode n = new BabelNode(Kind.BABELD, ns, id, statements);
         n.start();
         return n;
     }
 
     /** Our router, with the same statements. */
-    static BabelNode ours(Namespace ns, int id, List<String> statements) throws IOException {
+    public static BabelNode ours(Namespace ns, int id, List<String> statements) throws IOException {
         BabelNode n = new BabelNode(Kind.OURS, ns, id, statements);
         n.start();
         return n;
     }
 
-    void start() {
+    /** The process's output so far. */
+    public String log() {
+        return process.log();
+    }
+
+    public void start() {
         List<String> cmd = new ArrayList<>();
         if (kind == Kind.BABELD) {
             cmd.add("babeld");
@@ -91,7 +93,7 @@ final class BabelNode implements AutoCloseable {
     }
 
     /** The lines of a {@code dump} (after the greeting), or null if the router does not answer. */
-    List<String> tryDump() {
+    public List<String> tryDump() {
         try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             c.connect(UnixDomainSocketAddress.of(control));
             BufferedReader in = new BufferedReader(Channels.newReader(c, StandardCharsets.UTF_8));
@@ -111,7 +113,7 @@ final class BabelNode implements AutoCloseable {
     }
 
     /** Sends one request on the control socket; returns the reply line ("ok", "no ...", "bad"). */
-    String command(String request) throws IOException {
+    public String command(String request) throws IOException {
         try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             c.connect(UnixDomainSocketAddress.of(control));
             BufferedReader in = new BufferedReader(Channels.newReader(c, StandardCharsets.UTF_8));
@@ -126,7 +128,7 @@ final class BabelNode implements AutoCloseable {
         }
     }
 
-    List<String> dump() {
+    public List<String> dump() {
         List<String> d = tryDump();
         if (d == null)
             throw new AssertionError(this + " does not answer on its control socket:\n" + process.log());
@@ -137,7 +139,7 @@ final class BabelNode implements AutoCloseable {
     private static final Pattern RTT = Pattern.compile(" rtt (\\d+\\.\\d+) ");
 
     /** Cost of our neighbour on {@code ifname} from the dump, or -1 if none. */
-    int neighbourCost(String ifname) {
+    public int neighbourCost(String ifname) {
         for (String l : dump()) {
             Matcher m = NEIGHBOUR.matcher(l);
             if (m.find() && m.group(2).equals(ifname))
@@ -147,7 +149,7 @@ final class BabelNode implements AutoCloseable {
     }
 
     /** RTT in ms to the neighbour on {@code ifname}, or NaN. */
-    double neighbourRtt(String ifname) {
+    public double neighbourRtt(String ifname) {
         for (String l : dump()) {
             Matcher m = NEIGHBOUR.matcher(l);
             if (m.find() && m.group(2).equals(ifname)) {
@@ -159,7 +161,7 @@ final class BabelNode implements AutoCloseable {
     }
 
     /** The installed route line for {@code prefix} in the dump, or null. */
-    String installedRoute(String prefix) {
+    public String installedRoute(String prefix) {
         for (String l : dump())
             if (l.startsWith("add route ") && l.contains(" prefix " + prefix + " ") && l.contains(" installed yes"))
                 return l;
@@ -167,16 +169,16 @@ final class BabelNode implements AutoCloseable {
     }
 
     /** The kernel's IPv6 routes of protocol babel (42) in this namespace, as {@code ip -6 route} prints them. */
-    String kernelRoutes() {
+    public String kernelRoutes() {
         return ns.ip("-6", "route", "show", "proto", "42").output();
     }
 
-    void kill() {
+    public void kill() {
         process.signal("KILL");
         process.waitFor(Duration.ofSeconds(5));
     }
 
-    void stop() {
+    public void stop() {
         process.signal("TERM");
         if (process.waitFor(Duration.ofSeconds(10)) == null)
             throw new AssertionError(this + " did not stop on SIGTERM:\n" + process.log());
