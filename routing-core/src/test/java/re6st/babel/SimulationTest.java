@@ -142,6 +142,28 @@ class SimulationTest {
         assertTrue(Seqno.compare(d.router.seqno(), seqnoBefore) > 0, "the origin bumped its seqno");
     }
 
+    /** The tunnel manager drains a tunnel before closing it: a high cost multiplier moves traffic away first. */
+    @Test
+    void costMultiplierDrainsANeighbour() {
+        Simulation sim = new Simulation(7);
+        Node a = sim.node("a"), b = sim.node("b"), c = sim.node("c");
+        Link ab = sim.connect(a, b, 5, WIRED);
+        sim.connect(b, c, 5, WIRED.withRxcost(50));
+        sim.connect(a, c, 5, WIRED);
+        b.originate(p(2));
+        a.originate(p(1));
+        c.originate(p(3));
+        sim.afterStep = Simulation::checkLoopFree;
+        assertTrue(sim.runUntil(60_000, () -> List.of(a, b).equals(sim.path(a, p(2)))));
+        sim.run(30_000);
+        a.router.setCostMultiplier(ab.ifname, ab.peer().linkLocal, 100, sim.now());
+        assertTrue(sim.runUntil(5_000, () -> List.of(a, c, b).equals(sim.path(a, p(2)))), "traffic moved off the drained link");
+        assertTrue(a.router.routes().stream().noneMatch(r -> r.installed() && r.neighbour().interfaceName().equals(ab.ifname)),
+                "no installed route uses the drained neighbour");
+        a.router.setCostMultiplier(ab.ifname, ab.peer().linkLocal, 1, sim.now());
+        assertTrue(sim.runUntil(60_000, () -> List.of(a, b).equals(sim.path(a, p(2)))), "and comes back when restored");
+    }
+
     @Test
     void gracefulShutdownRetractsAtNeighbours() {
         Simulation sim = new Simulation(6);

@@ -105,7 +105,7 @@ public final class BabelDaemon implements Effects, AutoCloseable {
         for (Map.Entry<String, InterfaceSettings> e : opts.interfaces().entrySet()) {
             String name = e.getKey();
             attach(name, e.getValue(), opts.macPolicies() == null ? null : opts.macPolicies().get(name),
-                    socket.join(name), netlink.index(name), BabelSocket.mtu(name), now);
+                    socket.join(name), BabelSocket.ipv4(name), netlink.index(name), BabelSocket.mtu(name), now);
         }
         if (opts.pidFile() != null)
             Files.writeString(opts.pidFile(), ProcessHandle.current().pid() + "\n");
@@ -130,14 +130,15 @@ public final class BabelDaemon implements Effects, AutoCloseable {
         Addr ll = socket.join(name);
         int idx = netlink.index(name);
         int mtu = BabelSocket.mtu(name);
+        Addr v4 = BabelSocket.ipv4(name);
         call(core -> {
-            attach(name, settings, mac, ll, idx, mtu, System.nanoTime());
+            attach(name, settings, mac, ll, v4, idx, mtu, System.nanoTime());
             return null;
         });
     }
 
     /** Core-thread (or pre-start) part of adding an interface. */
-    private void attach(String name, InterfaceSettings settings, MacPolicy mac, Addr ll, int idx, int mtu, long now) {
+    private void attach(String name, InterfaceSettings settings, MacPolicy mac, Addr ll, Addr v4, int idx, int mtu, long now) {
         ifindex.put(name, idx);
         ifname.put(idx, name);
         linkLocals.put(name, ll);
@@ -149,6 +150,8 @@ public final class BabelDaemon implements Effects, AutoCloseable {
         }
         encoders.put(name, new PacketEncoder(PacketEncoder.maxSizeForMtu(mtu), reserve, ll));
         core.addInterface(name, settings, ll, now);
+        if (v4 != null)
+            core.setInterfaceIpv4(name, v4); // the next hop of the IPv4 routes we announce there
         LOG.log(Level.INFO, "babel on {0} (link-local {1}, {2}{3})", name, ll, settings, mac == null ? "" : ", MAC on");
     }
 

@@ -60,6 +60,18 @@ public final class BabelSocket implements AutoCloseable {
         return null;
     }
 
+    /** The interface's first IPv4 address, or null. */
+    public static Addr ipv4(String ifname) throws SocketException {
+        NetworkInterface ni = NetworkInterface.getByName(ifname);
+        if (ni != null)
+            for (Enumeration<InetAddress> e = ni.getInetAddresses(); e.hasMoreElements(); ) {
+                InetAddress a = e.nextElement();
+                if (a instanceof java.net.Inet4Address)
+                    return Addr.of(a.getAddress());
+            }
+        return null;
+    }
+
     public static int mtu(String ifname) throws SocketException {
         NetworkInterface ni = NetworkInterface.getByName(ifname);
         return ni == null ? 1280 : Math.max(ni.getMTU(), 512);
