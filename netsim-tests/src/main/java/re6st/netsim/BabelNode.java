@@ -68,6 +68,11 @@ public final class BabelNode implements AutoCloseable {
         return n;
     }
 
+    /** The control socket (babeld's local interface). */
+    public Path controlPath() {
+        return control;
+    }
+
     /** The process's output so far. */
     public String log() {
         return process.log();

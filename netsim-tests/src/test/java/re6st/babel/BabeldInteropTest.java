@@ -68,6 +68,71 @@ class BabeldInteropTest {
     }
 
     @Test
+    void ipv4RoutesAreExchangedWithAnIpv4NextHop() throws Exception {
+        try (TestNet net = TestNet.create("babel-v4")) {
+            Namespace a = host(net, "a", "2001:db8:a::1"), b = host(net, "b", "2001:db8:b::1");
+            net.veth(a, "veth0", b, "veth0");
+            a.addAddress("veth0", "198.18.50.1/24");
+            b.addAddress("veth0", "198.18.50.2/24");
+            a.addAddress("lo", "198.18.60.1/32");
+            b.addAddress("lo", "198.18.61.1/32");
+            // The IPv4 statement must come before statements()'s final "redistribute local deny".
+            List<String> st = new ArrayList<>(List.of("redistribute local ip 198.18.60.0/23 le 32"));
+            st.addAll(statements("wired", "interface veth0"));
+            BabelNode ours = BabelNode.ours(a, 1, st);
+            BabelNode babeld = BabelNode.babeld(b, 2, st);
+            Wait.until("ours installs babeld's IPv4 address", CONVERGE,
+                    () -> a.ip("-4", "route").output().contains("198.18.61.1 via 198.18.50.2 dev veth0 proto babel"));
+            Wait.until("babeld installs ours", CONVERGE,
+                    () -> b.ip("-4", "route").output().contains("198.18.60.1 via 198.18.50.1 dev veth0 proto babel"));
+            assertTrue(a.exec(Duration.ofSeconds(5), "ping", "-c", "1", "-W", "2", "-I", "198.18.60.1", "198.18.61.1").ok());
+        }
+    }
+
+    /** {@code monitor} on our control socket reports changes as babeld does (add/change/flush lines). */
+    @Test
+    void monitorReportsChanges() throws Exception {
+        try (TestNet net = TestNet.create("babel-monitor")) {
+            Namespace a = host(net, "a", "2001:db8:a::1"), b = host(net, "b", "2001:db8:b::1");
+            net.veth(a, "veth0", b, "veth0");
+            BabelNode ours = BabelNode.ours(a, 1, statements("wired", "interface veth0"));
+            try (java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+                c.connect(java.net.UnixDomainSocketAddress.of(ours.controlPath()));
+                var in = new java.io.BufferedReader(java.nio.channels.Channels.newReader(c, java.nio.charset.StandardCharsets.UTF_8));
+                var out = java.nio.channels.Channels.newWriter(c, java.nio.charset.StandardCharsets.UTF_8);
+                for (String l; (l = in.readLine()) != null && !l.equals("ok"); ) { }
+                out.write("monitor\n");
+                out.flush();
+                for (String l; (l = in.readLine()) != null && !l.equals("ok"); ) { } // the initial dump
+                a.addAddress("lo", "2001:db8:a::2/128");
+                BabelNode babeld = BabelNode.babeld(b, 2, statements("wired", "interface veth0"));
+                boolean xroute = false, neighbour = false, route = false;
+                var lines = new java.util.concurrent.LinkedBlockingQueue<String>();
+                Thread reader = new Thread(() -> {
+                    try {
+                        for (String l; (l = in.readLine()) != null; )
+                            lines.add(l);
+                    } catch (java.io.IOException e) {
+                        // socket closed at the end of the test
+                    }
+                }, "monitor-reader");
+                reader.setDaemon(true);
+                reader.start();
+                long end = System.nanoTime() + CONVERGE.toNanos();
+                while (!(xroute && neighbour && route) && System.nanoTime() < end) {
+                    String l = lines.poll(500, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    if (l == null)
+                        continue;
+                    xroute |= l.startsWith("add xroute 2001:db8:a::2/128");
+                    neighbour |= l.startsWith("add neighbour ") || l.startsWith("change neighbour ");
+                    route |= (l.startsWith("add route ") || l.startsWith("change route ")) && l.contains("prefix 2001:db8:b::1/128");
+                }
+                assertTrue(xroute && neighbour && route, "monitor lines: xroute " + xroute + ", neighbour " + neighbour + ", route " + route);
+            }
+        }
+    }
+
+    @Test
     void rttOverA20msLinkIs40msOnBothSides() throws Exception {
         try (TestNet net = TestNet.create("babel-rtt")) {
             Namespace a = host(net, "a", "2001:db8:a::1"), b = host(net, "b", "2001:db8:b::1");
