@@ -65,6 +65,7 @@ public final class BabelRouter {
     private final Map<RouteTable.Key, PendingRequest> requests = new HashMap<>();
     private long nextNeighbourCheck = Long.MAX_VALUE;
     private long nextExpiry = Long.MAX_VALUE;
+    private long lastSourceGc;
     private boolean stopped;
 
     /** A seqno request we sent (or forwarded) and resend until an update satisfies it. */
@@ -379,7 +380,7 @@ public final class BabelRouter {
             r.holdNs = holdNs;
             r.smoothed = r.metric();
             r.smoothedTime = now;
-            nextExpiry = Math.min(nextExpiry, now + holdNs / 8 * 7);
+            nextExpiry = Math.min(nextExpiry, now + 1000 * MS);
             routeChanged(r, source, INFINITY, now);
         }
     }
@@ -867,32 +868,41 @@ public final class BabelRouter {
         return h.reach == 0 || !h.heard() || now - h.time > Neighbour.SILENCE_LIMIT_NS;
     }
 
+    /**
+     * Route expiry, at most once a second (babeld: every ~30 s): one pass over the table that
+     * only collects, then the changes. Retracts routes not refreshed within their hold time,
+     * asks the neighbour for a refresh at 7/8 of it, flushes retracted routes after a while.
+     */
     private void expireRoutes(long now) {
-        collectSources(now);
-        long next = Long.MAX_VALUE;
-        for (Route r : table.all()) {
-            if (r.refmetric >= INFINITY) {
-                long since = r.retractedAt == Long.MIN_VALUE ? r.time : r.retractedAt;
-                if (now - since > Math.max(r.holdNs / 2, 30_000 * MS) || now - r.time > 2 * r.holdNs) {
-                    flushRoute(r, now);
-                    continue;
+        if (now - lastSourceGc > 30_000 * MS) {
+            collectSources(now);
+            lastSourceGc = now;
+        }
+        List<Route> flush = new ArrayList<>(), retract = new ArrayList<>(), refresh = new ArrayList<>();
+        for (RouteTable.Entry e : table.entries()) {
+            for (Route r : e.routes) {
+                long keep = Math.max(r.holdNs / 2, 30_000 * MS);
+                if (r.refmetric >= INFINITY) {
+                    long since = r.retractedAt == Long.MIN_VALUE ? r.time : r.retractedAt;
+                    if (now - since > keep || now - r.time > 2 * r.holdNs)
+                        flush.add(r);
+                } else if (r.expired(now)) {
+                    retract.add(r);
+                } else if (r.installed && r.old(now)
+                        && (r.refreshAsked == Long.MIN_VALUE || now - r.refreshAsked > r.holdNs / 16)) {
+                    refresh.add(r);
                 }
-                next = Math.min(next, since + Math.max(r.holdNs / 2, 30_000 * MS));
-                continue;
-            }
-            if (r.expired(now)) {
-                retract(r, now);
-                next = Math.min(next, now + Math.max(r.holdNs / 2, 30_000 * MS));
-            } else if (r.installed && r.old(now)) {
-                out.send(r.neighbour.ifc.name, r.neighbour.address, new RouteRequest(r.entry.prefix, r.entry.src));
-                next = Math.min(next, r.time + r.holdNs);
-            } else {
-                next = Math.min(next, r.time + (r.installed ? r.holdNs / 8 * 7 : r.holdNs));
             }
         }
-        nextExpiry = Math.max(next, now + 100 * MS);
-        if (next == Long.MAX_VALUE)
-            nextExpiry = Long.MAX_VALUE;
+        for (Route r : flush)
+            flushRoute(r, now);
+        for (Route r : retract)
+            retract(r, now);
+        for (Route r : refresh) {
+            r.refreshAsked = now;
+            out.send(r.neighbour.ifc.name, r.neighbour.address, new RouteRequest(r.entry.prefix, r.entry.src));
+        }
+        nextExpiry = table.size() == 0 ? Long.MAX_VALUE : now + 1000 * MS;
     }
 
     private void flushRoute(Route r, long now) {

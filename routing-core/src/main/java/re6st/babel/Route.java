@@ -20,6 +20,7 @@ public final class Route {
     long time;           // last feasible, finite update (ns)
     long holdNs;
     long retractedAt = Long.MIN_VALUE;
+    long refreshAsked = Long.MIN_VALUE;
     boolean installed;
     // metric smoothing (babeld's smoothing-half-life)
     double smoothed;
