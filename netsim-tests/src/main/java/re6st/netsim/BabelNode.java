@@ -99,12 +99,24 @@ public final class BabelNode implements AutoCloseable {
 
     /** The lines of a {@code dump} (after the greeting), or null if the router does not answer. */
     public List<String> tryDump() {
+        return tryRequest("dump");
+    }
+
+    /** The reply lines of a multi-line request (up to "ok"); fails if the router does not answer. */
+    public List<String> request(String request) {
+        List<String> r = tryRequest(request);
+        if (r == null)
+            throw new AssertionError(this + " does not answer on its control socket:\n" + process.log());
+        return r;
+    }
+
+    private List<String> tryRequest(String request) {
         try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             c.connect(UnixDomainSocketAddress.of(control));
             BufferedReader in = new BufferedReader(Channels.newReader(c, StandardCharsets.UTF_8));
             Writer out = Channels.newWriter(c, StandardCharsets.UTF_8);
             for (String l; (l = in.readLine()) != null && !l.equals("ok"); ) { } // greeting
-            out.write("dump\n");
+            out.write(request + "\n");
             out.flush();
             List<String> lines = new ArrayList<>();
             for (String l; (l = in.readLine()) != null && !l.equals("ok"); )

@@ -64,6 +64,10 @@ class BabeldInteropTest {
             assertTrue(c1 > 0 && c1 < 0xFFFF, "our neighbour cost " + c1);
             assertTrue(c2 > 0 && c2 < 0xFFFF, "babeld's neighbour cost " + c2);
             assertTrue(a.exec(Duration.ofSeconds(5), "ping", "-c", "1", "-W", "2", "-I", "2001:db8:a::1", "2001:db8:b::1").ok());
+            List<String> metrics = ours.request("metrics");
+            assertTrue(metrics.stream().anyMatch(l -> l.matches("babel_packets_received [1-9]\\d*")), "metrics: " + metrics);
+            assertTrue(metrics.contains("babel_neighbours 1"), "metrics: " + metrics);
+            assertTrue(metrics.stream().anyMatch(l -> l.matches("babel_tlv_hello [1-9]\\d*")), "metrics: " + metrics);
         }
     }
 

@@ -31,7 +31,8 @@ import re6st.babel.mac.MacPolicy;
  * babeld's local control interface ({@code -G}): a TCP port on ::1 or a Unix socket. Speaks
  * babeld's protocol ({@code dump}, {@code monitor}, {@code unmonitor}, {@code quit}, replies
  * {@code ok}/{@code no}/{@code bad}) with the same line formats, so tools and tests read our
- * router like babeld. Extension: {@code cost-multiplier IF NEIGHBOUR N} (read-write only).
+ * router like babeld. Extensions: {@code metrics} (Prometheus text format), and, read-write only,
+ * {@code cost-multiplier IF NEIGHBOUR N} and {@code mac-policy IF sign K [accept K] [accept-bad B]}.
  */
 public final class ControlServer implements AutoCloseable {
     private static final Logger LOG = System.getLogger("re6st.babel.control");
@@ -128,6 +129,10 @@ public final class ControlServer implements AutoCloseable {
                         return;
                     }
                     case "cost-multiplier" -> out.write(costMultiplier(w) + "\n");
+                    case "metrics" -> {
+                        out.write(daemon.stats().prometheus());
+                        out.write("ok\n");
+                    }
                     case "mac-policy" -> out.write(macPolicy(w) + "\n");
                     case "" -> { }
                     default -> out.write("bad\n");

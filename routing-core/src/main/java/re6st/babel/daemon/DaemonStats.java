@@ -42,6 +42,23 @@ public final class DaemonStats {
             registry.counter("babel.tlv." + m.getClass().getSimpleName().toLowerCase(Locale.ROOT)).inc();
     }
 
+    /**
+     * The metrics in Prometheus' text exposition format ({@code babel_packets_received 42}), for
+     * a scraper or a human: counters and gauges, names with '_' for '.'.
+     */
+    public String prometheus() {
+        StringBuilder b = new StringBuilder();
+        registry.getCounters().forEach((name, c) -> {
+            String n = name.replace('.', '_');
+            b.append("# TYPE ").append(n).append(" counter\n").append(n).append(' ').append(c.getCount()).append('\n');
+        });
+        registry.getGauges().forEach((name, g) -> {
+            String n = name.replace('.', '_');
+            b.append("# TYPE ").append(n).append(" gauge\n").append(n).append(' ').append(g.getValue()).append('\n');
+        });
+        return b.toString();
+    }
+
     public long count(String name) {
         return registry.counter(name).getCount();
     }
