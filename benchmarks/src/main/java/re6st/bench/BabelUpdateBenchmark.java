@@ -85,6 +85,10 @@ public class BabelUpdateBenchmark {
             check(router, BATCH);
             if (router.stats().unfeasible != 0)
                 throw new IllegalStateException(router.stats().unfeasible + " unfeasible updates");
+            int seqno = next == 0 ? S0 : S0 + 1 + ((next - 1) & (CYCLE - 1)); // what newSeqno announced last
+            for (Route r : router.routes())
+                if (r.seqno() != seqno)
+                    throw new IllegalStateException("seqno " + r.seqno() + ", expected " + seqno + ": " + r);
         }
     }
 

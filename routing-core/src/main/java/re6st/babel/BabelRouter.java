@@ -66,6 +66,8 @@ public final class BabelRouter {
     private long nextNeighbourCheck = Long.MAX_VALUE;
     private long nextExpiry = Long.MAX_VALUE;
     private long lastSourceGc;
+    /** Earliest resend or expiry among pending requests: nextTimer() and tick() stay O(1) when none is due. */
+    private long nextRequestEvent = Long.MAX_VALUE;
     private boolean stopped;
 
     /** A seqno request we sent (or forwarded) and resend until an update satisfies it. */
@@ -386,9 +388,10 @@ public final class BabelRouter {
     }
 
     private Source findSource(Prefix prefix, Prefix src, long id) {
-        for (Source s : sourcesFor(prefix, src))
-            if (s.routerId == id)
-                return s;
+        List<Source> l = sourcesFor(prefix, src);
+        for (int i = 0, n = l.size(); i < n; i++)
+            if (l.get(i).routerId == id)
+                return l.get(i);
         return null;
     }
 
@@ -562,7 +565,7 @@ public final class BabelRouter {
         if (cost == n.cachedCost)
             return;
         n.cachedCost = cost;
-        for (Route r : new ArrayList<>(n.routes)) {
+        for (Route r : n.routes) { // nothing below adds or removes routes
             if (r.cost == cost)
                 continue;
             int old = r.metric();
@@ -672,6 +675,7 @@ public final class BabelRouter {
         p.sentAt = now;
         p.intervalNs = to != null ? resendBaseNs(to.ifc) : minResendBase();
         p.nextResend = now + p.intervalNs;
+        nextRequestEvent = Math.min(nextRequestEvent, p.nextResend);
         transmit(p);
     }
 
@@ -696,12 +700,16 @@ public final class BabelRouter {
     }
 
     private boolean satisfiesPending(Route r) {
+        if (requests.isEmpty())
+            return false;
         PendingRequest p = requests.get(new RouteTable.Key(r.entry.prefix, r.entry.src));
         return p != null && r.metric() < INFINITY
                 && (r.source.routerId != p.routerId || Seqno.compare(r.seqno, p.seqno) >= 0);
     }
 
     private void satisfyRequests(Update u, long now) {
+        if (requests.isEmpty())
+            return;
         RouteTable.Key k = new RouteTable.Key(u.prefix(), u.source());
         PendingRequest p = requests.get(k);
         if (p != null && (u.routerId() != p.routerId || Seqno.compare(u.seqno(), p.seqno) >= 0) && !u.isRetraction())
@@ -809,7 +817,9 @@ public final class BabelRouter {
     public void tick(long now) {
         if (stopped)
             return;
-        for (Interface ifc : upInterfaces()) {
+        for (Interface ifc : interfaces.values()) {
+            if (!ifc.up)
+                continue;
             if (now - ifc.nextHello >= 0)
                 sendHello(ifc, now);
             if (now - ifc.nextUpdate >= 0)
@@ -819,7 +829,8 @@ public final class BabelRouter {
             checkNeighbours(now);
         if (now - nextExpiry >= 0)
             expireRoutes(now);
-        resendRequests(now);
+        if (now - nextRequestEvent >= 0)
+            resendRequests(now);
     }
 
     /** The earliest time {@link #tick} has work to do. */
@@ -831,10 +842,7 @@ public final class BabelRouter {
             t = Math.min(t, Math.min(ifc.nextHello, ifc.nextUpdate));
         }
         t = Math.min(t, Math.min(nextNeighbourCheck, nextExpiry));
-        for (PendingRequest p : requests.values())
-            if (p.resendsLeft > 0)
-                t = Math.min(t, p.nextResend);
-        return t;
+        return Math.min(t, nextRequestEvent);
     }
 
     private void checkNeighbours(long now) {
@@ -917,20 +925,25 @@ public final class BabelRouter {
     }
 
     private void resendRequests(long now) {
+        long next = Long.MAX_VALUE;
         for (var it = requests.values().iterator(); it.hasNext(); ) {
             PendingRequest p = it.next();
             if (p.resendsLeft <= 0) {
                 if (now - p.sentAt > 30_000 * MS)
                     it.remove();
+                else
+                    next = Math.min(next, p.sentAt + 30_000 * MS + 1);
                 continue;
             }
-            if (now - p.nextResend < 0)
-                continue;
-            p.resendsLeft--;
-            p.intervalNs *= 2;
-            p.nextResend = now + p.intervalNs;
-            transmit(p);
+            if (now - p.nextResend >= 0) {
+                p.resendsLeft--;
+                p.intervalNs *= 2;
+                p.nextResend = now + p.intervalNs;
+                transmit(p);
+            }
+            next = Math.min(next, p.resendsLeft > 0 ? p.nextResend : p.sentAt + 30_000 * MS + 1);
         }
+        nextRequestEvent = next;
     }
 
     // ================================================================ shutdown

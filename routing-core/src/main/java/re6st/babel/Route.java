@@ -74,7 +74,7 @@ public final class Route {
     /** The metric seen through exponential smoothing (equal to {@link #metric} when smoothing is off). */
     int smoothedMetric(long now, long halfLifeNs) {
         int m = metric();
-        if (halfLifeNs <= 0 || m >= Message.INFINITY)
+        if (halfLifeNs <= 0 || m >= Message.INFINITY || smoothed == m)
             return m;
         double decay = Math.pow(0.5, (double) (now - smoothedTime) / halfLifeNs);
         return (int) Math.round(m + (smoothed - m) * decay);
