@@ -56,6 +56,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--logdir", paramLabel = "DIR", description = "Where process logs go (default: a temporary directory).")
     Path logDir;
 
+    @Option(names = "--simulate", description = "Run the same scenario in the in-process simulator (virtual clock, no root "
+            + "needed); the default when not running as root.")
+    boolean simulate;
+
     private final PrintStream out = System.out;
 
     record Site(String name, Namespace ns, String address, BabelNode babel) {}
@@ -72,16 +76,16 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!Libc.isRoot()) {
-            System.err.println("re6st demo: needs root to create network namespaces, TAP devices and routes"
-                    + " (running as uid " + Libc.geteuid() + ").\n"
-                    + "Run it as root (sudo ./re6st demo). A version on the in-process simulator, which needs no root,"
-                    + " is not written yet.");
-            return 1;
-        }
         if (cutSeconds <= 0 || cutSeconds > 600 || hello < 0.1 || hello > 60) {
             System.err.println("re6st demo: --cut must be in (0, 600] seconds and --hello in [0.1, 60]");
             return 2;
+        }
+        if (simulate || !Libc.isRoot()) {
+            if (!simulate)
+                out.println("(not root: no network namespaces; running the same scenario in the in-process simulator,"
+                        + " on a virtual clock. Run as root for the real thing.)");
+            new SimulatedDemo(out, hello, cutSeconds).run();
+            return 0;
         }
         Path logs = logDir != null ? Files.createDirectories(logDir) : Files.createTempDirectory("re6st-demo");
         long t0 = System.nanoTime();
