@@ -51,7 +51,7 @@ public final class UdpTunnel implements AutoCloseable {
     private volatile SocketAddress peer;
     private volatile boolean running = true;
     private final Thread tunThread, udpThread;
-    public volatile long packetsIn, packetsOut, dropped;
+    public volatile long packetsIn, packetsOut, dropped, tunDrops;
 
     /**
      * Starts a tunnel. Call from a thread in the tunnel's network namespace (TUN, socket and
@@ -146,7 +146,11 @@ public final class UdpTunnel implements AutoCloseable {
                     packetsIn++;
                     if (k == TunnelSession.Kind.DATA) {
                         inner.flip();
-                        tun.write(inner, 0, inner.limit());
+                        try {
+                            tun.write(inner, 0, inner.limit());
+                        } catch (ErrnoException e) {
+                            tunDrops++; // EIO while the interface is down, EINVAL for a bad packet: drop it
+                        }
                     }
                     sendReplies(reply);
                 }

@@ -1,0 +1,85 @@
+package re6st.bench;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import re6st.jni.Libc;
+import re6st.jni.Tun;
+import re6st.netsim.Cmd;
+import re6st.netsim.Namespace;
+import re6st.netsim.NsProcess;
+import re6st.netsim.TestNet;
+import re6st.netsim.Wait;
+import re6st.tunnel.Liveness;
+import re6st.tunnel.TunnelSession;
+import re6st.tunnel.UdpTunnel;
+import re6st.tunnel.data.DataChannel;
+import re6st.tunnel.data.DataKey;
+
+/**
+ * iperf3 (one TCP stream) through our tunnel between two namespaces on a veth pair, next to the
+ * raw veth, in one run (BENCHMARKS.md section 1, without the OpenVPN/wireguard-go baselines yet).
+ * {@code sudo java -cp benchmarks/target/benchmarks.jar re6st.bench.TunnelThroughputBench [seconds]}
+ */
+public final class TunnelThroughputBench {
+    private static final Pattern RECEIVER = Pattern.compile("([\\d.]+) ([KMG]?)bits/sec\\s+receiver");
+
+    public static void main(String[] args) throws Exception {
+        if (!Libc.isRoot()) {
+            System.err.println("TunnelThroughputBench: needs root");
+            System.exit(1);
+        }
+        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        try (TestNet net = TestNet.create("tunbench", Files.createTempDirectory("r6tunbench"))) {
+            Namespace a = net.namespace("a"), b = net.namespace("b");
+            net.veth(a, "veth0", b, "veth0");
+            a.addAddress("veth0", "198.18.80.1/24");
+            b.addAddress("veth0", "198.18.80.2/24");
+            byte[] k1 = new byte[32], k2 = new byte[32];
+            new Random(1).nextBytes(k1);
+            new Random(2).nextBytes(k2);
+            DataKey ab = new DataKey(k1, new byte[] {1, 0, 0, 0}, 0), ba = new DataKey(k2, new byte[] {2, 0, 0, 0}, 0);
+            UdpTunnel ta = a.call(() -> new UdpTunnel(Tun.open("r6t0"), UdpTunnel.bind(new InetSocketAddress("198.18.80.1", 1194)),
+                    new InetSocketAddress("198.18.80.2", 1194), new TunnelSession(new DataChannel(ab, ba),
+                            Liveness.defaults(System.nanoTime())), UdpTunnel.Listener.NONE));
+            net.own(ta);
+            UdpTunnel tb = b.call(() -> new UdpTunnel(Tun.open("r6t0"), UdpTunnel.bind(new InetSocketAddress("198.18.80.2", 1194)),
+                    null, new TunnelSession(new DataChannel(ba, ab), Liveness.defaults(System.nanoTime())),
+                    UdpTunnel.Listener.NONE));
+            net.own(tb);
+            for (Namespace n : new Namespace[] {a, b})
+                n.ip("link", "set", "r6t0", "mtu", "1400", "up");
+            a.addAddress("r6t0", "fd00:80::1/64");
+            b.addAddress("r6t0", "fd00:80::2/64");
+            Wait.until("tunnel passes pings", Duration.ofSeconds(10), () -> a.pings("fd00:80::2"));
+            NsProcess server = b.start("iperf3", "iperf3", "-s");
+            Wait.until("iperf3 listening", Duration.ofSeconds(10),
+                    () -> b.exec(Duration.ofSeconds(5), "ss", "-ltn", "sport = :5201").output().contains("5201"));
+            System.out.printf(Locale.ROOT, "%-34s %10s%n", "path (iperf3 TCP, " + seconds + " s, 1 stream)", "Mbit/s");
+            System.out.printf(Locale.ROOT, "%-34s %10.0f%n", "raw veth", iperf(a, "198.18.80.2", seconds));
+            System.out.printf(Locale.ROOT, "%-34s %10.0f%n", "re6st tunnel (AES-256-GCM, UDP)", iperf(a, "fd00:80::2", seconds));
+            System.out.printf(Locale.ROOT, "tunnel counters: a out %d in %d dropped %d; b out %d in %d dropped %d%n",
+                    ta.packetsOut, ta.packetsIn, ta.dropped, tb.packetsOut, tb.packetsIn, tb.dropped);
+            server.close();
+        }
+    }
+
+    private static double iperf(Namespace a, String target, int seconds) {
+        Cmd.Result r = a.exec(Duration.ofSeconds(seconds + 20), "iperf3", "-c", target, "-t", Integer.toString(seconds), "-f", "m");
+        Matcher m = RECEIVER.matcher(r.output());
+        if (!r.ok() || !m.find())
+            throw new IllegalStateException("iperf3 failed:\n" + r.output());
+        double v = Double.parseDouble(m.group(1));
+        return switch (m.group(2)) {
+            case "K" -> v / 1000;
+            case "G" -> v * 1000;
+            case "" -> v / 1e6;
+            default -> v;
+        };
+    }
+}
