@@ -70,6 +70,9 @@ public final class UdpTunnel implements AutoCloseable {
         keepAddressesWhenDown(tun.name());
         tun.setNonBlocking(true);
         udp.configureBlocking(false);
+        // Bursts from the TUN side outrun one receive loop: deep socket buffers avoid drops.
+        udp.setOption(java.net.StandardSocketOptions.SO_SNDBUF, 4 << 20);
+        udp.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4 << 20);
         selector = Selector.open();
         udp.register(selector, SelectionKey.OP_READ);
         tunThread = new Thread(this::tunLoop, "tunnel-tun-" + tun.name());
@@ -110,7 +113,10 @@ public final class UdpTunnel implements AutoCloseable {
                     out.clear();
                     session.fromTun(in, out);
                     out.flip();
-                    udp.send(out, to);
+                    // Non-blocking socket (the underlay thread selects on it): when the send
+                    // buffer is full, wait briefly rather than drop (bounded).
+                    for (int tries = 0; udp.send(out, to) == 0 && tries < 1000; tries++)
+                        Thread.onSpinWait();
                     packetsOut++;
                 }
             }
