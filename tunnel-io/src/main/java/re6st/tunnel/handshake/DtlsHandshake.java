@@ -1,0 +1,450 @@
+package re6st.tunnel.handshake;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.Date;
+import java.util.Vector;
+
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.tls.AlertDescription;
+import org.bouncycastle.tls.Certificate;
+import org.bouncycastle.tls.CertificateRequest;
+import org.bouncycastle.tls.CipherSuite;
+import org.bouncycastle.tls.ClientCertificateType;
+import org.bouncycastle.tls.DTLSClientProtocol;
+import org.bouncycastle.tls.DTLSRequest;
+import org.bouncycastle.tls.DTLSServerProtocol;
+import org.bouncycastle.tls.DatagramSender;
+import org.bouncycastle.tls.DatagramTransport;
+import org.bouncycastle.tls.DefaultTlsClient;
+import org.bouncycastle.tls.DefaultTlsServer;
+import org.bouncycastle.tls.HashAlgorithm;
+import org.bouncycastle.tls.NamedGroup;
+import org.bouncycastle.tls.ProtocolVersion;
+import org.bouncycastle.tls.SignatureAlgorithm;
+import org.bouncycastle.tls.SignatureAndHashAlgorithm;
+import org.bouncycastle.tls.TlsAuthentication;
+import org.bouncycastle.tls.TlsContext;
+import org.bouncycastle.tls.TlsCredentialedSigner;
+import org.bouncycastle.tls.TlsCredentials;
+import org.bouncycastle.tls.TlsFatalAlert;
+import org.bouncycastle.tls.TlsFatalAlertReceived;
+import org.bouncycastle.tls.TlsServerCertificate;
+import org.bouncycastle.tls.crypto.TlsCertificate;
+import org.bouncycastle.tls.crypto.TlsCryptoParameters;
+import org.bouncycastle.tls.crypto.impl.jcajce.JcaDefaultTlsCredentialedSigner;
+import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCertificate;
+import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
+import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
+
+import re6st.tunnel.handshake.CertificateRefusedException.Reason;
+
+/**
+ * The tunnel handshake: DTLS 1.2 from BouncyCastle's bctls (no home-made key exchange), as
+ * OpenVPN splits control and data: the DTLS session authenticates both ends and agrees on a
+ * secret, the data channel ({@link re6st.tunnel.data.DataChannel}) carries the packets.
+ *
+ * <ul>
+ * <li>DTLS 1.2 only; cipher suites ECDHE_RSA with AES-256-GCM / AES-128-GCM only (forward
+ * secrecy, AEAD); groups X25519 and P-256; extended master secret required (RFC 7627).
+ * <li>Mutual authentication with the RSA certificates the registry issues; each side checks
+ * the other's with {@link PeerVerifier} (network CA only, dates, CRL, and the dialled CN on the
+ * client). A refusal throws {@link CertificateRefusedException} on the refusing side (its message
+ * says why) and sends a fatal alert, which the other side reports as
+ * {@link HandshakeAbortedException}. No key is derived then.
+ * <li>The server answers cookie-less ClientHellos statelessly ({@link CookieGate}), so only a
+ * client that receives at its address makes it allocate state or do public-key crypto.
+ * <li>Keys: RFC 5705 export, then per-generation HKDF; see {@link KeySchedule}.
+ * </ul>
+ *
+ * <p>The DTLS transport is not closed
+ * (no close_notify is sent): the socket goes on carrying the data channel.
+ */
+public final class DtlsHandshake {
+    /** Only these: ECDHE (forward secrecy), RSA certificates, AES-GCM. */
+    public static final int[] CIPHER_SUITES = {
+        CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    };
+    static final int[] GROUPS = {NamedGroup.x25519, NamedGroup.secp256r1};
+    /** Signature schemes we sign with and accept, best first. */
+    static final SignatureAndHashAlgorithm[] SIG_ALGS = {
+        SignatureAndHashAlgorithm.rsa_pss_rsae_sha256,
+        SignatureAndHashAlgorithm.getInstance(HashAlgorithm.sha256, SignatureAlgorithm.rsa),
+        SignatureAndHashAlgorithm.rsa_pss_rsae_sha384,
+        SignatureAndHashAlgorithm.getInstance(HashAlgorithm.sha384, SignatureAlgorithm.rsa),
+    };
+
+    /**
+     * BouncyCastle's JCA provider (an instance, not installed globally): the JDK's has no
+     * RSASSA-PSS under the names bctls asks for. Only the handshake uses it; the data channel
+     * uses the JDK's AES-GCM.
+     */
+    private static final JcaTlsCrypto CRYPTO =
+            new JcaTlsCryptoProvider().setProvider(new BouncyCastleProvider()).create(new SecureRandom());
+
+    private DtlsHandshake() {}
+
+    static JcaTlsCrypto crypto() {
+        return CRYPTO;
+    }
+
+    /**
+     * Client side over a channel connected to the server. {@code expectedCn} is the CN dialled
+     * (e.g. "7/16"); null accepts any certificate of the network CA.
+     */
+    public static SessionKeys connect(DatagramChannel connected, Credentials me, String expectedCn, Duration timeout)
+            throws IOException {
+        try (UdpDatagramTransport t = new UdpDatagramTransport(connected)) {
+            return connect(t, me, expectedCn, timeout);
+        }
+    }
+
+    /** Client side over any datagram transport to the server. */
+    public static SessionKeys connect(DatagramTransport transport, Credentials me, String expectedCn, Duration timeout)
+            throws IOException {
+        Client client = new Client(new Peer(me, expectedCn, timeout, true));
+        try {
+            new DTLSClientProtocol().connect(client, transport);
+        } catch (IOException | RuntimeException e) {
+            throw client.peer.translate(e);
+        }
+        return client.peer.result();
+    }
+
+    /**
+     * Server side for one client on an unconnected channel: waits (at most {@code timeout}
+     * in all) for a ClientHello with a valid cookie, answering the others through {@code gate},
+     * then connects the channel to that client and completes the handshake with it. On failure
+     * the channel is disconnected again.
+     */
+    public static SessionKeys accept(DatagramChannel unconnected, Credentials me, CookieGate gate, Duration timeout)
+            throws IOException {
+        if (unconnected.isConnected())
+            throw new IllegalArgumentException("the server channel must not be connected");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean wasBlocking = unconnected.isBlocking();
+        DTLSRequest request;
+        InetSocketAddress from;
+        try (Selector selector = Selector.open()) {
+            unconnected.configureBlocking(false);
+            unconnected.register(selector, SelectionKey.OP_READ);
+            ByteBuffer buf = ByteBuffer.allocate(UdpDatagramTransport.DEFAULT_RECEIVE_LIMIT);
+            while (true) {
+                buf.clear();
+                SocketAddress a = unconnected.receive(buf);
+                if (a == null) {
+                    long left = (deadline - System.nanoTime()) / 1_000_000L;
+                    if (left <= 0)
+                        throw new SocketTimeoutException("no ClientHello with a valid cookie within " + timeout);
+                    selector.select(left);
+                    selector.selectedKeys().clear();
+                    continue;
+                }
+                InetSocketAddress src = (InetSocketAddress) a;
+                request = gate.check(src, buf.array(), 0, buf.position(), sender(unconnected, src));
+                if (request != null) {
+                    from = src;
+                    break;
+                }
+            }
+        } finally {
+            unconnected.configureBlocking(wasBlocking); // the selector is closed: the channel is deregistered
+        }
+        unconnected.connect(from);
+        Duration left = Duration.ofNanos(Math.max(1_000_000L, deadline - System.nanoTime()));
+        try (UdpDatagramTransport t = new UdpDatagramTransport(unconnected)) {
+            return accept(t, request, me, left);
+        } catch (IOException | RuntimeException e) {
+            unconnected.disconnect();
+            throw e;
+        }
+    }
+
+    /**
+     * Server side once {@link CookieGate#check} returned a verified {@code request}, over a
+     * transport to that client (for a server that demultiplexes many clients on one socket).
+     */
+    public static SessionKeys accept(DatagramTransport toClient, DTLSRequest request, Credentials me, Duration timeout)
+            throws IOException {
+        if (request == null)
+            throw new IllegalArgumentException("a verified request (valid cookie) is required");
+        Server server = new Server(new Peer(me, null, timeout, false));
+        try {
+            new DTLSServerProtocol().accept(server, toClient, request);
+        } catch (IOException | RuntimeException e) {
+            throw server.peer.translate(e);
+        }
+        return server.peer.result();
+    }
+
+    private static DatagramSender sender(DatagramChannel channel, InetSocketAddress to) {
+        return new DatagramSender() {
+            @Override
+            public int getSendLimit() {
+                return UdpDatagramTransport.DEFAULT_SEND_LIMIT;
+            }
+
+            @Override
+            public void send(byte[] buf, int off, int len) throws IOException {
+                channel.send(ByteBuffer.wrap(buf, off, len), to);
+            }
+        };
+    }
+
+    /** The other side sent a fatal alert (typically: it refused our certificate). */
+    public static final class HandshakeAbortedException extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final short alert;
+
+        HandshakeAbortedException(short alert, Throwable cause) {
+            super("the peer aborted the handshake with alert " + AlertDescription.getText(alert)
+                    + explain(alert), cause);
+            this.alert = alert;
+        }
+
+        /** The TLS alert description (e.g. {@link AlertDescription#certificate_revoked}). */
+        public short alert() {
+            return alert;
+        }
+
+        private static String explain(short alert) {
+            return switch (alert) {
+                case AlertDescription.unknown_ca -> ": it does not trust our certificate's CA";
+                case AlertDescription.certificate_revoked -> ": our certificate is revoked";
+                case AlertDescription.certificate_expired -> ": our certificate is expired or not yet valid";
+                case AlertDescription.bad_certificate -> ": it refused our certificate (wrong CN?)";
+                default -> "";
+            };
+        }
+    }
+
+    /** State and checks shared by both ends. */
+    private static final class Peer {
+        final Credentials me;
+        final String expectedCn;
+        final int timeoutMillis;
+        final boolean isClient;
+        CertificateRefusedException refusal;
+        X509Certificate peerCert;
+        String peerCn;
+        SessionKeys keys;
+
+        Peer(Credentials me, String expectedCn, Duration timeout, boolean isClient) {
+            this.me = me;
+            this.expectedCn = expectedCn;
+            this.timeoutMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+            this.isClient = isClient;
+        }
+
+        void verify(Certificate chain) throws IOException {
+            try {
+                if (chain == null || chain.isEmpty())
+                    throw new CertificateRefusedException(Reason.NO_CERTIFICATE, "the peer sent no certificate");
+                X509Certificate leaf;
+                try {
+                    leaf = JcaTlsCertificate.convert(CRYPTO, chain.getCertificateAt(0)).getX509Certificate();
+                } catch (IOException e) {
+                    throw new CertificateRefusedException(Reason.MALFORMED, "unparseable certificate: " + e.getMessage());
+                }
+                peerCn = PeerVerifier.verify(leaf, me, expectedCn, new Date());
+                peerCert = leaf;
+            } catch (CertificateRefusedException e) {
+                refusal = e;
+                throw new TlsFatalAlert(alertFor(e.reason()), e.getMessage(), e);
+            }
+        }
+
+        TlsCredentialedSigner signer(TlsContext context, Vector<?> offeredSigAlgs) throws IOException {
+            SignatureAndHashAlgorithm alg = choose(offeredSigAlgs);
+            Certificate chain = new Certificate(new TlsCertificate[] {new JcaTlsCertificate(CRYPTO, me.cert())});
+            return new JcaDefaultTlsCredentialedSigner(new TlsCryptoParameters(context), CRYPTO, me.key(), chain, alg);
+        }
+
+        void complete(TlsContext context) throws IOException {
+            if (peerCert == null) // cannot happen: both ends require certificates
+                throw new TlsFatalAlert(AlertDescription.handshake_failure, "handshake completed without a verified peer certificate");
+            if (!context.getSecurityParametersConnection().isExtendedMasterSecret())
+                throw new TlsFatalAlert(AlertDescription.handshake_failure, "no extended master secret");
+            byte[] exported = context.exportKeyingMaterial(KeySchedule.EXPORTER_LABEL, null, KeySchedule.SECRET_LENGTH);
+            KeySchedule schedule = new KeySchedule(exported, isClient);
+            java.util.Arrays.fill(exported, (byte) 0);
+            keys = new SessionKeys(schedule.sendKey(0), schedule.receiveKey(0), peerCert, peerCn, schedule);
+        }
+
+        SessionKeys result() throws IOException {
+            if (keys == null)
+                throw new IOException("handshake ended without keys");
+            return keys;
+        }
+
+        IOException translate(Exception e) {
+            if (refusal != null) {
+                refusal.addSuppressed(e);
+                return refusal;
+            }
+            if (e instanceof TlsFatalAlertReceived r)
+                return new HandshakeAbortedException(r.getAlertDescription(), r);
+            if (e instanceof IOException io)
+                return io;
+            return new IOException("handshake failed: " + e, e);
+        }
+
+        static short alertFor(Reason r) {
+            return switch (r) {
+                case OTHER_CA -> AlertDescription.unknown_ca;
+                case REVOKED -> AlertDescription.certificate_revoked;
+                case EXPIRED, NOT_YET_VALID -> AlertDescription.certificate_expired;
+                case NO_CERTIFICATE -> AlertDescription.handshake_failure;
+                case WRONG_CN, MALFORMED -> AlertDescription.bad_certificate;
+            };
+        }
+
+        static SignatureAndHashAlgorithm choose(Vector<?> offered) throws IOException {
+            for (SignatureAndHashAlgorithm a : SIG_ALGS)
+                if (offered == null ? a.getSignature() == SignatureAlgorithm.rsa && a.getHash() == HashAlgorithm.sha256
+                        : offered.contains(a))
+                    return a;
+            throw new TlsFatalAlert(AlertDescription.handshake_failure, "the peer accepts none of our RSA signature schemes");
+        }
+
+        static Vector<SignatureAndHashAlgorithm> sigAlgs() {
+            Vector<SignatureAndHashAlgorithm> v = new Vector<>();
+            for (SignatureAndHashAlgorithm a : SIG_ALGS)
+                v.add(a);
+            return v;
+        }
+    }
+
+    private static final class Client extends DefaultTlsClient {
+        final Peer peer;
+
+        Client(Peer peer) {
+            super(CRYPTO);
+            this.peer = peer;
+        }
+
+        @Override
+        protected ProtocolVersion[] getSupportedVersions() {
+            return ProtocolVersion.DTLSv12.only();
+        }
+
+        @Override
+        protected int[] getSupportedCipherSuites() {
+            return CIPHER_SUITES.clone();
+        }
+
+        @Override
+        @SuppressWarnings({"rawtypes", "unchecked"})
+        protected Vector getSupportedGroups(Vector namedGroupRoles) {
+            Vector v = new Vector();
+            for (int g : GROUPS)
+                v.add(g);
+            return v;
+        }
+
+        @Override
+        @SuppressWarnings("rawtypes")
+        protected Vector getSupportedSignatureAlgorithms() {
+            return Peer.sigAlgs();
+        }
+
+        @Override
+        public boolean requiresExtendedMasterSecret() {
+            return true;
+        }
+
+        @Override
+        public int getHandshakeTimeoutMillis() {
+            return peer.timeoutMillis;
+        }
+
+        @Override
+        public TlsAuthentication getAuthentication() {
+            return new TlsAuthentication() {
+                @Override
+                public void notifyServerCertificate(TlsServerCertificate serverCertificate) throws IOException {
+                    peer.verify(serverCertificate.getCertificate());
+                }
+
+                @Override
+                public TlsCredentials getClientCredentials(CertificateRequest request) throws IOException {
+                    return peer.signer(context, request.getSupportedSignatureAlgorithms());
+                }
+            };
+        }
+
+        @Override
+        public void notifyHandshakeComplete() throws IOException {
+            super.notifyHandshakeComplete();
+            peer.complete(context);
+        }
+    }
+
+    private static final class Server extends DefaultTlsServer {
+        final Peer peer;
+
+        Server(Peer peer) {
+            super(CRYPTO);
+            this.peer = peer;
+        }
+
+        @Override
+        protected ProtocolVersion[] getSupportedVersions() {
+            return ProtocolVersion.DTLSv12.only();
+        }
+
+        @Override
+        protected int[] getSupportedCipherSuites() {
+            return CIPHER_SUITES.clone();
+        }
+
+        @Override
+        public int[] getSupportedGroups() {
+            return GROUPS.clone();
+        }
+
+        @Override
+        public boolean requiresExtendedMasterSecret() {
+            return true;
+        }
+
+        @Override
+        public int getHandshakeTimeoutMillis() {
+            return peer.timeoutMillis;
+        }
+
+        @Override
+        protected TlsCredentialedSigner getRSASignerCredentials() throws IOException {
+            return peer.signer(context, context.getSecurityParametersHandshake().getClientSigAlgs());
+        }
+
+        @Override
+        public CertificateRequest getCertificateRequest() {
+            Vector<X500Name> authorities = new Vector<>();
+            authorities.add(X500Name.getInstance(peer.me.ca().getSubjectX500Principal().getEncoded()));
+            return new CertificateRequest(new short[] {ClientCertificateType.rsa_sign}, Peer.sigAlgs(), authorities);
+        }
+
+        @Override
+        public void notifyClientCertificate(Certificate clientCertificate) throws IOException {
+            peer.verify(clientCertificate);
+        }
+
+        @Override
+        public void notifyHandshakeComplete() throws IOException {
+            super.notifyHandshakeComplete();
+            peer.complete(context);
+        }
+    }
+}

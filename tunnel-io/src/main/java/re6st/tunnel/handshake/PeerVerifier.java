@@ -1,0 +1,80 @@
+package re6st.tunnel.handshake;
+
+import java.security.GeneralSecurityException;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.X509CRLEntry;
+import java.security.cert.X509Certificate;
+import java.util.Date;
+
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1String;
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x500.style.IETFUtils;
+
+import re6st.tunnel.handshake.CertificateRefusedException.Reason;
+
+/**
+ * Checks a peer certificate the way re6st does: issued by the network CA (its issuer name is
+ * the CA's and the CA's key verifies its signature; no other anchor, no intermediate), inside its
+ * validity dates, not in the CA's CRL, and, for an outgoing tunnel, with the CN that was dialled.
+ * The TLS library separately checks that the peer holds the certificate's private key.
+ */
+public final class PeerVerifier {
+    private PeerVerifier() {}
+
+    /** Returns the peer's CN, or throws with the reason it is refused. */
+    public static String verify(X509Certificate peer, Credentials trust, String expectedCn, Date now)
+            throws CertificateRefusedException {
+        X509Certificate ca = trust.ca();
+        String who = describe(peer);
+        if (!peer.getIssuerX500Principal().equals(ca.getSubjectX500Principal()))
+            throw new CertificateRefusedException(Reason.OTHER_CA, who + " is issued by '"
+                    + peer.getIssuerX500Principal().getName() + "', not by the network CA '"
+                    + ca.getSubjectX500Principal().getName() + "'");
+        try {
+            peer.verify(ca.getPublicKey());
+        } catch (GeneralSecurityException e) {
+            throw new CertificateRefusedException(Reason.OTHER_CA, who
+                    + " names the network CA as issuer but is not signed by it (other CA with the same name?)");
+        }
+        try {
+            peer.checkValidity(now);
+        } catch (CertificateExpiredException e) {
+            throw new CertificateRefusedException(Reason.EXPIRED, who + " expired on " + peer.getNotAfter().toInstant());
+        } catch (CertificateNotYetValidException e) {
+            throw new CertificateRefusedException(Reason.NOT_YET_VALID,
+                    who + " is not valid before " + peer.getNotBefore().toInstant());
+        }
+        if (trust.crl() != null) {
+            X509CRLEntry entry = trust.crl().getRevokedCertificate(peer);
+            if (entry != null)
+                throw new CertificateRefusedException(Reason.REVOKED, who + " was revoked on "
+                        + entry.getRevocationDate().toInstant() + " (CRL of " + trust.crl().getThisUpdate().toInstant() + ")");
+        }
+        String cn = cn(peer);
+        if (cn == null)
+            throw new CertificateRefusedException(Reason.MALFORMED, who + " has no CN");
+        if (expectedCn != null && !expectedCn.equals(cn))
+            throw new CertificateRefusedException(Reason.WRONG_CN,
+                    who + " has CN '" + cn + "' but we dialled '" + expectedCn + "'");
+        return cn;
+    }
+
+    /** The subject's common name ("&lt;prefix-int&gt;/&lt;len&gt;" for re6st nodes), or null. */
+    public static String cn(X509Certificate cert) {
+        RDN[] rdns = X500Name.getInstance(cert.getSubjectX500Principal().getEncoded()).getRDNs(BCStyle.CN);
+        if (rdns.length != 1)
+            return null;
+        ASN1Encodable value = rdns[0].getFirst().getValue();
+        return value instanceof ASN1String str ? str.getString() : IETFUtils.valueToString(value);
+    }
+
+    private static String describe(X509Certificate cert) {
+        String cn = cn(cert);
+        return "certificate " + (cn != null ? "CN '" + cn + "'" : "'" + cert.getSubjectX500Principal().getName() + "'")
+                + " serial 0x" + cert.getSerialNumber().toString(16);
+    }
+}
