@@ -1,0 +1,205 @@
+package re6st.tunnel.cli;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.net.InetSocketAddress;
+import java.nio.channels.DatagramChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import re6st.jni.IpPrefix;
+import re6st.jni.Netlink;
+import re6st.jni.Tun;
+import re6st.tunnel.Liveness;
+import re6st.tunnel.TunnelSession;
+import re6st.tunnel.UdpTunnel;
+import re6st.tunnel.data.DataChannel;
+import re6st.tunnel.data.DataPacket;
+import re6st.tunnel.handshake.CookieGate;
+import re6st.tunnel.handshake.Credentials;
+import re6st.tunnel.handshake.DtlsHandshake;
+import re6st.tunnel.handshake.SessionKeys;
+
+/** {@code re6st tunnel}: one encrypted tunnel in the foreground, for benchmarks and debugging. */
+@Command(name = "re6st tunnel", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+        description = {
+            "Runs one always-encrypted tunnel until SIGTERM: a TUN interface and a UDP socket, authenticated "
+                + "with certificates from the network CA (DTLS 1.2, ECDHE, AES-256-GCM data channel with "
+                + "replay protection). Prints one line when the tunnel is up. The interface goes down within "
+                + "1 s when nothing comes back from the peer, and up again when the path heals.",
+            "",
+            "One side listens (--listen), the other connects (--connect, NAT-friendly: the client dials out)."},
+        footer = {"", "Example:",
+            "  server$ re6st tunnel --listen 1194 --ca ca.crt --cert s.crt --key s.key --address fd00::1/64",
+            "  client$ re6st tunnel --connect 198.18.0.1:1194 --peer-cn 1/16 --ca ca.crt --cert c.crt --key c.key \\\\",
+            "            --address fd00::2/64"})
+public final class TunnelCommand implements Callable<Integer> {
+    static final class Mode {
+        @Option(names = "--listen", paramLabel = "[ADDR:]PORT", description = "Accept one client on this UDP port.")
+        String listen;
+
+        @Option(names = "--connect", paramLabel = "HOST:PORT", description = "Dial a listening peer.")
+        String connect;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Mode mode;
+
+    @Option(names = "--proto", paramLabel = "udp", description = "Transport (only udp today; tcp comes later).", defaultValue = "udp")
+    String proto;
+
+    @Option(names = "--ca", required = true, paramLabel = "FILE", description = "The network CA certificate (PEM).")
+    Path ca;
+
+    @Option(names = "--cert", required = true, paramLabel = "FILE", description = "Our certificate (PEM), issued by the CA.")
+    Path cert;
+
+    @Option(names = "--key", required = true, paramLabel = "FILE", description = "Our private key (PEM).")
+    Path key;
+
+    @Option(names = "--crl", paramLabel = "FILE", description = "Revocation list of the CA (PEM or DER); revoked peers are refused.")
+    Path crl;
+
+    @Option(names = "--peer-cn", paramLabel = "CN", description = "With --connect: the CN the peer must have (e.g. 7/16).")
+    String peerCn;
+
+    @Option(names = "--ifname", paramLabel = "NAME", description = "TUN interface name (default: ${DEFAULT-VALUE}).", defaultValue = "re6st%d")
+    String ifname;
+
+    @Option(names = "--address", paramLabel = "IP/PLEN", description = "Inner address to put on the TUN interface.")
+    String address;
+
+    @Option(names = "--mtu", paramLabel = "N", description = "TUN MTU (default: underlay 1500 - IPv6/UDP headers - tunnel overhead).")
+    Integer mtu;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "Handshake timeout (default: ${DEFAULT-VALUE}).", defaultValue = "30")
+    int timeout;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new TunnelCommand()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (!proto.equals("udp")) {
+            System.err.println("re6st tunnel: --proto " + proto + " is not supported yet (only udp)");
+            return 2;
+        }
+        Credentials me;
+        try {
+            me = new Credentials(certificate(ca), certificate(cert), privateKey(key), crl == null ? null : crl(crl));
+        } catch (IOException | IllegalArgumentException | java.security.GeneralSecurityException e) {
+            System.err.println("re6st tunnel: " + e.getMessage());
+            return 2;
+        }
+        long t0 = System.nanoTime();
+        DatagramChannel ch = DatagramChannel.open();
+        SessionKeys keys;
+        InetSocketAddress peer;
+        try {
+            if (mode.connect != null) {
+                peer = hostPort(mode.connect);
+                ch.connect(peer);
+                keys = DtlsHandshake.connect(ch, me, peerCn, Duration.ofSeconds(timeout));
+            } else {
+                ch.bind(listenAddress(mode.listen));
+                keys = DtlsHandshake.accept(ch, me, new CookieGate(), Duration.ofSeconds(timeout));
+                peer = (InetSocketAddress) ch.getRemoteAddress();
+            }
+        } catch (IOException e) {
+            System.err.println("re6st tunnel: handshake failed: " + e.getMessage());
+            ch.close();
+            return 1;
+        }
+        long handshakeMs = (System.nanoTime() - t0) / 1_000_000;
+        Tun tun = Tun.open(ifname);
+        int tunMtu = mtu != null ? mtu : 1500 - 40 - 8 - DataPacket.OVERHEAD;
+        try (Netlink nl = Netlink.open()) {
+            int idx = nl.index(tun.name());
+            nl.setMtu(idx, tunMtu);
+            if (address != null) {
+                IpPrefix a = IpPrefix.parse(address);
+                nl.addAddress(idx, a, true);
+            }
+            nl.setUp(idx, true);
+        }
+        UdpTunnel t = new UdpTunnel(tun, ch, peer,
+                new TunnelSession(new DataChannel(keys.send(), keys.receive()), Liveness.defaults(System.nanoTime())),
+                new UdpTunnel.Listener() {
+                    @Override
+                    public void up(UdpTunnel x) {
+                        System.out.println("tunnel " + tun.name() + " up again");
+                    }
+
+                    @Override
+                    public void down(UdpTunnel x) {
+                        System.out.println("tunnel " + tun.name() + " down: no answer from " + keys.peerCn() + " for 1 s");
+                    }
+                });
+        System.out.println("tunnel up: " + tun.name() + " <-> " + keys.peerCn() + " at " + peer + " (mtu " + tunMtu
+                + ", handshake " + handshakeMs + " ms)");
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                t.close();
+            } catch (IOException e) {
+                // exiting anyway
+            }
+            stop.countDown();
+        }, "tunnel-shutdown"));
+        stop.await();
+        return 0;
+    }
+
+    static InetSocketAddress hostPort(String s) {
+        int i = s.lastIndexOf(':');
+        if (i <= 0)
+            throw new CommandLine.ParameterException(new CommandLine(new TunnelCommand()), "expected HOST:PORT, got '" + s + "'");
+        String host = s.substring(0, i).replace("[", "").replace("]", "");
+        return new InetSocketAddress(IpPrefix.literal(host), Integer.parseInt(s.substring(i + 1)));
+    }
+
+    static InetSocketAddress listenAddress(String s) {
+        return s.contains(":") && !s.matches("\\d+") ? hostPort(s) : new InetSocketAddress(Integer.parseInt(s));
+    }
+
+    static X509Certificate certificate(Path p) throws IOException, java.security.GeneralSecurityException {
+        try (var in = Files.newInputStream(p)) {
+            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
+    }
+
+    static X509CRL crl(Path p) throws IOException, java.security.GeneralSecurityException {
+        try (var in = Files.newInputStream(p)) {
+            return (X509CRL) CertificateFactory.getInstance("X.509").generateCRL(in);
+        }
+    }
+
+    static PrivateKey privateKey(Path p) throws IOException {
+        try (Reader r = Files.newBufferedReader(p); PEMParser pem = new PEMParser(r)) {
+            Object o = pem.readObject();
+            JcaPEMKeyConverter conv = new JcaPEMKeyConverter();
+            if (o instanceof PEMKeyPair kp)
+                return conv.getKeyPair(kp).getPrivate();
+            if (o instanceof PrivateKeyInfo info)
+                return conv.getPrivateKey(info);
+            throw new IOException(p + ": no unencrypted private key in PEM form");
+        }
+    }
+}
