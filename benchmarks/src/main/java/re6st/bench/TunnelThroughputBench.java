@@ -5,12 +5,10 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Random;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import re6st.jni.Libc;
 import re6st.jni.Tun;
-import re6st.netsim.Cmd;
+import re6st.netsim.Iperf;
 import re6st.netsim.Namespace;
 import re6st.netsim.NsProcess;
 import re6st.netsim.TestNet;
@@ -27,8 +25,6 @@ import re6st.tunnel.data.DataKey;
  * {@code sudo java -cp benchmarks/target/benchmarks.jar re6st.bench.TunnelThroughputBench [seconds]}
  */
 public final class TunnelThroughputBench {
-    private static final Pattern RECEIVER = Pattern.compile("([\\d.]+) ([KMG]?)bits/sec\\s+receiver");
-
     public static void main(String[] args) throws Exception {
         if (!Libc.isRoot()) {
             System.err.println("TunnelThroughputBench: needs root");
@@ -57,29 +53,13 @@ public final class TunnelThroughputBench {
             a.addAddress("r6t0", "fd00:80::1/64");
             b.addAddress("r6t0", "fd00:80::2/64");
             Wait.until("tunnel passes pings", Duration.ofSeconds(10), () -> a.pings("fd00:80::2"));
-            NsProcess server = b.start("iperf3", "iperf3", "-s");
-            Wait.until("iperf3 listening", Duration.ofSeconds(10),
-                    () -> b.exec(Duration.ofSeconds(5), "ss", "-ltn", "sport = :5201").output().contains("5201"));
+            NsProcess server = Iperf.server(b);
             System.out.printf(Locale.ROOT, "%-34s %10s%n", "path (iperf3 TCP, " + seconds + " s, 1 stream)", "Mbit/s");
-            System.out.printf(Locale.ROOT, "%-34s %10.0f%n", "raw veth", iperf(a, "198.18.80.2", seconds));
-            System.out.printf(Locale.ROOT, "%-34s %10.0f%n", "re6st tunnel (AES-256-GCM, UDP)", iperf(a, "fd00:80::2", seconds));
+            System.out.printf(Locale.ROOT, "%-34s %10.0f%n", "raw veth", Iperf.mbits(a, "198.18.80.2", seconds));
+            System.out.printf(Locale.ROOT, "%-34s %10.0f%n", "re6st tunnel (AES-256-GCM, UDP)", Iperf.mbits(a, "fd00:80::2", seconds));
             System.out.printf(Locale.ROOT, "tunnel counters: a out %d in %d dropped %d; b out %d in %d dropped %d%n",
                     ta.packetsOut, ta.packetsIn, ta.dropped, tb.packetsOut, tb.packetsIn, tb.dropped);
             server.close();
         }
-    }
-
-    private static double iperf(Namespace a, String target, int seconds) {
-        Cmd.Result r = a.exec(Duration.ofSeconds(seconds + 20), "iperf3", "-c", target, "-t", Integer.toString(seconds), "-f", "m");
-        Matcher m = RECEIVER.matcher(r.output());
-        if (!r.ok() || !m.find())
-            throw new IllegalStateException("iperf3 failed:\n" + r.output());
-        double v = Double.parseDouble(m.group(1));
-        return switch (m.group(2)) {
-            case "K" -> v / 1000;
-            case "G" -> v * 1000;
-            case "" -> v / 1e6;
-            default -> v;
-        };
     }
 }

@@ -3,12 +3,10 @@ package re6st.bench;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import re6st.jni.Libc;
-import re6st.netsim.Cmd;
 import re6st.netsim.LinkParams;
+import re6st.netsim.Iperf;
 import re6st.netsim.Namespace;
 import re6st.netsim.NsProcess;
 import re6st.netsim.Ping;
@@ -24,8 +22,6 @@ import re6st.netsim.WanLink;
  * <pre>sudo java -cp benchmarks/target/benchmarks.jar re6st.bench.WanEmulatorBench [seconds]</pre>
  */
 public final class WanEmulatorBench {
-    private static final Pattern RECEIVER = Pattern.compile("([\\d.]+) ([KMG]?)bits/sec\\s+receiver");
-
     public static void main(String[] args) throws Exception {
         if (!Libc.isRoot()) {
             System.err.println("WanEmulatorBench: needs root (namespaces, TAP devices)");
@@ -41,17 +37,15 @@ public final class WanEmulatorBench {
             a.addAddress("wan0", "198.18.31.1/24");
             b.addAddress("wan0", "198.18.31.2/24");
             Wait.until("emulated link up", Duration.ofSeconds(10), () -> a.pings("198.18.31.2"));
-            NsProcess server = b.start("iperf3", "iperf3", "-s");
-            Wait.until("iperf3 server listening", Duration.ofSeconds(10),
-                    () -> b.exec(Duration.ofSeconds(5), "ss", "-ltn", "sport = :5201").output().contains("5201"));
+            NsProcess server = Iperf.server(b);
 
             System.out.printf(Locale.ROOT, "%-40s %12s%n", "path (iperf3 TCP, " + seconds + " s)", "Mbit/s");
-            System.out.printf(Locale.ROOT, "%-40s %12.0f%n", "veth, no emulator", iperf(a, "198.18.30.2", seconds));
-            System.out.printf(Locale.ROOT, "%-40s %12.0f%n", "emulator, unlimited, 0 ms", iperf(a, "198.18.31.2", seconds));
+            System.out.printf(Locale.ROOT, "%-40s %12.0f%n", "veth, no emulator", Iperf.mbits(a, "198.18.30.2", seconds));
+            System.out.printf(Locale.ROOT, "%-40s %12.0f%n", "emulator, unlimited, 0 ms", Iperf.mbits(a, "198.18.31.2", seconds));
             link.set(LinkParams.PERFECT.withRate(100_000_000));
-            System.out.printf(Locale.ROOT, "%-40s %12.0f%n", "emulator, rate 100 Mbit/s, 0 ms", iperf(a, "198.18.31.2", seconds));
+            System.out.printf(Locale.ROOT, "%-40s %12.0f%n", "emulator, rate 100 Mbit/s, 0 ms", Iperf.mbits(a, "198.18.31.2", seconds));
             link.set(LinkParams.delayMillis(10));
-            System.out.printf(Locale.ROOT, "%-40s %12.0f%n", "emulator, unlimited, 10 ms one way", iperf(a, "198.18.31.2", seconds));
+            System.out.printf(Locale.ROOT, "%-40s %12.0f%n", "emulator, unlimited, 10 ms one way", Iperf.mbits(a, "198.18.31.2", seconds));
             server.close();
 
             System.out.println();
@@ -66,19 +60,5 @@ public final class WanEmulatorBench {
             System.out.printf(Locale.ROOT, "%-40s %8.3f %8.3f %8.3f %8.3f%n", "veth, no emulator", v.min(), v.avg(), v.max(), v.mdev());
             link.checkHealthy();
         }
-    }
-
-    private static double iperf(Namespace a, String target, int seconds) {
-        Cmd.Result r = a.exec(Duration.ofSeconds(seconds + 20), "iperf3", "-c", target, "-t", Integer.toString(seconds), "-f", "m");
-        Matcher m = RECEIVER.matcher(r.output());
-        if (!r.ok() || !m.find())
-            throw new IllegalStateException("iperf3 failed:\n" + r.output());
-        double v = Double.parseDouble(m.group(1));
-        return switch (m.group(2)) {
-            case "K" -> v / 1000;
-            case "G" -> v * 1000;
-            case "" -> v / 1e6;
-            default -> v;
-        };
     }
 }
