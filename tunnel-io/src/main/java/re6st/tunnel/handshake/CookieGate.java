@@ -50,7 +50,15 @@ public final class CookieGate {
             }
         };
         long before = helloVerifyRequests.get();
-        DTLSRequest request = verifier.verifyRequest(clientId(from), data, off, len, counting);
+        DTLSRequest request;
+        try {
+            request = verifier.verifyRequest(clientId(from), data, off, len, counting);
+        } catch (RuntimeException e) {
+            // BouncyCastle throws on some malformed hellos (found by Jazzer: a reserved protocol
+            // version {0xFE, 0xFE} gives IllegalArgumentException). Anyone can send these: ignore.
+            ignored.incrementAndGet();
+            return null;
+        }
         if (request != null)
             verified.incrementAndGet();
         else if (helloVerifyRequests.get() == before)
