@@ -212,7 +212,7 @@ public final class BabelRouter {
         RouteTable.Entry e = table.entry(prefix, src);
         if (e != null && e.installed != null)
             uninstall(e.installed, now); // ours wins over any learned route
-        sendUpdateAll(prefix, src, true, now);
+        sendUpdateAll(prefix, src, now);
     }
 
     public void removeXroute(Prefix prefix, Prefix src, long now) {
@@ -223,8 +223,7 @@ public final class BabelRouter {
         if (best != null)
             consider(best, now);
         else
-            for (Interface ifc : upInterfaces())
-                out.send(ifc.name, null, new Update(prefix, src, routerId, null, seqno, INFINITY, updateCs(ifc)));
+            sendRetraction(prefix, src, routerId, seqno);
     }
 
     public List<XRoute> xroutes() {
@@ -475,7 +474,7 @@ public final class BabelRouter {
         if (installed != null)
             triggeredUpdate(r, installed.source, installed.metric(), now);
         else
-            sendUpdateAll(e.prefix, e.src, false, now);
+            sendUpdateAll(e.prefix, e.src, now);
     }
 
     private void switchRoutes(Route from, Route to, long now) {
@@ -527,7 +526,7 @@ public final class BabelRouter {
             consider(alt, now);
         } else if (oldMetric < INFINITY) {
             // Avoid a blackhole: tell the neighbours, then ask for a newer seqno (starvation recovery).
-            sendRetraction(src.prefix, src.src, src, now);
+            sendRetraction(src.prefix, src.src, src.routerId, src.seqno);
             if (oldMetric <= INFINITY / 2)
                 sendSeqnoRequest(null, src.prefix, src.src,
                         src.metric >= INFINITY ? src.seqno : Seqno.plus(src.seqno, 1), src.routerId, DEFAULT_HOP_COUNT, now);
@@ -539,22 +538,16 @@ public final class BabelRouter {
             return;
         int m = r.metric();
         int diff = Math.abs(m - oldMetric);
-        boolean urgent;
-        if (r.source != oldSource || (oldMetric < INFINITY && m >= INFINITY))
-            urgent = true;
-        else if (m > oldMetric && oldMetric < 6 * 256 && diff >= 512)
-            urgent = true;
-        else if (satisfiesPending(r))
-            urgent = true; // someone asked for this seqno: pass it on
-        else if (oldMetric >= INFINITY && m < INFINITY)
-            urgent = false;
-        else if (m < oldMetric && diff < 1024)
-            return; // getting better: maybe a fluctuation, announcing it could make routes unfeasible later
-        else if (diff < 384)
+        // babeld's rules for which changes are worth announcing (it also marks some "urgent" to
+        // resend them; we send once).
+        boolean announce = r.source != oldSource || (oldMetric < INFINITY && m >= INFINITY)
+                || (m > oldMetric && oldMetric < 6 * 256 && diff >= 512)
+                || satisfiesPending(r) // someone asked for this seqno: pass it on
+                || (oldMetric >= INFINITY && m < INFINITY)
+                || (m >= oldMetric || diff >= 1024) && diff >= 384; // not a small change, nor a small improvement
+        if (!announce)
             return;
-        else
-            urgent = false;
-        sendUpdateAll(r.entry.prefix, r.entry.src, urgent, now);
+        sendUpdateAll(r.entry.prefix, r.entry.src, now);
         if (oldMetric < INFINITY && m >= oldMetric + 288)
             sendSeqnoRequest(null, r.entry.prefix, r.entry.src, Seqno.plus(r.source.seqno, 1), r.source.routerId,
                     DEFAULT_HOP_COUNT, now);
@@ -762,7 +755,7 @@ public final class BabelRouter {
             out.send(ifc.name, null, u);
     }
 
-    private void sendUpdateAll(Prefix prefix, Prefix src, boolean urgent, long now) {
+    private void sendUpdateAll(Prefix prefix, Prefix src, long now) {
         for (Interface ifc : upInterfaces())
             sendUpdate(ifc, prefix, src, now);
     }
@@ -783,16 +776,22 @@ public final class BabelRouter {
         }
         List<Source> known = sourcesFor(prefix, src);
         Source s = known.isEmpty() ? null : known.get(0);
-        return new Update(prefix, src, s != null ? s.routerId : routerId, nh, s != null ? s.seqno : seqno, INFINITY,
-                updateCs(ifc));
+        return retraction(ifc, prefix, src, s != null ? s.routerId : routerId, s != null ? s.seqno : seqno);
     }
 
-    private void sendRetraction(Prefix prefix, Prefix src, Source s, long now) {
+    /** A retraction for one interface; null for an IPv4 prefix where we have no IPv4 next hop. */
+    private static Update retraction(Interface ifc, Prefix prefix, Prefix src, long id, int rseqno) {
+        Addr nh = prefix.isV4() ? ifc.ipv4 : null;
+        if (prefix.isV4() && nh == null)
+            return null;
+        return new Update(prefix, src, id, nh, rseqno, INFINITY, updateCs(ifc));
+    }
+
+    private void sendRetraction(Prefix prefix, Prefix src, long id, int rseqno) {
         for (Interface ifc : upInterfaces()) {
-            Addr nh = prefix.isV4() ? ifc.ipv4 : null;
-            if (prefix.isV4() && nh == null)
-                continue;
-            out.send(ifc.name, null, new Update(prefix, src, s.routerId, nh, s.seqno, INFINITY, updateCs(ifc)));
+            Update u = retraction(ifc, prefix, src, id, rseqno);
+            if (u != null)
+                out.send(ifc.name, null, u);
         }
     }
 

@@ -69,10 +69,9 @@ public final class Neighbour {
 
     /** What we announce in IHUs: our view of the link from the neighbour to us (babeld's neighbour_rxcost). */
     public int rxcost(long now) {
-        boolean silent = hello.reach == 0 && uhello.reach == 0;
         long delay = hello.heard() ? now - hello.time : Long.MAX_VALUE;
         long udelay = uhello.heard() ? now - uhello.time : Long.MAX_VALUE;
-        if (silent || ((hello.reach & 0xFFF0) == 0 || delay >= 180_000_000_000L)
+        if (((hello.reach & 0xFFF0) == 0 || delay >= 180_000_000_000L)
                 && ((uhello.reach & 0xFFF0) == 0 || udelay >= 180_000_000_000L))
             return Message.INFINITY;
         return hello.twoOfThree() || uhello.twoOfThree() ? ifc.settings.rxcost() : Message.INFINITY;

@@ -97,47 +97,35 @@ public final class ControlServer implements AutoCloseable {
             long id = daemon.call(core -> core.routerId());
             out.write("BABEL 1.0\nversion re6st-babel\nhost " + hostname() + "\nmy-id " + RouterId.format(id) + "\nok\n");
             out.flush();
-            Thread writer = null;
             for (String line; (line = in.readLine()) != null; ) {
                 String[] w = line.trim().split("\\s+");
-                switch (w[0]) {
-                    case "dump" -> {
-                        for (String l : daemon.call(core -> ControlDump.snapshot(core, System.nanoTime())).values())
-                            out.write("add " + l + "\n");
-                        out.write("ok\n");
-                    }
-                    case "monitor" -> {
-                        for (String l : daemon.call(core -> ControlDump.snapshot(core, System.nanoTime())).values())
-                            out.write("add " + l + "\n");
-                        out.write("ok\n");
-                        if (mon == null) {
-                            Monitor m = new Monitor();
-                            mon = m;
-                            monitors.add(m);
-                            writer = new Thread(() -> pump(m, out, c), "babel-monitor");
-                            writer.setDaemon(true);
-                            writer.start();
-                        }
-                    }
-                    case "unmonitor" -> {
-                        if (mon != null)
-                            monitors.remove(mon);
-                        mon = null;
-                        out.write("ok\n");
-                    }
-                    case "quit" -> {
-                        return;
-                    }
-                    case "cost-multiplier" -> out.write(costMultiplier(w) + "\n");
-                    case "metrics" -> {
-                        out.write(daemon.stats().prometheus());
-                        out.write("ok\n");
-                    }
-                    case "mac-policy" -> out.write(macPolicy(w) + "\n");
-                    case "" -> { }
-                    default -> out.write("bad\n");
+                if (w[0].equals("quit"))
+                    return;
+                String reply = switch (w[0]) {
+                    case "dump", "monitor" -> dumpText();
+                    case "unmonitor" -> "ok\n";
+                    case "cost-multiplier" -> costMultiplier(w) + "\n";
+                    case "mac-policy" -> macPolicy(w) + "\n";
+                    case "metrics" -> daemon.stats().prometheus() + "ok\n";
+                    case "" -> "";
+                    default -> "bad\n";
+                };
+                // A monitoring client's change lines are written by its pump thread: one writer at a time.
+                synchronized (out) {
+                    out.write(reply);
+                    out.flush();
                 }
-                out.flush();
+                if (w[0].equals("monitor") && mon == null) {
+                    Monitor m = new Monitor();
+                    mon = m;
+                    monitors.add(m);
+                    Thread writer = new Thread(() -> pump(m, out, c), "babel-monitor");
+                    writer.setDaemon(true);
+                    writer.start();
+                } else if (w[0].equals("unmonitor") && mon != null) {
+                    monitors.remove(mon);
+                    mon = null;
+                }
             }
         } catch (Exception e) {
             LOG.log(Level.DEBUG, "control client gone: {0}", e.getMessage());
@@ -145,6 +133,14 @@ public final class ControlServer implements AutoCloseable {
             if (mon != null)
                 monitors.remove(mon);
         }
+    }
+
+    /** The whole state as {@code add} lines, then {@code ok}. */
+    private String dumpText() throws Exception {
+        StringBuilder b = new StringBuilder();
+        for (String l : daemon.call(core -> ControlDump.snapshot(core, System.nanoTime())).values())
+            b.append("add ").append(l).append('\n');
+        return b.append("ok\n").toString();
     }
 
     private String costMultiplier(String[] w) {
