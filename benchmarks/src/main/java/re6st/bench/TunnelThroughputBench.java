@@ -40,11 +40,11 @@ public final class TunnelThroughputBench {
             new Random(1).nextBytes(k1);
             new Random(2).nextBytes(k2);
             DataKey ab = new DataKey(k1, new byte[] {1, 0, 0, 0}, 0), ba = new DataKey(k2, new byte[] {2, 0, 0, 0}, 0);
-            UdpTunnel ta = a.call(() -> new UdpTunnel(Tun.open("r6t0"), UdpTunnel.bind(new InetSocketAddress("198.18.80.1", 1194)),
+            UdpTunnel ta = a.call(() -> new UdpTunnel(UdpTunnel.openTun("r6t0"), UdpTunnel.bind(new InetSocketAddress("198.18.80.1", 1194)),
                     new InetSocketAddress("198.18.80.2", 1194), new TunnelSession(new DataChannel(ab, ba),
                             Liveness.defaults(System.nanoTime())), UdpTunnel.Listener.NONE));
             net.own(ta);
-            UdpTunnel tb = b.call(() -> new UdpTunnel(Tun.open("r6t0"), UdpTunnel.bind(new InetSocketAddress("198.18.80.2", 1194)),
+            UdpTunnel tb = b.call(() -> new UdpTunnel(UdpTunnel.openTun("r6t0"), UdpTunnel.bind(new InetSocketAddress("198.18.80.2", 1194)),
                     null, new TunnelSession(new DataChannel(ba, ab), Liveness.defaults(System.nanoTime())),
                     UdpTunnel.Listener.NONE));
             net.own(tb);
@@ -57,8 +57,11 @@ public final class TunnelThroughputBench {
             System.out.printf(Locale.ROOT, "%-34s %10s%n", "path (iperf3 TCP, " + seconds + " s, 1 stream)", "Mbit/s");
             System.out.printf(Locale.ROOT, "%-34s %10.0f%n", "raw veth", Iperf.mbits(a, "198.18.80.2", seconds));
             System.out.printf(Locale.ROOT, "%-34s %10.0f%n", "re6st tunnel (AES-256-GCM, UDP)", Iperf.mbits(a, "fd00:80::2", seconds));
-            System.out.printf(Locale.ROOT, "tunnel counters: a out %d in %d dropped %d; b out %d in %d dropped %d%n",
-                    ta.packetsOut, ta.packetsIn, ta.dropped, tb.packetsOut, tb.packetsIn, tb.dropped);
+            System.out.printf(Locale.ROOT, "tunnel counters: a out %d (%d sends) in %d; b in %d (%d receives, %d TUN writes) out %d; drops %s %s%n",
+                    ta.counters().packetsOut.getCount(), ta.counters().udpSends.getCount(), ta.counters().packetsIn.getCount(),
+                    tb.counters().packetsIn.getCount(), tb.counters().udpReceives.getCount(), tb.counters().tunWrites.getCount(),
+                    tb.counters().packetsOut.getCount(),
+                    ta.session().channel().drops(), tb.session().channel().drops());
             server.close();
         }
     }

@@ -36,13 +36,15 @@ public final class Tun implements Closeable {
     private final int wakeFd;
     private final String name;
     private final Mode mode;
+    private final int options;
     private volatile boolean closed;
 
-    private Tun(int fd, int wakeFd, String name, Mode mode) {
+    private Tun(int fd, int wakeFd, String name, Mode mode, int options) {
         this.fd = fd;
         this.wakeFd = wakeFd;
         this.name = name;
         this.mode = mode;
+        this.options = options;
     }
 
     /** Opens a TUN device without packet information header. */
@@ -62,11 +64,16 @@ public final class Tun implements Closeable {
         int fd = open0(name, flags);
         try {
             int wake = Fd.eventfd0();
-            return new Tun(fd, wake, name0(fd), mode);
+            return new Tun(fd, wake, name0(fd), mode, options);
         } catch (ErrnoException | RuntimeException e) {
             Fd.close0(fd);
             throw e;
         }
+    }
+
+    /** Whether every packet read or written starts with a {@code struct virtio_net_hdr} ({@link #VNET_HDR}). */
+    public boolean hasVnetHdr() {
+        return (options & VNET_HDR) != 0;
     }
 
     public String name() {

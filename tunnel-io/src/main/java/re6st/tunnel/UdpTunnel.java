@@ -4,24 +4,32 @@ import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.DatagramChannel;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
+import java.util.concurrent.atomic.AtomicLong;
 
 import re6st.jni.ErrnoException;
 import re6st.jni.Netlink;
+import re6st.jni.Offload;
 import re6st.jni.PacketBatch;
+import re6st.jni.SockAddr;
 import re6st.jni.Tun;
+import re6st.jni.UdpSocket;
 import re6st.tunnel.data.DataPacket;
 
 /**
  * A running tunnel: a TUN device and a UDP socket joined by a {@link TunnelSession}. Two
- * threads: TUN -> seal -> UDP (batched TUN reads), and UDP -> open -> TUN plus the liveness
- * timer. When liveness says the path is dead the TUN interface is set down (routing sees an
- * interface loss at once) and up again when the path heals. The peer's address follows the
- * last authentic packet (NAT rebinding, roaming). Buffers are allocated once per tunnel.
+ * threads, each batching its system calls:
+ * <ul>
+ * <li>TUN -> seal -> UDP: the TUN has TSO offloads ({@link Offload}), so one read brings up to
+ * 64 KiB of a TCP stream; it is cut into segments that fit the tunnel MTU, each sealed into one
+ * send buffer, and sent with one {@code sendmsg} (UDP GSO) per run of equal-sized datagrams.
+ * <li>UDP -> open -> TUN: one {@code recvmsg} returns a burst of the peer's datagrams (UDP GRO);
+ * each is opened into a batch, and the batch is written to the TUN with TCP segments of one flow
+ * glued back into super-packets. The liveness timer runs on this thread too.
+ * </ul>
+ * When liveness says the path is dead the TUN interface is set down (routing sees an interface
+ * loss at once) and up again when the path heals. The peer's address follows the last authentic
+ * packet (NAT rebinding). Buffers are allocated once per tunnel; nothing per packet.
  */
 public final class UdpTunnel implements AutoCloseable {
     private static final Logger LOG = System.getLogger("re6st.tunnel");
@@ -41,46 +49,79 @@ public final class UdpTunnel implements AutoCloseable {
         };
     }
 
+    /** Packets read from the TUN per batch (each up to 64 KiB with TSO). */
+    static final int TUN_BATCH = 8;
+    /** Opened packets written to the TUN per batch. */
+    static final int RX_BATCH = 64;
+    static final int MAX_PACKET = 65535;
+
     private final Tun tun;
-    private final DatagramChannel udp;
+    private final UdpSocket udp;
     private final TunnelSession session;
     private final Listener listener;
     private final Netlink netlink;
     private final int tunIndex;
-    private final Selector selector;
-    private volatile SocketAddress peer;
+    private final int slot;
+    /** The peer's current address; written by the underlay thread only, read by both. */
+    private volatile SockAddr peer;
     private volatile boolean running = true;
     private final Thread tunThread, udpThread;
-    public volatile long packetsIn, packetsOut, dropped, tunDrops;
+    private final TunnelCounters counters = new TunnelCounters();
 
     /**
      * Starts a tunnel. Call from a thread in the tunnel's network namespace (TUN, socket and
-     * netlink must all be there). {@code peer} may be null on the accepting side: it is learned
-     * from the first authentic packet.
+     * netlink must all be there). {@code tun} must be opened with {@link #openTun}. {@code peer}
+     * may be null on the accepting side: it is learned from the first authentic packet.
      */
-    public UdpTunnel(Tun tun, DatagramChannel udp, SocketAddress peer, TunnelSession session, Listener listener)
+    public UdpTunnel(Tun tun, UdpSocket udp, InetSocketAddress peer, TunnelSession session, Listener listener)
             throws IOException {
+        if (!tun.hasVnetHdr())
+            throw new IllegalArgumentException("the TUN device must be opened with UdpTunnel.openTun (vnet header, offloads)");
         this.tun = tun;
         this.udp = udp;
-        this.peer = peer;
+        this.peer = peer == null ? null : SockAddr.of(mapped(udp, peer));
         this.session = session;
         this.listener = listener;
         this.netlink = Netlink.open();
         this.tunIndex = netlink.index(tun.name());
+        this.slot = Math.max(2048, netlink.link(tunIndex).mtu() + 64);
         keepAddressesWhenDown(tun.name());
         tun.setNonBlocking(true);
-        udp.configureBlocking(false);
-        // Bursts from the TUN side outrun one receive loop: deep socket buffers avoid drops.
-        udp.setOption(java.net.StandardSocketOptions.SO_SNDBUF, 4 << 20);
-        udp.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4 << 20);
-        selector = Selector.open();
-        udp.register(selector, SelectionKey.OP_READ);
+        udp.setBuffers(4 << 20, 4 << 20); // bursts outrun one receive loop: deep buffers avoid drops
+        if (!udp.enableGro())
+            LOG.log(Level.INFO, "tunnel {0}: the kernel has no UDP GRO: one receive per datagram", tun.name());
         tunThread = new Thread(this::tunLoop, "tunnel-tun-" + tun.name());
         udpThread = new Thread(this::udpLoop, "tunnel-udp-" + tun.name());
         tunThread.setDaemon(true);
         udpThread.setDaemon(true);
         tunThread.start();
         udpThread.start();
+    }
+
+    /** Opens a TUN device the way a tunnel needs it: vnet header, checksum and TSO offloads. */
+    public static Tun openTun(String name) throws ErrnoException {
+        Tun t = Tun.open(name, Tun.Mode.TUN, Tun.VNET_HDR);
+        try {
+            t.setOffload(Offload.TUN_OFFLOADS);
+        } catch (ErrnoException e) {
+            t.close();
+            throw e;
+        }
+        return t;
+    }
+
+    /** An IPv4 peer seen from an IPv6 socket bound to [::] is an IPv4-mapped address. */
+    static InetSocketAddress mapped(UdpSocket udp, InetSocketAddress a) {
+        if (!udp.isIpv6() || !(a.getAddress() instanceof java.net.Inet4Address))
+            return a;
+        byte[] v4 = a.getAddress().getAddress(), v6 = new byte[16];
+        v6[10] = v6[11] = (byte) 0xff;
+        System.arraycopy(v4, 0, v6, 12, 4);
+        try {
+            return new InetSocketAddress(java.net.InetAddress.getByAddress(v6), a.getPort());
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public TunnelSession session() {
@@ -91,93 +132,190 @@ public final class UdpTunnel implements AutoCloseable {
         return tun;
     }
 
-    public SocketAddress peer() {
-        return peer;
+    /** The peer's current address (allocates), or null before the first authentic packet. */
+    public InetSocketAddress peer() {
+        SockAddr p = peer;
+        return p == null ? null : p.toInetSocketAddress();
+    }
+
+    public TunnelCounters counters() {
+        return counters;
+    }
+
+    // ---- TUN -> UDP ------------------------------------------------------------------------
+
+    /** Seals packets into one buffer and sends runs of equal-sized datagrams with one GSO call. */
+    private final class Sender {
+        final ByteBuffer out = ByteBuffer.allocateDirect(UdpSocket.MAX_PAYLOAD + MAX_PACKET);
+        final ByteBuffer fromBatch, fromSegs; // reusable views: no allocation per packet
+        int segment, count;
+
+        Sender(ByteBuffer batch, ByteBuffer segs) {
+            fromBatch = batch.duplicate();
+            fromSegs = segs.duplicate();
+        }
+        boolean closed; // the last datagram was shorter than the others: the run must end
+
+        void add(ByteBuffer view, int off, int len) throws IOException {
+            int sealed = len + DataPacket.OVERHEAD;
+            if (count > 0 && (closed || sealed > segment || count == UdpSocket.MAX_SEGMENTS
+                    || out.position() + sealed > UdpSocket.MAX_PAYLOAD))
+                flush();
+            if (count == 0)
+                segment = sealed;
+            else if (sealed < segment)
+                closed = true;
+            view.clear().position(off).limit(off + len);
+            session.fromTun(view, out);
+            count++;
+        }
+
+        void flush() throws IOException {
+            if (count == 0)
+                return;
+            int len = out.position();
+            int seg = count > 1 ? segment : 0;
+            SockAddr to = peer;
+            if (to != null)
+                send(out, len, seg, to, count);
+            out.clear();
+            count = 0;
+            closed = false;
+        }
+    }
+
+    private void send(ByteBuffer buf, int len, int segment, SockAddr to, int datagrams) throws IOException {
+        for (int tries = 0; ; tries++) {
+            int r = udp.send(buf, 0, len, segment, to);
+            if (r >= 0) {
+                counters.udpSends.inc();
+                counters.packetsOut.inc(datagrams);
+                counters.bytesOut.inc(len);
+                return;
+            }
+            if (r == UdpSocket.EAGAIN && tries < 100) { // socket buffer full: wait (bounded) rather than drop
+                udp.await(Tun.WRITABLE, 10_000_000L);
+                continue;
+            }
+            if (r == UdpSocket.EMSGSIZE)
+                counters.dropMtu.inc(datagrams);
+            else
+                counters.dropSend.inc(datagrams);
+            return;
+        }
     }
 
     private void tunLoop() {
-        int mtu = 65535;
-        PacketBatch batch = new PacketBatch(32, mtu);
-        ByteBuffer out = ByteBuffer.allocateDirect(mtu + DataPacket.OVERHEAD);
+        PacketBatch batch = new PacketBatch(TUN_BATCH, MAX_PACKET + Offload.VNET_HDR_LEN);
+        ByteBuffer segs = ByteBuffer.allocateDirect(Offload.MAX_SEGMENTS * slot);
+        int[] segLens = new int[Offload.MAX_SEGMENTS];
+        ByteBuffer buf = batch.buffer();
+        Sender sender = new Sender(buf, segs);
         try {
             while (running) {
                 if ((tun.await(Tun.READABLE, 200_000_000L) & Tun.READABLE) == 0)
                     continue;
                 int n = tun.readBatch(batch);
-                SocketAddress to = peer;
                 for (int i = 0; i < n; i++) {
-                    if (to == null)
-                        break; // nobody to send to yet (accepting side before the first packet)
-                    ByteBuffer in = batch.buffer().duplicate();
-                    in.position(batch.offset(i)).limit(batch.offset(i) + batch.length(i));
-                    out.clear();
-                    session.fromTun(in, out);
-                    out.flip();
-                    // Non-blocking socket (the underlay thread selects on it): when the send
-                    // buffer is full, wait briefly rather than drop (bounded).
-                    for (int tries = 0; udp.send(out, to) == 0 && tries < 1000; tries++)
-                        Thread.onSpinWait();
-                    packetsOut++;
+                    int off = batch.offset(i), len = batch.length(i);
+                    int r = Offload.split(buf, off, len, segs, 0, slot, segLens);
+                    if (r == 0) {
+                        sender.add(sender.fromBatch, off + Offload.VNET_HDR_LEN, len - Offload.VNET_HDR_LEN);
+                    } else if (r > 0) {
+                        for (int j = 0; j < r; j++)
+                            sender.add(sender.fromSegs, j * slot, segLens[j]);
+                    } else {
+                        counters.dropMalformedTun.inc();
+                    }
                 }
+                sender.flush();
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             if (running)
-                LOG.log(Level.WARNING, "tunnel {0}: TUN side stopped: {1}", tun.name(), e.getMessage());
+                LOG.log(Level.WARNING, "tunnel {0}: TUN side stopped: {1}", tun.name(), e.toString());
         }
     }
 
+    // ---- UDP -> TUN ------------------------------------------------------------------------
+
     private void udpLoop() {
-        ByteBuffer in = ByteBuffer.allocateDirect(65536);
-        ByteBuffer inner = ByteBuffer.allocateDirect(65536);
+        ByteBuffer in = ByteBuffer.allocateDirect(MAX_PACKET + 1);
+        PacketBatch rx = new PacketBatch(RX_BATCH, slot);
+        ByteBuffer dgram = in.duplicate(), inner = rx.buffer().duplicate(); // reusable views
         ByteBuffer reply = ByteBuffer.allocateDirect(256);
+        SockAddr from = new SockAddr();
+        int pending = 0;
         try {
             while (running) {
                 long now = System.nanoTime();
-                long wait = Math.max(1, (session.liveness().nextCheck(now) - now) / 1_000_000L);
-                selector.select(Math.min(wait, 200));
-                selector.selectedKeys().clear();
-                for (int i = 0; i < 256; i++) { // bounded burst, then the timer gets its turn
-                    in.clear();
-                    SocketAddress from = udp.receive(in);
-                    if (from == null)
-                        break;
-                    in.flip();
-                    inner.clear();
-                    TunnelSession.Kind k = session.fromUnderlay(in, inner, System.nanoTime());
-                    if (k == TunnelSession.Kind.DROPPED) {
-                        dropped++;
-                        continue;
+                long wait = Math.max(1_000_000L, session.liveness().nextCheck(now) - now);
+                udp.await(Tun.READABLE, Math.min(wait, 200_000_000L));
+                for (int burst = 0; burst < 256; burst++) { // bounded, then the timer gets its turn
+                    int n = udp.receive(in, 0, MAX_PACKET + 1, from);
+                    if (n < 0) {
+                        if (n == UdpSocket.EAGAIN)
+                            break;
+                        continue; // an ICMP error reported on the socket: liveness will tell
                     }
-                    peer = from; // authentic: follow the peer's current address
-                    packetsIn++;
-                    if (k == TunnelSession.Kind.DATA) {
-                        inner.flip();
-                        try {
-                            tun.write(inner, 0, inner.limit());
-                        } catch (ErrnoException e) {
-                            tunDrops++; // EIO while the interface is down, EINVAL for a bad packet: drop it
+                    counters.udpReceives.inc();
+                    int seg = udp.lastSegment();
+                    if (seg <= 0)
+                        seg = n;
+                    boolean authentic = false;
+                    for (int off = 0; off < n; off += seg) {
+                        int len = Math.min(seg, n - off);
+                        if (pending == RX_BATCH) {
+                            writeTun(rx, pending);
+                            pending = 0;
+                        }
+                        dgram.clear().position(off).limit(off + len);
+                        int start = rx.offset(pending);
+                        inner.clear().position(start).limit(start + slot);
+                        TunnelSession.Kind k = session.fromUnderlay(dgram, inner, System.nanoTime());
+                        if (k == TunnelSession.Kind.DROPPED)
+                            continue;
+                        authentic = true;
+                        counters.packetsIn.inc();
+                        counters.bytesIn.inc(len);
+                        if (k == TunnelSession.Kind.DATA) {
+                            rx.setLength(pending, inner.position() - start);
+                            pending++;
                         }
                     }
-                    sendReplies(reply);
+                    if (authentic) {
+                        SockAddr p = peer;
+                        if (p == null || !p.sameAs(from))
+                            peer = new SockAddr().copyFrom(from); // roaming or first contact: rare, may allocate
+                        sendReplies(reply);
+                    }
+                }
+                if (pending > 0) {
+                    writeTun(rx, pending);
+                    pending = 0;
                 }
                 session.tick(System.nanoTime());
                 sendReplies(reply);
                 transition();
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             if (running)
-                LOG.log(Level.WARNING, "tunnel {0}: underlay side stopped: {1}", tun.name(), e.getMessage());
+                LOG.log(Level.WARNING, "tunnel {0}: underlay side stopped: {1}", tun.name(), e.toString());
         }
     }
 
+    private void writeTun(PacketBatch rx, int count) throws ErrnoException {
+        long r = Offload.writeCoalesced(tun, rx, count);
+        counters.tunWrites.inc((int) r);
+        counters.dropTun.inc(r >>> 32);
+    }
+
     private void sendReplies(ByteBuffer reply) throws IOException {
-        SocketAddress to = peer;
+        SockAddr to = peer;
         while (session.replyPending()) {
             reply.clear();
-            session.takeReply(reply);
-            reply.flip();
-            if (to != null)
-                udp.send(reply, to);
+            int len = session.takeReply(reply);
+            if (to != null && len > 0)
+                send(reply, len, 0, to, 1);
         }
     }
 
@@ -212,18 +350,16 @@ public final class UdpTunnel implements AutoCloseable {
         }
     }
 
-    /** Convenience: a UDP socket bound to {@code local} (in the calling thread's namespace). */
-    public static DatagramChannel bind(InetSocketAddress local) throws IOException {
-        DatagramChannel ch = DatagramChannel.open();
-        ch.bind(local);
-        return ch;
+    /** Convenience: a UDP socket bound to {@code local} (in the calling thread's namespace), DF set. */
+    public static UdpSocket bind(InetSocketAddress local) throws IOException {
+        return UdpSocket.bind(local);
     }
 
     @Override
     public void close() throws IOException {
         running = false;
         tun.wakeup();
-        selector.wakeup();
+        udp.wakeup();
         try {
             tunThread.join(2000);
             udpThread.join(2000);
@@ -231,7 +367,6 @@ public final class UdpTunnel implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         udp.close();
-        selector.close();
         netlink.close();
         tun.close();
     }

@@ -3,7 +3,6 @@ package re6st.tunnel.cli;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.InetSocketAddress;
-import java.nio.channels.DatagramChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivateKey;
@@ -26,6 +25,7 @@ import picocli.CommandLine.Option;
 import re6st.jni.IpPrefix;
 import re6st.jni.Netlink;
 import re6st.jni.Tun;
+import re6st.jni.UdpSocket;
 import re6st.tunnel.Liveness;
 import re6st.tunnel.TunnelSession;
 import re6st.tunnel.UdpTunnel;
@@ -109,18 +109,29 @@ public final class TunnelCommand implements Callable<Integer> {
             return 2;
         }
         long t0 = System.nanoTime();
-        DatagramChannel ch = DatagramChannel.open();
+        UdpSocket ch;
         SessionKeys keys;
         InetSocketAddress peer;
         try {
             if (mode.connect != null) {
                 peer = hostPort(mode.connect);
-                ch.connect(peer);
-                keys = DtlsHandshake.connect(ch, me, peerCn, Duration.ofSeconds(timeout));
+                ch = UdpSocket.bind(new InetSocketAddress(
+                        peer.getAddress() instanceof java.net.Inet4Address ? IpPrefix.literal("0.0.0.0") : IpPrefix.literal("::"), 0));
             } else {
-                ch.bind(listenAddress(mode.listen));
-                keys = DtlsHandshake.accept(ch, me, new CookieGate(), Duration.ofSeconds(timeout));
-                peer = (InetSocketAddress) ch.getRemoteAddress();
+                peer = null;
+                ch = UdpSocket.bind(listenAddress(mode.listen));
+            }
+        } catch (IOException e) {
+            System.err.println("re6st tunnel: cannot open the UDP socket: " + e.getMessage());
+            return 1;
+        }
+        try {
+            if (peer != null) {
+                keys = DtlsHandshake.connect(ch, peer, me, peerCn, Duration.ofSeconds(timeout));
+            } else {
+                DtlsHandshake.Accepted a = DtlsHandshake.accept(ch, me, new CookieGate(), Duration.ofSeconds(timeout));
+                keys = a.keys();
+                peer = a.client();
             }
         } catch (IOException e) {
             System.err.println("re6st tunnel: handshake failed: " + e.getMessage());
@@ -128,7 +139,7 @@ public final class TunnelCommand implements Callable<Integer> {
             return 1;
         }
         long handshakeMs = (System.nanoTime() - t0) / 1_000_000;
-        Tun tun = Tun.open(ifname);
+        Tun tun = UdpTunnel.openTun(ifname);
         int tunMtu = mtu != null ? mtu : 1500 - 40 - 8 - DataPacket.OVERHEAD;
         try (Netlink nl = Netlink.open()) {
             int idx = nl.index(tun.name());

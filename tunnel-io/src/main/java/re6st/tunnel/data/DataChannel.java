@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
@@ -34,7 +35,7 @@ public final class DataChannel {
     private DataKey sendKey;
     private long sendCounter;
     private Receiver current, previous;
-    private final Map<Drop, Long> drops = new EnumMap<>(Drop.class);
+    private final AtomicLongArray drops = new AtomicLongArray(Drop.values().length);
 
     private static final class Receiver {
         final DataKey key;
@@ -150,15 +151,22 @@ public final class DataChannel {
 
     private int drop(ByteBuffer in, Drop why) {
         in.position(in.limit());
-        drops.merge(why, 1L, Long::sum);
+        drops.incrementAndGet(why.ordinal()); // no allocation: a flood of junk costs no garbage
         return -(why.ordinal() + 1);
     }
 
     /** Dropped packets by reason (for metrics). */
     public Map<Drop, Long> drops() {
         EnumMap<Drop, Long> copy = new EnumMap<>(Drop.class);
-        copy.putAll(drops);
+        for (Drop d : Drop.values())
+            if (drops.get(d.ordinal()) != 0)
+                copy.put(d, drops.get(d.ordinal()));
         return copy;
+    }
+
+    /** Packets dropped for {@code why} so far (any thread). */
+    public long dropped(Drop why) {
+        return drops.get(why.ordinal());
     }
 
     /** The reason for a negative {@link #open} result. */

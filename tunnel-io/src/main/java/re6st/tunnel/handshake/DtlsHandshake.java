@@ -2,12 +2,8 @@ package re6st.tunnel.handshake;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
-import java.nio.channels.DatagramChannel;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -47,6 +43,9 @@ import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCertificate;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
 
+import re6st.jni.SockAddr;
+import re6st.jni.Tun;
+import re6st.jni.UdpSocket;
 import re6st.tunnel.handshake.CertificateRefusedException.Reason;
 
 /**
@@ -100,12 +99,12 @@ public final class DtlsHandshake {
     }
 
     /**
-     * Client side over a channel connected to the server. {@code expectedCn} is the CN dialled
+     * Client side over {@code socket} to {@code server}. {@code expectedCn} is the CN dialled
      * (e.g. "7/16"); null accepts any certificate of the network CA.
      */
-    public static SessionKeys connect(DatagramChannel connected, Credentials me, String expectedCn, Duration timeout)
-            throws IOException {
-        try (UdpDatagramTransport t = new UdpDatagramTransport(connected)) {
+    public static SessionKeys connect(UdpSocket socket, InetSocketAddress server, Credentials me, String expectedCn,
+            Duration timeout) throws IOException {
+        try (UdpDatagramTransport t = new UdpDatagramTransport(socket, server)) {
             return connect(t, me, expectedCn, timeout);
         }
     }
@@ -122,52 +121,40 @@ public final class DtlsHandshake {
         return client.peer.result();
     }
 
+    /** What {@link #accept(UdpSocket, Credentials, CookieGate, Duration)} returns: the keys and the client's address. */
+    public record Accepted(SessionKeys keys, InetSocketAddress client) {}
+
     /**
-     * Server side for one client on an unconnected channel: waits (at most {@code timeout}
-     * in all) for a ClientHello with a valid cookie, answering the others through {@code gate},
-     * then connects the channel to that client and completes the handshake with it. On failure
-     * the channel is disconnected again.
+     * Server side for one client on {@code socket}: waits (at most {@code timeout} in all) for a
+     * ClientHello with a valid cookie, answering the others through {@code gate}, then completes
+     * the handshake with that client (datagrams from others are ignored meanwhile).
      */
-    public static SessionKeys accept(DatagramChannel unconnected, Credentials me, CookieGate gate, Duration timeout)
-            throws IOException {
-        if (unconnected.isConnected())
-            throw new IllegalArgumentException("the server channel must not be connected");
+    public static Accepted accept(UdpSocket socket, Credentials me, CookieGate gate, Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        boolean wasBlocking = unconnected.isBlocking();
-        DTLSRequest request;
-        InetSocketAddress from;
-        try (Selector selector = Selector.open()) {
-            unconnected.configureBlocking(false);
-            unconnected.register(selector, SelectionKey.OP_READ);
-            ByteBuffer buf = ByteBuffer.allocate(UdpDatagramTransport.DEFAULT_RECEIVE_LIMIT);
-            while (true) {
-                buf.clear();
-                SocketAddress a = unconnected.receive(buf);
-                if (a == null) {
-                    long left = (deadline - System.nanoTime()) / 1_000_000L;
-                    if (left <= 0)
-                        throw new SocketTimeoutException("no ClientHello with a valid cookie within " + timeout);
-                    selector.select(left);
-                    selector.selectedKeys().clear();
-                    continue;
-                }
-                InetSocketAddress src = (InetSocketAddress) a;
-                request = gate.check(src, buf.array(), 0, buf.position(), sender(unconnected, src));
-                if (request != null) {
-                    from = src;
-                    break;
-                }
+        ByteBuffer buf = ByteBuffer.allocateDirect(65536);
+        byte[] hello = new byte[UdpDatagramTransport.DEFAULT_RECEIVE_LIMIT];
+        SockAddr from = new SockAddr();
+        DTLSRequest request = null;
+        while (request == null) {
+            int n = socket.receive(buf, 0, buf.capacity(), from);
+            if (n == UdpSocket.EAGAIN) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0)
+                    throw new SocketTimeoutException("no ClientHello with a valid cookie within " + timeout);
+                socket.await(Tun.READABLE, left);
+                continue;
             }
-        } finally {
-            unconnected.configureBlocking(wasBlocking); // the selector is closed: the channel is deregistered
+            if (n <= 0)
+                continue; // an ICMP error on the socket, or an empty datagram
+            int len = Math.min(n, socket.lastSegment() > 0 ? socket.lastSegment() : n);
+            len = Math.min(len, hello.length);
+            buf.get(0, hello, 0, len);
+            request = gate.check(from.toInetSocketAddress(), hello, 0, len, sender(socket, new SockAddr().copyFrom(from)));
         }
-        unconnected.connect(from);
         Duration left = Duration.ofNanos(Math.max(1_000_000L, deadline - System.nanoTime()));
-        try (UdpDatagramTransport t = new UdpDatagramTransport(unconnected)) {
-            return accept(t, request, me, left);
-        } catch (IOException | RuntimeException e) {
-            unconnected.disconnect();
-            throw e;
+        try (UdpDatagramTransport t = new UdpDatagramTransport(socket, from, UdpDatagramTransport.DEFAULT_SEND_LIMIT,
+                UdpDatagramTransport.DEFAULT_RECEIVE_LIMIT)) {
+            return new Accepted(accept(t, request, me, left), from.toInetSocketAddress());
         }
     }
 
@@ -188,7 +175,7 @@ public final class DtlsHandshake {
         return server.peer.result();
     }
 
-    private static DatagramSender sender(DatagramChannel channel, InetSocketAddress to) {
+    private static DatagramSender sender(UdpSocket socket, SockAddr to) {
         return new DatagramSender() {
             @Override
             public int getSendLimit() {
@@ -197,7 +184,8 @@ public final class DtlsHandshake {
 
             @Override
             public void send(byte[] buf, int off, int len) throws IOException {
-                channel.send(ByteBuffer.wrap(buf, off, len), to);
+                ByteBuffer b = ByteBuffer.allocateDirect(len).put(buf, off, len);
+                socket.send(b, 0, len, 0, to); // lost if it fails: the client retransmits
             }
         };
     }

@@ -1,48 +1,45 @@
 package re6st.tunnel.handshake;
 
 import java.io.IOException;
-import java.net.PortUnreachableException;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.DatagramChannel;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 
 import org.bouncycastle.tls.DatagramTransport;
 
+import re6st.jni.SockAddr;
+import re6st.jni.Tun;
+import re6st.jni.UdpSocket;
+
 /**
- * BouncyCastle's {@link DatagramTransport} over a {@link DatagramChannel} connected to the peer,
- * for the handshake only. Receives wait at most the time BC asks for ({@code -1} on timeout, so
- * BC retransmits). An ICMP port-unreachable (peer not listening yet) counts as a lost datagram.
- *
- * <p>The channel is switched to non-blocking mode while the transport is in use; {@link #close()}
- * releases the selector and restores the original mode, but does not close the channel: the same
- * socket then carries the data channel.
+ * BouncyCastle's {@link DatagramTransport} over a {@link UdpSocket}, to one peer, for the
+ * handshake only. Receives wait at most the time BC asks for ({@code -1} on timeout, so BC
+ * retransmits); datagrams from other addresses are ignored (counted), and an ICMP error (peer
+ * not listening yet) counts as a lost datagram. Datagrams the kernel coalesced (UDP GRO) are
+ * handed over one by one. {@link #close()} does not close the socket: it then carries the data
+ * channel.
  */
 public final class UdpDatagramTransport implements DatagramTransport, java.io.Closeable {
     /** Datagrams we send: fits the IPv6 minimum MTU (1280 - 40 - 8), BC fragments handshake messages to it. */
     public static final int DEFAULT_SEND_LIMIT = 1232;
     public static final int DEFAULT_RECEIVE_LIMIT = 1500;
 
-    private final DatagramChannel channel;
-    private final Selector selector;
-    private final boolean wasBlocking;
+    private final UdpSocket socket;
+    private final SockAddr peer;
     private final int sendLimit, receiveLimit;
-    private long sent, received;
+    private final ByteBuffer in = ByteBuffer.allocateDirect(65536), out = ByteBuffer.allocateDirect(65536);
+    private final SockAddr from = new SockAddr();
+    private int pendingOff, pendingEnd, pendingSeg;
+    private long sent, received, strangers;
 
-    public UdpDatagramTransport(DatagramChannel connected) throws IOException {
-        this(connected, DEFAULT_SEND_LIMIT, DEFAULT_RECEIVE_LIMIT);
+    public UdpDatagramTransport(UdpSocket socket, InetSocketAddress peer) {
+        this(socket, SockAddr.of(peer), DEFAULT_SEND_LIMIT, DEFAULT_RECEIVE_LIMIT);
     }
 
-    public UdpDatagramTransport(DatagramChannel connected, int sendLimit, int receiveLimit) throws IOException {
-        if (!connected.isConnected())
-            throw new IllegalArgumentException("the channel must be connected to the peer");
-        this.channel = connected;
+    public UdpDatagramTransport(UdpSocket socket, SockAddr peer, int sendLimit, int receiveLimit) {
+        this.socket = socket;
+        this.peer = new SockAddr().copyFrom(peer);
         this.sendLimit = sendLimit;
         this.receiveLimit = receiveLimit;
-        this.wasBlocking = connected.isBlocking();
-        this.selector = Selector.open();
-        connected.configureBlocking(false);
-        connected.register(selector, SelectionKey.OP_READ);
     }
 
     @Override
@@ -58,22 +55,32 @@ public final class UdpDatagramTransport implements DatagramTransport, java.io.Cl
     @Override
     public int receive(byte[] buf, int off, int len, int waitMillis) throws IOException {
         long deadline = System.nanoTime() + waitMillis * 1_000_000L;
-        ByteBuffer b = ByteBuffer.wrap(buf, off, len);
         while (true) {
-            try {
-                int n = channel.read(b);
-                if (n > 0) {
-                    received++;
-                    return n;
-                }
-            } catch (PortUnreachableException e) {
-                // the peer's port is closed (for now): as if the datagram was lost
+            if (pendingOff < pendingEnd) { // the rest of a coalesced burst
+                int n = Math.min(pendingSeg, pendingEnd - pendingOff);
+                in.get(pendingOff, buf, off, Math.min(n, len));
+                pendingOff += n;
+                received++;
+                return Math.min(n, len);
             }
-            long left = (deadline - System.nanoTime()) / 1_000_000L;
+            int n = socket.receive(in, 0, in.capacity(), from);
+            if (n > 0) {
+                if (!from.sameAs(peer)) {
+                    strangers++;
+                    continue;
+                }
+                int seg = socket.lastSegment();
+                pendingSeg = seg > 0 ? seg : n;
+                pendingOff = 0;
+                pendingEnd = n;
+                continue;
+            }
+            if (n == 0 || n != UdpSocket.EAGAIN)
+                continue; // empty datagram, or an ICMP error (the peer's port is closed for now): lost
+            long left = deadline - System.nanoTime();
             if (left <= 0)
                 return -1;
-            selector.select(left);
-            selector.selectedKeys().clear();
+            socket.await(Tun.READABLE, left);
         }
     }
 
@@ -81,12 +88,12 @@ public final class UdpDatagramTransport implements DatagramTransport, java.io.Cl
     public void send(byte[] buf, int off, int len) throws IOException {
         if (len > sendLimit)
             throw new IOException("datagram of " + len + " bytes exceeds the send limit " + sendLimit);
-        try {
-            channel.write(ByteBuffer.wrap(buf, off, len));
+        out.clear();
+        out.put(buf, off, len);
+        int r = socket.send(out, 0, len, 0, peer);
+        if (r >= 0)
             sent++;
-        } catch (PortUnreachableException e) {
-            // lost; BC retransmits
-        }
+        // otherwise lost (unreachable, buffer full): BC retransmits
     }
 
     /** Datagrams sent and received through this transport (for tests and metrics). */
@@ -98,10 +105,13 @@ public final class UdpDatagramTransport implements DatagramTransport, java.io.Cl
         return received;
     }
 
+    /** Datagrams from other addresses, ignored. */
+    public long strangers() {
+        return strangers;
+    }
+
     @Override
-    public void close() throws IOException {
-        selector.close(); // deregisters the channel
-        if (wasBlocking && channel.isOpen())
-            channel.configureBlocking(true);
+    public void close() {
+        // the socket stays open: it carries the data channel
     }
 }

@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.DatagramChannel;
 import java.security.KeyPair;
 import java.security.cert.X509CRL;
 import java.time.Duration;
@@ -45,6 +44,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+
+import re6st.jni.UdpSocket;
 
 import re6st.tunnel.data.DataChannel;
 import re6st.tunnel.data.DataChannel.Drop;
@@ -93,11 +94,10 @@ class DtlsHandshakeTest {
     /** Runs a server (accept with cookies) and a client on loopback UDP; returns {server, client}. */
     static Side[] handshake(Credentials serverCreds, Credentials clientCreds, String expectedCn, CookieGate gate)
             throws Exception {
-        try (DatagramChannel s = DatagramChannel.open().bind(new InetSocketAddress(LO, 0));
-                DatagramChannel c = DatagramChannel.open().bind(new InetSocketAddress(LO, 0))) {
-            c.connect(s.getLocalAddress());
-            Future<Side> srv = pool.submit(() -> run(() -> DtlsHandshake.accept(s, serverCreds, gate, TIMEOUT)));
-            Side cli = run(() -> DtlsHandshake.connect(c, clientCreds, expectedCn, TIMEOUT));
+        try (UdpSocket s = UdpSocket.bind(new InetSocketAddress(LO, 0));
+                UdpSocket c = UdpSocket.bind(new InetSocketAddress(LO, 0))) {
+            Future<Side> srv = pool.submit(() -> run(() -> DtlsHandshake.accept(s, serverCreds, gate, TIMEOUT).keys()));
+            Side cli = run(() -> DtlsHandshake.connect(c, s.localAddress(), clientCreds, expectedCn, TIMEOUT));
             Side sv = srv.get(TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
             return new Side[] {sv, cli};
         }
@@ -241,11 +241,10 @@ class DtlsHandshakeTest {
     @Test
     void clientFromAnotherCaIsRefused() throws Exception {
         CookieGate gate = new CookieGate();
-        try (DatagramChannel s = DatagramChannel.open().bind(new InetSocketAddress(LO, 0));
-                DatagramChannel c = DatagramChannel.open().bind(new InetSocketAddress(LO, 0))) {
-            c.connect(s.getLocalAddress());
-            Future<Side> srv = pool.submit(() -> run(() -> DtlsHandshake.accept(s, server, gate, TIMEOUT)));
-            try (UdpDatagramTransport t = new UdpDatagramTransport(c)) {
+        try (UdpSocket s = UdpSocket.bind(new InetSocketAddress(LO, 0));
+                UdpSocket c = UdpSocket.bind(new InetSocketAddress(LO, 0))) {
+            Future<Side> srv = pool.submit(() -> run(() -> DtlsHandshake.accept(s, server, gate, TIMEOUT).keys()));
+            try (UdpDatagramTransport t = new UdpDatagramTransport(c, s.localAddress())) {
                 TlsFatalAlertReceived a = assertThrows(TlsFatalAlertReceived.class,
                         () -> new DTLSClientProtocol().connect(new RogueClient(foreignClient), t));
                 assertEquals(AlertDescription.unknown_ca, a.getAlertDescription());
@@ -264,11 +263,10 @@ class DtlsHandshakeTest {
         for (int suite : new int[] {CipherSuite.TLS_RSA_WITH_AES_256_GCM_SHA384, // no forward secrecy
                 CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256, // not AEAD
                 CipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256}) {
-            try (DatagramChannel s = DatagramChannel.open().bind(new InetSocketAddress(LO, 0));
-                    DatagramChannel c = DatagramChannel.open().bind(new InetSocketAddress(LO, 0))) {
-                c.connect(s.getLocalAddress());
-                Future<Side> srv = pool.submit(() -> run(() -> DtlsHandshake.accept(s, server, new CookieGate(), TIMEOUT)));
-                try (UdpDatagramTransport t = new UdpDatagramTransport(c)) {
+            try (UdpSocket s = UdpSocket.bind(new InetSocketAddress(LO, 0));
+                    UdpSocket c = UdpSocket.bind(new InetSocketAddress(LO, 0))) {
+                Future<Side> srv = pool.submit(() -> run(() -> DtlsHandshake.accept(s, server, new CookieGate(), TIMEOUT).keys()));
+                try (UdpDatagramTransport t = new UdpDatagramTransport(c, s.localAddress())) {
                     TlsFatalAlertReceived a = assertThrows(TlsFatalAlertReceived.class,
                             () -> new DTLSClientProtocol().connect(new RogueClient(client, suite), t));
                     assertEquals(AlertDescription.handshake_failure, a.getAlertDescription());
@@ -417,11 +415,10 @@ class DtlsHandshakeTest {
 
     @Test
     void acceptTimesOutWithoutAClient() throws Exception {
-        try (DatagramChannel s = DatagramChannel.open().bind(new InetSocketAddress(LO, 0))) {
+        try (UdpSocket s = UdpSocket.bind(new InetSocketAddress(LO, 0))) {
             IOException e = assertThrows(IOException.class,
                     () -> DtlsHandshake.accept(s, server, new CookieGate(), Duration.ofMillis(200)));
             assertTrue(e.getMessage().contains("no ClientHello"), e.getMessage());
-            assertTrue(!s.isConnected());
         }
     }
 }
