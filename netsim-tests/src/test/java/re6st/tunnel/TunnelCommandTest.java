@@ -1,16 +1,20 @@
 package re6st.tunnel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import re6st.netsim.Cmd;
 import re6st.netsim.LinkParams;
@@ -24,10 +28,19 @@ import re6st.netsim.Wait;
 /**
  * {@code re6st tunnel} between two namespaces with certificates made by openssl (as an
  * administrator or the original registry would): up, ping through it; refused for a wrong
- * expected CN and for a certificate of another CA.
+ * expected CN, for a certificate of another CA, for a revoked and for an expired certificate.
+ * One PKI serves the whole class (RSA key generation is the slow part).
  */
 @RequiresRoot
 class TunnelCommandTest {
+    /** Client certificates the server must refuse, issued by the network CA with {@code openssl ca}. */
+    static final String REVOKED_CN = "3/16", EXPIRED_CN = "4/16";
+
+    @TempDir
+    static Path dir;
+
+    /** The network CA's CRL, revoking {@link #REVOKED_CN}'s certificate. */
+    static Path crl;
 
     static void openssl(Path dir, String... args) {
         List<String> c = new ArrayList<>(List.of("openssl"));
@@ -49,6 +62,67 @@ class TunnelCommandTest {
         return dir;
     }
 
+    /**
+     * Issues a certificate of CA {@code caName} for {@code cn} with {@code openssl ca} (which keeps
+     * the database a CRL is made from), reusing the key of {@code keyOfCn} (no new RSA key).
+     * {@code dates} are extra {@code openssl ca} options such as -startdate/-enddate.
+     */
+    static void issue(Path dir, Path config, String caName, String cn, String keyOfCn, String... dates) throws IOException {
+        String n = dir + "/" + caName + "-" + cn.replace('/', '_');
+        Files.copy(Path.of(dir + "/" + caName + "-" + keyOfCn.replace('/', '_') + ".key"), Path.of(n + ".key"));
+        openssl(dir, "req", "-new", "-key", n + ".key", "-out", n + ".csr", "-subj", "/CN=" + cn.replace("/", "\\/"));
+        List<String> c = new ArrayList<>(List.of("ca", "-config", config.toString(), "-batch", "-notext", "-in", n + ".csr",
+                "-out", n + ".crt"));
+        c.addAll(dates.length > 0 ? List.of(dates) : List.of("-days", "30"));
+        openssl(dir, c.toArray(String[]::new));
+    }
+
+    /**
+     * The minimal {@code openssl ca} configuration for CA {@code caName} in {@code dir}: a
+     * database (index.txt, serial, crlnumber) next to the CA files, any CN accepted, v3
+     * certificates like the registry's.
+     */
+    static Path caConfig(Path dir, String caName) throws IOException {
+        Files.writeString(dir.resolve("index.txt"), "");
+        Files.writeString(dir.resolve("serial"), "1000\n");
+        Files.writeString(dir.resolve("crlnumber"), "01\n");
+        return Files.writeString(dir.resolve(caName + "-ca.cnf"), String.join("\n",
+                "[ ca ]",
+                "default_ca = network_ca",
+                "[ network_ca ]",
+                "dir = " + dir,
+                "database = $dir/index.txt",
+                "new_certs_dir = $dir",
+                "serial = $dir/serial",
+                "crlnumber = $dir/crlnumber",
+                "certificate = $dir/" + caName + ".crt",
+                "private_key = $dir/" + caName + ".key",
+                "default_md = sha256",
+                "default_crl_days = 30",
+                "policy = any_cn",
+                "unique_subject = no",
+                "x509_extensions = node_cert",
+                "[ any_cn ]",
+                "commonName = supplied",
+                "[ node_cert ]",
+                "basicConstraints = CA:FALSE",
+                "subjectKeyIdentifier = hash",
+                "authorityKeyIdentifier = keyid",
+                ""));
+    }
+
+    @BeforeAll
+    static void makePki() throws IOException {
+        pki(dir, "ca", "1/16", "2/16");
+        pki(dir, "other", "1/16");
+        Path config = caConfig(dir, "ca");
+        issue(dir, config, "ca", REVOKED_CN, "1/16");
+        issue(dir, config, "ca", EXPIRED_CN, "1/16", "-startdate", "20200101000000Z", "-enddate", "20200201000000Z");
+        openssl(dir, "ca", "-config", config.toString(), "-revoke", dir + "/ca-" + REVOKED_CN.replace('/', '_') + ".crt");
+        crl = dir.resolve("ca.crl");
+        openssl(dir, "ca", "-config", config.toString(), "-gencrl", "-out", crl.toString());
+    }
+
     static NsProcess tunnel(Namespace ns, String log, Path dir, String ca, String cn, String... args) {
         List<String> c = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
                 System.getProperty("java.class.path"), "re6st.tunnel.cli.TunnelCommand", "--ca", dir + "/" + ca + ".crt",
@@ -57,20 +131,34 @@ class TunnelCommandTest {
         return ns.start(log, c.toArray(String[]::new));
     }
 
+    /** Namespaces a (198.18.N.1) and b (198.18.N.2) joined by a 1 ms WAN link. */
+    static Namespace[] underlay(TestNet net, int n) {
+        Namespace a = net.namespace("a"), b = net.namespace("b");
+        net.wan("ab", a, "wan0", b, "wan0", LinkParams.delayMillis(1));
+        a.addAddress("wan0", "198.18." + n + ".1/24");
+        b.addAddress("wan0", "198.18." + n + ".2/24");
+        Wait.until("underlay", Duration.ofSeconds(10), () -> a.pings("198.18." + n + ".2"));
+        return new Namespace[] {a, b};
+    }
+
+    /** Waits until a server has bound its UDP port, so that the client's first ClientHello finds it. */
+    static void awaitListening(Namespace ns, NsProcess server, int port) {
+        Wait.until(server + " listens on UDP " + port, Duration.ofSeconds(30), () -> {
+            if (!server.isAlive())
+                throw new AssertionError(server + " exited before listening:\n" + server.log());
+            return ns.exec(Duration.ofSeconds(5), "ss", "-Hlnu").output().contains(":" + port + " ");
+        });
+    }
+
     @Test
     void tunnelUpPingAndRefusals() throws Exception {
         try (TestNet net = TestNet.create("tunnelcmd")) {
-            Path dir = Files.createDirectories(net.logDir().resolve("pki"));
-            pki(dir, "ca", "1/16", "2/16");
-            pki(dir, "other", "1/16");
-            Namespace a = net.namespace("a"), b = net.namespace("b");
-            net.wan("ab", a, "wan0", b, "wan0", LinkParams.delayMillis(1));
-            a.addAddress("wan0", "198.18.90.1/24");
-            b.addAddress("wan0", "198.18.90.2/24");
-            Wait.until("underlay", Duration.ofSeconds(10), () -> a.pings("198.18.90.2"));
+            Namespace[] ab = underlay(net, 90);
+            Namespace a = ab[0], b = ab[1];
 
+            // The server checks the CRL, which lists another certificate only: accepted.
             NsProcess server = tunnel(b, "server", dir, "ca", "2/16", "--listen", "1194", "--ifname", "tun0",
-                    "--address", "fd00:90::2/64");
+                    "--address", "fd00:90::2/64", "--crl", crl.toString());
             NsProcess client = tunnel(a, "client", dir, "ca", "1/16", "--connect", "198.18.90.2:1194", "--peer-cn", "2/16",
                     "--ifname", "tun0", "--address", "fd00:90::1/64");
             Wait.until("both ends say the tunnel is up", Duration.ofSeconds(60),
@@ -100,5 +188,63 @@ class TunnelCommandTest {
             assertTrue(rc3 != null && rc3 != 0, "server exits: " + rc3);
             assertTrue(!a.exec(Duration.ofSeconds(5), "ip", "link", "show", "tun2").ok(), "no TUN for a refused peer");
         }
+    }
+
+    /** A certificate the network CA revoked: the server (with the CRL) refuses it, the client hears certificate_revoked. */
+    @Test
+    void revokedClientCertificateIsRefused() throws Exception {
+        try (TestNet net = TestNet.create("tunnelrevoked")) {
+            assertClientRefused(net, 91, REVOKED_CN, "(REVOKED)", "was revoked on", "certificate_revoked", "--crl", crl.toString());
+        }
+    }
+
+    /** A certificate past its notAfter (January 2020): the server refuses it, the client hears certificate_expired. */
+    @Test
+    void expiredClientCertificateIsRefused() throws Exception {
+        try (TestNet net = TestNet.create("tunnelexpired")) {
+            assertClientRefused(net, 92, EXPIRED_CN, "(EXPIRED)", "expired on 2020-02-01T00:00:00Z", "certificate_expired");
+        }
+    }
+
+    /**
+     * Server in b (CN 2/16, {@code serverArgs}), client in a with the certificate of {@code clientCn}: the
+     * server refuses it and logs {@code reason} and {@code detail}; the client exits non-zero naming
+     * {@code alert}; no TUN, no ping between the inner addresses fd00:N::1 and fd00:N::2.
+     */
+    static void assertClientRefused(TestNet net, int n, String clientCn, String reason, String detail, String alert,
+            String... serverArgs) {
+        Namespace[] ab = underlay(net, n);
+        Namespace a = ab[0], b = ab[1];
+        List<String> s = new ArrayList<>(List.of("--listen", "1194", "--ifname", "tun0", "--address", "fd00:" + n + "::2/64",
+                "--timeout", "10"));
+        s.addAll(List.of(serverArgs));
+        NsProcess server = tunnel(b, "server", dir, "ca", "2/16", s.toArray(String[]::new));
+        awaitListening(b, server, 1194);
+        NsProcess client = tunnel(a, "client", dir, "ca", clientCn, "--connect", "198.18." + n + ".2:1194", "--peer-cn", "2/16",
+                "--ifname", "tun0", "--address", "fd00:" + n + "::1/64", "--timeout", "10");
+        Wait.poll(Duration.ofSeconds(30), () -> !server.isAlive() && !client.isAlive()
+                || server.log().contains("tunnel up") || client.log().contains("tunnel up"));
+        String logs = "\nserver: " + server.log() + "\nclient: " + client.log();
+        assertFalse(server.log().contains("tunnel up") || client.log().contains("tunnel up"), "no tunnel" + logs);
+        Integer serverRc = server.waitFor(Duration.ofSeconds(1));
+        Integer clientRc = client.waitFor(Duration.ofSeconds(1));
+
+        assertTrue(serverRc != null && serverRc != 0, "the refusing server exits non-zero: " + serverRc + logs);
+        assertTrue(server.log().contains("peer certificate refused " + reason), "the server names the reason" + logs);
+        assertTrue(server.log().contains("CN '" + clientCn + "'") && server.log().contains(detail),
+                "the server names the certificate and " + detail + logs);
+        assertTrue(clientRc != null && clientRc != 0, "the refused client exits non-zero: " + clientRc + logs);
+        assertTrue(client.log().contains("alert " + alert), "the client names the peer's alert " + alert + logs);
+
+        for (Namespace ns : ab)
+            assertFalse(ns.exec(Duration.ofSeconds(5), "ip", "link", "show", "tun0").ok(), "no TUN in " + ns.label());
+        assertNoPing(a, "fd00:" + n + "::2");
+        assertNoPing(b, "fd00:" + n + "::1");
+    }
+
+    /** Pings fail (no route, or no reply) from {@code ns} to {@code address}. */
+    static void assertNoPing(Namespace ns, String address) {
+        Cmd.Result r = ns.exec(Duration.ofSeconds(10), "ping", "-n", "-q", "-c", "2", "-i", "0.05", "-W", "1", address);
+        assertFalse(r.ok(), "no ping from " + ns.label() + " to " + address + ":\n" + r.output());
     }
 }
