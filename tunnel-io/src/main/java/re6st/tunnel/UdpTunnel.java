@@ -5,12 +5,10 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.util.concurrent.atomic.AtomicLong;
 
 import re6st.jni.ErrnoException;
 import re6st.jni.Netlink;
 import re6st.jni.Offload;
-import re6st.jni.PacketBatch;
 import re6st.jni.SockAddr;
 import re6st.jni.Tun;
 import re6st.jni.UdpSocket;
@@ -49,11 +47,7 @@ public final class UdpTunnel implements AutoCloseable {
         };
     }
 
-    /** Packets read from the TUN per batch (each up to 64 KiB with TSO). */
-    static final int TUN_BATCH = 8;
-    /** Opened packets written to the TUN per batch. */
-    static final int RX_BATCH = 64;
-    static final int MAX_PACKET = 65535;
+    static final int MAX_PACKET = TunPump.MAX_PACKET;
 
     private final Tun tun;
     private final UdpSocket udp;
@@ -65,7 +59,9 @@ public final class UdpTunnel implements AutoCloseable {
     /** The peer's current address; written by the underlay thread only, read by both. */
     private volatile SockAddr peer;
     private volatile boolean running = true;
-    private final Thread tunThread, udpThread;
+    private final Thread udpThread;
+    private final TunPump pump;
+    private final TunSink sink;
     private final TunnelCounters counters = new TunnelCounters();
 
     /**
@@ -90,11 +86,11 @@ public final class UdpTunnel implements AutoCloseable {
         udp.setBuffers(4 << 20, 4 << 20); // bursts outrun one receive loop: deep buffers avoid drops
         if (!udp.enableGro())
             LOG.log(Level.INFO, "tunnel {0}: the kernel has no UDP GRO: one receive per datagram", tun.name());
-        tunThread = new Thread(this::tunLoop, "tunnel-tun-" + tun.name());
+        sink = new TunSink(tun, session, counters, slot);
+        pump = new TunPump(tun, session, new UdpOutbox(), counters, slot);
         udpThread = new Thread(this::udpLoop, "tunnel-udp-" + tun.name());
-        tunThread.setDaemon(true);
         udpThread.setDaemon(true);
-        tunThread.start();
+        pump.start();
         udpThread.start();
     }
 
@@ -145,18 +141,13 @@ public final class UdpTunnel implements AutoCloseable {
     // ---- TUN -> UDP ------------------------------------------------------------------------
 
     /** Seals packets into one buffer and sends runs of equal-sized datagrams with one GSO call. */
-    private final class Sender {
+    private final class UdpOutbox implements Outbox {
         final ByteBuffer out = ByteBuffer.allocateDirect(UdpSocket.MAX_PAYLOAD + MAX_PACKET);
-        final ByteBuffer fromBatch, fromSegs; // reusable views: no allocation per packet
         int segment, count;
-
-        Sender(ByteBuffer batch, ByteBuffer segs) {
-            fromBatch = batch.duplicate();
-            fromSegs = segs.duplicate();
-        }
         boolean closed; // the last datagram was shorter than the others: the run must end
 
-        void add(ByteBuffer view, int off, int len) throws IOException {
+        @Override
+        public void add(TunnelSession s, ByteBuffer view, int off, int len) throws IOException {
             int sealed = len + DataPacket.OVERHEAD;
             if (count > 0 && (closed || sealed > segment || count == UdpSocket.MAX_SEGMENTS
                     || out.position() + sealed > UdpSocket.MAX_PAYLOAD))
@@ -166,11 +157,12 @@ public final class UdpTunnel implements AutoCloseable {
             else if (sealed < segment)
                 closed = true;
             view.clear().position(off).limit(off + len);
-            session.fromTun(view, out);
+            s.fromTun(view, out);
             count++;
         }
 
-        void flush() throws IOException {
+        @Override
+        public void flush() throws IOException {
             if (count == 0)
                 return;
             int len = out.position();
@@ -205,46 +197,13 @@ public final class UdpTunnel implements AutoCloseable {
         }
     }
 
-    private void tunLoop() {
-        PacketBatch batch = new PacketBatch(TUN_BATCH, MAX_PACKET + Offload.VNET_HDR_LEN);
-        ByteBuffer segs = ByteBuffer.allocateDirect(Offload.MAX_SEGMENTS * slot);
-        int[] segLens = new int[Offload.MAX_SEGMENTS];
-        ByteBuffer buf = batch.buffer();
-        Sender sender = new Sender(buf, segs);
-        try {
-            while (running) {
-                if ((tun.await(Tun.READABLE, 200_000_000L) & Tun.READABLE) == 0)
-                    continue;
-                int n = tun.readBatch(batch);
-                for (int i = 0; i < n; i++) {
-                    int off = batch.offset(i), len = batch.length(i);
-                    int r = Offload.split(buf, off, len, segs, 0, slot, segLens);
-                    if (r == 0) {
-                        sender.add(sender.fromBatch, off + Offload.VNET_HDR_LEN, len - Offload.VNET_HDR_LEN);
-                    } else if (r > 0) {
-                        for (int j = 0; j < r; j++)
-                            sender.add(sender.fromSegs, j * slot, segLens[j]);
-                    } else {
-                        counters.dropMalformedTun.inc();
-                    }
-                }
-                sender.flush();
-            }
-        } catch (IOException | RuntimeException e) {
-            if (running)
-                LOG.log(Level.WARNING, "tunnel {0}: TUN side stopped: {1}", tun.name(), e.toString());
-        }
-    }
-
     // ---- UDP -> TUN ------------------------------------------------------------------------
 
     private void udpLoop() {
         ByteBuffer in = ByteBuffer.allocateDirect(MAX_PACKET + 1);
-        PacketBatch rx = new PacketBatch(RX_BATCH, slot);
-        ByteBuffer dgram = in.duplicate(), inner = rx.buffer().duplicate(); // reusable views
+        ByteBuffer dgram = in.duplicate(); // reusable view
         ByteBuffer reply = ByteBuffer.allocateDirect(256);
         SockAddr from = new SockAddr();
-        int pending = 0;
         try {
             while (running) {
                 long now = System.nanoTime();
@@ -262,25 +221,10 @@ public final class UdpTunnel implements AutoCloseable {
                     if (seg <= 0)
                         seg = n;
                     boolean authentic = false;
+                    long t = System.nanoTime();
                     for (int off = 0; off < n; off += seg) {
-                        int len = Math.min(seg, n - off);
-                        if (pending == RX_BATCH) {
-                            writeTun(rx, pending);
-                            pending = 0;
-                        }
-                        dgram.clear().position(off).limit(off + len);
-                        int start = rx.offset(pending);
-                        inner.clear().position(start).limit(start + slot);
-                        TunnelSession.Kind k = session.fromUnderlay(dgram, inner, System.nanoTime());
-                        if (k == TunnelSession.Kind.DROPPED)
-                            continue;
-                        authentic = true;
-                        counters.packetsIn.inc();
-                        counters.bytesIn.inc(len);
-                        if (k == TunnelSession.Kind.DATA) {
-                            rx.setLength(pending, inner.position() - start);
-                            pending++;
-                        }
+                        dgram.clear().position(off).limit(Math.min(n, off + seg));
+                        authentic |= sink.accept(dgram, t);
                     }
                     if (authentic) {
                         SockAddr p = peer;
@@ -289,10 +233,7 @@ public final class UdpTunnel implements AutoCloseable {
                         sendReplies(reply);
                     }
                 }
-                if (pending > 0) {
-                    writeTun(rx, pending);
-                    pending = 0;
-                }
+                sink.flush();
                 session.tick(System.nanoTime());
                 sendReplies(reply);
                 transition();
@@ -301,12 +242,6 @@ public final class UdpTunnel implements AutoCloseable {
             if (running)
                 LOG.log(Level.WARNING, "tunnel {0}: underlay side stopped: {1}", tun.name(), e.toString());
         }
-    }
-
-    private void writeTun(PacketBatch rx, int count) throws ErrnoException {
-        long r = Offload.writeCoalesced(tun, rx, count);
-        counters.tunWrites.inc((int) r);
-        counters.dropTun.inc(r >>> 32);
     }
 
     private void sendReplies(ByteBuffer reply) throws IOException {
@@ -358,10 +293,9 @@ public final class UdpTunnel implements AutoCloseable {
     @Override
     public void close() throws IOException {
         running = false;
-        tun.wakeup();
+        pump.stop();
         udp.wakeup();
         try {
-            tunThread.join(2000);
             udpThread.join(2000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
