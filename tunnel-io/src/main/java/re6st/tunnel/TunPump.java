@@ -57,6 +57,7 @@ final class TunPump implements Runnable {
                 if ((tun.await(Tun.READABLE, 200_000_000L) & Tun.READABLE) == 0)
                     continue;
                 int n = tun.readBatch(batch);
+                session.maybeRekey(System.nanoTime());
                 for (int i = 0; i < n; i++) {
                     int off = batch.offset(i), len = batch.length(i);
                     int r = Offload.split(buf, off, len, segs, 0, slot, segLens);

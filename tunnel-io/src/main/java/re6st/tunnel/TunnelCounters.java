@@ -48,6 +48,7 @@ public final class TunnelCounters {
             long ns = session.liveness().srttNanos();
             return ns < 0 ? Double.NaN : ns / 1e9;
         });
+        r.register(prefix + ".rekeys", (Gauge<Long>) session::rekeys);
         r.register(prefix + ".up", (Gauge<Integer>) () -> session.liveness().state() == Liveness.State.UP ? 1 : 0);
     }
 }

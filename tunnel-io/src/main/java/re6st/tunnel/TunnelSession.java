@@ -26,13 +26,66 @@ public final class TunnelSession {
 
     private final DataChannel channel;
     private final Liveness liveness;
+    private final re6st.tunnel.handshake.KeySchedule schedule; // null: fixed keys, no rekey
+    private final long rekeyIntervalNs;
+    private long sendGeneration, receiveGeneration, lastRekey;
+    private volatile long rekeys;
     private final ByteBuffer controlOut = ByteBuffer.allocate(CONTROL_LEN);
     private long echoSentTime = Long.MIN_VALUE;
     private Liveness.Action pending = Liveness.Action.NOTHING;
 
+    /** A session with fixed keys (no rekey): for tests and benchmarks. */
     public TunnelSession(DataChannel channel, Liveness liveness) {
         this.channel = channel;
         this.liveness = liveness;
+        this.schedule = null;
+        this.rekeyIntervalNs = Long.MAX_VALUE;
+    }
+
+    /**
+     * A session on the keys of a handshake: generation 0 first, then our send key moves to the
+     * next generation every {@code rekeyIntervalNs} (or sooner when a key has sealed
+     * {@link DataChannel#REKEY_AFTER} packets), and our receive key follows the peer's.
+     */
+    public TunnelSession(re6st.tunnel.handshake.KeySchedule schedule, Liveness liveness, long rekeyIntervalNs, long now) {
+        if (rekeyIntervalNs <= 0)
+            throw new IllegalArgumentException("rekey interval must be positive");
+        this.schedule = schedule;
+        this.channel = new DataChannel(schedule.sendKey(0), schedule.receiveKey(0));
+        channel.setNextReceiveKey(schedule.receiveKey(1));
+        this.liveness = liveness;
+        this.rekeyIntervalNs = rekeyIntervalNs;
+        this.lastRekey = now;
+    }
+
+    /**
+     * Switches our send key to the next generation when it is due. Called by the TUN side once
+     * per batch (cheap: a comparison). Returns true when it rekeyed.
+     */
+    public boolean maybeRekey(long now) {
+        if (schedule == null || (now - lastRekey < rekeyIntervalNs && !channel.needsRekey()))
+            return false;
+        re6st.tunnel.data.DataKey k = schedule.sendKey(sendGeneration + 1); // derived outside the lock
+        synchronized (channel) {
+            channel.rekeySend(k);
+            sendGeneration++;
+        }
+        lastRekey = now;
+        rekeys++;
+        return true;
+    }
+
+    /** Our send-key changes so far. */
+    public long rekeys() {
+        return rekeys;
+    }
+
+    /** After the peer's rekey was followed, prepares its next key (underlay thread, off the per-packet path). */
+    void prepareNextReceiveKey() {
+        if (schedule != null && channel.wantsNextReceiveKey()) {
+            receiveGeneration++;
+            channel.setNextReceiveKey(schedule.receiveKey(receiveGeneration + 1));
+        }
     }
 
     public DataChannel channel() {
@@ -83,6 +136,7 @@ public final class TunnelSession {
 
     /** Runs the liveness timer; a probe to send is reported by {@link #replyPending()} too. */
     public Liveness.Action tick(long now) {
+        prepareNextReceiveKey();
         Liveness.Action a = liveness.tick(now);
         if (a == Liveness.Action.SEND_PROBE || a == Liveness.Action.WENT_DOWN)
             probeTime = now;

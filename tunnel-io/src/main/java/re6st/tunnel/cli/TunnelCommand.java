@@ -88,6 +88,10 @@ public final class TunnelCommand implements Callable<Integer> {
     @Option(names = "--mtu", paramLabel = "N", description = "TUN MTU (default: underlay 1500 - IPv6/UDP headers - tunnel overhead).")
     Integer mtu;
 
+    @Option(names = "--rekey", paramLabel = "SECONDS", defaultValue = "120",
+            description = "Move to fresh data keys this often, without interrupting traffic (default: ${DEFAULT-VALUE}).")
+    long rekeySeconds;
+
     @Option(names = "--timeout", paramLabel = "SECONDS", description = "Handshake timeout (default: ${DEFAULT-VALUE}).", defaultValue = "30")
     int timeout;
 
@@ -97,6 +101,10 @@ public final class TunnelCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (rekeySeconds <= 0 || rekeySeconds > 86_400) {
+            System.err.println("re6st tunnel: --rekey must be between 1 and 86400 seconds, got " + rekeySeconds);
+            return 2;
+        }
         if (!proto.equals("udp")) {
             System.err.println("re6st tunnel: --proto " + proto + " is not supported yet (only udp)");
             return 2;
@@ -151,7 +159,7 @@ public final class TunnelCommand implements Callable<Integer> {
             nl.setUp(idx, true);
         }
         UdpTunnel t = new UdpTunnel(tun, ch, peer,
-                new TunnelSession(new DataChannel(keys.send(), keys.receive()), Liveness.defaults(System.nanoTime())),
+                new TunnelSession(keys.schedule(), Liveness.defaults(System.nanoTime()), rekeySeconds * 1_000_000_000L, System.nanoTime()),
                 new UdpTunnel.Listener() {
                     @Override
                     public void up(UdpTunnel x) {

@@ -34,7 +34,8 @@ public final class DataChannel {
     private final byte[] openIv = new byte[12];
     private DataKey sendKey;
     private long sendCounter;
-    private Receiver current, previous;
+    private Receiver current, previous, next;
+    private long rotations;
     private final AtomicLongArray drops = new AtomicLongArray(Drop.values().length);
 
     private static final class Receiver {
@@ -69,6 +70,38 @@ public final class DataChannel {
     public void rekeyReceive(DataKey receive) {
         previous = current;
         current = new Receiver(receive);
+    }
+
+    /**
+     * Prepares the key the peer will send with after its next rekey: the first authentic packet
+     * under it makes it current (the current becomes previous). Rekeying thus needs no message:
+     * each side switches its send key when it decides to, the other follows on the first packet.
+     * Only this one candidate is tried, so a forged epoch costs one failed tag check, no derivation.
+     */
+    public void setNextReceiveKey(DataKey receive) {
+        if (receive.epoch == current.key.epoch || previous != null && receive.epoch == previous.key.epoch)
+            throw new IllegalArgumentException("next receive key epoch " + receive.epoch + " is in use");
+        next = new Receiver(receive);
+    }
+
+    /** True when no next receive key is waiting (the peer's rekey was followed): install one. */
+    public boolean wantsNextReceiveKey() {
+        return next == null;
+    }
+
+    /** How many times the peer's new key was taken into use. */
+    public long receiveRotations() {
+        return rotations;
+    }
+
+    /** The epoch of the current receive key. */
+    public int receiveEpoch() {
+        return current.key.epoch;
+    }
+
+    /** The epoch of the current send key. */
+    public int sendEpoch() {
+        return sendKey.epoch;
     }
 
     /** Forgets the previous receive key (once the peer is known to use the new one). */
@@ -121,7 +154,9 @@ public final class DataChannel {
         if (out.remaining() < len - DataPacket.OVERHEAD)
             return drop(in, Drop.TOO_BIG);
         int epoch = in.get(start + 1) & 0xff;
-        Receiver r = current.key.epoch == epoch ? current : previous != null && previous.key.epoch == epoch ? previous : null;
+        Receiver r = current.key.epoch == epoch ? current
+                : previous != null && previous.key.epoch == epoch ? previous
+                : next != null && next.key.epoch == epoch ? next : null;
         if (r == null)
             return drop(in, Drop.UNKNOWN_EPOCH);
         long counter = in.getLong(start + 4);
@@ -145,6 +180,12 @@ public final class DataChannel {
         if (!r.window.accept(counter)) {
             out.position(outStart);
             return drop(in, Drop.REPLAY);
+        }
+        if (r == next) { // the peer rekeyed: follow
+            previous = current;
+            current = next;
+            next = null;
+            rotations++;
         }
         return out.position() - outStart;
     }

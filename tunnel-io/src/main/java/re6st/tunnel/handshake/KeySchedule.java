@@ -35,8 +35,12 @@ public final class KeySchedule {
     private final boolean client;
     private volatile boolean destroyed;
 
-    /** @param exported the RFC 5705 export; @param client whether we are the DTLS client */
-    KeySchedule(byte[] exported, boolean client) {
+    /**
+     * @param exported the RFC 5705 export (normally made by {@link DtlsHandshake}; tests and
+     *                 benchmarks give both ends the same random bytes); @param client whether we
+     *                 are the DTLS client
+     */
+    public KeySchedule(byte[] exported, boolean client) {
         if (exported.length != SECRET_LENGTH)
             throw new IllegalArgumentException("exported secret must be " + SECRET_LENGTH + " bytes");
         this.secret = exported.clone();
