@@ -114,8 +114,8 @@ JNIEXPORT jint JNICALL Java_re6st_jni_Offload_split0(JNIEnv *env, jclass cls, jo
                 return E_CSUM;
             /* The field holds the pseudo-header sum: summing from csum_start over it completes it. */
             uint16_t c = (uint16_t)~fold(sum_bytes(ip + start, iplen - start, 0));
-            if (c == 0 && (ip[0] >> 4) == 6 && ip[6] == 17)
-                c = 0xffff; /* UDP: 0 means "no checksum" */
+            if (c == 0)
+                c = 0xffff; /* as the kernel does (CSUM_MANGLED_0): for UDP (IPv4 too) 0 means "no checksum" */
             memcpy(ip + at, &c, 2);
         }
         return 0;
@@ -138,8 +138,9 @@ JNIEXPORT jint JNICALL Java_re6st_jni_Offload_split0(JNIEnv *env, jclass cls, jo
     if (mss == 0 || payload == 0)
         return E_SHORT;
     size_t nseg = (payload + mss - 1) / mss;
-    if (nseg > (size_t)maxSegs || nseg > 128 || (size_t)slot < hdr + mss || (*env)->GetArrayLength(env, lens) < (jsize)nseg)
-        return E_TOO_MANY;
+    if (nseg > (size_t)maxSegs || nseg > 128 || (jlong)slot < (jlong)(hdr + mss) || (jlong)slot * (jlong)nseg > INT32_MAX
+        || (*env)->GetArrayLength(env, lens) < (jsize)nseg)
+        return E_TOO_MANY; /* (a region of slot * nseg bytes that overflows a jint cannot be in a buffer) */
     uint8_t *dst0 = (uint8_t *)buffer_region(env, out, outOff, (jint)(slot * nseg));
     if (dst0 == NULL)
         return 0;
@@ -321,7 +322,7 @@ static int flush_group(JNIEnv *env, int fd, struct group *g, jint *writes, jint 
 JNIEXPORT jlong JNICALL Java_re6st_jni_Offload_writeCoalesced0(JNIEnv *env, jclass cls, jint fd, jobject buf,
                                                               jint slot, jintArray lens, jint count)
 {
-    if (slot <= 0 || count < 0 || (*env)->GetArrayLength(env, lens) < count || count > 1024) {
+    if (slot <= 0 || count < 0 || (*env)->GetArrayLength(env, lens) < count || count > 1024 || (jlong)slot * count > INT32_MAX) {
         throw_illegal(env, "bad batch geometry");
         return 0;
     }
