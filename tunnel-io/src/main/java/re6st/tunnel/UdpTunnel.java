@@ -12,7 +12,6 @@ import re6st.jni.Offload;
 import re6st.jni.SockAddr;
 import re6st.jni.Tun;
 import re6st.jni.UdpSocket;
-import re6st.tunnel.data.DataPacket;
 
 /**
  * A running tunnel: a TUN device and a UDP socket joined by a {@link TunnelSession}. Two
@@ -87,7 +86,7 @@ public final class UdpTunnel implements AutoCloseable {
         if (!udp.enableGro())
             LOG.log(Level.INFO, "tunnel {0}: the kernel has no UDP GRO: one receive per datagram", tun.name());
         sink = new TunSink(tun, session, counters, slot);
-        pump = new TunPump(tun, session, new UdpOutbox(), counters, slot);
+        pump = new TunPump(tun, session, new UdpOutbox(udp, () -> this.peer, counters), counters, slot);
         udpThread = new Thread(this::udpLoop, "tunnel-udp-" + tun.name());
         udpThread.setDaemon(true);
         pump.start();
@@ -136,65 +135,6 @@ public final class UdpTunnel implements AutoCloseable {
 
     public TunnelCounters counters() {
         return counters;
-    }
-
-    // ---- TUN -> UDP ------------------------------------------------------------------------
-
-    /** Seals packets into one buffer and sends runs of equal-sized datagrams with one GSO call. */
-    private final class UdpOutbox implements Outbox {
-        final ByteBuffer out = ByteBuffer.allocateDirect(UdpSocket.MAX_PAYLOAD + MAX_PACKET);
-        int segment, count;
-        boolean closed; // the last datagram was shorter than the others: the run must end
-
-        @Override
-        public void add(TunnelSession s, ByteBuffer view, int off, int len) throws IOException {
-            int sealed = len + DataPacket.OVERHEAD;
-            if (count > 0 && (closed || sealed > segment || count == UdpSocket.MAX_SEGMENTS
-                    || out.position() + sealed > UdpSocket.MAX_PAYLOAD))
-                flush();
-            if (count == 0)
-                segment = sealed;
-            else if (sealed < segment)
-                closed = true;
-            view.clear().position(off).limit(off + len);
-            s.fromTun(view, out);
-            count++;
-        }
-
-        @Override
-        public void flush() throws IOException {
-            if (count == 0)
-                return;
-            int len = out.position();
-            int seg = count > 1 ? segment : 0;
-            SockAddr to = peer;
-            if (to != null)
-                send(out, len, seg, to, count);
-            out.clear();
-            count = 0;
-            closed = false;
-        }
-    }
-
-    private void send(ByteBuffer buf, int len, int segment, SockAddr to, int datagrams) throws IOException {
-        for (int tries = 0; ; tries++) {
-            int r = udp.send(buf, 0, len, segment, to);
-            if (r >= 0) {
-                counters.udpSends.inc();
-                counters.packetsOut.inc(datagrams);
-                counters.bytesOut.inc(len);
-                return;
-            }
-            if (r == UdpSocket.EAGAIN && tries < 100) { // socket buffer full: wait (bounded) rather than drop
-                udp.await(Tun.WRITABLE, 10_000_000L);
-                continue;
-            }
-            if (r == UdpSocket.EMSGSIZE)
-                counters.dropMtu.inc(datagrams);
-            else
-                counters.dropSend.inc(datagrams);
-            return;
-        }
     }
 
     // ---- UDP -> TUN ------------------------------------------------------------------------
@@ -250,7 +190,7 @@ public final class UdpTunnel implements AutoCloseable {
             reply.clear();
             int len = session.takeReply(reply);
             if (to != null && len > 0)
-                send(reply, len, 0, to, 1);
+                UdpOutbox.send(udp, reply, len, 0, to, 1, counters);
         }
     }
 

@@ -35,6 +35,49 @@ public record Credentials(X509Certificate ca, X509Certificate cert, PrivateKey k
         }
     }
 
+    /**
+     * Loads PEM files (as the registry and re6st-conf write them): the CA certificate, ours,
+     * our unencrypted private key (PKCS#1 or PKCS#8), and optionally the CRL (PEM or DER).
+     * Errors name the file and what is wrong with it.
+     */
+    public static Credentials load(java.nio.file.Path ca, java.nio.file.Path cert, java.nio.file.Path key, java.nio.file.Path crl)
+            throws java.io.IOException {
+        try {
+            return new Credentials(certificate(ca), certificate(cert), privateKey(key), crl == null ? null : crl(crl));
+        } catch (GeneralSecurityException e) {
+            throw new java.io.IOException(e.getMessage(), e);
+        }
+    }
+
+    static X509Certificate certificate(java.nio.file.Path p) throws java.io.IOException, GeneralSecurityException {
+        try (var in = java.nio.file.Files.newInputStream(p)) {
+            return (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
+        } catch (java.security.cert.CertificateException e) {
+            throw new java.io.IOException(p + ": not an X.509 certificate (" + e.getMessage() + ")", e);
+        }
+    }
+
+    static X509CRL crl(java.nio.file.Path p) throws java.io.IOException, GeneralSecurityException {
+        try (var in = java.nio.file.Files.newInputStream(p)) {
+            return (X509CRL) java.security.cert.CertificateFactory.getInstance("X.509").generateCRL(in);
+        } catch (java.security.cert.CRLException e) {
+            throw new java.io.IOException(p + ": not a CRL (" + e.getMessage() + ")", e);
+        }
+    }
+
+    static PrivateKey privateKey(java.nio.file.Path p) throws java.io.IOException {
+        try (java.io.Reader r = java.nio.file.Files.newBufferedReader(p);
+                org.bouncycastle.openssl.PEMParser pem = new org.bouncycastle.openssl.PEMParser(r)) {
+            Object o = pem.readObject();
+            var conv = new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter();
+            if (o instanceof org.bouncycastle.openssl.PEMKeyPair kp)
+                return conv.getKeyPair(kp).getPrivate();
+            if (o instanceof org.bouncycastle.asn1.pkcs.PrivateKeyInfo info)
+                return conv.getPrivateKey(info);
+            throw new java.io.IOException(p + ": no unencrypted private key in PEM form");
+        }
+    }
+
     /** The same credentials with a newer CRL (the registry publishes revocations). */
     public Credentials withCrl(X509CRL newCrl) {
         return new Credentials(ca, cert, key, newCrl);

@@ -20,6 +20,7 @@ import org.bouncycastle.tls.ClientCertificateType;
 import org.bouncycastle.tls.DTLSClientProtocol;
 import org.bouncycastle.tls.DTLSRequest;
 import org.bouncycastle.tls.DTLSServerProtocol;
+import org.bouncycastle.tls.DTLSTransport;
 import org.bouncycastle.tls.DatagramSender;
 import org.bouncycastle.tls.DatagramTransport;
 import org.bouncycastle.tls.DefaultTlsClient;
@@ -164,11 +165,43 @@ public final class DtlsHandshake {
      */
     public static SessionKeys accept(DatagramTransport toClient, DTLSRequest request, Credentials me, Duration timeout)
             throws IOException {
+        return acceptSession(toClient, request, me, timeout).keys();
+    }
+
+    /**
+     * A completed server handshake: the keys, and BouncyCastle's DTLS transport, kept because
+     * the server's final flight may be lost: the client then retransmits its own last flight,
+     * and reading that through {@code dtls} makes BouncyCastle send ours again.
+     */
+    public record ServerSession(SessionKeys keys, DTLSTransport dtls) {}
+
+    /** As {@link #accept(DatagramTransport, DTLSRequest, Credentials, Duration)}, keeping the DTLS transport. */
+    public static ServerSession acceptSession(DatagramTransport toClient, DTLSRequest request, Credentials me, Duration timeout)
+            throws IOException {
         if (request == null)
             throw new IllegalArgumentException("a verified request (valid cookie) is required");
         Server server = new Server(new Peer(me, null, timeout, false));
+        DTLSTransport dtls;
         try {
-            new DTLSServerProtocol().accept(server, toClient, request);
+            dtls = new DTLSServerProtocol().accept(server, toClient, request);
+        } catch (IOException | RuntimeException e) {
+            throw server.peer.translate(e);
+        }
+        return new ServerSession(server.peer.result(), dtls);
+    }
+
+    /**
+     * Server side over a connection-oriented transport (the TCP transport's framed stream,
+     * {@link StreamDatagramTransport}): no cookie round, since the TCP handshake already proved
+     * that the client receives at its address. The caller bounds what a cookie would have: how
+     * many unauthenticated connections may handshake at once and for how long ({@code timeout}).
+     */
+    public static SessionKeys acceptConnected(DatagramTransport toClient, Credentials me, Duration timeout) throws IOException {
+        Server server = new Server(new Peer(me, null, timeout, false));
+        DTLSServerProtocol protocol = new DTLSServerProtocol();
+        protocol.setVerifyRequests(false);
+        try {
+            protocol.accept(server, toClient);
         } catch (IOException | RuntimeException e) {
             throw server.peer.translate(e);
         }

@@ -1,0 +1,143 @@
+package re6st.tunnel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import re6st.jni.IpPrefix;
+import re6st.jni.Netlink;
+import re6st.jni.Tun;
+import re6st.jni.UdpSocket;
+import re6st.netsim.Namespace;
+import re6st.netsim.RequiresRoot;
+import re6st.netsim.TestNet;
+import re6st.netsim.Wait;
+import re6st.tunnel.handshake.Credentials;
+
+/**
+ * One server endpoint on one UDP port, three clients dialling it with their own certificates:
+ * each gets its own TUN on the server, all pass traffic at once; a client whose address changes
+ * (roaming) handshakes again from the new address by itself and keeps its tunnel and the
+ * server-side interface; a client of another CA is refused without disturbing the others.
+ */
+@RequiresRoot
+class UdpEndpointTest {
+    static Path pki;
+
+    @BeforeAll
+    static void makePki() throws IOException {
+        pki = Files.createTempDirectory("r6endpoint");
+        TunnelCommandTest.pki(pki, "ca", "1/16", "2/16", "3/16", "4/16");
+        TunnelCommandTest.pki(pki, "other", "5/16");
+    }
+
+    @AfterAll
+    static void removePki() throws IOException {
+        try (var files = Files.walk(pki)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    static Credentials creds(String ca, String cn) throws IOException {
+        String n = pki + "/" + ca + "-" + cn.replace('/', '_');
+        return Credentials.load(Path.of(pki + "/" + ca + ".crt"), Path.of(n + ".crt"), Path.of(n + ".key"), null);
+    }
+
+    /** Opens a TUN for peer CN "N/16" with address fd00:74:N::{host}/64. */
+    static Tun tun(String name, String cn, int host) throws IOException {
+        Tun t = UdpTunnel.openTun(name);
+        try (Netlink nl = Netlink.open()) {
+            int idx = nl.index(t.name());
+            nl.setMtu(idx, 1400);
+            nl.addAddress(idx, IpPrefix.parse("fd00:74:" + cn.substring(0, cn.indexOf('/')) + "::" + host + "/64"), true);
+        }
+        return t;
+    }
+
+    @Test
+    void manyClientsOnePortRoamingAndAStranger() throws Exception {
+        try (TestNet net = TestNet.create("endpoint")) {
+            Namespace sw = net.lan("sw");
+            Namespace s = net.namespace("s");
+            net.attach(s, "eth0", sw);
+            s.addAddress("eth0", "198.18.74.1/24");
+            Map<String, Tun> serverTuns = new ConcurrentHashMap<>();
+            Credentials serverCreds = creds("ca", "1/16");
+            UdpEndpoint server = s.call(() -> new UdpEndpoint(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("::"), 1194)),
+                    serverCreds, UdpEndpoint.Options.defaults(), new UdpEndpoint.Handler() {
+                        @Override
+                        public Tun tunFor(String cn, InetSocketAddress address) throws IOException {
+                            Tun t = tun("re6st%d", cn, 1);
+                            serverTuns.put(cn, t);
+                            return t;
+                        }
+                    }));
+            net.own(server);
+
+            String[] cns = {"2/16", "3/16", "4/16"};
+            Namespace[] clients = new Namespace[3];
+            for (int i = 0; i < 3; i++) {
+                Namespace c = clients[i] = net.namespace("c" + i);
+                net.attach(c, "eth0", sw);
+                c.addAddress("eth0", "198.18.74." + (11 + i) + "/24");
+                String cn = cns[i];
+                Credentials cc = creds("ca", cn);
+                UdpEndpoint e = c.call(() -> new UdpEndpoint(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("0.0.0.0"), 0)),
+                        cc, UdpEndpoint.Options.defaults().withAccept(false), (peerCn, a) -> tun("r6c0", cn, 2)));
+                net.own(e);
+                e.connect(new InetSocketAddress("198.18.74.1", 1194), "1/16");
+            }
+            for (int i = 0; i < 3; i++) {
+                Namespace c = clients[i];
+                String target = "fd00:74:" + cns[i].charAt(0) + "::1";
+                Wait.until("client " + cns[i] + " pings the server through its tunnel", Duration.ofSeconds(20), () -> c.pings(target));
+            }
+            List<UdpEndpoint.PeerTunnel> peers = server.peers();
+            assertEquals(3, peers.size(), "three tunnels on one port: " + peers);
+            assertEquals(3, peers.stream().map(p -> p.tun().name()).distinct().count(), "each client has its own TUN: " + peers);
+
+            // roaming: client 0 moves to another address; it notices the dead path, handshakes again from there
+            String before = serverTuns.get("2/16").name();
+            long t0 = System.nanoTime();
+            clients[0].ip("addr", "del", "198.18.74.11/24", "dev", "eth0");
+            clients[0].addAddress("eth0", "198.18.74.21/24");
+            Wait.until("client 2/16 pings again after moving", Duration.ofSeconds(30), () -> clients[0].pings("fd00:74:2::1"));
+            double roamSeconds = (System.nanoTime() - t0) / 1e9;
+            UdpEndpoint.PeerTunnel moved = server.peers().stream().filter(p -> p.cn().equals("2/16")).findFirst().orElseThrow();
+            assertEquals("198.18.74.21", moved.address().getAddress().getHostAddress().replace("::ffff:", ""),
+                    "the server follows the re-authenticated address");
+            assertEquals(before, moved.tun().name(), "the same server-side interface carries the tunnel");
+            System.out.printf("roaming: tunnel back %.1f s after the client's address changed%n", roamSeconds);
+
+            // a stranger (another CA: it refuses our certificate, we would refuse its own) gets no tunnel;
+            // the others keep working (a stranger trusting our CA is refused by the server: DtlsHandshakeTest)
+            Namespace x = net.namespace("x");
+            net.attach(x, "eth0", sw);
+            x.addAddress("eth0", "198.18.74.30/24");
+            Credentials xc = creds("other", "5/16");
+            UdpEndpoint stranger = x.call(() -> new UdpEndpoint(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("0.0.0.0"), 0)),
+                    xc, UdpEndpoint.Options.defaults().withAccept(false), (peerCn, a) -> tun("r6c0", "5/16", 2)));
+            net.own(stranger);
+            stranger.connect(new InetSocketAddress("198.18.74.1", 1194), null);
+            Wait.until("the handshake with the stranger fails", Duration.ofSeconds(20), () -> server.handshakesFailed.getCount() >= 1);
+            assertEquals(3, server.peers().size(), "no tunnel for the stranger");
+            for (int i = 0; i < 3; i++)
+                assertTrue(clients[i].pings("fd00:74:" + cns[i].charAt(0) + "::1"), "client " + cns[i] + " unaffected");
+            assertTrue(server.handshakeTime.getCount() >= 4, "handshakes timed: " + server.handshakeTime.getCount());
+            assertNotNull(server.cookieGate());
+        }
+    }
+}

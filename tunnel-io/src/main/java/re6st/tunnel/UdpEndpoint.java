@@ -1,0 +1,615 @@
+package re6st.tunnel;
+
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.bouncycastle.tls.DTLSRequest;
+import org.bouncycastle.tls.DTLSTransport;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
+
+import re6st.jni.ErrnoException;
+import re6st.jni.Netlink;
+import re6st.jni.SockAddr;
+import re6st.jni.Tun;
+import re6st.jni.UdpSocket;
+import re6st.tunnel.data.DataPacket;
+import re6st.tunnel.handshake.CertificateRefusedException;
+import re6st.tunnel.handshake.CookieGate;
+import re6st.tunnel.handshake.Credentials;
+import re6st.tunnel.handshake.DtlsHandshake;
+import re6st.tunnel.handshake.QueueDatagramTransport;
+import re6st.tunnel.handshake.SessionKeys;
+
+/**
+ * One UDP socket carrying tunnels to many peers: it accepts clients (each authenticated client
+ * gets its own TUN interface) and dials servers, on the same port. One receiving thread
+ * demultiplexes datagrams by sender address and by first byte:
+ * <ul>
+ * <li>{@code 0x01}: data channel of the peer at that address ({@link TunSink}); from an unknown
+ * address: dropped and counted (a peer is only known after a handshake);
+ * <li>{@code 20..25}: DTLS records: a ClientHello goes through the stateless {@link CookieGate},
+ * and only one with a valid cookie starts a handshake (on a bounded pool: a flood of valid
+ * clients waits, it does not exhaust the CPU); records of a handshake in progress go to its
+ * thread; a retransmitted last client flight after completion is answered by BouncyCastle's
+ * transport (our final flight was lost);
+ * <li>anything else: dropped and counted.
+ * </ul>
+ * Roaming is by re-authentication: a peer whose path stays dead handshakes again (the client
+ * side does it by itself after {@code rehandshakeAfter}), possibly from a new address; the new
+ * session of the same CN takes over the existing TUN. Each established tunnel has its own TUN
+ * thread ({@link TunPump}). Liveness of every peer is ticked on the receiving thread.
+ */
+public final class UdpEndpoint implements AutoCloseable {
+    private static final Logger LOG = System.getLogger("re6st.tunnel");
+
+    /** What the application decides and learns. Called on the endpoint's receiving thread. */
+    public interface Handler {
+        /** A new peer authenticated: open the TUN for it ({@link UdpTunnel#openTun}), configured (MTU, addresses). Null refuses it. */
+        Tun tunFor(String peerCn, InetSocketAddress address) throws IOException;
+
+        /** The tunnel is established (first time, or again after a re-handshake). */
+        default void established(PeerTunnel p, boolean first) {}
+
+        /** Liveness: the path died / healed (the TUN interface was set down / up). */
+        default void down(PeerTunnel p) {}
+
+        default void up(PeerTunnel p) {}
+
+        /** A handshake failed: refused certificate, aborted by the peer, timed out. {@code p} is null for an unknown client. */
+        default void handshakeFailed(PeerTunnel p, InetSocketAddress address, IOException why) {}
+
+        /** The peer was dropped (dead too long, or the endpoint closes); its TUN is closed after this. */
+        default void removed(PeerTunnel p) {}
+    }
+
+    /** Tunable behaviour; the defaults suit a re6st node. */
+    public record Options(Duration handshakeTimeout, long rekeyIntervalNs, Duration rehandshakeAfter, Duration retryMax,
+            Duration expireAfter, int maxConcurrentHandshakes, boolean accept) {
+        public static Options defaults() {
+            return new Options(Duration.ofSeconds(10), 120_000_000_000L, Duration.ofSeconds(3), Duration.ofSeconds(30),
+                    Duration.ofSeconds(120), 4, true);
+        }
+
+        public Options withAccept(boolean a) {
+            return new Options(handshakeTimeout, rekeyIntervalNs, rehandshakeAfter, retryMax, expireAfter, maxConcurrentHandshakes, a);
+        }
+
+        public Options withRekeyInterval(long ns) {
+            return new Options(handshakeTimeout, ns, rehandshakeAfter, retryMax, expireAfter, maxConcurrentHandshakes, accept);
+        }
+
+        public Options withHandshakeTimeout(Duration d) {
+            return new Options(d, rekeyIntervalNs, rehandshakeAfter, retryMax, expireAfter, maxConcurrentHandshakes, accept);
+        }
+    }
+
+    /** One peer: its address, its TUN, its current session and any handshake in progress. */
+    public final class PeerTunnel {
+        final boolean dialer;        // we dial it (client side); else it dialled us
+        final String expectedCn;     // for dialled peers (null: any CN of the network)
+        volatile SockAddr address;
+        InetSocketAddress inetAddress;
+        String cn;
+        Tun tun;
+        int tunIndex, slot;
+        TunnelSession session;
+        TunSink sink;
+        TunPump pump;
+        DTLSTransport dtls;          // server side: answers a retransmitted last client flight
+        QueueDatagramTransport dtlsQueue; // the transport dtls reads from
+        QueueDatagramTransport handshake; // in progress, or null
+        long handshakeStarted, nextAttempt, backoffNs;
+        final TunnelCounters counters = new TunnelCounters();
+        boolean removed;
+
+        PeerTunnel(boolean dialer, String expectedCn, SockAddr address) {
+            this.dialer = dialer;
+            this.expectedCn = expectedCn;
+            this.address = address;
+            this.inetAddress = address.toInetSocketAddress();
+        }
+
+        public String cn() {
+            return cn;
+        }
+
+        public InetSocketAddress address() {
+            return inetAddress;
+        }
+
+        public Tun tun() {
+            return tun;
+        }
+
+        public TunnelSession session() {
+            return session;
+        }
+
+        public TunnelCounters counters() {
+            return counters;
+        }
+
+        public boolean isEstablished() {
+            return session != null;
+        }
+
+        @Override
+        public String toString() {
+            return (cn != null ? cn : "?") + " at " + inetAddress + (tun != null ? " on " + tun.name() : "");
+        }
+    }
+
+    private final UdpSocket udp;
+    private final Credentials me;
+    private final Options options;
+    private final Handler handler;
+    private final CookieGate gate = new CookieGate();
+    private final Netlink netlink;
+    private final ExecutorService handshakes;
+    private final AtomicInteger handshakesRunning = new AtomicInteger();
+    private final Map<Key, PeerTunnel> byAddress = new HashMap<>();
+    private final Map<String, PeerTunnel> byCn = new HashMap<>();
+    private final List<PeerTunnel> dialled = new ArrayList<>();
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    // endpoint-wide metrics
+    public final Counter unknownPeer = new Counter(), junk = new Counter(), busy = new Counter(),
+            handshakesFailed = new Counter(), refused = new Counter();
+    public final Timer handshakeTime = new Timer();
+
+    /** Starts the endpoint on {@code udp} (bound; call from a thread in the right network namespace). */
+    public UdpEndpoint(UdpSocket udp, Credentials me, Options options, Handler handler) throws IOException {
+        this.udp = udp;
+        this.me = me;
+        this.options = options;
+        this.handler = handler;
+        this.netlink = Netlink.open();
+        udp.setBuffers(4 << 20, 4 << 20);
+        if (!udp.enableGro())
+            LOG.log(Level.INFO, "the kernel has no UDP GRO: one receive per datagram");
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(options.maxConcurrentHandshakes(), options.maxConcurrentHandshakes(),
+                30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "tunnel-handshake");
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        this.handshakes = pool;
+        this.thread = new Thread(this::loop, "tunnel-endpoint-" + udp.localAddress().getPort());
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Registers the metrics under {@code prefix}. Per-tunnel counters are registered by the caller when established. */
+    public void register(MetricRegistry r, String prefix) {
+        r.register(prefix + ".drops.unknown_peer", unknownPeer);
+        r.register(prefix + ".drops.junk", junk);
+        r.register(prefix + ".handshakes.busy", busy);
+        r.register(prefix + ".handshakes.failed", handshakesFailed);
+        r.register(prefix + ".handshakes.refused", refused);
+        r.register(prefix + ".handshakes", handshakeTime);
+        r.register(prefix + ".cookies.sent", (com.codahale.metrics.Gauge<Long>) gate::helloVerifyRequests);
+    }
+
+    /**
+     * Dials {@code server} (and keeps the tunnel: handshakes again whenever the path stays dead
+     * for {@code rehandshakeAfter}, retrying with backoff). {@code expectedCn}: the CN the server
+     * must have.
+     */
+    public void connect(InetSocketAddress server, String expectedCn) {
+        SockAddr a = SockAddr.of(UdpTunnel.mapped(udp, server));
+        tasks.add(() -> {
+            PeerTunnel p = new PeerTunnel(true, expectedCn, a);
+            dialled.add(p);
+            byAddress.put(new Key(a), p);
+            startClientHandshake(p, System.nanoTime());
+        });
+        wake();
+    }
+
+    /** The established tunnels (a snapshot, taken on the endpoint's thread). */
+    public List<PeerTunnel> peers() throws InterruptedException {
+        List<PeerTunnel> out = new ArrayList<>();
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        tasks.add(() -> {
+            for (PeerTunnel p : byCn.values())
+                out.add(p);
+            done.countDown();
+        });
+        wake();
+        if (!done.await(5, TimeUnit.SECONDS))
+            throw new IllegalStateException("endpoint thread does not answer");
+        return out;
+    }
+
+    public CookieGate cookieGate() {
+        return gate;
+    }
+
+    // ---- the receiving thread ---------------------------------------------------------------
+
+    private void loop() {
+        ByteBuffer in = ByteBuffer.allocateDirect(TunPump.MAX_PACKET + 1);
+        ByteBuffer dgram = in.duplicate();
+        ByteBuffer reply = ByteBuffer.allocateDirect(256);
+        byte[] hello = new byte[2048];
+        SockAddr from = new SockAddr();
+        Key probe = new Key(from);
+        List<PeerTunnel> touched = new ArrayList<>();
+        try {
+            while (running) {
+                long now = System.nanoTime();
+                udp.await(Tun.READABLE, Math.max(1_000_000L, nextTimer(now) - now));
+                for (Runnable r; (r = tasks.poll()) != null; )
+                    r.run();
+                for (int burst = 0; burst < 256; burst++) {
+                    int n = udp.receive(in, 0, in.capacity(), from);
+                    if (n < 0) {
+                        if (n == UdpSocket.EAGAIN)
+                            break;
+                        continue; // ICMP error queued on the socket: liveness will tell
+                    }
+                    int seg = udp.lastSegment();
+                    if (seg <= 0)
+                        seg = Math.max(n, 1);
+                    PeerTunnel p = byAddress.get(probe);
+                    long t = System.nanoTime();
+                    boolean authentic = false;
+                    for (int off = 0; off < n; off += seg) {
+                        dgram.clear().position(off).limit(Math.min(n, off + seg));
+                        int type = dgram.remaining() > 0 ? dgram.get(off) & 0xff : -1;
+                        if (type == DataPacket.TYPE_DATA) {
+                            if (p != null && p.sink != null) {
+                                if (p.sink.accept(dgram, t))
+                                    authentic = true;
+                            } else {
+                                unknownPeer.inc();
+                            }
+                        } else if (type >= 20 && type <= 25) {
+                            dtlsRecord(p, from, dgram, hello);
+                        } else {
+                            junk.inc();
+                        }
+                    }
+                    if (p != null && p.counters != null)
+                        p.counters.udpReceives.inc();
+                    if (authentic && !touched.contains(p))
+                        touched.add(p);
+                }
+                for (PeerTunnel p : touched)
+                    if (p.sink != null)
+                        p.sink.flush();
+                touched.clear();
+                timers(System.nanoTime(), reply);
+            }
+        } catch (IOException | RuntimeException e) {
+            if (running)
+                LOG.log(Level.ERROR, "tunnel endpoint stopped: " + e, e);
+        }
+    }
+
+    private void dtlsRecord(PeerTunnel p, SockAddr from, ByteBuffer d, byte[] hello) throws IOException {
+        if (p != null && p.handshake != null) {
+            if (!p.handshake.offer(d))
+                busy.inc();
+            return;
+        }
+        if (isClientHello(d)) {
+            if (!options.accept() || (p != null && p.dialer)) {
+                junk.inc(); // we do not take clients on this socket, or this peer is one we dial
+                return;
+            }
+            int len = Math.min(d.remaining(), hello.length);
+            d.get(d.position(), hello, 0, len);
+            InetSocketAddress src = from.toInetSocketAddress();
+            DTLSRequest request = gate.check(src, hello, 0, len, new org.bouncycastle.tls.DatagramSender() {
+                @Override
+                public int getSendLimit() {
+                    return re6st.tunnel.handshake.UdpDatagramTransport.DEFAULT_SEND_LIMIT;
+                }
+
+                @Override
+                public void send(byte[] buf, int off, int l) throws IOException {
+                    sendRaw(from, buf, off, l);
+                }
+            });
+            if (request == null)
+                return; // answered with a cookie, or ignored: no state kept
+            if (handshakesRunning.get() >= options.maxConcurrentHandshakes()) {
+                busy.inc(); // the client retransmits later
+                return;
+            }
+            startServerHandshake(p, from, request);
+            return;
+        }
+        if (p != null && p.dtls != null) { // our final flight was lost: the client repeats its own
+            retransmitFinalFlight(p, d);
+            return;
+        }
+        unknownPeer.inc();
+    }
+
+    /** A DTLS handshake record whose message is a ClientHello (RFC 6347 record and handshake headers). */
+    static boolean isClientHello(ByteBuffer d) {
+        int p = d.position();
+        return d.remaining() > 13 && (d.get(p) & 0xff) == 22 && (d.get(p + 13) & 0xff) == 1
+                && (d.get(p + 3) | d.get(p + 4)) == 0; // epoch 0
+    }
+
+    private void sendRaw(SockAddr to, byte[] buf, int off, int len) throws IOException {
+        ByteBuffer b = ByteBuffer.allocateDirect(len).put(buf, off, len); // cookies only: rare enough
+        udp.send(b, 0, len, 0, to);
+    }
+
+    private final byte[] scratch = new byte[2048];
+
+    /** Feeds the repeated client flight to BouncyCastle's transport, which sends our final flight again. */
+    private void retransmitFinalFlight(PeerTunnel p, ByteBuffer d) {
+        if (!p.dtlsQueue.offer(d))
+            return;
+        try {
+            p.dtls.receive(scratch, 0, scratch.length, 1); // 1 ms: BC treats 0 as "no timeout"
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "retransmission for {0}: {1}", p.cn, e.toString());
+        }
+    }
+
+    private void startServerHandshake(PeerTunnel existing, SockAddr from, DTLSRequest request) {
+        SockAddr a = new SockAddr().copyFrom(from);
+        PeerTunnel p = existing != null ? existing : new PeerTunnel(false, null, a);
+        if (existing == null)
+            byAddress.put(new Key(a), p);
+        QueueDatagramTransport q = new QueueDatagramTransport(udp, a);
+        p.handshake = q;
+        p.handshakeStarted = System.nanoTime();
+        handshakesRunning.incrementAndGet();
+        handshakes.execute(() -> {
+            try {
+                DtlsHandshake.ServerSession s = DtlsHandshake.acceptSession(q, request, me, options.handshakeTimeout());
+                tasks.add(() -> completed(p, q, s.keys(), s.dtls(), null));
+            } catch (IOException e) {
+                tasks.add(() -> completed(p, q, null, null, e));
+            } finally {
+                handshakesRunning.decrementAndGet();
+                wake();
+            }
+        });
+    }
+
+    private void startClientHandshake(PeerTunnel p, long now) {
+        QueueDatagramTransport q = new QueueDatagramTransport(udp, p.address);
+        p.handshake = q;
+        p.handshakeStarted = now;
+        handshakesRunning.incrementAndGet();
+        handshakes.execute(() -> {
+            try {
+                SessionKeys k = DtlsHandshake.connect(q, me, p.expectedCn, options.handshakeTimeout());
+                tasks.add(() -> completed(p, q, k, null, null));
+            } catch (IOException e) {
+                tasks.add(() -> completed(p, q, null, null, e));
+            } finally {
+                handshakesRunning.decrementAndGet();
+                wake();
+            }
+        });
+    }
+
+    /** On the endpoint thread: a handshake ended. */
+    private void completed(PeerTunnel p, QueueDatagramTransport q, SessionKeys keys, DTLSTransport dtls, IOException error) {
+        if (p.handshake == q)
+            p.handshake = null;
+        long now = System.nanoTime();
+        if (error != null || p.removed) {
+            if (error != null) {
+                handshakesFailed.inc();
+                if (error instanceof CertificateRefusedException)
+                    refused.inc();
+                LOG.log(Level.WARNING, "handshake with {0} failed: {1}", p.inetAddress, error.getMessage());
+                handler.handshakeFailed(p.cn != null || p.dialer ? p : null, p.inetAddress, error);
+            }
+            if (p.dialer) {
+                p.backoffNs = Math.min(Math.max(2 * p.backoffNs, 500_000_000L), options.retryMax().toNanos());
+                p.nextAttempt = now + p.backoffNs;
+            } else if (p.session == null) {
+                byAddress.remove(new Key(p.address)); // an unknown client that failed: forget it
+            }
+            return;
+        }
+        handshakeTime.update(now - p.handshakeStarted, TimeUnit.NANOSECONDS);
+        p.backoffNs = 0;
+        String cn = keys.peerCn();
+        PeerTunnel previous = byCn.get(cn);
+        boolean first = p.tun == null && previous == null;
+        try {
+            if (previous != null && previous != p) {
+                // re-authentication from another address (roaming) or a second session: take over its TUN
+                LOG.log(Level.INFO, "{0} authenticated again from {1} (was {2}): the tunnel moves", cn, p.inetAddress, previous.inetAddress);
+                stopData(previous);
+                p.tun = previous.tun;
+                p.tunIndex = previous.tunIndex;
+                p.slot = previous.slot;
+                previous.tun = null;
+                previous.removed = true;
+                byAddress.remove(new Key(previous.address));
+                dialled.remove(previous);
+            }
+            if (p.tun == null) {
+                Tun tun = handler.tunFor(cn, p.inetAddress);
+                if (tun == null) {
+                    LOG.log(Level.WARNING, "no interface for {0}: tunnel refused", cn);
+                    byAddress.remove(new Key(p.address));
+                    return;
+                }
+                p.tun = tun;
+                p.tunIndex = netlink.index(tun.name());
+                p.slot = Math.max(2048, netlink.link(p.tunIndex).mtu() + 64);
+                UdpTunnel.keepAddressesWhenDown(tun.name());
+                tun.setNonBlocking(true);
+            } else {
+                stopData(p);
+            }
+            p.cn = cn;
+            byCn.put(cn, p);
+            p.dtls = dtls;
+            p.dtlsQueue = dtls != null ? q : null;
+            p.session = new TunnelSession(keys.schedule(), Liveness.defaults(now), options.rekeyIntervalNs(), now);
+            p.sink = new TunSink(p.tun, p.session, p.counters, p.slot);
+            p.pump = new TunPump(p.tun, p.session, new UdpOutbox(udp, () -> p.address, p.counters), p.counters, p.slot);
+            p.pump.start();
+            netlink.setUp(p.tunIndex, true);
+            LOG.log(Level.INFO, "tunnel {0} established with {1} at {2} ({3} ms)", p.tun.name(), cn, p.inetAddress,
+                    (now - p.handshakeStarted) / 1_000_000);
+            handler.established(p, first);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot set up the tunnel with {0}: {1}", cn, e.getMessage());
+        }
+    }
+
+    private void stopData(PeerTunnel p) {
+        if (p.pump != null)
+            p.pump.stop();
+        p.pump = null;
+        p.sink = null;
+        p.session = null;
+    }
+
+    private long nextTimer(long now) {
+        long next = now + 200_000_000L;
+        for (PeerTunnel p : byAddress.values()) {
+            if (p.session != null)
+                next = Math.min(next, p.session.liveness().nextCheck(now));
+            if (p.dialer && p.handshake == null && p.session == null)
+                next = Math.min(next, p.nextAttempt);
+        }
+        return next;
+    }
+
+    private final List<PeerTunnel> expired = new ArrayList<>();
+
+    private void timers(long now, ByteBuffer reply) throws IOException {
+        for (PeerTunnel p : byAddress.values()) {
+            if (p.session == null) {
+                if (p.dialer && p.handshake == null && now >= p.nextAttempt)
+                    startClientHandshake(p, now);
+                continue;
+            }
+            TunnelSession s = p.session;
+            s.tick(now);
+            while (s.replyPending()) {
+                reply.clear();
+                int len = s.takeReply(reply);
+                if (len > 0)
+                    UdpOutbox.send(udp, reply, len, 0, p.address, 1, p.counters);
+            }
+            Liveness.Action a = s.takeTransition();
+            if (a == Liveness.Action.WENT_DOWN || a == Liveness.Action.WENT_UP) {
+                boolean up = a == Liveness.Action.WENT_UP;
+                LOG.log(Level.INFO, "tunnel {0} to {1} is {2}", p.tun.name(), p.cn, up ? "up again" : "down (no answer for 1 s)");
+                try {
+                    netlink.setUp(p.tunIndex, up);
+                } catch (ErrnoException e) {
+                    LOG.log(Level.WARNING, "tunnel {0}: cannot set the interface {1}: {2}", p.tun.name(), up ? "up" : "down", e.getMessage());
+                }
+                if (up)
+                    handler.up(p);
+                else
+                    handler.down(p);
+            }
+            if (s.liveness().state() == Liveness.State.DOWN) {
+                long downFor = now - s.liveness().downSince();
+                if (p.dialer && p.handshake == null && downFor >= options.rehandshakeAfter().toNanos() && now >= p.nextAttempt) {
+                    LOG.log(Level.INFO, "tunnel {0}: {1} silent for {2} s, handshaking again", p.tun.name(), p.cn, downFor / 1_000_000_000L);
+                    p.backoffNs = Math.min(Math.max(2 * p.backoffNs, options.rehandshakeAfter().toNanos()), options.retryMax().toNanos());
+                    p.nextAttempt = now + p.backoffNs;
+                    startClientHandshake(p, now);
+                } else if (!p.dialer && downFor >= options.expireAfter().toNanos()) {
+                    expired.add(p);
+                }
+            }
+        }
+        for (PeerTunnel p : expired) {
+            LOG.log(Level.INFO, "tunnel {0} to {1}: dead for {2} s, removed", p.tun.name(), p.cn, options.expireAfter().toSeconds());
+            remove(p);
+        }
+        expired.clear();
+    }
+
+    private void remove(PeerTunnel p) {
+        p.removed = true;
+        stopData(p);
+        byAddress.remove(new Key(p.address));
+        if (p.cn != null && byCn.get(p.cn) == p)
+            byCn.remove(p.cn);
+        handler.removed(p);
+        if (p.tun != null) {
+            try {
+                p.tun.close();
+            } catch (ErrnoException e) {
+                // gone anyway
+            }
+            p.tun = null;
+        }
+    }
+
+    private void wake() {
+        try {
+            udp.wakeup();
+        } catch (ErrnoException e) {
+            // closed
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        running = false;
+        wake();
+        try {
+            thread.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        handshakes.shutdownNow();
+        for (PeerTunnel p : new ArrayList<>(byAddress.values()))
+            remove(p);
+        udp.close();
+        netlink.close();
+    }
+
+    /** A HashMap key on a socket address, compared by its bytes (the lookup probe is reused: no allocation). */
+    static final class Key {
+        final SockAddr a;
+
+        Key(SockAddr a) {
+            this.a = a;
+        }
+
+        @Override
+        public int hashCode() {
+            return a.hash();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && a.sameAs(k.a);
+        }
+    }
+}
