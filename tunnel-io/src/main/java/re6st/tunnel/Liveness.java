@@ -98,6 +98,11 @@ public final class Liveness {
         return srttNs;
     }
 
+    /** When the last authentic packet came from the peer. */
+    public long lastReceived() {
+        return lastReceived;
+    }
+
     /** When the tunnel went down (valid while {@link #state} is DOWN). */
     public long downSince() {
         return downSince;

@@ -49,6 +49,14 @@ public final class TunnelCounters {
             return ns < 0 ? Double.NaN : ns / 1e9;
         });
         r.register(prefix + ".rekeys", (Gauge<Long>) session::rekeys);
+        PathMtu pm = session.pathMtu();
+        if (pm != null) {
+            r.register(prefix + ".mtu", (Gauge<Integer>) pm::mtu);
+            r.register(prefix + ".mtu.probes.sent", (Gauge<Long>) pm::probesSent);
+            r.register(prefix + ".mtu.probes.lost", (Gauge<Long>) pm::probesLost);
+            r.register(prefix + ".mtu.lowered", (Gauge<Long>) pm::lowered);
+            r.register(prefix + ".mtu.raised", (Gauge<Long>) pm::raised);
+        }
         r.register(prefix + ".up", (Gauge<Integer>) () -> session.liveness().state() == Liveness.State.UP ? 1 : 0);
     }
 }

@@ -1,6 +1,8 @@
 package re6st.tunnel;
 
 import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import re6st.tunnel.data.DataChannel;
 import re6st.tunnel.data.DataPacket;
@@ -12,14 +14,27 @@ import re6st.tunnel.data.DataPacket;
  * which no IP packet has), so probes and echoes are encrypted, authenticated and replay-checked
  * like data: a forged packet can neither keep a dead tunnel up nor take a live one down.
  * <pre>
- *   control inner payload: 0x00 | kind (1 = probe, 2 = echo) | 8-byte send time of the probe
+ *   liveness (10 bytes):  0x00 | kind (1 = probe, 2 = echo) | 8-byte send time of the probe
+ *   MTU probe (S bytes):  0x00 | 3 | 2-byte S | 8-byte send time | S - 12 zero bytes
+ *   MTU ack (12 bytes):   0x00 | 4 | 2-byte S | 8-byte send time of the probe
  * </pre>
+ * (integers big-endian). An MTU probe of size S is an inner packet of exactly S bytes, so its
+ * datagram is as big as a data packet of a full S-byte IP packet; it is answered at once with a
+ * small acknowledgement carrying S, unless its length is not S (then it is dropped unanswered:
+ * a truncated or forged probe confirms nothing). Liveness probes and echoes are sent by both
+ * sides; MTU probes only by a session given a {@link PathMtu} (each side checks the path it
+ * sends on), but every session answers them. Decisions to change the TUN MTU are collected with
+ * {@link #takeMtuChange}.
+ * <p>
  * One thread handles the TUN side ({@link #fromTun}), another the underlay side
- * ({@link #fromUnderlay}); {@link #tick} runs on the underlay thread. Liveness is updated from
- * the underlay thread only.
+ * ({@link #fromUnderlay}); {@link #tick}, {@link #takeReply}, {@link #takeTransition} and
+ * {@link #takeMtuChange} run on the underlay thread. Liveness and the path MTU are updated from
+ * the underlay thread only; {@link #reportTooBig} and {@link #requestMtuCheck} may be called from
+ * any thread (they take effect at the next {@link #tick}).
  */
 public final class TunnelSession {
-    static final int CONTROL = 0x00, PROBE = 1, ECHO = 2, CONTROL_LEN = 10;
+    static final int CONTROL = 0x00, PROBE = 1, ECHO = 2, MTU_PROBE = 3, MTU_ACK = 4, CONTROL_LEN = 10, MTU_LEN = 12;
+    private static final long NO_REPORT = -1L, NO_HINT = 0xffff_ffffL;
 
     /** What an underlay packet turned out to be. */
     public enum Kind { DATA, CONTROL, DROPPED }
@@ -30,16 +45,34 @@ public final class TunnelSession {
     private final long rekeyIntervalNs;
     private long sendGeneration, receiveGeneration, lastRekey;
     private volatile long rekeys;
-    private final ByteBuffer controlOut = ByteBuffer.allocate(CONTROL_LEN);
+    private final ByteBuffer controlOut = ByteBuffer.allocate(MTU_LEN);
     private long echoSentTime = Long.MIN_VALUE;
     private Liveness.Action pending = Liveness.Action.NOTHING;
+    // path MTU (null: this side does not probe; it still answers the peer's probes)
+    private final PathMtu pathMtu;
+    private final ByteBuffer mtuProbeOut; // allocated once: the padding stays zero
+    private int ackSize;                  // an MTU acknowledgement to send (0: none)
+    private long ackTime;
+    private int mtuProbeSize;             // an MTU probe to send (0: none)
+    private long mtuProbeTime;
+    /** EMSGSIZE reports from any thread: smallest refused inner size << 32 | smallest hint (NO_HINT: none). */
+    private final AtomicLong tooBig = new AtomicLong(NO_REPORT);
+    private final AtomicBoolean mtuCheckRequested = new AtomicBoolean();
+    private volatile long malformedControl, mtuProbesUnsent;
 
-    /** A session with fixed keys (no rekey): for tests and benchmarks. */
+    /** A session with fixed keys (no rekey) and no path-MTU probing: for tests and benchmarks. */
     public TunnelSession(DataChannel channel, Liveness liveness) {
+        this(channel, liveness, null);
+    }
+
+    /** A session with fixed keys (no rekey); {@code pathMtu} null: no path-MTU probing. */
+    public TunnelSession(DataChannel channel, Liveness liveness, PathMtu pathMtu) {
         this.channel = channel;
         this.liveness = liveness;
         this.schedule = null;
         this.rekeyIntervalNs = Long.MAX_VALUE;
+        this.pathMtu = pathMtu;
+        this.mtuProbeOut = probeBuffer(pathMtu);
     }
 
     /**
@@ -48,6 +81,12 @@ public final class TunnelSession {
      * {@link DataChannel#REKEY_AFTER} packets), and our receive key follows the peer's.
      */
     public TunnelSession(re6st.tunnel.handshake.KeySchedule schedule, Liveness liveness, long rekeyIntervalNs, long now) {
+        this(schedule, liveness, null, rekeyIntervalNs, now);
+    }
+
+    /** As {@link #TunnelSession(re6st.tunnel.handshake.KeySchedule, Liveness, long, long)}, probing the path MTU with {@code pathMtu} (null: not). */
+    public TunnelSession(re6st.tunnel.handshake.KeySchedule schedule, Liveness liveness, PathMtu pathMtu, long rekeyIntervalNs,
+            long now) {
         if (rekeyIntervalNs <= 0)
             throw new IllegalArgumentException("rekey interval must be positive");
         this.schedule = schedule;
@@ -56,6 +95,12 @@ public final class TunnelSession {
         this.liveness = liveness;
         this.rekeyIntervalNs = rekeyIntervalNs;
         this.lastRekey = now;
+        this.pathMtu = pathMtu;
+        this.mtuProbeOut = probeBuffer(pathMtu);
+    }
+
+    private static ByteBuffer probeBuffer(PathMtu p) {
+        return p == null ? null : ByteBuffer.allocateDirect(p.maxMtu()); // zeroed: the padding
     }
 
     /**
@@ -120,9 +165,27 @@ public final class TunnelSession {
         }
         if (n < CONTROL_LEN) {
             tunOut.position(start);
+            malformedControl++;
             return Kind.DROPPED;
         }
         int kind = tunOut.get(start + 1);
+        if (kind == MTU_PROBE || kind == MTU_ACK) {
+            int size = n < MTU_LEN ? -1 : tunOut.getShort(start + 2) & 0xffff;
+            long time = n < MTU_LEN ? 0 : tunOut.getLong(start + 4);
+            tunOut.position(start);
+            if (size < 0 || (kind == MTU_PROBE && size != n)) { // short, or a probe not as big as it says
+                malformedControl++;
+                return Kind.DROPPED;
+            }
+            if (kind == MTU_PROBE) {
+                ackSize = size; // answered at once, with the probe's own time
+                ackTime = time;
+            } else if (pathMtu != null) {
+                pathMtu.acked(size, now);
+            }
+            note(liveness.received(now));
+            return Kind.CONTROL;
+        }
         long time = tunOut.getLong(start + 2);
         tunOut.position(start);
         if (kind == PROBE) {
@@ -134,24 +197,62 @@ public final class TunnelSession {
         return Kind.CONTROL;
     }
 
-    /** Runs the liveness timer; a probe to send is reported by {@link #replyPending()} too. */
+    /**
+     * Runs the liveness timer and the path-MTU timers (applying what {@link #reportTooBig} and
+     * {@link #requestMtuCheck} left); a probe to send is reported by {@link #replyPending()} too,
+     * an MTU decision by {@link #takeMtuChange}.
+     */
     public Liveness.Action tick(long now) {
         prepareNextReceiveKey();
         Liveness.Action a = liveness.tick(now);
         if (a == Liveness.Action.SEND_PROBE || a == Liveness.Action.WENT_DOWN)
             probeTime = now;
         note(a);
+        if (pathMtu != null) {
+            long r = tooBig.getAndSet(NO_REPORT);
+            if (r != NO_REPORT) {
+                long hint = r & 0xffff_ffffL;
+                pathMtu.tooBig((int) (r >>> 32), hint == NO_HINT ? 0 : (int) hint, now);
+            }
+            if (mtuCheckRequested.getAndSet(false))
+                pathMtu.requestCheck(now);
+            int size = pathMtu.tick(now, liveness.state() == Liveness.State.UP, liveness.lastReceived());
+            if (size > 0) {
+                mtuProbeSize = size;
+                mtuProbeTime = now;
+            }
+        }
         return a;
     }
 
     private long probeTime = Long.MIN_VALUE;
 
-    /** True when a probe or an echo waits to be sent ({@link #takeReply}). */
-    public boolean replyPending() {
-        return probeTime != Long.MIN_VALUE || echoSentTime != Long.MIN_VALUE;
+    /** When {@link #tick} next has something to do (liveness, or path MTU while the path is up). */
+    public long nextCheck(long now) {
+        long t = liveness.nextCheck(now);
+        if (pathMtu != null && liveness.state() == Liveness.State.UP)
+            t = Math.min(t, pathMtu.nextCheck(now));
+        if (tooBig.get() != NO_REPORT || mtuCheckRequested.get())
+            t = now;
+        return t;
     }
 
-    /** Seals the waiting echo (first) or probe into {@code udpOut}; returns its length, 0 if none. */
+    /** True when a probe, an echo, an MTU probe or an MTU acknowledgement waits to be sent ({@link #takeReply}). */
+    public boolean replyPending() {
+        return probeTime != Long.MIN_VALUE || echoSentTime != Long.MIN_VALUE || ackSize != 0 || mtuProbeSize != 0;
+    }
+
+    /**
+     * Seals the waiting echo (first), MTU acknowledgement, probe or MTU probe (last) into
+     * {@code udpOut} (at its position); returns its length, 0 if none or not sent. Call it while
+     * {@link #replyPending()}: each call takes one.
+     * <p>
+     * {@code udpOut} must have room for a padded MTU probe: {@link #maxReplyLength()} bytes
+     * (the largest MTU candidate + {@link DataPacket#OVERHEAD}; 1452 for a 1424-byte MTU), e.g. a
+     * buffer of {@code TunPump.MAX_PACKET + DataPacket.OVERHEAD}. An MTU probe that does not fit is
+     * not sent (0 is returned; it does not count as lost, so a small buffer never lowers the MTU:
+     * it only disables the black-hole detection). Echoes, probes and acknowledgements need 40 bytes.
+     */
     public int takeReply(ByteBuffer udpOut) {
         int kind;
         long time;
@@ -159,10 +260,31 @@ public final class TunnelSession {
             kind = ECHO;
             time = echoSentTime;
             echoSentTime = Long.MIN_VALUE;
+        } else if (ackSize != 0) {
+            controlOut.clear();
+            controlOut.put((byte) CONTROL).put((byte) MTU_ACK).putShort((short) ackSize).putLong(ackTime).flip();
+            ackSize = 0;
+            synchronized (channel) {
+                return channel.seal(controlOut, udpOut);
+            }
         } else if (probeTime != Long.MIN_VALUE) {
             kind = PROBE;
             time = probeTime;
             probeTime = Long.MIN_VALUE;
+        } else if (mtuProbeSize != 0) {
+            int size = mtuProbeSize;
+            mtuProbeSize = 0;
+            if (udpOut.remaining() < size + DataPacket.OVERHEAD) {
+                mtuProbesUnsent++;
+                pathMtu.unsent();
+                return 0;
+            }
+            mtuProbeOut.clear();
+            mtuProbeOut.put((byte) CONTROL).put((byte) MTU_PROBE).putShort((short) size).putLong(mtuProbeTime);
+            mtuProbeOut.position(0).limit(size); // the rest is the zero padding
+            synchronized (channel) {
+                return channel.seal(mtuProbeOut, udpOut);
+            }
         } else {
             return 0;
         }
@@ -171,6 +293,72 @@ public final class TunnelSession {
         synchronized (channel) {
             return channel.seal(controlOut, udpOut);
         }
+    }
+
+    /** The room {@link #takeReply} needs: a padded MTU probe of the largest candidate, or a small control packet. */
+    public int maxReplyLength() {
+        return (pathMtu != null ? Math.max(pathMtu.maxMtu(), MTU_LEN) : MTU_LEN) + DataPacket.OVERHEAD;
+    }
+
+    /**
+     * The TUN MTU decided since the last call (lowered after a black hole or EMSGSIZE, raised
+     * after a successful probe), or 0: for the I/O side to set on the TUN interface. Underlay
+     * thread; the latest decision wins.
+     */
+    public int takeMtuChange() {
+        return pathMtu == null ? 0 : pathMtu.takeDecision();
+    }
+
+    /** The current inner MTU the path-MTU logic holds (any thread), or 0 without path-MTU probing. */
+    public int mtu() {
+        return pathMtu == null ? 0 : pathMtu.mtu();
+    }
+
+    /** The path-MTU state machine, or null. */
+    public PathMtu pathMtu() {
+        return pathMtu;
+    }
+
+    /**
+     * The kernel refused a datagram with EMSGSIZE (any thread; applied at the next {@link #tick}):
+     * {@code datagramLength} is the length of the refused datagram (the GSO segment size for a
+     * batch; 0 if unknown), {@code innerMtuHint} the kernel's path MTU converted with
+     * {@link PathMtu#innerMtu} (0 if unknown). Lowers the MTU at once, unless the datagram was
+     * bigger than the current MTU (a raise probe, or a packet queued before the last lowering).
+     * Allocation-free.
+     */
+    public void reportTooBig(int datagramLength, int innerMtuHint) {
+        if (pathMtu == null)
+            return;
+        long size = Math.max(0, Math.min(0xffff, datagramLength - DataPacket.OVERHEAD));
+        if (datagramLength <= 0)
+            size = 0;
+        long hint = innerMtuHint > 0 ? innerMtuHint : NO_HINT;
+        for (;;) {
+            long cur = tooBig.get(), merged;
+            if (cur == NO_REPORT)
+                merged = size << 32 | hint;
+            else
+                merged = Math.min(cur >>> 32, size) << 32 | Math.min(cur & 0xffff_ffffL, hint);
+            if (tooBig.compareAndSet(cur, merged))
+                return;
+        }
+    }
+
+    /** The I/O side suspects the MTU (e.g. many retransmissions): probe it at the next {@link #tick} (any thread). */
+    public void requestMtuCheck() {
+        if (pathMtu != null)
+            mtuCheckRequested.set(true);
+    }
+
+    /** Authentic control packets dropped as malformed (too short, or an MTU probe whose size does not match). */
+    public long malformedControl() {
+        return malformedControl;
+    }
+
+    /** MTU probes not sent because the caller's buffer was too small ({@link #takeReply}). */
+    public long mtuProbesUnsent() {
+        return mtuProbesUnsent;
     }
 
     /** The last up/down change not yet collected (NOTHING if none): for the I/O side to act on. */

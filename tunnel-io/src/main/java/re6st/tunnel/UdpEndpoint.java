@@ -250,7 +250,7 @@ public final class UdpEndpoint implements AutoCloseable {
     private void loop() {
         ByteBuffer in = ByteBuffer.allocateDirect(TunPump.MAX_PACKET + 1);
         ByteBuffer dgram = in.duplicate();
-        ByteBuffer reply = ByteBuffer.allocateDirect(256);
+        ByteBuffer reply = ByteBuffer.allocateDirect(TunPump.MAX_PACKET + DataPacket.OVERHEAD); // padded MTU probes too
         byte[] hello = new byte[2048];
         SockAddr from = new SockAddr();
         Key probe = new Key(from);
@@ -471,7 +471,9 @@ public final class UdpEndpoint implements AutoCloseable {
             byCn.put(cn, p);
             p.dtls = dtls;
             p.dtlsQueue = dtls != null ? q : null;
-            p.session = new TunnelSession(keys.schedule(), Liveness.defaults(now), options.rekeyIntervalNs(), now);
+            int mtu = netlink.link(p.tunIndex).mtu();
+            p.session = new TunnelSession(keys.schedule(), Liveness.defaults(now), PathMtu.defaults(mtu, now),
+                    options.rekeyIntervalNs(), now);
             p.sink = new TunSink(p.tun, p.session, p.counters, p.slot);
             p.pump = new TunPump(p.tun, p.session, new UdpOutbox(udp, () -> p.address, p.counters), p.counters, p.slot);
             p.pump.start();
@@ -518,7 +520,16 @@ public final class UdpEndpoint implements AutoCloseable {
                 reply.clear();
                 int len = s.takeReply(reply);
                 if (len > 0)
-                    UdpOutbox.send(udp, reply, len, 0, p.address, 1, p.counters);
+                    UdpOutbox.send(udp, reply, len, 0, p.address, 1, p.counters, s);
+            }
+            int mtu = s.takeMtuChange();
+            if (mtu != 0) {
+                LOG.log(Level.INFO, "tunnel {0} to {1}: path MTU probing sets the MTU to {2}", p.tun.name(), p.cn, Integer.toString(mtu));
+                try {
+                    netlink.setMtu(p.tunIndex, mtu);
+                } catch (ErrnoException e) {
+                    LOG.log(Level.WARNING, "tunnel {0}: cannot set the MTU to {1}: {2}", p.tun.name(), mtu, e.getMessage());
+                }
             }
             Liveness.Action a = s.takeTransition();
             if (a == Liveness.Action.WENT_DOWN || a == Liveness.Action.WENT_UP) {

@@ -21,6 +21,7 @@ final class UdpOutbox implements Outbox {
     private final TunnelCounters counters;
     private final ByteBuffer out = ByteBuffer.allocateDirect(UdpSocket.MAX_PAYLOAD + TunPump.MAX_PACKET);
     private int segment, count;
+    private TunnelSession session; // of the packets in the buffer: told about EMSGSIZE
     private boolean closed; // the last datagram was shorter than the others: the run must end
 
     /** @param peer the peer's current address (null: nobody to send to yet, packets are dropped) */
@@ -42,6 +43,7 @@ final class UdpOutbox implements Outbox {
             closed = true;
         view.clear().position(off).limit(off + len);
         s.fromTun(view, out);
+        session = s;
         count++;
     }
 
@@ -52,15 +54,19 @@ final class UdpOutbox implements Outbox {
         int len = out.position();
         SockAddr to = peer.get();
         if (to != null)
-            send(udp, out, len, count > 1 ? segment : 0, to, count, counters);
+            send(udp, out, len, count > 1 ? segment : 0, to, count, counters, session);
         out.clear();
         count = 0;
         closed = false;
     }
 
-    /** Sends {@code buf[0, len)} ({@code datagrams} of {@code segment} bytes, or one), counting the outcome. */
-    static void send(UdpSocket udp, ByteBuffer buf, int len, int segment, SockAddr to, int datagrams, TunnelCounters counters)
-            throws IOException {
+    /**
+     * Sends {@code buf[0, len)} ({@code datagrams} of {@code segment} bytes, or one), counting the
+     * outcome. EMSGSIZE (bigger than the path MTU the kernel learnt from ICMP) is reported to
+     * {@code session}'s path-MTU logic, which lowers the tunnel MTU.
+     */
+    static void send(UdpSocket udp, ByteBuffer buf, int len, int segment, SockAddr to, int datagrams, TunnelCounters counters,
+            TunnelSession session) throws IOException {
         for (int tries = 0; ; tries++) {
             int r = udp.send(buf, 0, len, segment, to);
             if (r >= 0) {
@@ -73,9 +79,13 @@ final class UdpOutbox implements Outbox {
                 udp.await(Tun.WRITABLE, 10_000_000L);
                 continue;
             }
-            if (r == UdpSocket.EMSGSIZE)
+            if (r == UdpSocket.EMSGSIZE) {
                 counters.dropMtu.inc(datagrams);
-            else
+                if (session != null) {
+                    session.reportTooBig(segment > 0 ? segment : len, 0);
+                    udp.wakeup(); // the underlay thread applies the new MTU now
+                }
+            } else
                 counters.dropSend.inc(datagrams);
             return;
         }

@@ -12,6 +12,7 @@ import re6st.jni.Offload;
 import re6st.jni.SockAddr;
 import re6st.jni.Tun;
 import re6st.jni.UdpSocket;
+import re6st.tunnel.data.DataPacket;
 
 /**
  * A running tunnel: a TUN device and a UDP socket joined by a {@link TunnelSession}. Two
@@ -142,7 +143,7 @@ public final class UdpTunnel implements AutoCloseable {
     private void udpLoop() {
         ByteBuffer in = ByteBuffer.allocateDirect(MAX_PACKET + 1);
         ByteBuffer dgram = in.duplicate(); // reusable view
-        ByteBuffer reply = ByteBuffer.allocateDirect(256);
+        ByteBuffer reply = ByteBuffer.allocateDirect(TunPump.MAX_PACKET + DataPacket.OVERHEAD); // padded MTU probes too
         SockAddr from = new SockAddr();
         try {
             while (running) {
@@ -190,11 +191,12 @@ public final class UdpTunnel implements AutoCloseable {
             reply.clear();
             int len = session.takeReply(reply);
             if (to != null && len > 0)
-                UdpOutbox.send(udp, reply, len, 0, to, 1, counters);
+                UdpOutbox.send(udp, reply, len, 0, to, 1, counters, session);
         }
     }
 
     private void transition() {
+        applyMtu();
         Liveness.Action a = session.takeTransition();
         if (a == Liveness.Action.NOTHING)
             return;
@@ -209,6 +211,18 @@ public final class UdpTunnel implements AutoCloseable {
             listener.up(this);
         else
             listener.down(this);
+    }
+
+    private void applyMtu() {
+        int m = session.takeMtuChange();
+        if (m == 0)
+            return;
+        LOG.log(Level.INFO, "tunnel {0}: path MTU probing sets the MTU to {1}", tun.name(), Integer.toString(m));
+        try {
+            netlink.setMtu(tunIndex, m);
+        } catch (ErrnoException e) {
+            LOG.log(Level.WARNING, "tunnel {0}: cannot set the MTU to {1}: {2}", tun.name(), m, e.getMessage());
+        }
     }
 
     /**

@@ -159,4 +159,207 @@ class TunnelSessionTest {
         assertEquals(a.rekeys(), b.channel().receiveRotations());
         assertTrue(delivered > 5900);
     }
+
+    // ---- path MTU ------------------------------------------------------------------------
+
+    static TunnelSession[] pairProbing(int mtu) {
+        TunnelSession[] p = pair();
+        DataChannel c0 = p[0].channel(), c1 = p[1].channel();
+        return new TunnelSession[] {new TunnelSession(c0, Liveness.defaults(0), PathMtu.defaults(mtu, 0)),
+            new TunnelSession(c1, Liveness.defaults(0), PathMtu.defaults(mtu, 0))};
+    }
+
+    /**
+     * An in-memory wire on a virtual clock between two sessions: every 10 ms each side ticks and
+     * everything it wants to send (probes, echoes, MTU probes and acknowledgements) goes to the
+     * other side, except datagrams above {@code maxDatagram} (a path-MTU black hole: silently
+     * lost, no ICMP) and those {@link #lose} picks. MTU decisions are collected per side.
+     */
+    static class Wire {
+        final TunnelSession[] p;
+        int maxDatagram = Integer.MAX_VALUE;
+        long now;
+        final java.util.List<java.util.List<long[]>> decisions = java.util.List.of(new java.util.ArrayList<>(), new java.util.ArrayList<>());
+        final ByteBuffer out = ByteBuffer.allocate(TunPump.MAX_PACKET + 28), tun = ByteBuffer.allocate(2048);
+        final long[] bigSent = new long[2];
+
+        Wire(TunnelSession[] p) {
+            this.p = p;
+        }
+
+        boolean lose(int from, int len) {
+            return false;
+        }
+
+        void runUntil(long end) {
+            for (; now < end; now += 10 * MS) {
+                for (int s = 0; s < 2; s++) {
+                    p[s].tick(now);
+                    int d = p[s].takeMtuChange();
+                    if (d != 0)
+                        decisions.get(s).add(new long[] {now, d});
+                }
+                for (int round = 0; round < 4; round++)
+                    for (int s = 0; s < 2; s++)
+                        while (p[s].replyPending()) {
+                            out.clear();
+                            int len = p[s].takeReply(out);
+                            if (len > 1000)
+                                bigSent[s]++;
+                            out.flip();
+                            if (len == 0 || len > maxDatagram || lose(s, len))
+                                continue;
+                            tun.clear();
+                            assertEquals(Kind.CONTROL, p[1 - s].fromUnderlay(out, tun, now));
+                        }
+            }
+        }
+
+        java.util.List<Integer> mtus(int s) {
+            return decisions.get(s).stream().map(d -> (int) d[1]).toList();
+        }
+    }
+
+    @Test
+    void bothEndsFindTheLargestMtuThroughABlackHoleAndGoBackUpWhenItHeals() {
+        TunnelSession[] p = pairProbing(1424);
+        assertEquals(1424 + 28, p[0].maxReplyLength());
+        Wire w = new Wire(p);
+        w.maxDatagram = 1400; // 1500-byte link somewhere with 100 more bytes of encapsulation; ICMP filtered
+        w.runUntil(30_000 * MS);
+        for (int s = 0; s < 2; s++) {
+            assertEquals(1344, p[s].mtu(), "side " + s);
+            assertEquals(java.util.List.of(1404, 1384, 1344), w.mtus(s));
+            long at = w.decisions.get(s).get(2)[0];
+            assertTrue(at <= 9_100 * MS, "side " + s + " converged after " + at / MS + " ms");
+            assertEquals(Liveness.State.UP, p[s].liveness().state(), "small packets kept the tunnel up");
+            assertEquals(0, p[s].malformedControl());
+        }
+        w.maxDatagram = Integer.MAX_VALUE; // the black hole disappears
+        w.runUntil(30_000 * MS + PathMtu.RAISE_INTERVAL_NS);
+        for (int s = 0; s < 2; s++) {
+            assertEquals(1424, p[s].mtu(), "side " + s);
+            assertEquals(java.util.List.of(1404, 1384, 1344, 1384, 1404, 1424), w.mtus(s));
+        }
+    }
+
+    @Test
+    void aSingleLostProbeDoesNotLowerTheMtu() {
+        TunnelSession[] p = pairProbing(1424);
+        Wire w = new Wire(p) {
+            boolean lost;
+
+            @Override
+            boolean lose(int from, int len) {
+                if (from == 0 && len > 1000 && !lost) // side 0's first MTU probe
+                    return lost = true;
+                return false;
+            }
+        };
+        w.runUntil(10_000 * MS);
+        assertEquals(1424, p[0].mtu());
+        assertTrue(w.decisions.get(0).isEmpty() && w.decisions.get(1).isEmpty());
+        assertEquals(1, p[0].pathMtu().probesLost());
+        assertEquals(2, w.bigSent[0], "the lost probe was sent again and acknowledged");
+        assertTrue(!p[0].pathMtu().probing());
+    }
+
+    @Test
+    void emsgsizeLowersTheMtuAtOnce() {
+        TunnelSession[] p = pairProbing(1424);
+        Wire w = new Wire(p);
+        w.runUntil(100 * MS);
+        p[0].reportTooBig(1424 + 28, 0); // the kernel refused a full-size datagram
+        assertEquals(w.now, p[0].nextCheck(w.now), "the report wants a tick now");
+        p[0].tick(w.now);
+        assertEquals(1404, p[0].takeMtuChange());
+        assertTrue(p[0].replyPending(), "and the new size is probed");
+        p[0].reportTooBig(1404 + 28, PathMtu.innerMtu(1466, true)); // now with the kernel's path MTU
+        p[0].reportTooBig(1424 + 28, 0); // a datagram queued before the first lowering: no effect
+        p[0].tick(w.now);
+        assertEquals(1390, p[0].takeMtuChange());
+        assertEquals(0, p[0].takeMtuChange());
+        w.runUntil(2_000 * MS);
+        assertEquals(1390, p[0].mtu(), "confirmed");
+        assertTrue(w.decisions.get(0).isEmpty());
+        p[1].reportTooBig(0, 0); // "too big", nothing more known
+        p[1].tick(w.now);
+        assertEquals(1404, p[1].takeMtuChange());
+        // a session without path-MTU probing ignores it all
+        TunnelSession plain = pair()[0];
+        plain.reportTooBig(1000, 0);
+        plain.requestMtuCheck();
+        plain.tick(0);
+        assertEquals(0, plain.takeMtuChange());
+        assertEquals(0, plain.mtu());
+    }
+
+    @Test
+    void aProbeNotAsBigAsItSaysIsNotAnswered() {
+        TunnelSession[] p = pair(); // a plain session answers probes too
+        ByteBuffer tun = ByteBuffer.allocate(2048), wire = ByteBuffer.allocate(2048);
+        for (int[] c : new int[][] {{1424, 1000}, {1000, 1424}, {1424, 1424}, {12, 12}, {1424, 11}}) {
+            int claimed = c[0], real = c[1];
+            ByteBuffer inner = ByteBuffer.allocate(real);
+            inner.put((byte) 0).put((byte) TunnelSession.MTU_PROBE);
+            if (real >= 12)
+                inner.putShort((short) claimed).putLong(7);
+            inner.clear();
+            wire.clear();
+            p[0].fromTun(inner, wire);
+            wire.flip();
+            tun.clear();
+            Kind k = p[1].fromUnderlay(wire, tun, 0);
+            if (claimed == real) {
+                assertEquals(Kind.CONTROL, k);
+                assertTrue(p[1].replyPending());
+                wire.clear();
+                assertEquals(12 + 28, p[1].takeReply(wire));
+                wire.flip();
+                tun.clear();
+                assertEquals(Kind.CONTROL, p[0].fromUnderlay(wire, tun, 0), "the acknowledgement");
+            } else {
+                assertEquals(Kind.DROPPED, k, claimed + " claimed, " + real + " real");
+                assertTrue(!p[1].replyPending());
+            }
+        }
+        assertEquals(3, p[1].malformedControl());
+        // an acknowledgement of a size never probed confirms nothing
+        TunnelSession[] q = pairProbing(1424);
+        q[0].tick(0); // the probe of 1424 is due...
+        ByteBuffer ack = ByteBuffer.allocate(12);
+        ack.put((byte) 0).put((byte) TunnelSession.MTU_ACK).putShort((short) 1404).putLong(0).flip();
+        wire.clear();
+        q[1].fromTun(ack, wire);
+        wire.flip();
+        tun.clear();
+        assertEquals(Kind.CONTROL, q[0].fromUnderlay(wire, tun, 0));
+        assertTrue(q[0].pathMtu().probing());
+    }
+
+    @Test
+    void aReplyBufferTooSmallForProbesNeverLowersTheMtu() {
+        TunnelSession[] p = pairProbing(1424);
+        ByteBuffer small = ByteBuffer.allocate(256), tun = ByteBuffer.allocate(2048);
+        for (long now = 0; now < 20_000 * MS; now += 10 * MS)
+            for (int s = 0; s < 2; s++) {
+                p[s].tick(now);
+                while (p[s].replyPending()) {
+                    small.clear();
+                    int len = p[s].takeReply(small);
+                    small.flip();
+                    if (len > 0) {
+                        tun.clear();
+                        assertEquals(Kind.CONTROL, p[1 - s].fromUnderlay(small, tun, now));
+                    }
+                }
+                assertEquals(0, p[s].takeMtuChange());
+            }
+        for (int s = 0; s < 2; s++) {
+            assertEquals(1424, p[s].mtu());
+            assertTrue(p[s].mtuProbesUnsent() >= 15, "unsent: " + p[s].mtuProbesUnsent());
+            assertEquals(0, p[s].pathMtu().probesLost());
+            assertEquals(Liveness.State.UP, p[s].liveness().state());
+        }
+    }
 }
