@@ -27,6 +27,9 @@ import re6st.jni.Netlink;
 import re6st.jni.Tun;
 import re6st.jni.UdpSocket;
 import re6st.tunnel.Liveness;
+import re6st.tunnel.TcpConnection;
+import re6st.tunnel.TcpEndpoint;
+import re6st.tunnel.TcpTunnel;
 import re6st.tunnel.TunnelSession;
 import re6st.tunnel.UdpTunnel;
 import re6st.tunnel.data.DataChannel;
@@ -39,7 +42,8 @@ import re6st.tunnel.handshake.SessionKeys;
 /** {@code re6st tunnel}: one encrypted tunnel in the foreground, for benchmarks and debugging. */
 @Command(name = "re6st tunnel", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
         description = {
-            "Runs one always-encrypted tunnel until SIGTERM: a TUN interface and a UDP socket, authenticated "
+            "Runs one always-encrypted tunnel until SIGTERM: a TUN interface and a UDP socket (or, with --proto tcp, "
+                + "a TCP connection), authenticated "
                 + "with certificates from the network CA (DTLS 1.2, ECDHE, AES-256-GCM data channel with "
                 + "replay protection). Prints one line when the tunnel is up. The interface goes down within "
                 + "1 s when nothing comes back from the peer, and up again when the path heals.",
@@ -51,7 +55,7 @@ import re6st.tunnel.handshake.SessionKeys;
             "            --address fd00::2/64"})
 public final class TunnelCommand implements Callable<Integer> {
     static final class Mode {
-        @Option(names = "--listen", paramLabel = "[ADDR:]PORT", description = "Accept one client on this UDP port.")
+        @Option(names = "--listen", paramLabel = "[ADDR:]PORT", description = "Accept one client on this UDP port (TCP port with --proto tcp).")
         String listen;
 
         @Option(names = "--connect", paramLabel = "HOST:PORT", description = "Dial a listening peer.")
@@ -61,7 +65,11 @@ public final class TunnelCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Mode mode;
 
-    @Option(names = "--proto", paramLabel = "udp", description = "Transport (only udp today; tcp comes later).", defaultValue = "udp")
+    @Option(names = "--proto", paramLabel = "udp|tcp", defaultValue = "udp", description = {
+        "Underlay transport (default: ${DEFAULT-VALUE}). tcp is the fallback where UDP is blocked: the same "
+            + "handshake and data channel over one TCP connection, each datagram preceded by its 2-byte length "
+            + "(as OpenVPN over TCP); when the connection breaks, --connect reconnects with backoff (0.5 s to 10 s) "
+            + "and --listen accepts the same peer again, keeping the TUN interface."})
     String proto;
 
     @Option(names = "--ca", required = true, paramLabel = "FILE", description = "The network CA certificate (PEM).")
@@ -85,14 +93,17 @@ public final class TunnelCommand implements Callable<Integer> {
     @Option(names = "--address", paramLabel = "IP/PLEN", description = "Inner address to put on the TUN interface.")
     String address;
 
-    @Option(names = "--mtu", paramLabel = "N", description = "TUN MTU (default: underlay 1500 - IPv6/UDP headers - tunnel overhead).")
+    @Option(names = "--mtu", paramLabel = "N", description = "TUN MTU (default: underlay 1500 - IPv6/UDP headers - tunnel "
+            + "overhead = " + DEFAULT_MTU + ", over TCP too: TCP cuts the stream into segments anyway).")
     Integer mtu;
 
     @Option(names = "--rekey", paramLabel = "SECONDS", defaultValue = "120",
             description = "Move to fresh data keys this often, without interrupting traffic (default: ${DEFAULT-VALUE}).")
     long rekeySeconds;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", description = "Handshake timeout (default: ${DEFAULT-VALUE}).", defaultValue = "30")
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "30", description = "Handshake timeout (default: "
+            + "${DEFAULT-VALUE}). Over TCP: --connect keeps trying to reach the server this long, and --listen (which waits "
+            + "for its client without limit) gives each incoming connection this long to authenticate.")
     int timeout;
 
     public static void main(String[] args) {
@@ -105,8 +116,8 @@ public final class TunnelCommand implements Callable<Integer> {
             System.err.println("re6st tunnel: --rekey must be between 1 and 86400 seconds, got " + rekeySeconds);
             return 2;
         }
-        if (!proto.equals("udp")) {
-            System.err.println("re6st tunnel: --proto " + proto + " is not supported yet (only udp)");
+        if (!proto.equals("udp") && !proto.equals("tcp")) {
+            System.err.println("re6st tunnel: --proto must be udp or tcp, got " + proto);
             return 2;
         }
         Credentials me;
@@ -116,6 +127,8 @@ public final class TunnelCommand implements Callable<Integer> {
             System.err.println("re6st tunnel: " + e.getMessage());
             return 2;
         }
+        if (proto.equals("tcp"))
+            return tcp(me);
         long t0 = System.nanoTime();
         UdpSocket ch;
         SessionKeys keys;
@@ -184,6 +197,96 @@ public final class TunnelCommand implements Callable<Integer> {
         }, "tunnel-shutdown"));
         stop.await();
         return 0;
+    }
+
+    /** Default TUN MTU, for UDP and TCP alike: 1500 - IPv6 (40) - UDP (8) - data-channel overhead. */
+    static final int DEFAULT_MTU = 1500 - 40 - 8 - DataPacket.OVERHEAD;
+
+    /**
+     * {@code --proto tcp}: the tunnel over one TCP connection ({@link TcpTunnel}). Dialling retries
+     * an absent server until --timeout; listening waits for a client without limit, and goes on
+     * listening after a failed handshake (logged). The TUN is made once the first peer has
+     * authenticated, and kept across reconnections.
+     */
+    private Integer tcp(Credentials me) throws Exception {
+        Duration handshakeTimeout = Duration.ofSeconds(timeout);
+        long rekeyNs = rekeySeconds * 1_000_000_000L;
+        TcpEndpoint.Authenticator auth = (transport, client) -> {
+            SessionKeys k = client ? DtlsHandshake.connect(transport, me, peerCn, handshakeTimeout)
+                    : DtlsHandshake.acceptConnected(transport, me, handshakeTimeout);
+            long now = System.nanoTime();
+            return new TcpEndpoint.Authenticated(new TunnelSession(k.schedule(), Liveness.defaults(now), rekeyNs, now), k.peerCn());
+        };
+        TcpEndpoint endpoint;
+        try {
+            endpoint = mode.connect != null ? TcpEndpoint.dial(hostPort(mode.connect), auth, handshakeTimeout)
+                    : TcpEndpoint.listen(listenAddress(mode.listen), auth, handshakeTimeout, TcpEndpoint.DEFAULT_MAX_UNAUTHENTICATED);
+        } catch (IOException e) {
+            System.err.println("re6st tunnel: " + e.getMessage());
+            return 1;
+        }
+        TcpConnection first;
+        try {
+            first = endpoint.first(mode.connect != null ? handshakeTimeout : null);
+        } catch (IOException e) {
+            System.err.println("re6st tunnel: handshake failed: " + e.getMessage());
+            endpoint.close();
+            return 1;
+        }
+        int tunMtu = mtu != null ? mtu : DEFAULT_MTU;
+        Tun tun;
+        try {
+            tun = tunInterface(tunMtu);
+        } catch (IOException e) {
+            endpoint.close();
+            throw e;
+        }
+        String peer = first.peer();
+        TcpTunnel t = new TcpTunnel(tun, endpoint, first, new TcpTunnel.Listener() {
+            @Override
+            public void up(TcpTunnel x) {
+                System.out.println("tunnel " + tun.name() + " up again");
+            }
+
+            @Override
+            public void down(TcpTunnel x) {
+                System.out.println("tunnel " + tun.name() + " down: no answer from " + peer + " for 1 s");
+            }
+        });
+        System.out.println("tunnel up: " + tun.name() + " <-> " + peer + " at " + first.remote() + " over TCP (mtu " + tunMtu
+                + ", handshake " + first.handshakeNanos() / 1_000_000 + " ms)");
+        untilTerminated(t);
+        return 0;
+    }
+
+    /** Opens the TUN interface with the tunnel's offloads, MTU and {@code --address}, and sets it up. */
+    private Tun tunInterface(int tunMtu) throws IOException {
+        Tun tun = UdpTunnel.openTun(ifname);
+        try (Netlink nl = Netlink.open()) {
+            int idx = nl.index(tun.name());
+            nl.setMtu(idx, tunMtu);
+            if (address != null)
+                nl.addAddress(idx, IpPrefix.parse(address), true);
+            nl.setUp(idx, true);
+        } catch (IOException | RuntimeException e) {
+            tun.close();
+            throw e;
+        }
+        return tun;
+    }
+
+    /** Runs until SIGTERM (or SIGINT), then closes {@code t}. */
+    private static void untilTerminated(AutoCloseable t) throws InterruptedException {
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                t.close();
+            } catch (Exception e) {
+                // exiting anyway
+            }
+            stop.countDown();
+        }, "tunnel-shutdown"));
+        stop.await();
     }
 
     static InetSocketAddress hostPort(String s) {

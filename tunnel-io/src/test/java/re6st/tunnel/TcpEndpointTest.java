@@ -1,0 +1,99 @@
+package re6st.tunnel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+import re6st.tunnel.data.DataChannel;
+
+/**
+ * The listening side of the TCP transport on loopback (no root needed): connections beyond the
+ * handshake limit are closed at once, a connection that does not complete its handshake in time
+ * is closed, a bad frame length closes the connection, and the endpoint goes on accepting.
+ */
+class TcpEndpointTest {
+    static final InetAddress LO = InetAddress.getLoopbackAddress();
+
+    /** A "handshake" that completes when the client sends one frame (any bytes). */
+    static final TcpEndpoint.Authenticator ONE_FRAME = (t, client) -> {
+        byte[] b = new byte[64];
+        if (t.receive(b, 0, b.length, 60_000) < 0)
+            throw new SocketTimeoutException("no frame");
+        return new TcpEndpoint.Authenticated(new TunnelSession(new DataChannel(TcpConnectionTest.key(1), TcpConnectionTest.key(2)),
+                Liveness.defaults(System.nanoTime())), "peer");
+    };
+
+    static Socket connect(TcpEndpoint e) throws IOException {
+        Socket s = new Socket(LO, e.localAddress().getPort());
+        s.setSoTimeout(10_000);
+        return s;
+    }
+
+    /** Reads until EOF; the time it took, ms. */
+    static long millisToEof(Socket s) throws IOException {
+        long t0 = System.nanoTime();
+        InputStream in = s.getInputStream();
+        while (in.read() >= 0) {
+            // drain
+        }
+        return (System.nanoTime() - t0) / 1_000_000;
+    }
+
+    @Test
+    void boundedAndTimedHandshakes() throws Exception {
+        try (TcpEndpoint e = TcpEndpoint.listen(new InetSocketAddress(LO, 0), ONE_FRAME, Duration.ofMillis(500), 2);
+                Socket a = connect(e); Socket b = connect(e)) {
+            // a and b are handshaking (silent; accepted first: the backlog is in order); a third is one too many
+            try (Socket c = connect(e)) {
+                millisToEof(c);
+            }
+            assertEquals(1, e.counters().refusedBusy.getCount(), "closed at once: two handshakes in progress");
+            long ms = millisToEof(a);
+            millisToEof(b);
+            assertTrue(waitFor(() -> e.counters().handshakeTimeouts.getCount() == 2), "both silent connections timed out");
+            assertTrue(waitFor(() -> e.handshaking() == 0), "their handshakes ended");
+            System.out.printf("silent connection closed after %d ms (timeout 500 ms)%n", ms);
+
+            // room again: a client that completes its handshake gets through
+            try (Socket d = connect(e)) {
+                d.getOutputStream().write(new byte[] {0, 1, 42});
+                TcpConnection got = e.first(Duration.ofSeconds(10));
+                assertEquals("peer", got.peer());
+                assertEquals(d.getLocalPort(), got.remote().getPort());
+            }
+        }
+    }
+
+    @Test
+    void badFrameLengthClosesTheConnection() throws Exception {
+        try (TcpEndpoint e = TcpEndpoint.listen(new InetSocketAddress(LO, 0), ONE_FRAME, Duration.ofSeconds(10), 2);
+                Socket s = connect(e)) {
+            s.getOutputStream().write(new byte[] {0, 0});
+            millisToEof(s);
+            assertEquals(1, e.counters().framingErrors.getCount());
+            assertTrue(waitFor(() -> e.counters().handshakeFailures.getCount() == 1), "the handshake failed");
+            assertThrows(SocketTimeoutException.class, () -> e.first(Duration.ofMillis(50)), "nobody authenticated");
+        }
+    }
+
+    /** Polls {@code c} (another thread makes it true) for at most 5 s. */
+    static boolean waitFor(java.util.function.BooleanSupplier c) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!c.getAsBoolean()) {
+            if (System.nanoTime() > deadline)
+                return false;
+            Thread.sleep(1);
+        }
+        return true;
+    }
+}

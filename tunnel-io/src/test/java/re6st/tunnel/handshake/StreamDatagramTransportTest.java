@@ -1,0 +1,148 @@
+package re6st.tunnel.handshake;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.EOFException;
+import java.nio.ByteBuffer;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import re6st.tunnel.handshake.CertificateRefusedException.Reason;
+
+/**
+ * The DTLS handshake over the TCP transport's framed stream: two {@link StreamDatagramTransport}s
+ * joined by an in-memory "stream" that re-reads each frame's length prefix, as the real reader
+ * does. The server needs no cookie round; refusals work as over UDP.
+ */
+class StreamDatagramTransportTest {
+    static final Duration TIMEOUT = Duration.ofSeconds(10);
+    static ExecutorService pool;
+    static Credentials server, client, foreignClient;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        pool = Executors.newCachedThreadPool();
+        TestPki pki = new TestPki("re6st test network", TestPki.rsa());
+        TestPki other = new TestPki("another network", TestPki.rsa());
+        KeyPair sk = TestPki.rsa(), ck = TestPki.rsa();
+        server = new Credentials(pki.ca, pki.issue("1/16", sk), sk.getPrivate(), null);
+        client = new Credentials(pki.ca, pki.issue("2/16", ck), ck.getPrivate(), null);
+        foreignClient = new Credentials(other.ca, other.issue("2/16", ck), ck.getPrivate(), null);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        pool.shutdownNow();
+    }
+
+    /** Two transports, each one's frames parsed (length prefix checked) and delivered to the other. */
+    static StreamDatagramTransport[] pair() {
+        StreamDatagramTransport[] t = new StreamDatagramTransport[2];
+        t[0] = new StreamDatagramTransport(frame -> deliver(frame, t[1]), 64, null);
+        t[1] = new StreamDatagramTransport(frame -> deliver(frame, t[0]), 64, null);
+        return t;
+    }
+
+    static void deliver(byte[] frame, StreamDatagramTransport to) {
+        ByteBuffer b = ByteBuffer.wrap(frame);
+        int len = b.getShort(0) & 0xffff;
+        assertTrue(StreamDatagramTransport.validLength(len));
+        assertEquals(frame.length, StreamDatagramTransport.HEADER + len, "a frame is its length and that many bytes");
+        to.deliver(b.position(StreamDatagramTransport.HEADER));
+    }
+
+    @Test
+    void handshakeOverFramesWithoutCookie() throws Exception {
+        StreamDatagramTransport[] t = pair();
+        Future<SessionKeys> srv = pool.submit(() -> DtlsHandshake.acceptConnected(t[0], server, TIMEOUT));
+        SessionKeys c = DtlsHandshake.connect(t[1], client, "1/16", TIMEOUT);
+        SessionKeys s = srv.get(15, TimeUnit.SECONDS);
+        assertEquals("1/16", c.peerCn());
+        assertEquals("2/16", s.peerCn());
+        byte[] inner = {0x45, 1, 2, 3, 4, 5, 6, 7};
+        ByteBuffer wire = ByteBuffer.allocate(64);
+        new re6st.tunnel.data.DataChannel(c.send(), c.receive()).seal(ByteBuffer.wrap(inner), wire);
+        ByteBuffer out = ByteBuffer.allocate(64);
+        assertEquals(inner.length, new re6st.tunnel.data.DataChannel(s.send(), s.receive()).open(wire.flip(), out),
+                "the server opens what the client sealed: the same keys");
+        byte[] got = new byte[inner.length];
+        out.flip().get(got);
+        assertArrayEquals(inner, got);
+        // ClientHello goes straight to ServerHello: the client sent 2 flights, the server 2 (no HelloVerifyRequest)
+        System.out.printf("handshake over frames: client sent %d frames, server %d%n", t[1].sent(), t[0].sent());
+        assertTrue(t[0].sent() > 0 && t[1].sent() > 0);
+    }
+
+    /** A client of another network: it refuses the server's certificate first (OTHER_CA), the server hears the alert. */
+    @Test
+    void peerFromAnotherCaIsRefused() throws Exception {
+        StreamDatagramTransport[] t = pair();
+        Future<Throwable> srv = pool.submit(() -> {
+            try {
+                DtlsHandshake.acceptConnected(t[0], server, TIMEOUT);
+                return null;
+            } catch (Exception e) {
+                return e;
+            }
+        });
+        CertificateRefusedException c = assertThrows(CertificateRefusedException.class,
+                () -> DtlsHandshake.connect(t[1], foreignClient, "1/16", TIMEOUT));
+        assertEquals(Reason.OTHER_CA, c.reason());
+        DtlsHandshake.HandshakeAbortedException e = assertInstanceOf(DtlsHandshake.HandshakeAbortedException.class,
+                srv.get(15, TimeUnit.SECONDS));
+        assertTrue(e.getMessage().contains("unknown_ca"), e.getMessage());
+    }
+
+    @Test
+    void endOfStreamEndsAWaitingReceive() throws Exception {
+        StreamDatagramTransport t = new StreamDatagramTransport(frame -> {}, 4, null);
+        assertEquals(-1, t.receive(new byte[100], 0, 100, 10), "nothing within the wait: -1 (BC retransmits)");
+        t.closed("reset by the peer");
+        EOFException e = assertThrows(EOFException.class, () -> t.receive(new byte[100], 0, 100, 1000));
+        assertTrue(e.getMessage().contains("reset by the peer"), e.getMessage());
+        assertThrows(EOFException.class, () -> t.send(new byte[10], 0, 10));
+    }
+
+    @Test
+    void fullQueueAsksToStopReadingAndLeftoversGoToTheDataPath() throws Exception {
+        List<String> events = new ArrayList<>();
+        StreamDatagramTransport t = new StreamDatagramTransport(frame -> {}, 4, () -> events.add("room"));
+        for (int i = 0; i < 3; i++)
+            assertTrue(t.deliver(ByteBuffer.wrap(new byte[] {(byte) i})));
+        assertFalse(t.deliver(ByteBuffer.wrap(new byte[] {3})), "the 4th frame fills the queue: stop reading");
+        byte[] b = new byte[8];
+        assertEquals(1, t.receive(b, 0, 8, 0));
+        assertEquals(0, b[0]);
+        assertEquals(1, t.receive(b, 0, 8, 0));
+        assertEquals(List.of("room"), events, "half empty again: reading may go on");
+        List<Byte> rest = new ArrayList<>();
+        t.drainTo(p -> rest.add(p.get()));
+        assertEquals(List.of((byte) 2, (byte) 3), rest, "frames not taken by the handshake, in order");
+        assertNotNull(t);
+    }
+
+    @Test
+    void frameLengths() {
+        assertFalse(StreamDatagramTransport.validLength(0));
+        assertTrue(StreamDatagramTransport.validLength(1));
+        assertTrue(StreamDatagramTransport.validLength(65507));
+        assertFalse(StreamDatagramTransport.validLength(65508));
+        assertThrows(IllegalArgumentException.class, () -> StreamDatagramTransport.putHeader(ByteBuffer.allocate(2), 0, 0));
+    }
+}
