@@ -26,10 +26,12 @@ public final class TunnelCounters {
     public final Counter udpSends = new Counter(), udpReceives = new Counter();
 
     /**
-     * Registers the counters and the session's gauges under {@code prefix} (e.g.
-     * "tunnel.re6st0"): packets/bytes each way, drops by reason, RTT, liveness state.
+     * Registers the counters and the current session's gauges under {@code prefix} (e.g.
+     * "tunnel.re6st0"): packets/bytes each way, drops by reason, RTT, rekeys, path MTU, liveness
+     * (1 up, 0 down). {@code session} gives the session of the moment (it changes when the peer
+     * authenticates again; gauges read 0 while there is none).
      */
-    public void register(MetricRegistry r, String prefix, TunnelSession session) {
+    public void register(MetricRegistry r, String prefix, java.util.function.Supplier<TunnelSession> session) {
         r.register(prefix + ".packets.in", packetsIn);
         r.register(prefix + ".packets.out", packetsOut);
         r.register(prefix + ".bytes.in", bytesIn);
@@ -42,21 +44,21 @@ public final class TunnelCounters {
         r.register(prefix + ".udp.sends", udpSends);
         r.register(prefix + ".udp.receives", udpReceives);
         for (re6st.tunnel.data.DataChannel.Drop d : re6st.tunnel.data.DataChannel.Drop.values())
-            r.register(prefix + ".drops." + d.name().toLowerCase(java.util.Locale.ROOT),
-                    (Gauge<Long>) () -> session.channel().dropped(d));
-        r.register(prefix + ".rtt.seconds", (Gauge<Double>) () -> {
-            long ns = session.liveness().srttNanos();
-            return ns < 0 ? Double.NaN : ns / 1e9;
-        });
-        r.register(prefix + ".rekeys", (Gauge<Long>) session::rekeys);
-        PathMtu pm = session.pathMtu();
-        if (pm != null) {
-            r.register(prefix + ".mtu", (Gauge<Integer>) pm::mtu);
-            r.register(prefix + ".mtu.probes.sent", (Gauge<Long>) pm::probesSent);
-            r.register(prefix + ".mtu.probes.lost", (Gauge<Long>) pm::probesLost);
-            r.register(prefix + ".mtu.lowered", (Gauge<Long>) pm::lowered);
-            r.register(prefix + ".mtu.raised", (Gauge<Long>) pm::raised);
-        }
-        r.register(prefix + ".up", (Gauge<Integer>) () -> session.liveness().state() == Liveness.State.UP ? 1 : 0);
+            r.register(prefix + ".drops." + d.name().toLowerCase(java.util.Locale.ROOT), gauge(session, s -> s.channel().dropped(d)));
+        r.register(prefix + ".rtt.seconds", gauge(session, s -> s.liveness().srttNanos() < 0 ? 0 : s.liveness().srttNanos() / 1e9));
+        r.register(prefix + ".rekeys", gauge(session, TunnelSession::rekeys));
+        r.register(prefix + ".mtu", gauge(session, s -> s.pathMtu() != null ? s.pathMtu().mtu() : 0));
+        r.register(prefix + ".mtu.probes.sent", gauge(session, s -> s.pathMtu() != null ? s.pathMtu().probesSent() : 0));
+        r.register(prefix + ".mtu.probes.lost", gauge(session, s -> s.pathMtu() != null ? s.pathMtu().probesLost() : 0));
+        r.register(prefix + ".mtu.lowered", gauge(session, s -> s.pathMtu() != null ? s.pathMtu().lowered() : 0));
+        r.register(prefix + ".up", gauge(session, s -> s.liveness().state() == Liveness.State.UP ? 1 : 0));
+    }
+
+    private static Gauge<Number> gauge(java.util.function.Supplier<TunnelSession> session,
+            java.util.function.Function<TunnelSession, Number> f) {
+        return () -> {
+            TunnelSession s = session.get();
+            return s == null ? 0 : f.apply(s);
+        };
     }
 }

@@ -1,22 +1,13 @@
 package re6st.tunnel.cli;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.PrivateKey;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509CRL;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import com.codahale.metrics.MetricRegistry;
 
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
@@ -31,10 +22,9 @@ import re6st.tunnel.TcpConnection;
 import re6st.tunnel.TcpEndpoint;
 import re6st.tunnel.TcpTunnel;
 import re6st.tunnel.TunnelSession;
+import re6st.tunnel.UdpEndpoint;
 import re6st.tunnel.UdpTunnel;
-import re6st.tunnel.data.DataChannel;
 import re6st.tunnel.data.DataPacket;
-import re6st.tunnel.handshake.CookieGate;
 import re6st.tunnel.handshake.Credentials;
 import re6st.tunnel.handshake.DtlsHandshake;
 import re6st.tunnel.handshake.SessionKeys;
@@ -42,20 +32,24 @@ import re6st.tunnel.handshake.SessionKeys;
 /** {@code re6st tunnel}: one encrypted tunnel in the foreground, for benchmarks and debugging. */
 @Command(name = "re6st tunnel", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
         description = {
-            "Runs one always-encrypted tunnel until SIGTERM: a TUN interface and a UDP socket (or, with --proto tcp, "
+            "Runs always-encrypted tunnels until SIGTERM: TUN interfaces joined to peers over UDP (or, with --proto tcp, "
                 + "a TCP connection), authenticated "
                 + "with certificates from the network CA (DTLS 1.2, ECDHE, AES-256-GCM data channel with "
                 + "replay protection). Prints one line when the tunnel is up. The interface goes down within "
-                + "1 s when nothing comes back from the peer, and up again when the path heals.",
+                + "1 s when nothing comes back from the peer, and up again when the path heals. Data keys change every "
+                + "--rekey seconds without interrupting traffic; the MTU comes down by itself on paths that silently "
+                + "lose big packets.",
             "",
-            "One side listens (--listen), the other connects (--connect, NAT-friendly: the client dials out)."},
+            "One side listens (--listen: over UDP any number of clients on one port, each on its own interface), "
+                + "the other connects (--connect, NAT-friendly: the client dials out; after its address changes or the "
+                + "server restarts, it authenticates again by itself)."},
         footer = {"", "Example:",
             "  server$ re6st tunnel --listen 1194 --ca ca.crt --cert s.crt --key s.key --address fd00::1/64",
             "  client$ re6st tunnel --connect 198.18.0.1:1194 --peer-cn 1/16 --ca ca.crt --cert c.crt --key c.key \\\\",
             "            --address fd00::2/64"})
 public final class TunnelCommand implements Callable<Integer> {
     static final class Mode {
-        @Option(names = "--listen", paramLabel = "[ADDR:]PORT", description = "Accept one client on this UDP port (TCP port with --proto tcp).")
+        @Option(names = "--listen", paramLabel = "[ADDR:]PORT", description = "Accept clients on this UDP port (TCP port with --proto tcp, one client at a time).")
         String listen;
 
         @Option(names = "--connect", paramLabel = "HOST:PORT", description = "Dial a listening peer.")
@@ -101,8 +95,14 @@ public final class TunnelCommand implements Callable<Integer> {
             description = "Move to fresh data keys this often, without interrupting traffic (default: ${DEFAULT-VALUE}).")
     long rekeySeconds;
 
+    @Option(names = "--metrics", paramLabel = "[ADDR:]PORT", description = "Serve the tunnels' metrics to Prometheus "
+            + "(http://ADDR:PORT/metrics; loopback unless ADDR is given): bytes and packets each way, drops by reason, "
+            + "handshakes and their latency, RTT, MTU, liveness.")
+    String metricsAt;
+
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "30", description = "Handshake timeout (default: "
-            + "${DEFAULT-VALUE}). Over TCP: --connect keeps trying to reach the server this long, and --listen (which waits "
+            + "${DEFAULT-VALUE}). Over UDP: --connect gives up if no tunnel is up this long after starting (a refused "
+            + "certificate ends it at once); --listen waits for clients without limit. Over TCP: --connect keeps trying to reach the server this long, and --listen (which waits "
             + "for its client without limit) gives each incoming connection this long to authenticate.")
     int timeout;
 
@@ -122,81 +122,122 @@ public final class TunnelCommand implements Callable<Integer> {
         }
         Credentials me;
         try {
-            me = new Credentials(certificate(ca), certificate(cert), privateKey(key), crl == null ? null : crl(crl));
-        } catch (IOException | IllegalArgumentException | java.security.GeneralSecurityException e) {
+            me = Credentials.load(ca, cert, key, crl);
+        } catch (IOException | IllegalArgumentException e) {
             System.err.println("re6st tunnel: " + e.getMessage());
             return 2;
         }
-        if (proto.equals("tcp"))
-            return tcp(me);
-        long t0 = System.nanoTime();
-        UdpSocket ch;
-        SessionKeys keys;
-        InetSocketAddress peer;
-        try {
-            if (mode.connect != null) {
-                peer = hostPort(mode.connect);
-                ch = UdpSocket.bind(new InetSocketAddress(
-                        peer.getAddress() instanceof java.net.Inet4Address ? IpPrefix.literal("0.0.0.0") : IpPrefix.literal("::"), 0));
-            } else {
-                peer = null;
-                ch = UdpSocket.bind(listenAddress(mode.listen));
+        MetricRegistry metrics = new MetricRegistry();
+        if (metricsAt != null) {
+            try {
+                MetricsServer.start(metricsAt, metrics);
+            } catch (IOException | IllegalArgumentException e) {
+                System.err.println("re6st tunnel: cannot serve metrics on " + metricsAt + ": " + e.getMessage());
+                return 2;
             }
+        }
+        if (proto.equals("tcp"))
+            return tcp(me, metrics);
+        return udp(me, metrics);
+    }
+
+    /**
+     * UDP ({@link UdpEndpoint}): --listen takes any number of clients on its port, each on its own
+     * TUN interface (a fixed --ifname serves one CN); --connect dials the server, handshakes again
+     * by itself when the path stays dead (roaming, server restart) and exits only if the first
+     * handshake is refused or nothing answers within --timeout.
+     */
+    private Integer udp(Credentials me, MetricRegistry metrics) throws Exception {
+        InetSocketAddress server = mode.connect != null ? hostPort(mode.connect) : null;
+        UdpSocket socket;
+        try {
+            socket = UdpSocket.bind(server != null ? new InetSocketAddress(server.getAddress() instanceof java.net.Inet4Address
+                    ? IpPrefix.literal("0.0.0.0") : IpPrefix.literal("::"), 0) : listenAddress(mode.listen));
         } catch (IOException e) {
             System.err.println("re6st tunnel: cannot open the UDP socket: " + e.getMessage());
             return 1;
         }
-        try {
-            if (peer != null) {
-                keys = DtlsHandshake.connect(ch, peer, me, peerCn, Duration.ofSeconds(timeout));
-            } else {
-                DtlsHandshake.Accepted a = DtlsHandshake.accept(ch, me, new CookieGate(), Duration.ofSeconds(timeout));
-                keys = a.keys();
-                peer = a.client();
+        int tunMtu = mtu != null ? mtu : DEFAULT_MTU;
+        java.util.concurrent.CompletableFuture<String> first = new java.util.concurrent.CompletableFuture<>();
+        java.util.Map<String, String> interfaces = new java.util.concurrent.ConcurrentHashMap<>(); // CN -> interface
+        UdpEndpoint.Handler handler = new UdpEndpoint.Handler() {
+            @Override
+            public Tun tunFor(String cn, InetSocketAddress from) throws IOException {
+                if (!ifname.contains("%") && !interfaces.isEmpty() && !interfaces.containsKey(cn)) {
+                    System.err.println("re6st tunnel: " + cn + " at " + from + " refused: interface " + ifname + " already carries "
+                            + interfaces.keySet() + " (give --ifname a %d to serve several clients)");
+                    return null;
+                }
+                Tun tun = tunInterface(tunMtu);
+                interfaces.put(cn, tun.name());
+                return tun;
             }
-        } catch (IOException e) {
-            System.err.println("re6st tunnel: handshake failed: " + e.getMessage());
-            ch.close();
-            return 1;
-        }
-        long handshakeMs = (System.nanoTime() - t0) / 1_000_000;
-        Tun tun = UdpTunnel.openTun(ifname);
-        int tunMtu = mtu != null ? mtu : 1500 - 40 - 8 - DataPacket.OVERHEAD;
-        try (Netlink nl = Netlink.open()) {
-            int idx = nl.index(tun.name());
-            nl.setMtu(idx, tunMtu);
-            if (address != null) {
-                IpPrefix a = IpPrefix.parse(address);
-                nl.addAddress(idx, a, true);
-            }
-            nl.setUp(idx, true);
-        }
-        UdpTunnel t = new UdpTunnel(tun, ch, peer,
-                new TunnelSession(keys.schedule(), Liveness.defaults(System.nanoTime()), rekeySeconds * 1_000_000_000L, System.nanoTime()),
-                new UdpTunnel.Listener() {
-                    @Override
-                    public void up(UdpTunnel x) {
-                        System.out.println("tunnel " + tun.name() + " up again");
-                    }
 
-                    @Override
-                    public void down(UdpTunnel x) {
-                        System.out.println("tunnel " + tun.name() + " down: no answer from " + keys.peerCn() + " for 1 s");
-                    }
-                });
-        System.out.println("tunnel up: " + tun.name() + " <-> " + keys.peerCn() + " at " + peer + " (mtu " + tunMtu
-                + ", handshake " + handshakeMs + " ms)");
-        CountDownLatch stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                t.close();
-            } catch (IOException e) {
-                // exiting anyway
+            @Override
+            public void established(UdpEndpoint.PeerTunnel p, boolean isFirst) {
+                String prefix = "tunnel." + p.tun().name();
+                metrics.removeMatching(com.codahale.metrics.MetricFilter.startsWith(prefix + "."));
+                p.counters().register(metrics, prefix, p::session);
+                if (isFirst)
+                    System.out.println("tunnel up: " + p.tun().name() + " <-> " + p.cn() + " at " + p.address() + " (mtu " + tunMtu
+                            + ", handshake " + (long) (endpoint().handshakeTime.getSnapshot().getMax() / 1e6) + " ms)");
+                else
+                    System.out.println("tunnel " + p.tun().name() + " re-established with " + p.cn() + " at " + p.address());
+                first.complete(p.cn());
             }
-            stop.countDown();
-        }, "tunnel-shutdown"));
-        stop.await();
+
+            @Override
+            public void down(UdpEndpoint.PeerTunnel p) {
+                System.out.println("tunnel " + p.tun().name() + " down: no answer from " + p.cn() + " for 1 s");
+            }
+
+            @Override
+            public void up(UdpEndpoint.PeerTunnel p) {
+                System.out.println("tunnel " + p.tun().name() + " up again");
+            }
+
+            @Override
+            public void handshakeFailed(UdpEndpoint.PeerTunnel p, InetSocketAddress from, IOException why) {
+                System.err.println("re6st tunnel: handshake with " + from + " failed: " + why.getMessage());
+                if (server != null && !first.isDone() && !(why instanceof java.net.SocketTimeoutException))
+                    first.completeExceptionally(why); // refused: a first dial does not insist
+            }
+
+            @Override
+            public void removed(UdpEndpoint.PeerTunnel p) {
+                if (p.cn() != null)
+                    interfaces.remove(p.cn());
+            }
+        };
+        UdpEndpoint.Options options = UdpEndpoint.Options.defaults().withAccept(server == null)
+                .withRekeyInterval(rekeySeconds * 1_000_000_000L).withHandshakeTimeout(Duration.ofSeconds(Math.min(timeout, 10)));
+        UdpEndpoint e = new UdpEndpoint(socket, me, options, handler);
+        endpointRef = e;
+        e.register(metrics, "endpoint");
+        if (server != null) {
+            e.connect(server, peerCn);
+            try {
+                first.get(timeout, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException x) {
+                System.err.println("re6st tunnel: handshake failed: no tunnel with " + server + " within " + timeout + " s");
+                e.close();
+                return 1;
+            } catch (java.util.concurrent.ExecutionException x) {
+                System.err.println("re6st tunnel: handshake failed: " + x.getCause().getMessage());
+                e.close();
+                return 1;
+            }
+        } else {
+            System.out.println("listening on " + socket.localAddress() + " (UDP)");
+        }
+        untilTerminated(e);
         return 0;
+    }
+
+    private volatile UdpEndpoint endpointRef;
+
+    private UdpEndpoint endpoint() {
+        return endpointRef;
     }
 
     /** Default TUN MTU, for UDP and TCP alike: 1500 - IPv6 (40) - UDP (8) - data-channel overhead. */
@@ -208,7 +249,7 @@ public final class TunnelCommand implements Callable<Integer> {
      * listening after a failed handshake (logged). The TUN is made once the first peer has
      * authenticated, and kept across reconnections.
      */
-    private Integer tcp(Credentials me) throws Exception {
+    private Integer tcp(Credentials me, MetricRegistry metrics) throws Exception {
         Duration handshakeTimeout = Duration.ofSeconds(timeout);
         long rekeyNs = rekeySeconds * 1_000_000_000L;
         TcpEndpoint.Authenticator auth = (transport, client) -> {
@@ -253,6 +294,8 @@ public final class TunnelCommand implements Callable<Integer> {
                 System.out.println("tunnel " + tun.name() + " down: no answer from " + peer + " for 1 s");
             }
         });
+        t.counters().register(metrics, "tunnel." + tun.name(), t::session);
+        t.tcpCounters().register(metrics, "tunnel." + tun.name() + ".tcp");
         System.out.println("tunnel up: " + tun.name() + " <-> " + peer + " at " + first.remote() + " over TCP (mtu " + tunMtu
                 + ", handshake " + first.handshakeNanos() / 1_000_000 + " ms)");
         untilTerminated(t);
@@ -299,29 +342,5 @@ public final class TunnelCommand implements Callable<Integer> {
 
     static InetSocketAddress listenAddress(String s) {
         return s.contains(":") && !s.matches("\\d+") ? hostPort(s) : new InetSocketAddress(Integer.parseInt(s));
-    }
-
-    static X509Certificate certificate(Path p) throws IOException, java.security.GeneralSecurityException {
-        try (var in = Files.newInputStream(p)) {
-            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-        }
-    }
-
-    static X509CRL crl(Path p) throws IOException, java.security.GeneralSecurityException {
-        try (var in = Files.newInputStream(p)) {
-            return (X509CRL) CertificateFactory.getInstance("X.509").generateCRL(in);
-        }
-    }
-
-    static PrivateKey privateKey(Path p) throws IOException {
-        try (Reader r = Files.newBufferedReader(p); PEMParser pem = new PEMParser(r)) {
-            Object o = pem.readObject();
-            JcaPEMKeyConverter conv = new JcaPEMKeyConverter();
-            if (o instanceof PEMKeyPair kp)
-                return conv.getKeyPair(kp).getPrivate();
-            if (o instanceof PrivateKeyInfo info)
-                return conv.getPrivateKey(info);
-            throw new IOException(p + ": no unencrypted private key in PEM form");
-        }
     }
 }
