@@ -1,0 +1,152 @@
+package re6st.registry.client;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Calls a re6st registry as the original client does (registry-protocol.md "Transport"):
+ * {@code GET <registry>/<method>?<urlencoded args>}, every parameter sent (defaults included),
+ * User-Agent {@code re6stnet/<version>, <platform>}, 60 s timeout. Non-2xx answers become a
+ * {@link RegistryException} carrying the status and the registry's message; 204 is an empty
+ * result. Authenticated calls ({@code cn}) go through a {@link Session} that adds the HMAC
+ * header, checks the response's, and redoes {@code hello} once on failure (401 after a registry
+ * restart, or a bad HMAC).
+ */
+public final class RegistryClient {
+    public static final String VERSION = "re6stnet/0.1-jvm";
+    static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    /** A registry answered with an error status. */
+    public static final class RegistryException extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final int status;
+
+        public RegistryException(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+
+        public int status() {
+            return status;
+        }
+    }
+
+    /** The authenticated session of one node (see re6st.registry.auth): signs requests, checks responses. */
+    public interface Session {
+        /** The binary prefix this session speaks for. */
+        String cn();
+
+        /** Makes sure a key exists (calling hello through {@code client} if not); returns the Re6stHMAC header for {@code pathWithQuery}. */
+        String sign(RegistryClient client, String pathWithQuery) throws IOException;
+
+        /** Checks the response's Re6stHMAC over {@code body} and steps the key; false if it does not match. */
+        boolean verify(String hmacHeader, byte[] body);
+
+        /** Forgets the key (the next call does hello again). */
+        void reset();
+    }
+
+    private final URI base;
+    private final HttpClient http;
+
+    public RegistryClient(URI registry) {
+        String s = registry.toString();
+        this.base = URI.create(s.endsWith("/") ? s : s + "/");
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(TIMEOUT).followRedirects(HttpClient.Redirect.NEVER).build();
+    }
+
+    public URI base() {
+        return base;
+    }
+
+    /** An unauthenticated call; parameters in the order given. Returns the body (empty for 204). */
+    public byte[] call(String method, Map<String, String> params) throws IOException {
+        return send(method, query(params), null).body();
+    }
+
+    /**
+     * An authenticated call: {@code params} must contain {@code cn} (the session's prefix). On a
+     * 401 or a response whose HMAC does not match, the session is reset (new hello) and the call
+     * made once more.
+     */
+    public byte[] call(String method, Map<String, String> params, Session session) throws IOException {
+        String query = query(params);
+        for (int attempt = 0; ; attempt++) {
+            String pathWithQuery = "/" + method + "?" + query;
+            String hmac = session.sign(this, pathWithQuery);
+            try {
+                HttpResponse<byte[]> r = send(method, query, hmac);
+                if (!session.verify(r.headers().firstValue("Re6stHMAC").orElse(null), r.body()))
+                    throw new RegistryException(400, method + ": the response's HMAC does not match");
+                return r.body();
+            } catch (RegistryException e) {
+                session.reset();
+                if (attempt > 0 || e.status() == 403)
+                    throw e;
+            }
+        }
+    }
+
+    private HttpResponse<byte[]> send(String method, String query, String hmac) throws IOException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(method + (query.isEmpty() ? "" : "?" + query))).timeout(TIMEOUT)
+                .header("User-Agent", VERSION + ", " + System.getProperty("os.name") + "-" + System.getProperty("os.arch")).GET();
+        if (hmac != null)
+            b.header("Re6stHMAC", hmac);
+        HttpResponse<byte[]> r;
+        try {
+            r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException(method + " interrupted");
+        }
+        int st = r.statusCode();
+        if (st == 200 || st == 204)
+            return r;
+        String msg = new String(r.body(), StandardCharsets.UTF_8).strip();
+        throw new RegistryException(st, method + ": the registry answered " + st + (msg.isEmpty() ? "" : ": " + msg));
+    }
+
+    static String query(Map<String, String> params) {
+        StringBuilder q = new StringBuilder();
+        for (Map.Entry<String, String> e : params.entrySet()) {
+            if (q.length() > 0)
+                q.append('&');
+            q.append(URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8)).append('=')
+                    .append(URLEncoder.encode(e.getValue() == null ? "" : e.getValue(), StandardCharsets.UTF_8));
+        }
+        return q.toString();
+    }
+
+    /** Parameters in order: {@code params("email", "a@b")}. */
+    public static Map<String, String> params(String... nameValue) {
+        if (nameValue.length % 2 != 0)
+            throw new IllegalArgumentException("name/value pairs expected");
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < nameValue.length; i += 2)
+            m.put(nameValue[i], nameValue[i + 1]);
+        return m;
+    }
+
+    // ---- the public RPCs re6st-conf uses ----
+
+    public byte[] getCa() throws IOException {
+        return call("getCa", Map.of());
+    }
+
+    public void requestToken(String email) throws IOException {
+        call("requestToken", params("email", email));
+    }
+
+    /** The certificate PEM, or an empty array when the token is unknown (204). */
+    public byte[] requestCertificate(String token, String csrPem, String location, String ip) throws IOException {
+        return call("requestCertificate", params("token", token, "req", csrPem, "location", location, "ip", ip));
+    }
+}
