@@ -1,0 +1,250 @@
+package re6st.registry.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.StringWriter;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.interfaces.RSAPublicKey;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import org.bouncycastle.asn1.x500.X500NameBuilder;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import re6st.registry.Network;
+import re6st.registry.NodePrefix;
+import re6st.registry.client.RegistryClient;
+
+/**
+ * {@code re6st conf} (classic name {@code re6st-conf}): enrols this machine in a re6st network.
+ * Fetches the CA from the registry (checking its fingerprint when given), makes an RSA key of
+ * the CA key's size and a CSR, gets a token by mail (or uses the given one, or none with
+ * --anonymous), requests the certificate, and writes ca.crt, cert.key (mode 0600), cert.crt and
+ * a sample re6stnet.conf; prints the subnet it got.
+ */
+@Command(name = "re6st conf", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+        description = {"Enrol this machine in a re6st network: get a certificate (and so an IPv6 subnet) from its registry.",
+            "Writes ca.crt, cert.key (private, mode 0600), cert.crt and a sample re6stnet.conf in --dir."},
+        footer = {"", "Examples:", "  re6st conf --registry http://re6st.example.com/ --email me@example.com",
+            "  re6st conf --registry http://re6st.example.com/ --token abcdefgh",
+            "  re6st conf --registry http://re6st.example.com/ --anonymous"})
+public final class ConfCommand implements Callable<Integer> {
+    @Option(names = "--registry", required = true, paramLabel = "URL", description = "The registry (e.g. http://re6st.example.com/).")
+    URI registry;
+
+    @Option(names = "--fingerprint", paramLabel = "ALG:HEX", description = "Check the CA certificate's fingerprint (e.g. sha256:ab12...).")
+    String fingerprint;
+
+    @Option(names = "--is-needed", description = "Only tell whether enrolment is needed: exit status 1 if this machine already "
+            + "has an address in the network (re6st runs here, or behind a re6st router), 0 otherwise.")
+    boolean isNeeded;
+
+    @Option(names = "--ca-only", description = "Only fetch (and check) the CA certificate.")
+    boolean caOnly;
+
+    @Option(names = {"-d", "--dir"}, paramLabel = "DIR", defaultValue = ".", description = "Where to write the files (default: current directory).")
+    Path dir;
+
+    @Option(names = {"-r", "--req"}, arity = "2", paramLabel = "KEY VALUE", description = "Extra subject field of the request "
+            + "(e.g. -r O MyOrg); CN and serialNumber are the registry's to choose.")
+    List<String> req = new ArrayList<>();
+
+    @Option(names = "--email", paramLabel = "ADDRESS", description = "Mail a token to this address, then ask for it.")
+    String email;
+
+    @Option(names = "--token", paramLabel = "TOKEN", description = "The token received by mail.")
+    String token;
+
+    @Option(names = "--anonymous", description = "Ask for a certificate without a token (the registry must allow it).")
+    boolean anonymous;
+
+    @Option(names = "--location", paramLabel = "CC,CT", defaultValue = "", description = "Country and continent codes, "
+            + "for registries that allocate by location (default: the registry guesses from our address).")
+    String location;
+
+    BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ConfCommand()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (anonymous && (token != null || email != null))
+            return fail("--anonymous excludes --token and --email");
+        Map<String, String> subject = new java.util.LinkedHashMap<>();
+        for (int i = 0; i + 1 < req.size(); i += 2) {
+            String k = req.get(i);
+            if (k.equalsIgnoreCase("CN") || k.equalsIgnoreCase("serialNumber"))
+                return fail("-r " + k + ": the registry chooses the CN and serialNumber");
+            subject.put(k, req.get(i + 1));
+        }
+        RegistryClient client = new RegistryClient(registry);
+        Files.createDirectories(dir);
+        byte[] caPem = client.getCa();
+        X509Certificate ca = certificate(caPem, "the registry's CA");
+        if (fingerprint != null && !fingerprintMatches(ca, fingerprint))
+            return fail("CA fingerprint doesn't match (" + fingerprint + ")");
+        Network network = Network.fromCaSerial(ca.getSerialNumber());
+        if (isNeeded)
+            return alreadyInNetwork(network) ? 1 : 0;
+        writeAtomically(dir.resolve("ca.crt"), caPem, false);
+        if (caOnly)
+            return 0;
+        Path certPath = dir.resolve("cert.crt"), keyPath = dir.resolve("cert.key");
+        if (Files.exists(certPath))
+            return fail(certPath + " exists: remove it (and cert.key) to enrol again");
+
+        int bits = ((RSAPublicKey) ca.getPublicKey()).getModulus().bitLength();
+        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+        g.initialize(bits); // the registry's hello needs node keys of the CA key's size
+        KeyPair kp = g.generateKeyPair();
+        writeAtomically(keyPath, pem(kp.getPrivate()).getBytes(StandardCharsets.US_ASCII), true);
+        X500NameBuilder nb = new X500NameBuilder(BCStyle.INSTANCE);
+        for (Map.Entry<String, String> e : subject.entrySet()) {
+            try {
+                nb.addRDN(BCStyle.INSTANCE.attrNameToOID(e.getKey()), e.getValue());
+            } catch (IllegalArgumentException x) {
+                return fail("-r " + e.getKey() + ": unknown subject field");
+            }
+        }
+        PKCS10CertificationRequest csr = new JcaPKCS10CertificationRequestBuilder(nb.build(), kp.getPublic())
+                .build(new JcaContentSignerBuilder("SHA512withRSA").build(kp.getPrivate()));
+        String csrPem = pem(csr);
+
+        String t = anonymous ? "" : token;
+        if (t == null) {
+            String mail = email != null ? email : prompt("Please enter your email address: ");
+            client.requestToken(mail);
+            System.out.println("A token has been sent to " + mail + ".");
+            t = prompt("Please enter your token: ");
+        }
+        byte[] certPem = client.requestCertificate(t, csrPem, location, "");
+        if (certPem.length == 0)
+            return fail(anonymous ? "the registry gives no anonymous certificate" : "invalid token");
+        X509Certificate cert = certificate(certPem, "the certificate");
+        cert.verify(ca.getPublicKey());
+        if (!cert.getPublicKey().equals(kp.getPublic()))
+            return fail("the registry returned a certificate for another key");
+        writeAtomically(certPath, certPem, false);
+        Path conf = dir.resolve("re6stnet.conf");
+        if (!Files.exists(conf))
+            writeAtomically(conf, sampleConf().getBytes(StandardCharsets.US_ASCII), false);
+        String cn = cn(cert);
+        NodePrefix node = NodePrefix.parseCn(cn);
+        System.out.println("Your subnet: " + network.subnet(node) + " (CN=" + cn + ")");
+        return 0;
+    }
+
+    private String sampleConf() {
+        return "registry " + registry + "\nca " + dir.toAbsolutePath().resolve("ca.crt") + "\ncert "
+                + dir.toAbsolutePath().resolve("cert.crt") + "\nkey " + dir.toAbsolutePath().resolve("cert.key")
+                + "\n# increase re6stnet verbosity:\n#verbose 3\n";
+    }
+
+    private String prompt(String question) throws IOException {
+        System.out.print(question);
+        System.out.flush();
+        String line = stdin.readLine();
+        if (line == null || line.isBlank())
+            throw new IOException("no answer on standard input to: " + question.trim());
+        return line.trim();
+    }
+
+    private static int fail(String message) {
+        System.err.println("re6st conf: " + message);
+        return 1;
+    }
+
+    static String cn(X509Certificate cert) {
+        for (String rdn : cert.getSubjectX500Principal().getName(javax.security.auth.x500.X500Principal.RFC2253).split(","))
+            if (rdn.startsWith("CN="))
+                return rdn.substring(3).replace("\\/", "/");
+        throw new IllegalArgumentException("the certificate has no CN");
+    }
+
+    static boolean fingerprintMatches(X509Certificate ca, String spec) throws Exception {
+        int c = spec.indexOf(':');
+        if (c < 1)
+            throw new IllegalArgumentException("--fingerprint: expected ALG:HEX, e.g. sha256:ab12...");
+        String alg = spec.substring(0, c).toLowerCase(Locale.ROOT).replace("-", "");
+        String javaAlg = switch (alg) {
+            case "md5" -> "MD5";
+            case "sha1" -> "SHA-1";
+            case "sha224" -> "SHA-224";
+            case "sha256" -> "SHA-256";
+            case "sha384" -> "SHA-384";
+            case "sha512" -> "SHA-512";
+            default -> throw new NoSuchAlgorithmException("--fingerprint: unknown hash " + spec.substring(0, c));
+        };
+        String got = HexFormat.of().formatHex(MessageDigest.getInstance(javaAlg).digest(ca.getEncoded()));
+        return got.equalsIgnoreCase(spec.substring(c + 1).replace(":", ""));
+    }
+
+    /** The original: {@code ip -6 -o route get <network>}; we are in it if the source address chosen is in the network. */
+    static boolean alreadyInNetwork(Network network) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("ip", "-6", "-o", "route", "get", network.prefix().address().toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0)
+            return false; // no route at all: not in the network
+        String[] w = out.trim().split("\\s+");
+        for (int i = 0; i + 1 < w.length; i++)
+            if (w[i].equals("src"))
+                return re6st.registry.Ipv6Prefix.parse(w[i + 1] + "/128").bits().startsWith(network.bits());
+        return false;
+    }
+
+    static X509Certificate certificate(byte[] pem, String what) throws IOException {
+        try {
+            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new java.io.ByteArrayInputStream(pem));
+        } catch (java.security.cert.CertificateException e) {
+            throw new IOException(what + " is not an X.509 certificate: " + e.getMessage(), e);
+        }
+    }
+
+    static String pem(Object o) throws IOException {
+        StringWriter w = new StringWriter();
+        try (JcaPEMWriter p = new JcaPEMWriter(w)) {
+            p.writeObject(o);
+        }
+        return w.toString();
+    }
+
+    /** Writes through a temporary file renamed into place; {@code secret}: mode 0600 from the start. */
+    static void writeAtomically(Path target, byte[] data, boolean secret) throws IOException {
+        Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp);
+        if (secret)
+            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.write(tmp, data);
+        try {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+}
