@@ -94,6 +94,14 @@ public final class ConfCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        try {
+            return enrol();
+        } catch (IOException e) { // the registry's refusals and network errors: a message, not a stack trace
+            return fail(e.getMessage());
+        }
+    }
+
+    private Integer enrol() throws Exception {
         if (anonymous && (token != null || email != null))
             return fail("--anonymous excludes --token and --email");
         Map<String, String> subject = new java.util.LinkedHashMap<>();

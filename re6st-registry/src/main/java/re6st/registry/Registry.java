@@ -1,0 +1,384 @@
+package re6st.registry;
+
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.SecureRandom;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+
+import re6st.registry.alloc.Communities;
+import re6st.registry.alloc.NoFreePrefixException;
+import re6st.registry.alloc.PrefixAllocator;
+import re6st.registry.auth.AuthenticationException;
+import re6st.registry.auth.HelloResponse;
+import re6st.registry.auth.HmacChain;
+import re6st.registry.auth.Sessions;
+import re6st.registry.ca.BadCsrException;
+import re6st.registry.ca.BabelHmacKeys;
+import re6st.registry.ca.CertificateAuthority;
+import re6st.registry.ca.CertificateRequest;
+import re6st.registry.ca.NetworkConfig;
+import re6st.registry.ca.NetworkVersion;
+import re6st.registry.ca.Pem;
+import re6st.registry.ca.Renewal;
+import re6st.registry.cli.RegistryOptions;
+import re6st.registry.http.RpcException;
+import re6st.registry.http.RpcServer;
+import re6st.registry.http.RpcServer.Kind;
+import re6st.registry.http.RpcServer.Param;
+import re6st.registry.mail.TokenMailer;
+import re6st.registry.store.CertRow;
+import re6st.registry.store.ConfigKey;
+import re6st.registry.store.DuplicateTokenException;
+import re6st.registry.store.RegistryDb;
+import re6st.registry.store.Token;
+
+/**
+ * The registry's RPCs (registry-protocol.md), on the storage, allocator and CA: enrolment by
+ * token or anonymously, hello and the authenticated calls, renewal, revocation, the network
+ * configuration and its signed version, and the admin calls. Declared on an {@link RpcServer}
+ * with {@link #declare}; the server's authenticator is {@link #authenticator()}.
+ */
+public final class Registry {
+    private static final Logger LOG = System.getLogger("re6st.registry");
+    static final String TOKEN_LETTERS = "abcdefghijklmnopqrstuvwxyz";
+
+    private final RegistryOptions options;
+    private final CertificateAuthority ca;
+    private final RegistryDb db;
+    private final TokenMailer mailer;
+    private final Communities communities;
+    private final PrefixAllocator allocator;
+    private final Sessions sessions = new Sessions();
+    private final SecureRandom random = new SecureRandom();
+    private final Clock clock;
+    private final NetworkConfig.Parameters parameters;
+
+    public Registry(RegistryOptions options, CertificateAuthority ca, RegistryDb db, TokenMailer mailer, Communities communities, Clock clock) {
+        this.options = options;
+        this.ca = ca;
+        this.db = db;
+        this.mailer = mailer;
+        this.communities = communities;
+        this.clock = clock;
+        this.allocator = new PrefixAllocator(ca.network());
+        this.parameters = new NetworkConfig.Parameters(options.clientCount, options.encrypt, options.hello, options.maxClients(),
+                options.minProtocol, options.tunnelRefresh, options.ipv4 != null ? options.ipv4.get(0) : null,
+                options.ipv4 != null ? Integer.parseInt(options.ipv4.get(1)) : 0, options.sameCountry);
+        db.inTransaction(tx -> allocator.checkCommunities(tx, communities));
+        updateNetworkConfig(false);
+    }
+
+    /** Recomputes the network configuration; bumps and signs a new version when it changed (or when forced). */
+    void updateNetworkConfig(boolean force) {
+        db.inTransaction(tx -> {
+            NetworkConfig c = config(tx);
+            String last = tx.configText(ConfigKey.LAST_CONFIG).orElse(null);
+            Optional<byte[]> stored = tx.configBlob(ConfigKey.VERSION);
+            if (force || stored.isEmpty() || c.changedFrom(last)) {
+                NetworkVersion v = stored.map(NetworkVersion::decode).orElse(NetworkVersion.INITIAL).next(ca);
+                tx.setConfig(ConfigKey.VERSION, v.encoded());
+                tx.setConfig(ConfigKey.LAST_CONFIG, c.json());
+                LOG.log(Level.INFO, "network configuration version {0}", Long.toString(v.number()));
+            }
+        });
+    }
+
+    private NetworkConfig config(re6st.registry.store.Transaction tx) {
+        return new NetworkConfig(parameters, tx.revokedSerials(), tx.configText(ConfigKey.PREFIX).orElse(""));
+    }
+
+    private BabelHmacKeys hmacKeys(re6st.registry.store.Transaction tx) {
+        byte[][] s = new byte[3][];
+        for (int i = 0; i < 3; i++)
+            s[i] = tx.configBlob(ConfigKey.babelHmac(i)).orElse(null);
+        Long until = tx.configInteger(ConfigKey.VALID_UNTIL).isPresent() ? tx.configInteger(ConfigKey.VALID_UNTIL).getAsLong() : null;
+        return new BabelHmacKeys(s[0], s[1], s[2], until);
+    }
+
+    public RpcServer.Authenticator authenticator() {
+        return new RpcServer.Authenticator() {
+            @Override
+            public byte[] authenticate(String cn, String pathWithQuery, String hmac) throws RpcException {
+                try {
+                    return sessions.authenticate(cn, pathWithQuery, hmac).key();
+                } catch (AuthenticationException e) {
+                    throw new RpcException(e.status(), e.getMessage());
+                }
+            }
+
+            @Override
+            public String sign(byte[] key, byte[] body) {
+                return HmacChain.responseHeader(key, body);
+            }
+        };
+    }
+
+    /** Declares every RPC of protocol 10 on {@code s}. */
+    public void declare(RpcServer s) {
+        s.declare("hello", Kind.PUBLIC, r -> hello(r.param("client_prefix"), r.param("protocol")), Param.required("client_prefix"),
+                Param.optional("protocol", "1"));
+        s.declare("getCa", Kind.PUBLIC, r -> ca.certificatePem().getBytes(StandardCharsets.US_ASCII));
+        s.declare("requestToken", Kind.PUBLIC, r -> requestToken(r.param("email")), Param.required("email"));
+        s.declare("requestCertificate", Kind.PUBLIC, r -> requestCertificate(r.param("token"), r.param("req"), r.param("location")),
+                Param.required("token"), Param.required("req"), Param.optional("location", ""), Param.optional("ip", ""));
+        s.declare("getDh", Kind.AUTHENTICATED, r -> {
+            if (options.dh == null)
+                throw new RpcException(404, "this registry has no DH parameters (--dh)");
+            return Files.readAllBytes(options.dh);
+        }, Param.required("cn"));
+        s.declare("getNetworkConfig", Kind.AUTHENTICATED, r -> networkConfig(r.param("cn")), Param.required("cn"));
+        s.declare("getCountry", Kind.AUTHENTICATED, r -> {
+            throw RpcException.badRequest("this registry has no GeoIP database");
+        }, Param.required("cn"), Param.required("address"));
+        s.declare("getBootstrapPeer", Kind.AUTHENTICATED, r -> null, Param.required("cn")); // needs the co-located node
+        s.declare("renewCertificate", Kind.AUTHENTICATED, r -> renew(r.param("cn")), Param.required("cn"));
+        s.declare("isToken", Kind.PRIVATE, r -> db.read(tx -> tx.token(r.param("token")).isPresent()) ? "1".getBytes() : null,
+                Param.required("token"));
+        s.declare("deleteToken", Kind.PRIVATE, r -> {
+            db.inTransaction(tx -> tx.deleteToken(r.param("token")));
+            return null;
+        }, Param.required("token"));
+        s.declare("addToken", Kind.PRIVATE, r -> addToken(r.param("email"), r.param("token")).getBytes(StandardCharsets.US_ASCII),
+                Param.required("email"), Param.optional("token", ""));
+        s.declare("revoke", Kind.PRIVATE, r -> revoke(r.param("cn_or_serial")), Param.required("cn_or_serial"));
+        s.declare("updateHMAC", Kind.PRIVATE, r -> {
+            db.inTransaction(tx -> {
+                BabelHmacKeys k = hmacKeys(tx).update(clock.instant(), random);
+                for (int i = 0; i < 3; i++) {
+                    byte[] v = k.slot(i);
+                    if (v == null)
+                        tx.deleteConfig(ConfigKey.babelHmac(i));
+                    else
+                        tx.setConfig(ConfigKey.babelHmac(i), v);
+                }
+                if (k.validUntil().isPresent())
+                    tx.setConfig(ConfigKey.VALID_UNTIL, k.validUntil().getAsLong());
+                else
+                    tx.deleteConfig(ConfigKey.VALID_UNTIL);
+            });
+            updateNetworkConfig(true);
+            return null;
+        });
+        s.declare("getNodePrefix", Kind.PRIVATE, r -> db.read(tx -> tx.certsByEmail(r.param("email")).stream().filter(CertRow::isIssued)
+                .findFirst().map(c -> new NodePrefix(c.prefix()).cn().getBytes(StandardCharsets.US_ASCII)).orElse(null)),
+                Param.required("email"));
+        s.declare("getIPv6Address", Kind.PRIVATE, r -> db.read(tx -> tx.certsByEmail(r.param("email")).stream().filter(CertRow::isIssued)
+                .findFirst().map(c -> ca.network().subnet(new NodePrefix(c.prefix())).nodeAddress().toString()
+                        .getBytes(StandardCharsets.US_ASCII)).orElse(null)), Param.required("email"));
+        s.declare("versions", Kind.PRIVATE, r -> "{}".getBytes()); // needs the co-located node
+        s.declare("topology", Kind.PRIVATE, r -> "{}".getBytes()); // needs the co-located node
+    }
+
+    byte[] hello(String prefix, String protocol) throws RpcException {
+        if (!prefix.matches("[01]{1,128}"))
+            throw RpcException.badRequest("hello: client_prefix must be a binary prefix, got '" + abbreviate(prefix) + "'");
+        int proto;
+        try {
+            proto = Integer.parseInt(protocol);
+        } catch (NumberFormatException e) {
+            throw RpcException.badRequest("hello: protocol must be an integer");
+        }
+        X509Certificate cert = db.read(tx -> tx.cert(prefix)).filter(CertRow::isIssued).map(c -> parse(c.cert())).orElse(null);
+        if (cert == null)
+            throw new RpcException(404, "no certificate for " + prefix);
+        byte[] secret = HelloResponse.newSecret(clock, random);
+        sessions.hello(prefix, secret, proto);
+        return HelloResponse.build(secret, cert.getPublicKey(), ca);
+    }
+
+    byte[] requestToken(String email) throws RpcException, IOException {
+        if (mailer == null || options.prefixLength == 0)
+            throw RpcException.forbidden("registration by mail is disabled on this registry");
+        if (!email.matches("[^\\s<>@,;]+@[^\\s<>@,;]+"))
+            throw RpcException.badRequest("requestToken: not an e-mail address");
+        String token = addToken(email, "");
+        try {
+            mailer.send(email, token);
+        } catch (IOException e) {
+            db.inTransaction(tx -> tx.deleteToken(token)); // nothing half done
+            throw new IOException("cannot mail the token: " + e.getMessage(), e);
+        }
+        return null;
+    }
+
+    String addToken(String email, String wanted) throws RpcException {
+        for (int attempt = 0; ; attempt++) {
+            String token = wanted.isEmpty() ? newToken() : wanted;
+            try {
+                db.inTransaction(tx -> tx.addToken(new Token(token, email, options.prefixLength, clock.instant().getEpochSecond())));
+                return token;
+            } catch (DuplicateTokenException e) {
+                if (!wanted.isEmpty() || attempt > 10)
+                    throw new RpcException(409, "token exists");
+            }
+        }
+    }
+
+    /** 8 distinct random lowercase letters, as the original. */
+    String newToken() {
+        StringBuilder b = new StringBuilder();
+        while (b.length() < 8) {
+            char c = TOKEN_LETTERS.charAt(random.nextInt(26));
+            if (b.indexOf(String.valueOf(c)) < 0)
+                b.append(c);
+        }
+        return b.toString();
+    }
+
+    byte[] requestCertificate(String token, String req, String location) throws RpcException {
+        CertificateRequest csr;
+        try {
+            csr = ca.parseRequest(req); // before anything changes: a bad CSR consumes no token
+        } catch (BadCsrException e) {
+            throw RpcException.badRequest("requestCertificate: " + e.getMessage());
+        }
+        String community = communities.fallback();
+        if (!location.isEmpty()) {
+            String[] cc = location.split(",", -1);
+            community = communities.lookup(cc[0], cc.length > 1 ? cc[1] : "");
+        }
+        String comm = community;
+        try {
+            String pem = db.transaction(tx -> {
+                int length;
+                String email;
+                if (token.isEmpty()) {
+                    if (options.anonymousPrefixLength == null)
+                        throw new Refused(403, "anonymous registration is disabled on this registry");
+                    length = options.anonymousPrefixLength;
+                    email = null;
+                } else {
+                    Optional<Token> t = tx.takeToken(token);
+                    if (t.isEmpty())
+                        return null; // 204: unknown token
+                    length = t.get().prefixLength();
+                    email = t.get().email();
+                }
+                Set<Long> used = new HashSet<>();
+                for (CertRow c : tx.issuedCerts())
+                    used.add(subjectSerial(parse(c.cert())));
+                long subjectSerial = 0;
+                while (used.contains(subjectSerial))
+                    subjectSerial++;
+                long sn = subjectSerial;
+                String[] out = new String[1];
+                NodePrefix node = allocator.allocate(tx, length, comm, email, prefix -> {
+                    X509Certificate cert = ca.issue(csr, prefix, sn, BigInteger.valueOf(tx.nextCertificateSerial()));
+                    return out[0] = Pem.certificate(cert);
+                });
+                if (tx.configText(ConfigKey.PREFIX).orElse("").isEmpty()) {
+                    tx.setConfig(ConfigKey.PREFIX, node.bits()); // the very first certificate: the registry's own node
+                    LOG.log(Level.INFO, "registry node prefix: {0}", node.cn());
+                }
+                LOG.log(Level.INFO, "issued {0} ({1})", node.cn(), email == null ? "anonymous" : "by mail");
+                return out[0];
+            });
+            if (pem == null)
+                return null;
+            updateNetworkConfig(false);
+            return pem.getBytes(StandardCharsets.US_ASCII);
+        } catch (Refused e) {
+            throw new RpcException(e.status, e.getMessage());
+        } catch (NoFreePrefixException e) {
+            throw new RpcException(409, "no free prefix left: " + e.getMessage());
+        }
+    }
+
+    byte[] networkConfig(String cn) {
+        return db.read(tx -> {
+            X509Certificate cert = tx.cert(cn).filter(CertRow::isIssued).map(c -> parse(c.cert())).orElseThrow();
+            NetworkVersion v = NetworkVersion.decode(tx.configBlob(ConfigKey.VERSION).orElseThrow());
+            return config(tx).body(v, hmacKeys(tx), cert.getPublicKey());
+        });
+    }
+
+    byte[] renew(String cn) throws RpcException {
+        String pem = db.transaction(tx -> {
+            CertRow row = tx.cert(cn).filter(CertRow::isIssued).orElse(null);
+            if (row == null)
+                return null;
+            X509Certificate cur = parse(row.cert());
+            Renewal how = Renewal.decide(cur, tx.isRevoked(cur.getSerialNumber().longValueExact()), clock.instant());
+            if (how == Renewal.KEEP)
+                return row.cert();
+            X509Certificate next = ca.reissue(cur, BigInteger.valueOf(tx.nextCertificateSerial()), how);
+            String p = Pem.certificate(next);
+            tx.setCert(cn, row.email(), p);
+            return p;
+        });
+        if (pem == null)
+            throw new RpcException(404, "no certificate for " + cn);
+        return pem.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    byte[] revoke(String cnOrSerial) throws RpcException {
+        boolean bySerial = cnOrSerial.matches("[0-9]+");
+        String prefix = db.transaction(tx -> {
+            for (CertRow c : tx.issuedCerts()) {
+                X509Certificate cert = parse(c.cert());
+                NodePrefix node = new NodePrefix(c.prefix());
+                if (bySerial ? cert.getSerialNumber().toString().equals(cnOrSerial) : node.cn().equals(cnOrSerial)) {
+                    if (node.bits().equals(tx.configText(ConfigKey.PREFIX).orElse("")))
+                        throw new Refused(403, "refusing to revoke the registry's own certificate");
+                    if (cert.getNotAfter().toInstant().isAfter(clock.instant()))
+                        tx.addRevoked(cert.getSerialNumber().longValueExact(), cert.getNotAfter().toInstant().getEpochSecond());
+                    if (!bySerial)
+                        allocator.free(tx, node);
+                    return c.prefix();
+                }
+            }
+            return null;
+        });
+        if (prefix == null)
+            throw new RpcException(404, "no certificate " + abbreviate(cnOrSerial));
+        sessions.drop(prefix);
+        updateNetworkConfig(false);
+        return null;
+    }
+
+    /** An RPC refusal raised inside a transaction (rolls it back). */
+    private static final class Refused extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final int status;
+
+        Refused(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+    }
+
+    static long subjectSerial(X509Certificate cert) {
+        for (String rdn : cert.getSubjectX500Principal().getName(javax.security.auth.x500.X500Principal.RFC2253).split(","))
+            if (rdn.startsWith("2.5.4.5=") || rdn.startsWith("SERIALNUMBER="))
+                try {
+                    String v = rdn.substring(rdn.indexOf('=') + 1);
+                    if (v.startsWith("#")) // DER-encoded PrintableString: tag, length, bytes
+                        v = new String(java.util.HexFormat.of().parseHex(v.substring(5)), StandardCharsets.US_ASCII);
+                    return Long.parseLong(v);
+                } catch (RuntimeException e) {
+                    return -1;
+                }
+        return -1;
+    }
+
+    static X509Certificate parse(String pem) {
+        try {
+            return Pem.parseCertificate(pem);
+        } catch (CertificateException e) {
+            throw new IllegalStateException("unreadable certificate in the database: " + e.getMessage(), e);
+        }
+    }
+
+    static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+    }
+}

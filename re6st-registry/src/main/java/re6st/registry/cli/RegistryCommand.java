@@ -1,0 +1,131 @@
+package re6st.registry.cli;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import org.bouncycastle.asn1.x500.X500Name;
+
+import com.codahale.metrics.MetricRegistry;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import re6st.registry.Network;
+import re6st.registry.Registry;
+import re6st.registry.alloc.Communities;
+import re6st.registry.ca.CertificateAuthority;
+import re6st.registry.http.RpcServer;
+import re6st.registry.mail.TokenMailer;
+import re6st.registry.store.RegistryDb;
+
+/** {@code re6st registry} (classic name {@code re6st-registry}): the network's certificate authority and prefix allocator. */
+@Command(name = "re6st registry", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+        subcommands = RegistryCommand.InitCa.class,
+        description = {"The re6st registry: enrols nodes (token by mail, or anonymously), gives each an IPv6 prefix as "
+                + "its certificate's CN, publishes the signed network configuration (CRL, Babel keys, tunnel parameters). "
+                + "Speaks protocol 10: the original re6st-conf and re6stnet work with it, and it opens an existing registry.db.",
+            "Options may come from a file: re6st registry @re6st-registry.conf (one option per line)."},
+        footer = {"", "Create a network CA first:",
+            "  re6st registry init-ca --network 2001:db8:42::/48 --ca ca.crt --key ca.key --subject 'CN=My re6st,emailAddress=me@example.com'"})
+public final class RegistryCommand implements Callable<Integer> {
+    @Mixin
+    RegistryOptions o;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new RegistryCommand()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (o.ca == null || o.key == null) {
+            System.err.println("re6st registry: --ca and --key are required (create them with 're6st registry init-ca')");
+            return 2;
+        }
+        CertificateAuthority ca;
+        try {
+            ca = CertificateAuthority.load(o.ca, o.key);
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            System.err.println("re6st registry: " + e.getMessage());
+            return 2;
+        }
+        RegistryDb db = RegistryDb.open(o.db);
+        TokenMailer mailer = o.mailhost == null ? null
+                : TokenMailer.of(o.mailhost, o.smtpUser, o.smtpPassword, o.smtpStarttls, ca.email().orElse(null));
+        Communities communities = o.community != null ? Communities.parse(o.community) : Communities.none();
+        Registry registry = new Registry(o, ca, db, mailer, communities, Clock.systemUTC());
+        MetricRegistry metrics = new MetricRegistry();
+        RpcServer server = new RpcServer(registry.authenticator(), Set.copyOf(o.origins()), metrics, 8);
+        registry.declare(server);
+        List<InetSocketAddress> bound = server.start(listenAddresses());
+        System.out.println("re6st registry for " + ca.network() + " listening on " + bound);
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            db.close();
+            stop.countDown();
+        }, "registry-shutdown"));
+        stop.await();
+        return 0;
+    }
+
+    /** -4/-6 addresses; none: [::] (dual stack, IPv4 too). Both wildcards: [::] alone covers both. */
+    List<InetSocketAddress> listenAddresses() throws java.net.UnknownHostException {
+        List<InetSocketAddress> out = new ArrayList<>();
+        boolean v6Wildcard = o.ipv6Listen.contains("::") || (o.ipv4Listen.isEmpty() && o.ipv6Listen.isEmpty());
+        if (v6Wildcard)
+            out.add(new InetSocketAddress(InetAddress.getByName("::"), o.port));
+        for (String a : o.ipv6Listen)
+            if (!a.equals("::"))
+                out.add(new InetSocketAddress(InetAddress.getByName(a), o.port));
+        for (String a : o.ipv4Listen)
+            if (!(v6Wildcard && a.equals("0.0.0.0")))
+                out.add(new InetSocketAddress(InetAddress.getByName(a), o.port));
+        return out;
+    }
+
+    /** {@code re6st registry init-ca}: a new network CA whose serial number encodes the network prefix. */
+    @Command(name = "init-ca", mixinStandardHelpOptions = true, description = "Create a network CA (the original asks to craft its serial by hand).")
+    static final class InitCa implements Callable<Integer> {
+        @Option(names = "--network", required = true, paramLabel = "PREFIX", description = "The network, e.g. 2001:db8:42::/48.")
+        String network;
+
+        @Option(names = "--ca", required = true, paramLabel = "FILE", description = "Where to write the CA certificate.")
+        Path ca;
+
+        @Option(names = "--key", required = true, paramLabel = "FILE", description = "Where to write the CA key (mode 0600).")
+        Path key;
+
+        @Option(names = "--subject", defaultValue = "CN=re6st network", paramLabel = "DN",
+                description = "Subject, e.g. 'CN=My re6st,emailAddress=me@example.com' (the emailAddress is the token mails' From).")
+        String subject;
+
+        @Option(names = "--key-bits", defaultValue = "2048", paramLabel = "N", description = "RSA key size; nodes get the same (default: ${DEFAULT-VALUE}).")
+        int keyBits;
+
+        @Option(names = "--days", defaultValue = "3650", paramLabel = "N", description = "Validity (default: ${DEFAULT-VALUE}).")
+        int days;
+
+        @Override
+        public Integer call() throws Exception {
+            try {
+                CertificateAuthority ca = CertificateAuthority.initCa(Network.parse(network), keyBits, new X500Name(subject),
+                        Duration.ofDays(days), Clock.systemUTC());
+                ca.writePem(this.ca, key);
+                System.out.println("CA for " + ca.network() + " written to " + this.ca + " (key " + key + ")");
+                return 0;
+            } catch (IllegalArgumentException | java.io.IOException e) {
+                System.err.println("re6st registry init-ca: " + e.getMessage());
+                return 2;
+            }
+        }
+    }
+}

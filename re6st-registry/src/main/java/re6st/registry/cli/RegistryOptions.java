@@ -1,0 +1,114 @@
+package re6st.registry.cli;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import picocli.CommandLine.Option;
+
+/**
+ * The original {@code re6st-registry}'s options (registry-protocol.md "Command line"), same names
+ * and defaults, so an existing configuration file ({@code @FILE}, one {@code name value} per
+ * line, picocli's argument files) keeps working.
+ */
+public final class RegistryOptions {
+    @Option(names = "--port", defaultValue = "80", paramLabel = "PORT", description = "Port to listen on (default: ${DEFAULT-VALUE}).")
+    public int port;
+
+    @Option(names = "-4", paramLabel = "IP", arity = "0..1", fallbackValue = "0.0.0.0",
+            description = "Listen on this IPv4 address (default when given without value: 0.0.0.0).")
+    public List<String> ipv4Listen = new ArrayList<>();
+
+    @Option(names = "-6", paramLabel = "IP", arity = "0..1", fallbackValue = "::",
+            description = "Listen on this IPv6 address (default when given without value: ::). Without -4 and -6: both wildcards.")
+    public List<String> ipv6Listen = new ArrayList<>();
+
+    @Option(names = "--db", defaultValue = "/var/lib/re6stnet/registry.db", paramLabel = "FILE",
+            description = "Database (the original's SQLite schema; default: ${DEFAULT-VALUE}).")
+    public Path db;
+
+    @Option(names = "--dh", paramLabel = "FILE", description = "Diffie-Hellman parameters served by getDh (optional: our tunnels do not use them).")
+    public Path dh;
+
+    @Option(names = "--ca", paramLabel = "FILE", description = "The network CA certificate (its serial number encodes the network prefix).")
+    public Path ca;
+
+    @Option(names = "--key", paramLabel = "FILE", description = "The CA private key.")
+    public Path key;
+
+    @Option(names = "--mailhost", paramLabel = "HOST[:PORT]|PATH",
+            description = "SMTP server for token mails, or a path: mails are appended to that mbox file.")
+    public String mailhost;
+
+    @Option(names = "--smtp-user", paramLabel = "USER", description = "SMTP login.")
+    public String smtpUser;
+
+    @Option(names = "--smtp-pwd", paramLabel = "PASSWORD", description = "SMTP password (prefer an @FILE options file over the command line).")
+    public String smtpPassword;
+
+    @Option(names = "--smtp-starttls", description = "Use STARTTLS with the SMTP server.")
+    public boolean smtpStarttls;
+
+    @Option(names = "--prefix-length", defaultValue = "16", paramLabel = "N",
+            description = "Prefix length given to nodes registered by mail (0 disables mail registration; default: ${DEFAULT-VALUE}).")
+    public int prefixLength;
+
+    @Option(names = "--anonymous-prefix-length", paramLabel = "N", description = "Allow anonymous registration, with this prefix length.")
+    public Integer anonymousPrefixLength;
+
+    @Option(names = "--ipv4", arity = "2", paramLabel = "IP/N PLEN", description = "IPv4 overlay: network IP/N, and the length given to each node.")
+    public List<String> ipv4;
+
+    @Option(names = {"-l", "--logfile"}, paramLabel = "FILE", description = "Log to this file (reopened on SIGUSR1).")
+    public Path logfile;
+
+    @Option(names = {"-r", "--run"}, paramLabel = "DIR", description = "Runtime directory (control socket of the co-located node).")
+    public Path run;
+
+    @Option(names = {"-v", "--verbose"}, defaultValue = "1", paramLabel = "LEVEL", description = "Log level 0..3 (default: ${DEFAULT-VALUE}).")
+    public int verbose;
+
+    @Option(names = "--min-protocol", defaultValue = "1", paramLabel = "N", description = "Oldest client protocol accepted (default: ${DEFAULT-VALUE}).")
+    public int minProtocol;
+
+    @Option(names = "--authorized-origin", paramLabel = "IP", description = "Also allowed to call admin RPCs (always: 127.0.0.1, ::1).")
+    public List<String> authorizedOrigins = new ArrayList<>();
+
+    @Option(names = "--community", paramLabel = "FILE", description = "Communities: '<binary subprefix> <locations...>' per line.")
+    public Path community;
+
+    @Option(names = "--grace-period", defaultValue = "8640000", paramLabel = "SECONDS",
+            description = "How long an expired certificate keeps its prefix (default: ${DEFAULT-VALUE}, 100 days).")
+    public long gracePeriod;
+
+    @Option(names = "--hello", defaultValue = "15", paramLabel = "SECONDS", description = "Babel hello interval for nodes (default: ${DEFAULT-VALUE}).")
+    public int hello;
+
+    @Option(names = "--encrypt", description = "Tell nodes to encrypt tunnels (ours always do).")
+    public boolean encrypt;
+
+    @Option(names = "--client-count", defaultValue = "10", paramLabel = "N", description = "Outgoing tunnels per node (default: ${DEFAULT-VALUE}).")
+    public int clientCount;
+
+    @Option(names = "--max-clients", paramLabel = "N", description = "Incoming tunnels per node (default: 2 x --client-count).")
+    public Integer maxClients;
+
+    @Option(names = "--tunnel-refresh", defaultValue = "300", paramLabel = "SECONDS", description = "Tunnel refresh interval (default: ${DEFAULT-VALUE}).")
+    public int tunnelRefresh;
+
+    @Option(names = "--same-country", paramLabel = "CODE", description = "Nodes of this country only make tunnels among themselves (needs GeoIP).")
+    public List<String> sameCountry = new ArrayList<>();
+
+    /** The admin origins: loopback plus --authorized-origin. */
+    public List<InetAddress> origins() throws java.net.UnknownHostException {
+        List<InetAddress> out = new ArrayList<>(List.of(InetAddress.getByName("127.0.0.1"), InetAddress.getByName("::1")));
+        for (String o : authorizedOrigins)
+            out.add(InetAddress.getByName(o));
+        return out;
+    }
+
+    public int maxClients() {
+        return maxClients != null ? maxClients : 2 * clientCount;
+    }
+}

@@ -1,0 +1,207 @@
+package re6st.registry.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.Reader;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.bouncycastle.asn1.x500.X500Name;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.codahale.metrics.MetricRegistry;
+
+import picocli.CommandLine;
+import re6st.registry.Network;
+import re6st.registry.Registry;
+import re6st.registry.alloc.Communities;
+import re6st.registry.ca.CertificateAuthority;
+import re6st.registry.cli.ConfCommand;
+import re6st.registry.cli.RegistryOptions;
+import re6st.registry.client.RegistryClient;
+import re6st.registry.http.RpcServer;
+import re6st.registry.mail.TokenMailer;
+import re6st.registry.store.RegistryDb;
+
+/**
+ * Acceptance 1, in one JVM on loopback: a registry with an mbox mail host; `re6st conf --email`
+ * asks for a token, which is read back from the mbox and typed in; the certificate it gets passes
+ * `openssl verify -CAfile ca.crt cert.crt`, its CN is the first prefix of the allocation rules,
+ * the key file is 0600; a second node enrols with a token given by the admin RPC addToken, and
+ * gets the next prefix; an anonymous request is refused (not configured).
+ */
+class EnrolmentTest {
+    static final Pattern TOKEN = Pattern.compile("token to join re6st network is: ([a-z]{8})");
+
+    @Test
+    void enrolByMailThenByAdminToken(@TempDir Path dir) throws Exception {
+        CertificateAuthority ca = CertificateAuthority.initCa(Network.parse("2001:db8:42::/48"), 2048,
+                new X500Name("CN=test network,emailAddress=ca@example.org"), Duration.ofDays(30), Clock.systemUTC());
+        Path caFile = dir.resolve("ca.crt"), caKey = dir.resolve("ca.key"), mbox = dir.resolve("mbox");
+        ca.writePem(caFile, caKey);
+        RegistryOptions o = new RegistryOptions();
+        new CommandLine(o).parseArgs("--ca", caFile.toString(), "--key", caKey.toString(), "--db", dir.resolve("registry.db").toString(),
+                "--mailhost", mbox.toString());
+        try (RegistryDb db = RegistryDb.open(o.db)) {
+            Registry registry = new Registry(o, ca, db, TokenMailer.of(mbox.toString(), null, null, false, "ca@example.org"),
+                    Communities.none(), Clock.systemUTC());
+            RpcServer server0 = new RpcServer(registry.authenticator(), Set.copyOf(o.origins()), new MetricRegistry(), 4);
+            registry.declare(server0);
+            RpcServer server = server0;
+            try {
+                int port = server.start(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))).get(0).getPort();
+                String url = "http://127.0.0.1:" + port + "/";
+
+                // node 1: by mail, the token typed in when asked (read from the mbox at that moment)
+                Path n1 = dir.resolve("node1");
+                ConfCommand conf = new ConfCommand();
+                setStdin(conf, new BufferedReader(new Reader() {
+                    boolean done;
+
+                    @Override
+                    public int read(char[] buf, int off, int len) throws IOException {
+                        if (done)
+                            return -1;
+                        done = true;
+                        Matcher m = TOKEN.matcher(Files.readString(mbox));
+                        assertTrue(m.find(), "a token mail in the mbox");
+                        String line = m.group(1) + "\n";
+                        line.getChars(0, line.length(), buf, off);
+                        return line.length();
+                    }
+
+                    @Override
+                    public void close() {}
+                }));
+                assertEquals(0, new CommandLine(conf).execute("--registry", url, "-d", n1.toString(), "--email", "alice@example.org",
+                        "-r", "O", "Example"));
+                assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(n1.resolve("cert.key"))));
+                assertEquals(Files.readString(caFile), Files.readString(n1.resolve("ca.crt")));
+                assertTrue(Files.exists(n1.resolve("re6stnet.conf")));
+                assertOpensslVerifies(n1);
+                assertEquals("0/16", cn(n1), "the first allocation of a /16 in a fresh registry");
+
+                // node 2: token given by the admin (loopback is an authorised origin)
+                RegistryClient admin = new RegistryClient(URI.create(url));
+                String token = new String(admin.call("addToken", RegistryClient.params("email", "bob@example.org", "token", "")));
+                assertTrue(token.matches("[a-z]{8}"), token);
+                Path n2 = dir.resolve("node2");
+                assertEquals(0, new CommandLine(new ConfCommand()).execute("--registry", url, "-d", n2.toString(), "--token", token));
+                assertOpensslVerifies(n2);
+                assertEquals("1/16", cn(n2), "the next prefix");
+                assertEquals(1, new CommandLine(new ConfCommand()).execute("--registry", url, "-d", dir.resolve("n3").toString(),
+                        "--token", token), "a used token does not work twice");
+                assertEquals(1, new CommandLine(new ConfCommand()).execute("--registry", url, "-d", dir.resolve("n4").toString(),
+                        "--anonymous"), "anonymous enrolment is off unless configured");
+                assertEquals("1/16", new String(admin.call("getNodePrefix", RegistryClient.params("email", "bob@example.org"))));
+
+                // authenticated calls (acceptance 4 and 5): hello + HMAC chain, replay refused, revoke -> CRL + new version
+                String bits1 = re6st.registry.NodePrefix.parseCn("0/16").bits();
+                java.security.PrivateKey k1 = re6st.registry.ca.Pem.parseRsaPrivateKey(Files.readString(n1.resolve("cert.key")));
+                re6st.registry.client.NodeSession s1 = new re6st.registry.client.NodeSession(bits1, k1, ca.publicKey());
+                String json1 = re6st.registry.ca.NetworkConfig.decompress(admin.call("getNetworkConfig", RegistryClient.params("cn", bits1), s1));
+                long v1 = version(json1, ca);
+                assertTrue(json1.contains("\"crl\": []"), json1);
+                String json1b = re6st.registry.ca.NetworkConfig.decompress(admin.call("getNetworkConfig", RegistryClient.params("cn", bits1), s1));
+                assertEquals(json1, json1b, "the second call (next key of the chain) works too");
+                assertEquals(1, s1.hellos());
+                String[] replayed = new String[1];
+                RegistryClient.Session replayer = new RegistryClient.Session() {
+                    final re6st.registry.client.NodeSession inner = new re6st.registry.client.NodeSession(bits1, k1, ca.publicKey());
+
+                    @Override
+                    public String cn() {
+                        return bits1;
+                    }
+
+                    @Override
+                    public String sign(RegistryClient c, String pathWithQuery) throws IOException {
+                        if (replayed[0] == null)
+                            replayed[0] = inner.sign(c, pathWithQuery);
+                        return replayed[0]; // the same MAC again: a replay
+                    }
+
+                    @Override
+                    public boolean verify(String h, byte[] b) {
+                        return true;
+                    }
+
+                    @Override
+                    public void reset() {}
+                };
+                admin.call("getNetworkConfig", RegistryClient.params("cn", bits1), replayer);
+                RegistryClient.RegistryException replay = org.junit.jupiter.api.Assertions.assertThrows(RegistryClient.RegistryException.class,
+                        () -> admin.call("getNetworkConfig", RegistryClient.params("cn", bits1), replayer));
+                assertEquals(400, replay.status(), "a replayed request is refused: " + replay.getMessage());
+
+                java.security.cert.X509Certificate c2 = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory
+                        .getInstance("X.509").generateCertificate(Files.newInputStream(n2.resolve("cert.crt")));
+                assertEquals(0, admin.call("revoke", RegistryClient.params("cn_or_serial", "1/16")).length);
+                String json2 = re6st.registry.ca.NetworkConfig.decompress(admin.call("getNetworkConfig", RegistryClient.params("cn", bits1), s1));
+                assertTrue(json2.contains("\"crl\": [" + c2.getSerialNumber() + "]"), "the revoked serial is in the CRL: " + json2);
+                assertTrue(version(json2, ca) > v1, "the version was bumped");
+
+                // registry restart: the session is unknown (401), the client says hello again by itself
+                long hellosBefore = s1.hellos(); // (the replaying session above took over the cn's key chain: s1 said hello again)
+                server.close();
+                Registry again = new Registry(o, ca, db, null, Communities.none(), Clock.systemUTC());
+                server = new RpcServer(again.authenticator(), Set.copyOf(o.origins()), new MetricRegistry(), 4);
+                again.declare(server);
+                int port2 = server.start(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))).get(0).getPort();
+                RegistryClient c2client = new RegistryClient(URI.create("http://127.0.0.1:" + port2 + "/"));
+                assertEquals(json2, re6st.registry.ca.NetworkConfig.decompress(c2client.call("getNetworkConfig",
+                        RegistryClient.params("cn", bits1), s1)), "same configuration after the restart");
+                assertEquals(hellosBefore + 1, s1.hellos(), "one more hello after the restart, transparently");
+            } finally {
+                server.close();
+            }
+        }
+    }
+
+    static long version(String json, CertificateAuthority ca) throws Exception {
+        Matcher m = Pattern.compile("\"version\": \"([^\"]+)\"").matcher(json);
+        assertTrue(m.find(), json);
+        return re6st.registry.ca.NetworkVersion.verify(re6st.registry.ca.NetworkVersion.base64Decode(m.group(1)), ca.publicKey()).number();
+    }
+
+    static void setStdin(ConfCommand c, BufferedReader r) throws Exception {
+        java.lang.reflect.Field f = ConfCommand.class.getDeclaredField("stdin");
+        f.setAccessible(true);
+        f.set(c, r);
+    }
+
+    static String cn(Path node) throws Exception {
+        java.security.cert.X509Certificate cert = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory
+                .getInstance("X.509").generateCertificate(Files.newInputStream(node.resolve("cert.crt")));
+        Matcher m = Pattern.compile("CN=([0-9]+/[0-9]+)").matcher(cert.getSubjectX500Principal().getName());
+        assertTrue(m.find(), cert.getSubjectX500Principal().getName());
+        return m.group(1);
+    }
+
+    static void assertOpensslVerifies(Path node) throws Exception {
+        boolean haveOpenssl = new ProcessBuilder("sh", "-c", "command -v openssl").start().waitFor() == 0;
+        if (!haveOpenssl)
+            System.out.println("SKIPPED openssl verify: openssl is not installed");
+        assumeTrue(haveOpenssl);
+        Process p = new ProcessBuilder("openssl", "verify", "-CAfile", node.resolve("ca.crt").toString(), node.resolve("cert.crt").toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), out);
+        assertTrue(out.contains(": OK"), out);
+    }
+}
