@@ -120,9 +120,15 @@ public final class CertificateRequest {
             if (type.equals(BCStyle.CN))
                 throw new BadCsrException(Reason.CN_GIVEN, "the certificate request's subject has a CN:"
                         + " the registry sets it to the allocated prefix; remove it");
-            if (type.equals(BCStyle.SERIALNUMBER))
-                throw new BadCsrException(Reason.SERIAL_NUMBER_GIVEN, "the certificate request's subject has a serialNumber:"
-                        + " the registry sets it; remove it");
+        }
+        // A serialNumber is replaced, as the original does: its re6st-conf copies an old certificate's
+        // subject (serialNumber included) when it enrols again, and must not be locked out.
+        if (subjectTypes.contains(BCStyle.SERIALNUMBER)) {
+            List<org.bouncycastle.asn1.x500.RDN> kept = new ArrayList<>();
+            for (org.bouncycastle.asn1.x500.RDN rdn : subject.getRDNs())
+                if (!rdn.getFirst().getType().equals(BCStyle.SERIALNUMBER))
+                    kept.add(rdn);
+            subject = new X500Name(kept.toArray(org.bouncycastle.asn1.x500.RDN[]::new));
         }
         return new CertificateRequest(subject, spki, key);
     }
