@@ -77,6 +77,26 @@ public final class Registry {
         updateNetworkConfig(false);
     }
 
+    /**
+     * The original's onTimeout: frees the prefixes of certificates expired longer than the grace
+     * period (merging free siblings) and deletes old tokens. Refuses, and changes nothing, when the
+     * registry's own prefix would be freed ("wrong clock?"). Returns when to run again (epoch
+     * seconds), if anything is due later.
+     */
+    public java.util.OptionalLong expire() {
+        try {
+            re6st.registry.alloc.ExpiryReport r = db.transaction(tx -> allocator.expire(tx, clock.instant().getEpochSecond(), options.gracePeriod));
+            if (!r.freed().isEmpty() || r.tokensDeleted() > 0)
+                LOG.log(Level.INFO, "expiry: freed {0}, {1} old tokens deleted, {2} merges", r.freed(), r.tokensDeleted(), r.merged());
+            if (!r.freed().isEmpty())
+                updateNetworkConfig(false);
+            return r.nextCheck();
+        } catch (re6st.registry.alloc.OwnPrefixExpiredException e) {
+            LOG.log(Level.ERROR, "expiry refused, nothing freed: " + e.getMessage());
+            return java.util.OptionalLong.empty();
+        }
+    }
+
     /** Recomputes the network configuration; bumps and signs a new version when it changed (or when forced). */
     void updateNetworkConfig(boolean force) {
         db.inTransaction(tx -> {

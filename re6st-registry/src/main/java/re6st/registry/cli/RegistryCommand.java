@@ -67,8 +67,22 @@ public final class RegistryCommand implements Callable<Integer> {
         registry.declare(server);
         List<InetSocketAddress> bound = server.start(listenAddresses());
         System.out.println("re6st registry for " + ca.network() + " listening on " + bound);
+        java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "registry-expiry");
+            t.setDaemon(true);
+            return t;
+        });
+        Runnable[] expiry = new Runnable[1];
+        expiry[0] = () -> {
+            java.util.OptionalLong next = registry.expire();
+            long now = java.time.Instant.now().getEpochSecond();
+            long delay = next.isPresent() ? Math.max(1, Math.min(next.getAsLong() - now, 3600)) : 3600; // at least hourly
+            timer.schedule(expiry[0], delay, java.util.concurrent.TimeUnit.SECONDS);
+        };
+        timer.execute(expiry[0]);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            timer.shutdownNow();
             server.close();
             db.close();
             stop.countDown();

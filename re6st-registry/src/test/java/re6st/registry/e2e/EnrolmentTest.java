@@ -109,6 +109,7 @@ class EnrolmentTest {
                 assertEquals(1, new CommandLine(new ConfCommand()).execute("--registry", url, "-d", dir.resolve("n4").toString(),
                         "--anonymous"), "anonymous enrolment is off unless configured");
                 assertEquals("1/16", new String(admin.call("getNodePrefix", RegistryClient.params("email", "bob@example.org"))));
+                assertTrue(registry.expire().isPresent(), "nothing to expire yet; the next check is when a certificate or token ages out");
 
                 // authenticated calls (acceptance 4 and 5): hello + HMAC chain, replay refused, revoke -> CRL + new version
                 String bits1 = re6st.registry.NodePrefix.parseCn("0/16").bits();
