@@ -50,6 +50,12 @@ public final class RegistryCommand implements Callable<Integer> {
             System.err.println("re6st registry: --ca and --key are required (create them with 're6st registry init-ca')");
             return 2;
         }
+        try {
+            configureLogging();
+        } catch (java.io.IOException e) {
+            System.err.println("re6st registry: cannot open the log file " + o.logfile + ": " + e.getMessage());
+            return 2;
+        }
         CertificateAuthority ca;
         try {
             ca = CertificateAuthority.load(o.ca, o.key);
@@ -89,6 +95,26 @@ public final class RegistryCommand implements Callable<Integer> {
         }, "registry-shutdown"));
         stop.await();
         return 0;
+    }
+
+    /** -v 0..3 (warnings, info, details, everything) and -l FILE (appended), on java.util.logging, which System.Logger uses. */
+    void configureLogging() throws java.io.IOException {
+        java.util.logging.Level level = switch (Math.max(0, Math.min(3, o.verbose))) {
+            case 0 -> java.util.logging.Level.WARNING;
+            case 1 -> java.util.logging.Level.INFO;
+            case 2 -> java.util.logging.Level.FINE;
+            default -> java.util.logging.Level.ALL;
+        };
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        root.setLevel(level);
+        for (java.util.logging.Handler h : root.getHandlers())
+            h.setLevel(level);
+        if (o.logfile != null) {
+            java.util.logging.FileHandler f = new java.util.logging.FileHandler(o.logfile.toString(), true);
+            f.setFormatter(new java.util.logging.SimpleFormatter());
+            f.setLevel(level);
+            root.addHandler(f);
+        }
     }
 
     /** -4/-6 addresses; none: [::] (dual stack, IPv4 too). Both wildcards: [::] alone covers both. */
