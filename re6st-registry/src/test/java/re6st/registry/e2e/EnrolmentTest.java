@@ -157,6 +157,24 @@ class EnrolmentTest {
                 assertTrue(json2.contains("\"crl\": [" + c2.getSerialNumber() + "]"), "the revoked serial is in the CRL: " + json2);
                 assertTrue(version(json2, ca) > v1, "the version was bumped");
 
+                // a certificate revoked by serial keeps its prefix; renewing it re-issues (new serial, same notAfter)
+                String token3 = new String(admin.call("addToken", RegistryClient.params("email", "carol@example.org", "token", "")));
+                Path n3 = dir.resolve("node3");
+                assertEquals(0, new CommandLine(new ConfCommand()).execute("--registry", url, "-d", n3.toString(), "--token", token3));
+                java.security.cert.X509Certificate c3 = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory
+                        .getInstance("X.509").generateCertificate(Files.newInputStream(n3.resolve("cert.crt")));
+                assertEquals(0, admin.call("revoke", RegistryClient.params("cn_or_serial", c3.getSerialNumber().toString())).length);
+                String bits3 = re6st.registry.NodePrefix.parseCn(cn(n3)).bits();
+                re6st.registry.client.NodeSession s3 = new re6st.registry.client.NodeSession(bits3,
+                        re6st.registry.ca.Pem.parseRsaPrivateKey(Files.readString(n3.resolve("cert.key"))), ca.publicKey());
+                java.security.cert.X509Certificate r3 = re6st.registry.ca.Pem.parseCertificate(
+                        admin.call("renewCertificate", RegistryClient.params("cn", bits3), s3));
+                assertTrue(!r3.getSerialNumber().equals(c3.getSerialNumber()), "a new serial");
+                assertEquals(c3.getNotAfter(), r3.getNotAfter(), "the same notAfter");
+                assertEquals(c3.getSubjectX500Principal(), r3.getSubjectX500Principal(), "the same subject");
+                String json3 = re6st.registry.ca.NetworkConfig.decompress(admin.call("getNetworkConfig", RegistryClient.params("cn", bits1), s1));
+                assertTrue(json3.contains("\"crl\": [" + c2.getSerialNumber() + ", " + c3.getSerialNumber() + "]"), json3);
+
                 // registry restart: the session is unknown (401), the client says hello again by itself
                 long hellosBefore = s1.hellos(); // (the replaying session above took over the cn's key chain: s1 said hello again)
                 server.close();
@@ -165,7 +183,7 @@ class EnrolmentTest {
                 again.declare(server);
                 int port2 = server.start(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))).get(0).getPort();
                 RegistryClient c2client = new RegistryClient(URI.create("http://127.0.0.1:" + port2 + "/"));
-                assertEquals(json2, re6st.registry.ca.NetworkConfig.decompress(c2client.call("getNetworkConfig",
+                assertEquals(json3, re6st.registry.ca.NetworkConfig.decompress(c2client.call("getNetworkConfig",
                         RegistryClient.params("cn", bits1), s1)), "same configuration after the restart");
                 assertEquals(hellosBefore + 1, s1.hellos(), "one more hello after the restart, transparently");
             } finally {
