@@ -1,6 +1,5 @@
 package re6st.jni;
 
-import java.io.Closeable;
 import java.nio.ByteBuffer;
 
 /**
@@ -28,7 +27,7 @@ import java.nio.ByteBuffer;
  * what it learns about the packet in fields read by the {@code last...()} getters, so one thread
  * receives at a time. {@link #close} wakes a thread blocked in {@link #receive}.
  */
-public final class PacketSocket implements Closeable {
+public final class PacketSocket extends WakeableFd {
     /** Protocols (EtherTypes, linux/if_ether.h). */
     public static final int ETH_P_ALL = 0x0003, ETH_P_IP = 0x0800, ETH_P_ARP = 0x0806, ETH_P_IPV6 = 0x86DD;
     /** Packet types (linux/if_packet.h): who the packet was for, or that we sent it. */
@@ -46,16 +45,12 @@ public final class PacketSocket implements Closeable {
         NativeLibrary.load();
     }
 
-    private final int fd;
-    private final int wakeFd;
     private final int ifindex;
     private final int protocol;
     private final int[] meta = new int[4];
-    private volatile boolean closed;
 
     private PacketSocket(int fd, int wakeFd, int ifindex, int protocol) {
-        this.fd = fd;
-        this.wakeFd = wakeFd;
+        super(fd, wakeFd);
         this.ifindex = ifindex;
         this.protocol = protocol;
     }
@@ -97,9 +92,6 @@ public final class PacketSocket implements Closeable {
     }
 
     /** The raw descriptor, for callers that poll it themselves. */
-    public int fd() {
-        return fd;
-    }
 
     /** The bound interface's link-layer address (its MAC on Ethernet and veth; empty on TUN). */
     public byte[] hardwareAddress() throws ErrnoException {
@@ -171,24 +163,6 @@ public final class PacketSocket implements Closeable {
         if (closed)
             throw new ErrnoException("sendto(AF_PACKET, ifindex " + ifindex + ")", ErrnoException.EBADF, "socket closed");
         send0(fd, ifindex, buf, off, len, etherType, destination);
-    }
-
-    public boolean isOpen() {
-        return !closed;
-    }
-
-    /** Closes the socket and wakes a thread waiting in {@link #receive}. */
-    @Override
-    public synchronized void close() throws ErrnoException {
-        if (closed)
-            return;
-        closed = true;
-        try {
-            Fd.signal0(wakeFd);
-            Fd.close0(fd);
-        } finally {
-            Fd.close0(wakeFd);
-        }
     }
 
     @Override

@@ -1,6 +1,5 @@
 package re6st.jni;
 
-import java.io.Closeable;
 import java.nio.ByteBuffer;
 
 /**
@@ -12,7 +11,7 @@ import java.nio.ByteBuffer;
  * mode, {@link #read} and {@link #write} return -1 instead of waiting; {@link #await} waits for
  * readiness and can be interrupted from another thread with {@link #wakeup}.
  */
-public final class Tun implements Closeable {
+public final class Tun extends WakeableFd {
     public enum Mode { TUN, TAP }
 
     // linux/if_tun.h
@@ -25,23 +24,16 @@ public final class Tun implements Closeable {
     public static final int OFFLOAD_CSUM = 0x01, OFFLOAD_TSO4 = 0x02, OFFLOAD_TSO6 = 0x04,
             OFFLOAD_TSO_ECN = 0x08, OFFLOAD_UFO = 0x10, OFFLOAD_USO4 = 0x20, OFFLOAD_USO6 = 0x40;
 
-    /** Readiness bits returned by {@link #await}. */
-    public static final int READABLE = Fd.POLLIN, WRITABLE = Fd.POLLOUT, WOKEN = Fd.WOKEN;
-
     static {
         NativeLibrary.load();
     }
 
-    private final int fd;
-    private final int wakeFd;
     private final String name;
     private final Mode mode;
     private final int options;
-    private volatile boolean closed;
 
     private Tun(int fd, int wakeFd, String name, Mode mode, int options) {
-        this.fd = fd;
-        this.wakeFd = wakeFd;
+        super(fd, wakeFd);
         this.name = name;
         this.mode = mode;
         this.options = options;
@@ -85,9 +77,6 @@ public final class Tun implements Closeable {
     }
 
     /** The raw descriptor, for callers that poll it themselves. */
-    public int fd() {
-        return fd;
-    }
 
     public void setNonBlocking(boolean on) throws ErrnoException {
         Fd.setNonBlocking0(fd, on);
@@ -130,40 +119,6 @@ public final class Tun implements Closeable {
     /** Writes all {@code batch.count()} packets; returns how many went out. */
     public int writeBatch(PacketBatch batch) throws ErrnoException {
         return writeBatch(batch, 0, batch.count());
-    }
-
-    /**
-     * Waits until the device is {@link #READABLE} and/or {@link #WRITABLE} (as asked in
-     * {@code events}), {@link #wakeup} is called, or the timeout passes (negative: no timeout).
-     * Returns the bits that are set; 0 on timeout.
-     */
-    public int await(int events, long timeoutNanos) throws ErrnoException {
-        if (closed)
-            return WOKEN;
-        return Fd.poll0(fd, events, wakeFd, timeoutNanos);
-    }
-
-    /** Makes a current or the next {@link #await} return {@link #WOKEN}. */
-    public void wakeup() throws ErrnoException {
-        Fd.signal0(wakeFd);
-    }
-
-    public boolean isOpen() {
-        return !closed;
-    }
-
-    /** Closes the device (it disappears from the system) and wakes any waiting thread. */
-    @Override
-    public synchronized void close() throws ErrnoException {
-        if (closed)
-            return;
-        closed = true;
-        try {
-            Fd.signal0(wakeFd);
-            Fd.close0(fd);
-        } finally {
-            Fd.close0(wakeFd);
-        }
     }
 
     @Override

@@ -1,6 +1,5 @@
 package re6st.jni;
 
-import java.io.Closeable;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 
@@ -14,7 +13,7 @@ import java.nio.ByteBuffer;
  *
  * <p>Thread safety: one thread may receive while others send (the kernel serialises sends).
  */
-public final class UdpSocket implements Closeable {
+public final class UdpSocket extends WakeableFd {
     static {
         NativeLibrary.load();
     }
@@ -36,15 +35,11 @@ public final class UdpSocket implements Closeable {
     /** Largest UDP payload one send may carry (65535 - IPv4 and UDP headers). */
     public static final int MAX_PAYLOAD = 65507;
 
-    private final int fd;
-    private final int wakeFd;
     private final boolean ipv6;
-    private volatile boolean closed;
     private long lastReceive;
 
     private UdpSocket(int fd, int wakeFd, boolean ipv6) {
-        this.fd = fd;
-        this.wakeFd = wakeFd;
+        super(fd, wakeFd);
         this.ipv6 = ipv6;
     }
 
@@ -52,13 +47,7 @@ public final class UdpSocket implements Closeable {
     public static UdpSocket bind(InetSocketAddress local) throws ErrnoException {
         boolean v6 = !(local.getAddress() instanceof java.net.Inet4Address);
         int fd = open0(v6);
-        int wake;
-        try {
-            wake = Fd.eventfd0();
-        } catch (ErrnoException e) {
-            Fd.close0(fd);
-            throw e;
-        }
+        int wake = wakeFdFor(fd);
         UdpSocket s = new UdpSocket(fd, wake, v6);
         try {
             if (v6 && local.getAddress().isAnyLocalAddress())
@@ -110,9 +99,6 @@ public final class UdpSocket implements Closeable {
         return a.toInetSocketAddress();
     }
 
-    public int fd() {
-        return fd;
-    }
 
     /**
      * Sends {@code buf[off, off+len)} to {@code to}. With {@code segment} in (0, len) the kernel
@@ -144,34 +130,6 @@ public final class UdpSocket implements Closeable {
     /** The path MTU the kernel currently knows for a connected socket (IP_MTU). */
     int pathMtu() throws ErrnoException {
         return ipv6 ? getInt0(fd, IPPROTO_IPV6, IPV6_MTU) : getInt0(fd, IPPROTO_IP, IP_MTU);
-    }
-
-    /** Waits until readable (or writable, as asked), woken, or the timeout (negative: none). See {@link Tun#await}. */
-    public int await(int events, long timeoutNanos) throws ErrnoException {
-        if (closed)
-            return Tun.WOKEN;
-        return Fd.poll0(fd, events, wakeFd, timeoutNanos);
-    }
-
-    public void wakeup() throws ErrnoException {
-        Fd.signal0(wakeFd);
-    }
-
-    public boolean isOpen() {
-        return !closed;
-    }
-
-    @Override
-    public synchronized void close() throws ErrnoException {
-        if (closed)
-            return;
-        closed = true;
-        try {
-            Fd.signal0(wakeFd);
-            Fd.close0(fd);
-        } finally {
-            Fd.close0(wakeFd);
-        }
     }
 
     private static native int open0(boolean ipv6) throws ErrnoException;
