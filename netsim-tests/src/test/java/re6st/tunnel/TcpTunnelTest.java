@@ -279,8 +279,11 @@ class TcpTunnelTest {
             Integer rc = stranger.waitFor(Duration.ofSeconds(30));
             assertNotNull(rc, "the stranger gave up: " + stranger.log());
             assertTrue(rc != 0 && stranger.log().contains("OTHER_CA"), stranger.log());
+            // The stranger's fatal alert may or may not reach the server before its process exits and the
+            // connection ends (seen in CI): either way the server logs a failed handshake and goes on.
             Wait.until("the server logs the refusal", Duration.ofSeconds(10),
-                    () -> server2.log().contains("failed: the peer aborted the handshake with alert unknown_ca"));
+                    () -> server2.log().contains("failed: the peer aborted the handshake with alert unknown_ca")
+                            || server2.log().contains("failed: the connection closed during the handshake"));
             assertTrue(server2.log().contains("still listening") && server2.isAlive(), "the server goes on listening:\n" + server2.log());
             assertTrue(a.pings("fd00:94::2"), "the tunnel still carries pings");
             assertFalse(a.exec(Duration.ofSeconds(5), "ip", "link", "show", "tun9").ok(), "no TUN for the stranger");
