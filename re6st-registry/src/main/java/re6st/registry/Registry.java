@@ -79,17 +79,25 @@ public final class Registry {
 
     /**
      * The original's onTimeout: frees the prefixes of certificates expired longer than the grace
-     * period (merging free siblings) and deletes old tokens. Refuses, and changes nothing, when the
+     * period (merging free siblings) and deletes old tokens; also drops CRL entries of certificates
+     * past their notAfter (the original never does: its CRL only grows). Refuses, and changes nothing, when the
      * registry's own prefix would be freed ("wrong clock?"). Returns when to run again (epoch
      * seconds), if anything is due later.
      */
     public java.util.OptionalLong expire() {
         try {
-            re6st.registry.alloc.ExpiryReport r = db.transaction(tx -> allocator.expire(tx, clock.instant().getEpochSecond(), options.gracePeriod));
-            if (!r.freed().isEmpty() || r.tokensDeleted() > 0)
-                LOG.log(Level.INFO, "expiry: freed {0}, {1} old tokens deleted, {2} merges", r.freed(), r.tokensDeleted(), r.merged());
-            if (!r.freed().isEmpty())
-                updateNetworkConfig(false);
+            long now = clock.instant().getEpochSecond();
+            int[] purged = new int[1];
+            re6st.registry.alloc.ExpiryReport r = db.transaction(tx -> {
+                re6st.registry.alloc.ExpiryReport x = allocator.expire(tx, now, options.gracePeriod);
+                purged[0] = tx.purgeCrl(now); // a revoked certificate past its notAfter needs no CRL entry any more
+                return x;
+            });
+            if (!r.freed().isEmpty() || r.tokensDeleted() > 0 || purged[0] > 0)
+                LOG.log(Level.INFO, "expiry: freed {0}, {1} old tokens deleted, {2} merges, {3} CRL entries dropped", r.freed(),
+                        r.tokensDeleted(), r.merged(), purged[0]);
+            if (!r.freed().isEmpty() || purged[0] > 0)
+                updateNetworkConfig(false); // the CRL in the network config changed
             return r.nextCheck();
         } catch (re6st.registry.alloc.OwnPrefixExpiredException e) {
             LOG.log(Level.ERROR, "expiry refused, nothing freed: " + e.getMessage());
