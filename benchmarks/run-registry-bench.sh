@@ -13,33 +13,11 @@
 # sources; the JVM gets $RE6ST_JAVA_OPTS.
 set -eu
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(dirname "$here")
-jar="$here/target/benchmarks.jar"
 
 enrolments=${1:-500}
 seconds=${2:-10}
 
-if [ ! -f "$jar" ] || [ -n "$(find "$here/pom.xml" "$here/src" "$root/pom.xml" \
-        "$root/re6st-registry/pom.xml" "$root/re6st-registry/src/main" -newer "$jar" -print -quit)" ]; then
-    log="$here/target/run-registry-bench-build.log"
-    mkdir -p "$here/target"
-    echo "run-registry-bench.sh: building $jar (log: $log)" >&2
-    if ! (cd "$root" && mvn -B -ntp -q -DskipTests package -pl benchmarks -am) >"$log" 2>&1; then
-        tail -n 15 "$log" >&2
-        if [ -f "$jar" ]; then
-            echo "run-registry-bench.sh: build failed (above); measuring the existing, older $jar" >&2
-        else
-            echo "run-registry-bench.sh: build failed (above)" >&2
-            exit 1
-        fi
-    fi
-fi
-
-# Run from a private copy: a rebuild during the run must not swap the classes under the JVM.
-tmp=$(mktemp -d /tmp/r6regbench-jar.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
-cp "$jar" "$tmp/benchmarks.jar"
+. "$(dirname "$0")/bench-jar.sh"
+bench_jar run-registry-bench re6st-registry/pom.xml re6st-registry/src/main
 # shellcheck disable=SC2086
-java ${RE6ST_JAVA_OPTS:-} -cp "$tmp/benchmarks.jar" re6st.bench.RegistryBench "$enrolments" "$seconds"
+java ${RE6ST_JAVA_OPTS:-} -cp "$BENCH_JAR" re6st.bench.RegistryBench "$enrolments" "$seconds"

@@ -15,9 +15,6 @@
 # $RE6ST_JAVA_OPTS like ./re6st tunnel.
 set -eu
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(dirname "$here")
-jar="$here/target/benchmarks.jar"
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "run-tunnel-bench.sh: needs root (creates network namespaces and TUN devices); run: sudo $0 $*" >&2
@@ -26,26 +23,6 @@ fi
 seconds=${1:-8}
 runs=${2:-3}
 
-if [ ! -f "$jar" ] || [ -n "$(find "$here/pom.xml" "$here/src" "$root/pom.xml" "$root/native/pom.xml" \
-        "$root/native/src/main" "$root/netsim-tests/src/main" "$root/tunnel-io/pom.xml" "$root/tunnel-io/src/main" \
-        -newer "$jar" -print -quit)" ]; then
-    log="$here/target/run-tunnel-bench-build.log"
-    mkdir -p "$here/target"
-    echo "run-tunnel-bench.sh: building $jar (log: $log)" >&2
-    if ! (cd "$root" && mvn -B -ntp -q -DskipTests package -pl benchmarks -am) >"$log" 2>&1; then
-        tail -n 15 "$log" >&2
-        if [ -f "$jar" ]; then
-            echo "run-tunnel-bench.sh: build failed (above); measuring the existing, older $jar" >&2
-        else
-            echo "run-tunnel-bench.sh: build failed (above)" >&2
-            exit 1
-        fi
-    fi
-fi
-
-# Run from a private copy: a rebuild during the run must not swap the classes under the JVMs.
-tmp=$(mktemp -d /tmp/r6tuncmp-jar.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
-cp "$jar" "$tmp/benchmarks.jar"
-java -cp "$tmp/benchmarks.jar" re6st.bench.TunnelCompareBench "$seconds" "$runs"
+. "$(dirname "$0")/bench-jar.sh"
+bench_jar run-tunnel-bench native/pom.xml native/src/main netsim-tests/src/main tunnel-io/pom.xml tunnel-io/src/main
+java -cp "$BENCH_JAR" re6st.bench.TunnelCompareBench "$seconds" "$runs"

@@ -47,24 +47,23 @@ static int read_addr(JNIEnv *env, jbyteArray addr, struct sockaddr_storage *ss)
     return addr_len(ss);
 }
 
-JNIEXPORT void JNICALL Java_re6st_jni_UdpSocket_bind0(JNIEnv *env, jclass cls, jint fd, jbyteArray addr)
+/* bind() or connect() to the address in addr. */
+static void to_address(JNIEnv *env, jint fd, jbyteArray addr, int (*op)(int, const struct sockaddr *, socklen_t), const char *name)
 {
     struct sockaddr_storage ss;
     int len = read_addr(env, addr, &ss);
-    if (len < 0)
-        return;
-    if (bind(fd, (struct sockaddr *)&ss, (socklen_t)len) < 0)
-        throw_errno(env, "bind(UDP)", errno);
+    if (len >= 0 && op(fd, (struct sockaddr *)&ss, (socklen_t)len) < 0)
+        throw_errno(env, name, errno);
+}
+
+JNIEXPORT void JNICALL Java_re6st_jni_UdpSocket_bind0(JNIEnv *env, jclass cls, jint fd, jbyteArray addr)
+{
+    to_address(env, fd, addr, bind, "bind(UDP)");
 }
 
 JNIEXPORT void JNICALL Java_re6st_jni_UdpSocket_connect0(JNIEnv *env, jclass cls, jint fd, jbyteArray addr)
 {
-    struct sockaddr_storage ss;
-    int len = read_addr(env, addr, &ss);
-    if (len < 0)
-        return;
-    if (connect(fd, (struct sockaddr *)&ss, (socklen_t)len) < 0)
-        throw_errno(env, "connect(UDP)", errno);
+    to_address(env, fd, addr, connect, "connect(UDP)");
 }
 
 /* Writes the bound address into addr (28 bytes). */

@@ -30,6 +30,7 @@ import re6st.registry.ca.NetworkVersion;
 import re6st.registry.ca.Pem;
 import re6st.registry.ca.Renewal;
 import re6st.registry.cli.RegistryOptions;
+import re6st.registry.http.QueryString;
 import re6st.registry.http.RpcException;
 import re6st.registry.http.RpcServer;
 import re6st.registry.http.RpcServer.Kind;
@@ -208,7 +209,7 @@ public final class Registry {
 
     byte[] hello(String prefix, String protocol) throws RpcException {
         if (!prefix.matches("[01]{1,128}"))
-            throw RpcException.badRequest("hello: client_prefix must be a binary prefix, got '" + abbreviate(prefix) + "'");
+            throw RpcException.badRequest("hello: client_prefix must be a binary prefix, got '" + QueryString.abbreviate(prefix) + "'");
         int proto;
         try {
             proto = Integer.parseInt(protocol);
@@ -367,7 +368,7 @@ public final class Registry {
             return null;
         });
         if (prefix == null)
-            throw new RpcException(404, "no certificate " + abbreviate(cnOrSerial));
+            throw new RpcException(404, "no certificate " + QueryString.abbreviate(cnOrSerial));
         sessions.drop(prefix);
         updateNetworkConfig(false);
         return null;
@@ -404,9 +405,5 @@ public final class Registry {
         } catch (CertificateException e) {
             throw new IllegalStateException("unreadable certificate in the database: " + e.getMessage(), e);
         }
-    }
-
-    static String abbreviate(String s) {
-        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
     }
 }

@@ -162,9 +162,8 @@ public final class ConfCommand implements Callable<Integer> {
         Path conf = dir.resolve("re6stnet.conf");
         if (!Files.exists(conf))
             writeAtomically(conf, sampleConf().getBytes(StandardCharsets.US_ASCII), false);
-        String cn = cn(cert);
-        NodePrefix node = NodePrefix.parseCn(cn);
-        System.out.println("Your subnet: " + network.subnet(node) + " (CN=" + cn + ")");
+        NodePrefix node = re6st.registry.ca.CertificateAuthority.prefixOf(cert);
+        System.out.println("Your subnet: " + network.subnet(node) + " (CN=" + node.cn() + ")");
         return 0;
     }
 
@@ -186,13 +185,6 @@ public final class ConfCommand implements Callable<Integer> {
     private static int fail(String message) {
         System.err.println("re6st conf: " + message);
         return 1;
-    }
-
-    static String cn(X509Certificate cert) {
-        for (String rdn : cert.getSubjectX500Principal().getName(javax.security.auth.x500.X500Principal.RFC2253).split(","))
-            if (rdn.startsWith("CN="))
-                return rdn.substring(3).replace("\\/", "/");
-        throw new IllegalArgumentException("the certificate has no CN");
     }
 
     static boolean fingerprintMatches(X509Certificate ca, String spec) throws Exception {

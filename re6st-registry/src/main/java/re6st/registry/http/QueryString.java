@@ -63,7 +63,8 @@ public final class QueryString {
         }
     }
 
-    static String abbreviate(String s) {
+    /** At most 40 characters of {@code s}, for error messages that quote client input. */
+    public static String abbreviate(String s) {
         return s.length() <= 40 ? s : s.substring(0, 40) + "...";
     }
 }
