@@ -36,6 +36,7 @@ import re6st.registry.http.RpcServer;
 import re6st.registry.http.RpcServer.Kind;
 import re6st.registry.http.RpcServer.Param;
 import re6st.registry.mail.TokenMailer;
+import re6st.registry.node.NodeLink;
 import re6st.registry.store.CertRow;
 import re6st.registry.store.ConfigKey;
 import re6st.registry.store.DuplicateTokenException;
@@ -51,6 +52,7 @@ import re6st.registry.store.Token;
 public final class Registry {
     private static final Logger LOG = System.getLogger("re6st.registry");
     static final String TOKEN_LETTERS = "abcdefghijklmnopqrstuvwxyz";
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private final RegistryOptions options;
     private final CertificateAuthority ca;
@@ -62,8 +64,19 @@ public final class Registry {
     private final SecureRandom random = new SecureRandom();
     private final Clock clock;
     private final NetworkConfig.Parameters parameters;
+    private final NodeLink node;
+    private final Object peersLock = new Object();
+    private java.util.Deque<String> peers = new java.util.ArrayDeque<>(); // getBootstrapPeer candidates
+    private long peersUntil; // epoch millis
 
+    /** A registry without a co-located node (getBootstrapPeer answers only from --node-address). */
     public Registry(RegistryOptions options, CertificateAuthority ca, RegistryDb db, TokenMailer mailer, Communities communities, Clock clock) {
+        this(options, ca, db, mailer, communities, clock, NodeLink.NONE);
+    }
+
+    public Registry(RegistryOptions options, CertificateAuthority ca, RegistryDb db, TokenMailer mailer, Communities communities, Clock clock,
+            NodeLink node) {
+        this.node = node;
         this.options = options;
         this.ca = ca;
         this.db = db;
@@ -108,7 +121,7 @@ public final class Registry {
 
     /** Recomputes the network configuration; bumps and signs a new version when it changed (or when forced). */
     void updateNetworkConfig(boolean force) {
-        db.inTransaction(tx -> {
+        String announce = db.transaction(tx -> {
             NetworkConfig c = config(tx);
             String last = tx.configText(ConfigKey.LAST_CONFIG).orElse(null);
             Optional<byte[]> stored = tx.configBlob(ConfigKey.VERSION);
@@ -117,8 +130,12 @@ public final class Registry {
                 tx.setConfig(ConfigKey.VERSION, v.encoded());
                 tx.setConfig(ConfigKey.LAST_CONFIG, c.json());
                 LOG.log(Level.INFO, "network configuration version {0}", Long.toString(v.number()));
+                return tx.configText(ConfigKey.PREFIX).orElse("");
             }
+            return "";
         });
+        if (!announce.isEmpty())
+            node.newVersion(announce); // the co-located node fetches the new configuration and floods its version
     }
 
     private NetworkConfig config(re6st.registry.store.Transaction tx) {
@@ -168,7 +185,7 @@ public final class Registry {
         s.declare("getCountry", Kind.AUTHENTICATED, r -> {
             throw RpcException.badRequest("this registry has no GeoIP database");
         }, Param.required("cn"), Param.required("address"));
-        s.declare("getBootstrapPeer", Kind.AUTHENTICATED, r -> null, Param.required("cn")); // needs the co-located node
+        s.declare("getBootstrapPeer", Kind.AUTHENTICATED, r -> bootstrapPeer(r.param("cn")), Param.required("cn"));
         s.declare("renewCertificate", Kind.AUTHENTICATED, r -> renew(r.param("cn")), Param.required("cn"));
         s.declare("isToken", Kind.PRIVATE, r -> db.read(tx -> tx.token(r.param("token")).isPresent()) ? "1".getBytes() : null,
                 Param.required("token"));
@@ -203,8 +220,98 @@ public final class Registry {
         s.declare("getIPv6Address", Kind.PRIVATE, r -> db.read(tx -> tx.certsByEmail(r.param("email")).stream().filter(CertRow::isIssued)
                 .findFirst().map(c -> ca.network().subnet(new NodePrefix(c.prefix())).nodeAddress().toString()
                         .getBytes(StandardCharsets.US_ASCII)).orElse(null)), Param.required("email"));
-        s.declare("versions", Kind.PRIVATE, r -> "{}".getBytes()); // needs the co-located node
-        s.declare("topology", Kind.PRIVATE, r -> "{}".getBytes()); // needs the co-located node
+        s.declare("getIPv4Information", Kind.PRIVATE, r -> ipv4Information(r.param("email")), Param.required("email"));
+        s.declare("versions", Kind.PRIVATE, r -> versions());
+        s.declare("topology", Kind.PRIVATE, r -> topology());
+    }
+
+    private String ownPrefix() {
+        return db.read(tx -> tx.configText(ConfigKey.PREFIX).orElse(""));
+    }
+
+    /**
+     * A node to bootstrap from: candidates are the prefixes the co-located node's Babel routes plus
+     * the registry's own, shuffled and kept 60 s; one is taken per call (the caller itself is
+     * replaced by the registry's node). Its address comes from the co-located node (for the
+     * registry's own node, --node-address when the node does not answer). Encrypted to the caller:
+     * {@code "<binary prefix> <addresses>"}; 204 when no address is known.
+     */
+    byte[] bootstrapPeer(String cn) throws RpcException {
+        String own = ownPrefix();
+        if (own.isEmpty())
+            return null;
+        String peer;
+        synchronized (peersLock) {
+            long now = clock.millis();
+            if (peersUntil < now || peers.isEmpty()) {
+                java.util.List<String> l = new java.util.ArrayList<>(node.routedPrefixes());
+                l.remove(own);
+                l.add(own);
+                java.util.Collections.shuffle(l, random);
+                peers = new java.util.ArrayDeque<>(l);
+                peersUntil = now + 60_000;
+            }
+            peer = peers.pop();
+        }
+        if (peer.equals(cn))
+            peer = own;
+        Optional<String> address = node.addressOf(peer);
+        if (address.isEmpty() && peer.equals(own) && options.nodeAddress != null)
+            address = Optional.of(options.nodeAddress);
+        if (address.isEmpty())
+            return null;
+        String msg = address.get();
+        try {
+            re6st.registry.node.PeerAddresses.check(msg);
+        } catch (IllegalArgumentException e) {
+            LOG.log(Level.WARNING, "bootstrap peer {0}: the co-located node answered bad addresses ({1}), not sent", peer, e.getMessage());
+            return null;
+        }
+        if (sessions.protocol(cn).orElse(0) < 7) // protocol < 7 nodes do not know the country field
+            msg = withoutCountry(msg);
+        X509Certificate cert = db.read(tx -> tx.cert(cn)).filter(CertRow::isIssued).map(c -> parse(c.cert()))
+                .orElseThrow(() -> new RpcException(404, "no certificate for " + cn));
+        byte[] plain = (peer + " " + msg).getBytes(StandardCharsets.UTF_8);
+        if (plain.length > re6st.registry.ca.Rsa.modulusBytes(cert.getPublicKey()) - 11) {
+            LOG.log(Level.WARNING, "bootstrap peer {0}: its addresses do not fit one RSA block for {1}, not sent", peer, cn);
+            return null;
+        }
+        LOG.log(Level.INFO, "sending bootstrap peer {0} {1} to {2}", peer, msg, cn);
+        return re6st.registry.ca.Rsa.encrypt(cert.getPublicKey(), plain);
+    }
+
+    /** {@code ip,port,proto[,country];...} without the country fields. */
+    static String withoutCountry(String addresses) {
+        StringBuilder b = new StringBuilder();
+        for (String a : addresses.split(";", -1)) {
+            String[] f = a.split(",", -1);
+            b.append(b.length() > 0 ? ";" : "").append(String.join(",", java.util.Arrays.copyOf(f, Math.min(3, f.length))));
+        }
+        return b.toString();
+    }
+
+    /** The IPv4 address of the node registered with {@code email}, if Babel routes it and it tells its address. */
+    byte[] ipv4Information(String email) {
+        String prefix = db.read(tx -> tx.certsByEmail(email).stream().filter(CertRow::isIssued).findFirst().map(CertRow::prefix).orElse(null));
+        if (prefix == null || !node.routedPrefixes().contains(prefix))
+            return null;
+        return node.addressOf(prefix).map(a -> a.split(",")[0]).filter(a -> !a.isEmpty())
+                .map(a -> a.getBytes(StandardCharsets.UTF_8)).orElse(null);
+    }
+
+    /** {@code {binary prefix: "version, platform" | null}} for every routed node and the registry's own. */
+    byte[] versions() throws IOException {
+        Set<String> prefixes = new java.util.TreeSet<>(node.routedPrefixes());
+        String own = ownPrefix();
+        if (!own.isEmpty())
+            prefixes.add(own);
+        return JSON.writeValueAsBytes(node.versions(prefixes));
+    }
+
+    /** {@code {cn: [cn...], "": [cns that answered]}}, explored from the registry's own node. */
+    byte[] topology() throws IOException {
+        String own = ownPrefix();
+        return JSON.writeValueAsBytes(own.isEmpty() ? java.util.Map.of() : new java.util.TreeMap<>(node.topology(own)));
     }
 
     byte[] hello(String prefix, String protocol) throws RpcException {

@@ -25,6 +25,10 @@ import re6st.registry.alloc.Communities;
 import re6st.registry.ca.CertificateAuthority;
 import re6st.registry.http.RpcServer;
 import re6st.registry.mail.TokenMailer;
+import re6st.registry.node.CoLocatedNode;
+import re6st.registry.node.NodeChannel;
+import re6st.registry.node.NodeLink;
+import re6st.registry.node.PeerAddresses;
 import re6st.registry.store.RegistryDb;
 
 /** {@code re6st registry} (classic name {@code re6st-registry}): the network's certificate authority and prefix allocator. */
@@ -67,7 +71,23 @@ public final class RegistryCommand implements Callable<Integer> {
         TokenMailer mailer = o.mailhost == null ? null
                 : TokenMailer.of(o.mailhost, o.smtpUser, o.smtpPassword, o.smtpStarttls, ca.email().orElse(null));
         Communities communities = o.community != null ? Communities.parse(o.community) : Communities.none();
-        Registry registry = new Registry(o, ca, db, mailer, communities, Clock.systemUTC());
+        if (o.nodeAddress != null)
+            try {
+                PeerAddresses.check(o.nodeAddress);
+            } catch (IllegalArgumentException e) {
+                System.err.println("re6st registry: --node-address: " + e.getMessage());
+                return 2;
+            }
+        NodeLink node;
+        try {
+            node = new CoLocatedNode(o.run.resolve("babeld.sock"), ca.network(), new NodeChannel(o.nodePort, 3000));
+        } catch (java.io.IOException e) {
+            System.err.println("re6st registry: no loopback to reach the co-located node (" + e.getMessage()
+                    + "); getBootstrapPeer answers only from --node-address");
+            node = NodeLink.NONE;
+        }
+        NodeLink nodeLink = node;
+        Registry registry = new Registry(o, ca, db, mailer, communities, Clock.systemUTC(), nodeLink);
         MetricRegistry metrics = new MetricRegistry();
         RpcServer server = new RpcServer(registry.authenticator(), Set.copyOf(o.origins()), metrics, 8);
         registry.declare(server);
@@ -90,6 +110,7 @@ public final class RegistryCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             timer.shutdownNow();
             server.close();
+            nodeLink.close();
             db.close();
             stop.countDown();
         }, "registry-shutdown"));

@@ -63,8 +63,20 @@ public final class RegistryOptions {
     @Option(names = {"-l", "--logfile"}, paramLabel = "FILE", description = "Log to this file (reopened on SIGUSR1).")
     public Path logfile;
 
-    @Option(names = {"-r", "--run"}, paramLabel = "DIR", description = "Runtime directory (control socket of the co-located node).")
+    @Option(names = {"-r", "--run"}, defaultValue = "/var/run/re6stnet", paramLabel = "DIR",
+            description = "Runtime directory of the co-located node: its Babel router's local socket DIR/babeld.sock tells which "
+                    + "nodes are routed (getBootstrapPeer, versions; default: ${DEFAULT-VALUE}).")
     public Path run;
+
+    @Option(names = "--node-port", defaultValue = "326", paramLabel = "PORT",
+            description = "UDP port of the co-located node on ::1, which answers address, version and topology questions and "
+                    + "floods new network versions (default: ${DEFAULT-VALUE}, as re6stnet).")
+    public int nodePort;
+
+    @Option(names = "--node-address", paramLabel = "IP,PORT,PROTO[;...]",
+            description = "Tunnel addresses of the registry's own node, given to bootstrapping nodes when the co-located node "
+                    + "does not answer (e.g. 198.51.100.2,1194,udp;198.51.100.2,1194,tcp).")
+    public String nodeAddress;
 
     @Option(names = {"-v", "--verbose"}, defaultValue = "1", paramLabel = "LEVEL", description = "Log level 0..3 (default: ${DEFAULT-VALUE}).")
     public int verbose;

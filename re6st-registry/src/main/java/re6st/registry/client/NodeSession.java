@@ -24,11 +24,28 @@ public final class NodeSession implements RegistryClient.Session {
     private HmacChain.Step pending;
     private long hellos;
 
+    private final String protocol;
+
     /** @param cn our binary prefix */
     public NodeSession(String cn, PrivateKey nodeKey, PublicKey caKey) {
+        this(cn, nodeKey, caKey, PROTOCOL);
+    }
+
+    /** A session that announces another protocol version in its hello (what the registry sends depends on it). */
+    public NodeSession(String cn, PrivateKey nodeKey, PublicKey caKey, String protocol) {
         this.cn = cn;
         this.nodeKey = nodeKey;
         this.caKey = caKey;
+        this.protocol = protocol;
+    }
+
+    /** Opens what the registry encrypted to this node's key (getBootstrapPeer, Babel keys). */
+    public byte[] decrypt(byte[] cipherText) throws IOException {
+        try {
+            return re6st.registry.ca.Rsa.decrypt(nodeKey, cipherText);
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot decrypt the registry's answer with our key: " + e.getMessage(), e);
+        }
     }
 
     @Override
@@ -39,7 +56,7 @@ public final class NodeSession implements RegistryClient.Session {
     @Override
     public synchronized String sign(RegistryClient client, String pathWithQuery) throws IOException {
         if (chain == null) {
-            byte[] r = client.call("hello", RegistryClient.params("client_prefix", cn, "protocol", PROTOCOL));
+            byte[] r = client.call("hello", RegistryClient.params("client_prefix", cn, "protocol", protocol));
             try {
                 chain = new HmacChain(HelloResponse.open(r, caKey, nodeKey));
             } catch (GeneralSecurityException e) {

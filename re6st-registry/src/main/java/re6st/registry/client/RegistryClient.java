@@ -149,4 +149,21 @@ public final class RegistryClient {
     public byte[] requestCertificate(String token, String csrPem, String location, String ip) throws IOException {
         return call("requestCertificate", params("token", token, "req", csrPem, "location", location, "ip", ip));
     }
+
+    // ---- authenticated RPCs a node uses ----
+
+    /** A node to bootstrap from: its binary prefix and its tunnel addresses ({@code ip,port,proto[,country];...}). */
+    public record BootstrapPeer(String prefix, String addresses) {}
+
+    /** {@code getBootstrapPeer}: empty when the registry knows no address (204). */
+    public java.util.Optional<BootstrapPeer> getBootstrapPeer(NodeSession session) throws IOException {
+        byte[] r = call("getBootstrapPeer", params("cn", session.cn()), session);
+        if (r.length == 0)
+            return java.util.Optional.empty();
+        String plain = new String(session.decrypt(r), StandardCharsets.UTF_8);
+        int sp = plain.indexOf(' ');
+        if (sp < 1 || !plain.substring(0, sp).matches("[01]{1,128}"))
+            throw new RegistryException(400, "getBootstrapPeer: not '<prefix> <addresses>' once decrypted");
+        return java.util.Optional.of(new BootstrapPeer(plain.substring(0, sp), plain.substring(sp + 1)));
+    }
 }

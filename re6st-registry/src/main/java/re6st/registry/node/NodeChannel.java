@@ -1,0 +1,206 @@
+package re6st.registry.node;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.LongSupplier;
+
+import re6st.registry.NodePrefix;
+
+/**
+ * The registry's datagrams to its co-located node, as the original: one UDP socket on
+ * {@code ::1} sends {@code <binary prefix> NUL <code byte> [payload]} to the node's port
+ * ({@code [::1]:326}). The node answers for itself when the prefix is its own, else relays the
+ * question to that peer over the peer protocol (code | 0x80) and forwards the peer's non-empty
+ * answer back in the same form. Codes: 0 new network version, 1 address, 4 version string,
+ * 5 topology. The node replies to the last address that wrote to it, so calls are serialised.
+ */
+public final class NodeChannel implements AutoCloseable {
+    public static final int DEFAULT_PORT = 326;
+    static final int NEW_VERSION = 0, ADDRESS = 1, VERSION = 4, TOPOLOGY = 5;
+
+    private final DatagramSocket socket;
+    private final InetSocketAddress node;
+    private final long quietMillis;
+    private final LongSupplier nanoTime;
+    private final byte[] receiveBuffer = new byte[1 << 16];
+
+    /** Replies one node is given before it counts as silent; versions/topology end after this much silence. */
+    public NodeChannel(int port, long quietMillis) throws IOException {
+        this(new InetSocketAddress(InetAddress.getByName("::1"), port), quietMillis, System::nanoTime);
+    }
+
+    NodeChannel(InetSocketAddress node, long quietMillis, LongSupplier nanoTime) throws IOException {
+        this.node = node;
+        this.quietMillis = quietMillis;
+        this.nanoTime = nanoTime;
+        this.socket = new DatagramSocket(new InetSocketAddress(node.getAddress(), 0)); // source ::1: the node only obeys loopback
+    }
+
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) socket.getLocalSocketAddress();
+    }
+
+    /** Fire and forget (code 0: new version). */
+    public synchronized void send(String prefix, int code) throws IOException {
+        byte[] p = (prefix + "\0").getBytes(StandardCharsets.US_ASCII);
+        byte[] m = java.util.Arrays.copyOf(p, p.length + 1);
+        m[p.length] = (byte) code;
+        socket.send(new DatagramPacket(m, m.length, node));
+    }
+
+    /** Asks {@code prefix} one question; the answer's payload, or empty after {@code quietMillis} without it. */
+    public synchronized Optional<String> ask(String prefix, int code) throws IOException {
+        drain(); // answers to earlier questions that came too late
+        send(prefix, code);
+        long deadline = nanoTime.getAsLong() + quietMillis * 1_000_000;
+        for (Reply r; (r = receive(deadline)) != null; )
+            if (r.code == code && r.prefix.equals(prefix))
+                return Optional.of(r.payload);
+        return Optional.empty();
+    }
+
+    /** Code 4 to every prefix; collects answers until {@code quietMillis} pass without one. Silent nodes map to null. */
+    public synchronized Map<String, String> versions(Set<String> prefixes) throws IOException {
+        drain();
+        Map<String, String> out = new TreeMap<>();
+        for (String p : prefixes) {
+            out.put(p, null);
+            send(p, VERSION);
+        }
+        for (Reply r; (r = receive(nanoTime.getAsLong() + quietMillis * 1_000_000)) != null; )
+            if (r.code == VERSION && out.containsKey(r.prefix))
+                out.put(r.prefix, r.payload);
+        return out;
+    }
+
+    /**
+     * Breadth-first over code 5 answers ({@code "<n> cn..."}: the first n are the node's outgoing
+     * tunnels, the rest its incoming ones), from {@code root}; ends after {@code quietMillis} of
+     * silence with nothing left to ask, or after {@code maxNodes} questions.
+     */
+    public synchronized Map<String, Set<String>> topology(String root, int maxNodes) throws IOException {
+        drain();
+        Deque<String> toAsk = new ArrayDeque<>(java.util.List.of(new NodePrefix(root).cn()));
+        Map<String, Set<String>> graph = new HashMap<>();
+        Set<String> asked = new LinkedHashSet<>();
+        while (true) {
+            while (!toAsk.isEmpty() && asked.size() < maxNodes) {
+                String cn = toAsk.poll();
+                if (asked.add(cn))
+                    send(NodePrefix.parseCn(cn).bits(), TOPOLOGY);
+            }
+            Reply r = receive(nanoTime.getAsLong() + quietMillis * 1_000_000);
+            if (r == null)
+                break;
+            if (r.code != TOPOLOGY || r.payload.isEmpty())
+                continue;
+            String from = new NodePrefix(r.prefix).cn();
+            Tunnels t = parseTopology(r.payload);
+            if (t == null || t.outgoing.contains(from) || t.incoming.contains(from))
+                continue;
+            graph.computeIfAbsent(from, k -> new TreeSet<>()).addAll(t.outgoing);
+            for (String c : t.incoming)
+                graph.computeIfAbsent(c, k -> new TreeSet<>()).add(from);
+            for (java.util.List<String> l : java.util.List.of(t.outgoing, t.incoming))
+                for (String c : l)
+                    if (!asked.contains(c))
+                        toAsk.add(c);
+            graph.computeIfAbsent("", k -> new TreeSet<>()).add(from);
+        }
+        return graph;
+    }
+
+    /** A node's answer to code 5: the CNs of its outgoing tunnels, then of its incoming ones. */
+    record Tunnels(java.util.List<String> outgoing, java.util.List<String> incoming) {}
+
+    /** {@code "<n> cn..."} with the first n CNs outgoing; null when malformed (a CN that is not N/LEN, n out of range). */
+    static Tunnels parseTopology(String payload) {
+        String[] w = payload.trim().split(" +");
+        int n;
+        try {
+            n = Integer.parseInt(w[0]);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        if (n < 0 || n > w.length - 1)
+            return null;
+        java.util.List<String> cns = new java.util.ArrayList<>();
+        for (int i = 1; i < w.length; i++) {
+            try {
+                cns.add(NodePrefix.parseCn(w[i]).cn());
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+        }
+        return new Tunnels(java.util.List.copyOf(cns.subList(0, n)), java.util.List.copyOf(cns.subList(n, cns.size())));
+    }
+
+    private record Reply(String prefix, int code, String payload) {}
+
+    /** The next well-formed reply, or null at the deadline. */
+    private Reply receive(long deadlineNanos) throws IOException {
+        while (true) {
+            long left = (deadlineNanos - nanoTime.getAsLong()) / 1_000_000;
+            if (left <= 0)
+                return null;
+            socket.setSoTimeout((int) Math.min(left, Integer.MAX_VALUE));
+            DatagramPacket d = new DatagramPacket(receiveBuffer, receiveBuffer.length);
+            try {
+                socket.receive(d);
+            } catch (SocketTimeoutException e) {
+                return null;
+            }
+            Reply r = parse(d);
+            if (r != null)
+                return r;
+        }
+    }
+
+    private Reply parse(DatagramPacket d) {
+        if (!d.getAddress().equals(node.getAddress()) || d.getPort() != node.getPort())
+            return null;
+        byte[] b = d.getData();
+        int len = d.getLength();
+        int nul = -1;
+        for (int i = 0; i < len && nul < 0; i++)
+            if (b[i] == 0)
+                nul = i;
+        if (nul < 1 || nul > 128 || nul + 1 >= len)
+            return null;
+        String prefix = new String(b, 0, nul, StandardCharsets.ISO_8859_1);
+        if (!prefix.matches("[01]+"))
+            return null;
+        return new Reply(prefix, b[nul + 1] & 0xff, new String(b, nul + 2, len - nul - 2, StandardCharsets.UTF_8));
+    }
+
+    private void drain() throws IOException {
+        socket.setSoTimeout(1);
+        DatagramPacket d = new DatagramPacket(receiveBuffer, receiveBuffer.length);
+        for (int i = 0; i < 10_000; i++) {
+            try {
+                socket.receive(d);
+            } catch (SocketTimeoutException e) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        socket.close();
+    }
+}
