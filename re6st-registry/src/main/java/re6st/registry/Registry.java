@@ -30,6 +30,9 @@ import re6st.registry.ca.NetworkVersion;
 import re6st.registry.ca.Pem;
 import re6st.registry.ca.Renewal;
 import re6st.registry.cli.RegistryOptions;
+import re6st.registry.geo.ClientAddress;
+import re6st.registry.geo.GeoIp;
+import re6st.registry.geo.Location;
 import re6st.registry.http.QueryString;
 import re6st.registry.http.RpcException;
 import re6st.registry.http.RpcServer;
@@ -64,6 +67,7 @@ public final class Registry {
     private final SecureRandom random = new SecureRandom();
     private final Clock clock;
     private final NetworkConfig.Parameters parameters;
+    private final GeoIp geoip; // null: no GeoIP database
     private final NodeLink node;
     private final Object peersLock = new Object();
     private java.util.Deque<String> peers = new java.util.ArrayDeque<>(); // getBootstrapPeer candidates
@@ -71,13 +75,30 @@ public final class Registry {
 
     /** A registry without a co-located node (getBootstrapPeer answers only from --node-address). */
     public Registry(RegistryOptions options, CertificateAuthority ca, RegistryDb db, TokenMailer mailer, Communities communities, Clock clock) {
-        this(options, ca, db, mailer, communities, clock, NodeLink.NONE);
+        this(options, ca, db, mailer, communities, null, clock, NodeLink.NONE);
     }
 
+    /** A registry without a co-located node, with @param geoip the GeoIP database (null if none). */
+    public Registry(RegistryOptions options, CertificateAuthority ca, RegistryDb db, TokenMailer mailer, Communities communities, GeoIp geoip,
+            Clock clock) {
+        this(options, ca, db, mailer, communities, geoip, clock, NodeLink.NONE);
+    }
+
+    /** A registry without a GeoIP database, with @param node its host's node. */
     public Registry(RegistryOptions options, CertificateAuthority ca, RegistryDb db, TokenMailer mailer, Communities communities, Clock clock,
             NodeLink node) {
+        this(options, ca, db, mailer, communities, null, clock, node);
+    }
+
+    /**
+     * @param geoip the GeoIP database for getCountry and the community of new nodes; null if none
+     * @param node  the node on the registry's host (bootstrap peers, versions, topology); {@link NodeLink#NONE} if none
+     */
+    public Registry(RegistryOptions options, CertificateAuthority ca, RegistryDb db, TokenMailer mailer, Communities communities, GeoIp geoip,
+            Clock clock, NodeLink node) {
         this.node = node;
         this.options = options;
+        this.geoip = geoip;
         this.ca = ca;
         this.db = db;
         this.mailer = mailer;
@@ -174,7 +195,8 @@ public final class Registry {
                 Param.optional("protocol", "1"));
         s.declare("getCa", Kind.PUBLIC, r -> ca.certificatePem().getBytes(StandardCharsets.US_ASCII));
         s.declare("requestToken", Kind.PUBLIC, r -> requestToken(r.param("email")), Param.required("email"));
-        s.declare("requestCertificate", Kind.PUBLIC, r -> requestCertificate(r.param("token"), r.param("req"), r.param("location")),
+        s.declare("requestCertificate", Kind.PUBLIC, r -> requestCertificate(r.param("token"), r.param("req"), r.param("location"),
+                ClientAddress.of(r.param("ip"), r.forwardedFor(), r.host())),
                 Param.required("token"), Param.required("req"), Param.optional("location", ""), Param.optional("ip", ""));
         s.declare("getDh", Kind.AUTHENTICATED, r -> {
             if (options.dh == null)
@@ -182,9 +204,7 @@ public final class Registry {
             return Files.readAllBytes(options.dh);
         }, Param.required("cn"));
         s.declare("getNetworkConfig", Kind.AUTHENTICATED, r -> networkConfig(r.param("cn")), Param.required("cn"));
-        s.declare("getCountry", Kind.AUTHENTICATED, r -> {
-            throw RpcException.badRequest("this registry has no GeoIP database");
-        }, Param.required("cn"), Param.required("address"));
+        s.declare("getCountry", Kind.AUTHENTICATED, r -> country(r.param("address")), Param.required("cn"), Param.required("address"));
         s.declare("getBootstrapPeer", Kind.AUTHENTICATED, r -> bootstrapPeer(r.param("cn")), Param.required("cn"));
         s.declare("renewCertificate", Kind.AUTHENTICATED, r -> renew(r.param("cn")), Param.required("cn"));
         s.declare("isToken", Kind.PRIVATE, r -> db.read(tx -> tx.token(r.param("token")).isPresent()) ? "1".getBytes() : null,
@@ -371,18 +391,18 @@ public final class Registry {
     }
 
     byte[] requestCertificate(String token, String req, String location) throws RpcException {
+        return requestCertificate(token, req, location, "");
+    }
+
+    /** @param ip the address whose GeoIP location picks the community when {@code location} is empty ({@link ClientAddress}) */
+    byte[] requestCertificate(String token, String req, String location, String ip) throws RpcException {
         CertificateRequest csr;
         try {
             csr = ca.parseRequest(req); // before anything changes: a bad CSR consumes no token
         } catch (BadCsrException e) {
             throw RpcException.badRequest("requestCertificate: " + e.getMessage());
         }
-        String community = communities.fallback();
-        if (!location.isEmpty()) {
-            String[] cc = location.split(",", -1);
-            community = communities.lookup(cc[0], cc.length > 1 ? cc[1] : "");
-        }
-        String comm = community;
+        String comm = community(location, ip);
         try {
             String pem = db.transaction(tx -> {
                 int length;
@@ -427,6 +447,32 @@ public final class Registry {
         } catch (NoFreePrefixException e) {
             throw new RpcException(409, "no free prefix left: " + e.getMessage());
         }
+    }
+
+    /**
+     * The community of a new node: by the location it gives ("CC,CT"); else by the GeoIP location of
+     * {@code ip}; without a GeoIP database, the default community.
+     */
+    private String community(String location, String ip) {
+        if (!location.isEmpty()) {
+            String[] cc = location.split(",", -1);
+            return communities.lookup(cc[0], cc.length > 1 ? cc[1] : "");
+        }
+        if (geoip == null)
+            return communities.fallback();
+        Location where = geoip.lookup(ip);
+        String community = communities.lookup(where.country(), where.continent());
+        LOG.log(Level.DEBUG, "requestCertificate: {0} is in {1}: community ''{2}''", QueryString.abbreviate(ip), where, community);
+        return community;
+    }
+
+    /** getCountry: the country of {@code address}, none (204) when unknown; 400 without a GeoIP database, as the original. */
+    byte[] country(String address) throws RpcException {
+        if (geoip == null)
+            throw RpcException.badRequest("this registry has no GeoIP database (--geoip FILE or GEOIP2_MMDB)");
+        Location where = geoip.lookup(address);
+        LOG.log(Level.DEBUG, "getCountry: {0} is in {1}", QueryString.abbreviate(address), where);
+        return where.hasCountry() ? where.country().getBytes(StandardCharsets.US_ASCII) : null;
     }
 
     byte[] networkConfig(String cn) {

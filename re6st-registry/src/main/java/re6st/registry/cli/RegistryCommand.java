@@ -23,6 +23,8 @@ import re6st.registry.Network;
 import re6st.registry.Registry;
 import re6st.registry.alloc.Communities;
 import re6st.registry.ca.CertificateAuthority;
+import re6st.registry.geo.GeoIp;
+import re6st.registry.geo.MaxMindGeoIp;
 import re6st.registry.http.RpcServer;
 import re6st.registry.mail.TokenMailer;
 import re6st.registry.node.CoLocatedNode;
@@ -60,6 +62,27 @@ public final class RegistryCommand implements Callable<Integer> {
             System.err.println("re6st registry: cannot open the log file " + o.logfile + ": " + e.getMessage());
             return 2;
         }
+        GeoIp geoip = null;
+        if (o.geoipFile() != null) {
+            try {
+                MaxMindGeoIp m = MaxMindGeoIp.open(o.geoipFile());
+                System.getLogger("re6st.registry").log(System.Logger.Level.INFO, "GeoIP database {0}", m.description());
+                geoip = m;
+            } catch (java.io.IOException e) {
+                System.err.println("re6st registry: " + e.getMessage());
+                return 2;
+            }
+        } else if (!o.sameCountry.isEmpty()) {
+            System.err.println("re6st registry: Can not respect 'same_country' network configuration (GEOIP2_MMDB not set, no --geoip FILE)");
+            return 2;
+        }
+        if (o.nodeAddress != null)
+            try {
+                PeerAddresses.check(o.nodeAddress);
+            } catch (IllegalArgumentException e) {
+                System.err.println("re6st registry: --node-address: " + e.getMessage());
+                return 2;
+            }
         CertificateAuthority ca;
         try {
             ca = CertificateAuthority.load(o.ca, o.key);
@@ -71,13 +94,6 @@ public final class RegistryCommand implements Callable<Integer> {
         TokenMailer mailer = o.mailhost == null ? null
                 : TokenMailer.of(o.mailhost, o.smtpUser, o.smtpPassword, o.smtpStarttls, ca.email().orElse(null));
         Communities communities = o.community != null ? Communities.parse(o.community) : Communities.none();
-        if (o.nodeAddress != null)
-            try {
-                PeerAddresses.check(o.nodeAddress);
-            } catch (IllegalArgumentException e) {
-                System.err.println("re6st registry: --node-address: " + e.getMessage());
-                return 2;
-            }
         NodeLink node;
         try {
             node = new CoLocatedNode(o.run.resolve("babeld.sock"), ca.network(), new NodeChannel(o.nodePort, 3000));
@@ -87,7 +103,7 @@ public final class RegistryCommand implements Callable<Integer> {
             node = NodeLink.NONE;
         }
         NodeLink nodeLink = node;
-        Registry registry = new Registry(o, ca, db, mailer, communities, Clock.systemUTC(), nodeLink);
+        Registry registry = new Registry(o, ca, db, mailer, communities, geoip, Clock.systemUTC(), nodeLink);
         MetricRegistry metrics = new MetricRegistry();
         RpcServer server = new RpcServer(registry.authenticator(), Set.copyOf(o.origins()), metrics, 8);
         registry.declare(server);

@@ -109,8 +109,18 @@ public final class RegistryOptions {
     @Option(names = "--tunnel-refresh", defaultValue = "300", paramLabel = "SECONDS", description = "Tunnel refresh interval (default: ${DEFAULT-VALUE}).")
     public int tunnelRefresh;
 
-    @Option(names = "--same-country", paramLabel = "CODE", description = "Nodes of this country only make tunnels among themselves (needs GeoIP).")
+    @Option(names = "--same-country", paramLabel = "CODE", description = "Nodes of this country only make tunnels among themselves (needs --geoip).")
     public List<String> sameCountry = new ArrayList<>();
+
+    @Option(names = "--geoip", defaultValue = "${env:GEOIP2_MMDB}", paramLabel = "FILE",
+            description = "GeoIP2/GeoLite2 Country database (MaxMind DB format): getCountry, and the community of nodes that give no "
+                    + "location (default: $GEOIP2_MMDB, as the original; empty: none).")
+    public Path geoip;
+
+    /** The GeoIP database file, or null: none given (an empty value also means none, as an empty GEOIP2_MMDB for the original). */
+    public Path geoipFile() {
+        return geoip == null || geoip.toString().isEmpty() ? null : geoip;
+    }
 
     /** The admin origins: loopback plus --authorized-origin. */
     public List<InetAddress> origins() throws java.net.UnknownHostException {

@@ -168,12 +168,17 @@ class BadInputTest {
      * connection, no client-side encoding; returns {status, body}.
      */
     static String[] raw(int port, String request) throws IOException {
+        return raw(port, request, "Host: 127.0.0.1:" + port + "\r\n");
+    }
+
+    /** The same with {@code headers} ("Name: value\r\n" lines, Host included) instead of the Host line. */
+    static String[] raw(int port, String request, String headers) throws IOException {
         String verb = "GET";
         if (!request.startsWith("/")) {
             verb = request.substring(0, request.indexOf(' '));
             request = request.substring(verb.length() + 1);
         }
-        byte[] head = (verb + " " + request + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        byte[] head = (verb + " " + request + " HTTP/1.1\r\n" + headers + "Content-Length: 0\r\nConnection: close\r\n\r\n")
                 .getBytes(StandardCharsets.ISO_8859_1);
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
             s.setSoTimeout(30_000);
