@@ -40,7 +40,11 @@ public final class BabelRoutes {
     static List<String> dump(Path socket, Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX); Selector sel = Selector.open()) {
-            ch.connect(UnixDomainSocketAddress.of(socket));
+            try {
+                ch.connect(UnixDomainSocketAddress.of(socket));
+            } catch (IOException e) {
+                throw new IOException("cannot connect to the Babel router's socket " + socket + ": " + e.getMessage(), e);
+            }
             ch.configureBlocking(false);
             ch.register(sel, SelectionKey.OP_READ);
             LineReader in = new LineReader(ch, sel, deadline, socket);

@@ -75,8 +75,10 @@ public final class NodeChannel implements AutoCloseable {
 
     /** Code 4 to every prefix; collects answers until {@code quietMillis} pass without one. Silent nodes map to null. */
     public synchronized Map<String, String> versions(Set<String> prefixes) throws IOException {
-        drain();
         Map<String, String> out = new TreeMap<>();
+        if (prefixes.isEmpty())
+            return out;
+        drain();
         for (String p : prefixes) {
             out.put(p, null);
             send(p, VERSION);
