@@ -112,7 +112,11 @@ public final class TcpConnection extends ChannelInboundHandlerAdapter {
     public void close(String why) {
         if (closeReason == null)
             closeReason = why;
-        channel.close();
+        io.netty.channel.ChannelFuture f = channel.close();
+        // Off the event loop, wait (bounded) until the close ran: the writes queued before it (a
+        // fatal alert) are on the wire by then, even if the process exits right after.
+        if (!channel.eventLoop().inEventLoop())
+            f.awaitUninterruptibly(1, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     /**
