@@ -65,6 +65,7 @@ public final class Registry {
     private final PrefixAllocator allocator;
     private final Sessions sessions = new Sessions();
     private final SecureRandom random = new SecureRandom();
+    private final SubjectSerials subjectSerials = new SubjectSerials();
     private final Clock clock;
     private final NetworkConfig.Parameters parameters;
     private final GeoIp geoip; // null: no GeoIP database
@@ -419,13 +420,7 @@ public final class Registry {
                     length = t.get().prefixLength();
                     email = t.get().email();
                 }
-                Set<Long> used = new HashSet<>();
-                for (CertRow c : tx.issuedCerts())
-                    used.add(subjectSerial(parse(c.cert())));
-                long subjectSerial = 0;
-                while (used.contains(subjectSerial))
-                    subjectSerial++;
-                long sn = subjectSerial;
+                long sn = subjectSerials.smallestUnused(tx.issuedCerts()); // parses only the certificates it has not seen
                 String[] out = new String[1];
                 NodePrefix node = allocator.allocate(tx, length, comm, email, prefix -> {
                     X509Certificate cert = ca.issue(csr, prefix, sn, BigInteger.valueOf(tx.nextCertificateSerial()));

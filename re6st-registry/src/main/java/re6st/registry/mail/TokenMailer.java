@@ -76,7 +76,13 @@ public abstract class TokenMailer {
         }
     }
 
-    /** SMTP through Commons Net's client; STARTTLS when asked; AUTH LOGIN/PLAIN when a user is given. */
+    /**
+     * SMTP through Commons Net's client; STARTTLS when asked (the server's certificate must be
+     * trusted and name the mail host); when a user is given, AUTH PLAIN or LOGIN, whichever the
+     * server offers (PLAIN first, as Python's smtplib), credentials in UTF-8. The password is
+     * sent only if the server offers AUTH, so never in the clear to a server that offers it
+     * only after STARTTLS; it is never part of an exception message.
+     */
     static final class Smtp extends TokenMailer {
         final String host;
         final int port;
@@ -98,9 +104,10 @@ public abstract class TokenMailer {
         @Override
         public void send(String email, String token) throws IOException {
             checkAddress(email);
-            AuthenticatingSMTPClient c = new AuthenticatingSMTPClient();
+            AuthenticatingSMTPClient c = new AuthenticatingSMTPClient("TLS", "UTF-8"); // RFC 4616: PLAIN credentials are UTF-8
             if (trust != null)
                 c.setTrustManager(trust);
+            c.setEndpointCheckingEnabled(true); // a trusted certificate for another name would get the password
             c.setDefaultTimeout(30_000);
             c.setConnectTimeout(30_000);
             try {
@@ -109,15 +116,21 @@ public abstract class TokenMailer {
                 expect(c, SMTPReply.isPositiveCompletion(c.getReplyCode()), "greeting");
                 expect(c, c.elogin("re6st-registry"), "EHLO");
                 if (starttls) {
-                    expect(c, c.execTLS(), "STARTTLS");
+                    try {
+                        expect(c, c.execTLS(), "STARTTLS");
+                    } catch (javax.net.ssl.SSLException e) {
+                        throw new IOException("SMTP STARTTLS with " + host + " failed: " + e.getMessage(), e);
+                    }
                     expect(c, c.elogin("re6st-registry"), "EHLO after STARTTLS"); // RFC 3207: the session starts over
                 }
-                if (user != null && !user.isEmpty())
+                if (user != null && !user.isEmpty()) {
+                    AuthenticatingSMTPClient.AUTH_METHOD method = authMethod(c.getReplyStrings());
                     try {
-                        expect(c, c.auth(AuthenticatingSMTPClient.AUTH_METHOD.LOGIN, user, password == null ? "" : password), "AUTH");
+                        expect(c, c.auth(method, user, password == null ? "" : password), "AUTH " + method.name() + " as " + user);
                     } catch (java.security.GeneralSecurityException e) {
                         throw new IOException("SMTP AUTH: " + e.getMessage(), e);
                     }
+                }
                 expect(c, c.setSender(from != null ? from : "re6st-registry@localhost"), "MAIL FROM");
                 expect(c, c.addRecipient(email), "RCPT TO");
                 try (Writer w = c.sendMessageData()) {
@@ -133,6 +146,23 @@ public abstract class TokenMailer {
                 if (c.isConnected())
                     c.disconnect();
             }
+        }
+
+        /** From the (last) EHLO reply: PLAIN if offered, else LOGIN; neither is an error (the password is not sent). */
+        AuthenticatingSMTPClient.AUTH_METHOD authMethod(String[] ehlo) throws IOException {
+            java.util.Set<String> offered = new java.util.LinkedHashSet<>();
+            for (String line : ehlo) {
+                String[] w = line.length() > 4 ? line.substring(4).trim().toUpperCase(Locale.ROOT).split("[\\s=]+") : new String[0];
+                if (w.length > 0 && w[0].equals("AUTH")) // "250-AUTH LOGIN PLAIN", or the old "250-AUTH=LOGIN"
+                    offered.addAll(java.util.List.of(w).subList(1, w.length));
+            }
+            if (offered.contains("PLAIN"))
+                return AuthenticatingSMTPClient.AUTH_METHOD.PLAIN;
+            if (offered.contains("LOGIN"))
+                return AuthenticatingSMTPClient.AUTH_METHOD.LOGIN;
+            throw new IOException(offered.isEmpty()
+                    ? "SMTP server " + host + " offers no AUTH" + (starttls ? "" : " without STARTTLS (--smtp-starttls?)") + "; the login was not sent"
+                    : "SMTP server " + host + " offers AUTH " + String.join(" ", offered) + ", neither PLAIN nor LOGIN; the login was not sent");
         }
 
         private static void expect(AuthenticatingSMTPClient c, boolean ok, String step) throws IOException {

@@ -303,17 +303,19 @@ class ConcurrencyCrashTest {
             this.logFile = logFile;
         }
 
-        static Child start(Path dir, CertificateAuthority ca, Path db, String name) throws Exception {
+        /** {@code extra}: more options for the registry. */
+        static Child start(Path dir, CertificateAuthority ca, Path db, String name, String... extra) throws Exception {
             int port;
             try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
                 port = s.getLocalPort();
             }
             Path log = dir.resolve(name + ".log");
-            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-cp", System.getProperty("java.class.path"), RegistryCommand.class.getName(),
                     "--port", Integer.toString(port), "-4", "127.0.0.1", "--anonymous-prefix-length", "16",
-                    "--ca", dir.resolve("ca.crt").toString(), "--key", dir.resolve("ca.key").toString(), "--db", db.toString())
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                    "--ca", dir.resolve("ca.crt").toString(), "--key", dir.resolve("ca.key").toString(), "--db", db.toString()));
+            cmd.addAll(List.of(extra));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             Child c = new Child(p, URI.create("http://127.0.0.1:" + port + "/"), log);
             RegistryClient client = new RegistryClient(c.url);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

@@ -1,0 +1,50 @@
+package re6st.registry;
+
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import re6st.registry.store.CertRow;
+
+/**
+ * The subject serialNumber of a new certificate: the smallest non-negative integer not used by a
+ * current certificate (registry-protocol.md "Certificate contents"). Computed from the issued
+ * rows as read in the caller's transaction, so it is exactly as correct as reading and parsing
+ * them all; but each row's serialNumber is remembered with the PEM text it came from, and a
+ * certificate is parsed only when its row's text differs from the remembered one (a new or
+ * renewed certificate). Rows not read any more (freed, expired, or written by a transaction that
+ * was rolled back) are forgotten. The memory is a cache of a pure function of the PEM text:
+ * whatever a rolled back transaction showed it, the next call checks the text again, and a
+ * restart just parses everything once.
+ */
+final class SubjectSerials {
+    private record Seen(String pem, long serial) {
+    }
+
+    private Map<String, Seen> byPrefix = new HashMap<>();
+    private long parsed;
+
+    /** The smallest serialNumber not used by {@code issued}: every issued row, read in the current transaction. */
+    synchronized long smallestUnused(List<CertRow> issued) {
+        Map<String, Seen> next = new HashMap<>(Math.max(16, issued.size() * 4 / 3 + 1));
+        BitSet used = new BitSet(issued.size() + 1);
+        for (CertRow row : issued) {
+            Seen s = byPrefix.get(row.prefix());
+            if (s == null || !s.pem().equals(row.cert())) {
+                s = new Seen(row.cert(), Registry.subjectSerial(Registry.parse(row.cert())));
+                parsed++;
+            }
+            next.put(row.prefix(), s);
+            if (s.serial() >= 0 && s.serial() <= issued.size()) // n rows cannot use all of 0..n
+                used.set((int) s.serial());
+        }
+        byPrefix = next;
+        return used.nextClearBit(0);
+    }
+
+    /** How many certificates were parsed so far (tests). */
+    synchronized long parsed() {
+        return parsed;
+    }
+}
