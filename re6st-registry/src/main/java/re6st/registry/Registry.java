@@ -10,7 +10,6 @@ import java.security.SecureRandom;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
-import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
 
