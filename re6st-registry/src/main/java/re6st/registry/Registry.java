@@ -171,6 +171,19 @@ public final class Registry {
         return new BabelHmacKeys(s[0], s[1], s[2], until);
     }
 
+    /**
+     * Gauges for Prometheus (the RPC server adds a timer per RPC and error counters): sessions,
+     * issued certificates, CRL length, network configuration version.
+     */
+    public void registerMetrics(com.codahale.metrics.MetricRegistry m) {
+        m.gauge("registry.sessions", () -> sessions::size);
+        m.gauge("registry.sessions.evicted", () -> sessions::evicted);
+        m.gauge("registry.certificates.issued", () -> () -> db.read(tx -> tx.issuedCerts().size()));
+        m.gauge("registry.crl.entries", () -> () -> db.read(tx -> tx.revokedSerials().size()));
+        m.gauge("registry.network.version", () -> () -> db.read(tx -> tx.configBlob(ConfigKey.VERSION).map(NetworkVersion::decode)
+                .map(NetworkVersion::number).orElse(0L)));
+    }
+
     public RpcServer.Authenticator authenticator() {
         return new RpcServer.Authenticator() {
             @Override

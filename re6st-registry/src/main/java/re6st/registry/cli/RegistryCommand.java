@@ -105,10 +105,21 @@ public final class RegistryCommand implements Callable<Integer> {
         NodeLink nodeLink = node;
         Registry registry = new Registry(o, ca, db, mailer, communities, geoip, Clock.systemUTC(), nodeLink);
         MetricRegistry metrics = new MetricRegistry();
+        registry.registerMetrics(metrics);
+        re6st.metrics.MetricsServer metricsServer = null;
+        if (o.metrics != null)
+            try {
+                metricsServer = re6st.metrics.MetricsServer.start(o.metrics, metrics);
+            } catch (IllegalArgumentException | java.io.IOException e) {
+                System.err.println("re6st registry: --metrics " + o.metrics + ": " + e.getMessage());
+                return 2;
+            }
+        re6st.metrics.MetricsServer shownMetrics = metricsServer;
         RpcServer server = new RpcServer(registry.authenticator(), Set.copyOf(o.origins()), metrics, 8);
         registry.declare(server);
         List<InetSocketAddress> bound = server.start(listenAddresses());
-        System.out.println("re6st registry for " + ca.network() + " listening on " + bound);
+        System.out.println("re6st registry for " + ca.network() + " listening on " + bound
+                + (shownMetrics != null ? "; metrics for Prometheus on port " + shownMetrics.port() : ""));
         java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "registry-expiry");
             t.setDaemon(true);
@@ -127,6 +138,8 @@ public final class RegistryCommand implements Callable<Integer> {
             timer.shutdownNow();
             server.close();
             nodeLink.close();
+            if (shownMetrics != null)
+                shownMetrics.close();
             db.close();
             stop.countDown();
         }, "registry-shutdown"));

@@ -78,6 +78,11 @@ public final class RegistryOptions {
                     + "does not answer (e.g. 198.51.100.2,1194,udp;198.51.100.2,1194,tcp).")
     public String nodeAddress;
 
+    @Option(names = "--metrics", paramLabel = "[ADDR:]PORT",
+            description = "Serve metrics to Prometheus (GET /metrics) on this port, on loopback unless ADDR is given: RPC counts "
+                    + "and latencies, errors by status, sessions, certificates, CRL length, network version.")
+    public String metrics;
+
     @Option(names = {"-v", "--verbose"}, defaultValue = "1", paramLabel = "LEVEL", description = "Log level 0..3 (default: ${DEFAULT-VALUE}).")
     public int verbose;
 

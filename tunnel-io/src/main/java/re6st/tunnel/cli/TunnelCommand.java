@@ -17,6 +17,7 @@ import re6st.jni.IpPrefix;
 import re6st.jni.Netlink;
 import re6st.jni.Tun;
 import re6st.jni.UdpSocket;
+import re6st.metrics.MetricsServer;
 import re6st.tunnel.Liveness;
 import re6st.tunnel.TcpConnection;
 import re6st.tunnel.TcpEndpoint;

@@ -1,4 +1,4 @@
-package re6st.tunnel.cli;
+package re6st.metrics;
 
 import java.io.IOException;
 import java.net.InetAddress;
