@@ -109,6 +109,11 @@ public final class Registry {
                 options.minProtocol, options.tunnelRefresh, options.ipv4 != null ? options.ipv4.get(0) : null,
                 options.ipv4 != null ? Integer.parseInt(options.ipv4.get(1)) : 0, options.sameCountry);
         db.inTransaction(tx -> allocator.checkCommunities(tx, communities));
+        db.inTransaction(tx -> {
+            // As the original on a new network: a first Babel MAC key (slot 0, nodes sign with it) before any node exists.
+            if (tx.configText(ConfigKey.PREFIX).orElse("").isEmpty() && hmacKeys(tx).sign().isEmpty())
+                tx.setConfig(ConfigKey.babelHmac(0), BabelHmacKeys.fresh(random).slot(0));
+        });
         updateNetworkConfig(false);
     }
 
@@ -163,7 +168,8 @@ public final class Registry {
         return new NetworkConfig(parameters, tx.revokedSerials(), tx.configText(ConfigKey.PREFIX).orElse(""));
     }
 
-    private BabelHmacKeys hmacKeys(re6st.registry.store.Transaction tx) {
+    /** The Babel MAC key slots as stored. */
+    public static BabelHmacKeys hmacKeys(re6st.registry.store.Transaction tx) {
         byte[][] s = new byte[3][];
         for (int i = 0; i < 3; i++)
             s[i] = tx.configBlob(ConfigKey.babelHmac(i)).orElse(null);

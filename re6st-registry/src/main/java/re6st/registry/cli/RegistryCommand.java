@@ -35,7 +35,7 @@ import re6st.registry.store.RegistryDb;
 
 /** {@code re6st registry} (classic name {@code re6st-registry}): the network's certificate authority and prefix allocator. */
 @Command(name = "re6st registry", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
-        subcommands = RegistryCommand.InitCa.class,
+        subcommands = {RegistryCommand.InitCa.class, StatusCommand.class},
         description = {"The re6st registry: enrols nodes (token by mail, or anonymously), gives each an IPv6 prefix as "
                 + "its certificate's CN, publishes the signed network configuration (CRL, Babel keys, tunnel parameters). "
                 + "Speaks protocol 10: the original re6st-conf and re6stnet work with it, and it opens an existing registry.db.",

@@ -137,6 +137,29 @@ public final class RegistryDb implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens an existing database for reading only, beside a running registry (no lock taken,
+     * nothing created or changed; WAL lets readers go on while the registry writes). For
+     * {@code re6st registry status}. Only {@link #read} works on it.
+     */
+    public static RegistryDb openReadOnly(Path file) {
+        Path db = file.toAbsolutePath();
+        if (!Files.isRegularFile(db))
+            throw new RegistryDbException(db + " does not exist", null);
+        SQLiteConfig config = new SQLiteConfig();
+        config.setReadOnly(true);
+        config.setBusyTimeout((int) DEFAULT_BUSY_TIMEOUT.toMillis());
+        Connection r;
+        try {
+            r = config.createConnection("jdbc:sqlite:" + db);
+            r.setAutoCommit(true);
+        } catch (SQLException e) {
+            throw failure(db.toString(), "open", e);
+        }
+        exec(r, "PRAGMA query_only=1", db);
+        return new RegistryDb(db, null, null, null, r, r, 1, 10);
+    }
+
     /** One transaction, no retry (the busy timeout applies): create missing tables, check existing ones. */
     private static void bootstrap(Connection w, Path db) {
         exec(w, "BEGIN IMMEDIATE", db);
@@ -310,7 +333,7 @@ public final class RegistryDb implements AutoCloseable {
         writeLock.lock();
         readLock.lock();
         try {
-            closeAll(List.of(lockChannel, fileLock, writer, reader));
+            closeAll(java.util.Arrays.asList(lockChannel, fileLock, writer, reader == writer ? null : reader));
         } finally {
             readLock.unlock();
             writeLock.unlock();
@@ -321,7 +344,8 @@ public final class RegistryDb implements AutoCloseable {
     private static void closeAll(List<AutoCloseable> resources) {
         for (int i = resources.size() - 1; i >= 0; i--) {
             try {
-                resources.get(i).close();
+                if (resources.get(i) != null)
+                    resources.get(i).close();
             } catch (Exception ignored) {
                 // best effort: the process is giving the database up
             }

@@ -118,8 +118,13 @@ class EnrolmentTest {
                 String json1 = re6st.registry.ca.NetworkConfig.decompress(admin.call("getNetworkConfig", RegistryClient.params("cn", bits1), s1));
                 long v1 = version(json1, ca);
                 assertTrue(json1.contains("\"crl\": []"), json1);
+                assertTrue(json1.contains("\"babel_hmac_sign\": \"") && !json1.contains("babel_hmac_accept"),
+                        "a new network signs Babel packets from the start, as the original (slot 0 set at first start): " + json1);
                 String json1b = re6st.registry.ca.NetworkConfig.decompress(admin.call("getNetworkConfig", RegistryClient.params("cn", bits1), s1));
-                assertEquals(json1, json1b, "the second call (next key of the chain) works too");
+                // the Babel key is RSA-encrypted with random padding each time: compare the rest, and the key once decrypted
+                assertEquals(withoutKey(json1), withoutKey(json1b), "the second call (next key of the chain) works too");
+                assertEquals(java.util.HexFormat.of().formatHex(babelKey(json1, k1)), java.util.HexFormat.of().formatHex(babelKey(json1b, k1)));
+                assertEquals(16, babelKey(json1, k1).length, "a 16-byte key");
                 assertEquals(1, s1.hellos());
                 String[] replayed = new String[1];
                 RegistryClient.Session replayer = new RegistryClient.Session() {
@@ -183,8 +188,10 @@ class EnrolmentTest {
                 again.declare(server);
                 int port2 = server.start(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))).get(0).getPort();
                 RegistryClient c2client = new RegistryClient(URI.create("http://127.0.0.1:" + port2 + "/"));
-                assertEquals(json3, re6st.registry.ca.NetworkConfig.decompress(c2client.call("getNetworkConfig",
-                        RegistryClient.params("cn", bits1), s1)), "same configuration after the restart");
+                String json4 = re6st.registry.ca.NetworkConfig.decompress(c2client.call("getNetworkConfig", RegistryClient.params("cn", bits1), s1));
+                assertEquals(withoutKey(json3), withoutKey(json4), "same configuration after the restart");
+                assertEquals(java.util.HexFormat.of().formatHex(babelKey(json3, k1)), java.util.HexFormat.of().formatHex(babelKey(json4, k1)),
+                        "same Babel key after the restart");
                 assertEquals(hellosBefore + 1, s1.hellos(), "one more hello after the restart, transparently");
             } finally {
                 server.close();
@@ -222,5 +229,17 @@ class EnrolmentTest {
         String out = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), out);
         assertTrue(out.contains(": OK"), out);
+    }
+
+    /** The network configuration without babel_hmac_sign (RSA-encrypted with random padding: different at each call). */
+    static String withoutKey(String json) {
+        return json.replaceAll("\"babel_hmac_sign\": \"[^\"]*\"", "");
+    }
+
+    /** babel_hmac_sign decrypted with the node's key. */
+    static byte[] babelKey(String json, java.security.PrivateKey key) throws Exception {
+        java.util.regex.Matcher m = Pattern.compile("\"babel_hmac_sign\": \"([^\"]*)\"").matcher(json);
+        assertTrue(m.find(), json);
+        return re6st.registry.ca.Rsa.decrypt(key, java.util.Base64.getMimeDecoder().decode(m.group(1)));
     }
 }
