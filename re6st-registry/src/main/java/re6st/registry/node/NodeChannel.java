@@ -37,6 +37,7 @@ public final class NodeChannel implements AutoCloseable {
     private final long quietMillis;
     private final LongSupplier nanoTime;
     private final byte[] receiveBuffer = new byte[1 << 16];
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock(true);
 
     /** Replies one node is given before it counts as silent; versions/topology end after this much silence. */
     public NodeChannel(int port, long quietMillis) throws IOException {
@@ -55,33 +56,67 @@ public final class NodeChannel implements AutoCloseable {
     }
 
     /** Fire and forget (code 0: new version). */
-    public synchronized void send(String prefix, int code) throws IOException {
+    public void send(String prefix, int code) throws IOException {
+        lock.lock();
+        try {
+            sendLocked(prefix, code);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void sendLocked(String prefix, int code) throws IOException {
         byte[] p = (prefix + "\0").getBytes(StandardCharsets.US_ASCII);
         byte[] m = java.util.Arrays.copyOf(p, p.length + 1);
         m[p.length] = (byte) code;
         socket.send(new DatagramPacket(m, m.length, node));
     }
 
-    /** Asks {@code prefix} one question; the answer's payload, or empty after {@code quietMillis} without it. */
-    public synchronized Optional<String> ask(String prefix, int code) throws IOException {
-        drain(); // answers to earlier questions that came too late
-        send(prefix, code);
-        long deadline = nanoTime.getAsLong() + quietMillis * 1_000_000;
-        for (Reply r; (r = receive(deadline)) != null; )
-            if (r.code == code && r.prefix.equals(prefix))
-                return Optional.of(r.payload);
-        return Optional.empty();
+    /**
+     * Asks {@code prefix} one question; the answer's payload, or empty after {@code quietMillis}
+     * without it. Questions are asked one at a time (the node answers to the last asker); a caller
+     * that waits longer than {@code quietMillis} for its turn gives up (empty), so a silent node
+     * costs each RPC at most twice the quiet time instead of queueing every caller behind it.
+     */
+    public Optional<String> ask(String prefix, int code) throws IOException {
+        try {
+            if (!lock.tryLock(quietMillis, java.util.concurrent.TimeUnit.MILLISECONDS))
+                return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+        try {
+            drain(); // answers to earlier questions that came too late
+            sendLocked(prefix, code);
+            long deadline = nanoTime.getAsLong() + quietMillis * 1_000_000;
+            for (Reply r; (r = receive(deadline)) != null; )
+                if (r.code == code && r.prefix.equals(prefix))
+                    return Optional.of(r.payload);
+            return Optional.empty();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Code 4 to every prefix; collects answers until {@code quietMillis} pass without one. Silent nodes map to null. */
-    public synchronized Map<String, String> versions(Set<String> prefixes) throws IOException {
+    public Map<String, String> versions(Set<String> prefixes) throws IOException {
         Map<String, String> out = new TreeMap<>();
         if (prefixes.isEmpty())
             return out;
+        lock.lock();
+        try {
+            return versionsLocked(prefixes, out);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Map<String, String> versionsLocked(Set<String> prefixes, Map<String, String> out) throws IOException {
         drain();
         for (String p : prefixes) {
             out.put(p, null);
-            send(p, VERSION);
+            sendLocked(p, VERSION);
         }
         for (Reply r; (r = receive(nanoTime.getAsLong() + quietMillis * 1_000_000)) != null; )
             if (r.code == VERSION && out.containsKey(r.prefix))
@@ -94,7 +129,16 @@ public final class NodeChannel implements AutoCloseable {
      * tunnels, the rest its incoming ones), from {@code root}; ends after {@code quietMillis} of
      * silence with nothing left to ask, or after {@code maxNodes} questions.
      */
-    public synchronized Map<String, Set<String>> topology(String root, int maxNodes) throws IOException {
+    public Map<String, Set<String>> topology(String root, int maxNodes) throws IOException {
+        lock.lock();
+        try {
+            return topologyLocked(root, maxNodes);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Map<String, Set<String>> topologyLocked(String root, int maxNodes) throws IOException {
         drain();
         Deque<String> toAsk = new ArrayDeque<>(java.util.List.of(new NodePrefix(root).cn()));
         Map<String, Set<String>> graph = new HashMap<>();
@@ -103,7 +147,7 @@ public final class NodeChannel implements AutoCloseable {
             while (!toAsk.isEmpty() && asked.size() < maxNodes) {
                 String cn = toAsk.poll();
                 if (asked.add(cn))
-                    send(NodePrefix.parseCn(cn).bits(), TOPOLOGY);
+                    sendLocked(NodePrefix.parseCn(cn).bits(), TOPOLOGY);
             }
             Reply r = receive(nanoTime.getAsLong() + quietMillis * 1_000_000);
             if (r == null)

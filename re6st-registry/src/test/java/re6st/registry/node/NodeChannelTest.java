@@ -51,6 +51,24 @@ class NodeChannelTest {
     }
 
     @Test
+    void callersQueuedBehindASilentNodeGiveUpInsteadOfPilingUp() throws Exception {
+        try (StandInNode node = new StandInNode(); NodeChannel ch = new NodeChannel(node.port(), 300)) {
+            node.nodes.put(B, new StandInNode.Info("198.18.0.2,1194,udp", "", ""));
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+            try {
+                java.util.List<java.util.concurrent.Future<Optional<String>>> asks = new java.util.ArrayList<>();
+                for (int i = 0; i < 8; i++)
+                    asks.add(pool.submit(() -> ch.ask(SILENT, NodeChannel.ADDRESS)));
+                for (var f : asks)
+                    assertEquals(Optional.empty(), f.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            } finally {
+                pool.shutdownNow();
+            }
+            assertEquals(Optional.of("198.18.0.2,1194,udp"), ch.ask(B, NodeChannel.ADDRESS), "the channel still works");
+        }
+    }
+
+    @Test
     void malformedTopologyAnswersAreIgnored() throws Exception {
         try (StandInNode node = new StandInNode(); NodeChannel ch = new NodeChannel(node.port(), 300)) {
             node.nodes.put(OWN, new StandInNode.Info("", "", "2 2/16 300000/16"));  // 300000 does not fit 16 bits
