@@ -54,7 +54,6 @@ import re6st.registry.store.Token;
 public final class Registry {
     private static final Logger LOG = System.getLogger("re6st.registry");
     static final String TOKEN_LETTERS = "abcdefghijklmnopqrstuvwxyz";
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private final RegistryOptions options;
     private final CertificateAuthority ca;
@@ -76,18 +75,6 @@ public final class Registry {
     /** A registry without a co-located node (getBootstrapPeer answers only from --node-address). */
     public Registry(RegistryOptions options, CertificateAuthority ca, RegistryDb db, TokenMailer mailer, Communities communities, Clock clock) {
         this(options, ca, db, mailer, communities, null, clock, NodeLink.NONE);
-    }
-
-    /** A registry without a co-located node, with @param geoip the GeoIP database (null if none). */
-    public Registry(RegistryOptions options, CertificateAuthority ca, RegistryDb db, TokenMailer mailer, Communities communities, GeoIp geoip,
-            Clock clock) {
-        this(options, ca, db, mailer, communities, geoip, clock, NodeLink.NONE);
-    }
-
-    /** A registry without a GeoIP database, with @param node its host's node. */
-    public Registry(RegistryOptions options, CertificateAuthority ca, RegistryDb db, TokenMailer mailer, Communities communities, Clock clock,
-            NodeLink node) {
-        this(options, ca, db, mailer, communities, null, clock, node);
     }
 
     /**
@@ -184,8 +171,8 @@ public final class Registry {
     public void registerMetrics(com.codahale.metrics.MetricRegistry m) {
         m.gauge("registry.sessions", () -> sessions::size);
         m.gauge("registry.sessions.evicted", () -> sessions::evicted);
-        m.gauge("registry.certificates.issued", () -> () -> db.read(tx -> tx.issuedCerts().size()));
-        m.gauge("registry.crl.entries", () -> () -> db.read(tx -> tx.revokedSerials().size()));
+        m.gauge("registry.certificates.issued", () -> () -> db.read(tx -> tx.issuedCount()));
+        m.gauge("registry.crl.entries", () -> () -> db.read(tx -> tx.crlCount()));
         m.gauge("registry.network.version", () -> () -> db.read(tx -> tx.configBlob(ConfigKey.VERSION).map(NetworkVersion::decode)
                 .map(NetworkVersion::number).orElse(0L)));
     }
@@ -215,7 +202,7 @@ public final class Registry {
         s.declare("getCa", Kind.PUBLIC, r -> ca.certificatePem().getBytes(StandardCharsets.US_ASCII));
         s.declare("requestToken", Kind.PUBLIC, r -> requestToken(r.param("email")), Param.required("email"));
         s.declare("requestCertificate", Kind.PUBLIC, r -> requestCertificate(r.param("token"), r.param("req"), r.param("location"),
-                ClientAddress.of(r.param("ip"), r.forwardedFor(), r.host())),
+                ClientAddress.of(r.param("ip"), r.forwardedFor(), r.client())),
                 Param.required("token"), Param.required("req"), Param.optional("location", ""), Param.optional("ip", ""));
         s.declare("getDh", Kind.AUTHENTICATED, r -> {
             if (options.dh == null)
@@ -279,6 +266,8 @@ public final class Registry {
         String own = ownPrefix();
         if (own.isEmpty())
             return null;
+        X509Certificate cert = db.read(tx -> tx.cert(cn)).filter(CertRow::isIssued).map(c -> parse(c.cert()))
+                .orElseThrow(() -> new RpcException(404, "no certificate for " + cn));
         String peer;
         synchronized (peersLock) {
             long now = clock.millis();
@@ -308,15 +297,15 @@ public final class Registry {
         }
         if (sessions.protocol(cn).orElse(0) < 7) // protocol < 7 nodes do not know the country field
             msg = withoutCountry(msg);
-        X509Certificate cert = db.read(tx -> tx.cert(cn)).filter(CertRow::isIssued).map(c -> parse(c.cert()))
-                .orElseThrow(() -> new RpcException(404, "no certificate for " + cn));
-        byte[] plain = (peer + " " + msg).getBytes(StandardCharsets.UTF_8);
-        if (plain.length > re6st.registry.ca.Rsa.modulusBytes(cert.getPublicKey()) - 11) {
+        byte[] sealed;
+        try {
+            sealed = re6st.registry.ca.Rsa.encrypt(cert.getPublicKey(), (peer + " " + msg).getBytes(StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) { // longer than one RSA block
             LOG.log(Level.WARNING, "bootstrap peer {0}: its addresses do not fit one RSA block for {1}, not sent", peer, cn);
             return null;
         }
         LOG.log(Level.INFO, "sending bootstrap peer {0} {1} to {2}", peer, msg, cn);
-        return re6st.registry.ca.Rsa.encrypt(cert.getPublicKey(), plain);
+        return sealed;
     }
 
     /** {@code ip,port,proto[,country];...} without the country fields. */
@@ -344,13 +333,13 @@ public final class Registry {
         String own = ownPrefix();
         if (!own.isEmpty())
             prefixes.add(own);
-        return JSON.writeValueAsBytes(node.versions(prefixes));
+        return re6st.registry.ca.PythonJson.dumps(node.versions(prefixes)).getBytes(StandardCharsets.US_ASCII);
     }
 
     /** {@code {cn: [cn...], "": [cns that answered]}}, explored from the registry's own node. */
     byte[] topology() throws IOException {
         String own = ownPrefix();
-        return JSON.writeValueAsBytes(own.isEmpty() ? java.util.Map.of() : new java.util.TreeMap<>(node.topology(own)));
+        return re6st.registry.ca.PythonJson.dumps(own.isEmpty() ? java.util.Map.of() : node.topology(own)).getBytes(StandardCharsets.US_ASCII);
     }
 
     byte[] hello(String prefix, String protocol) throws RpcException {

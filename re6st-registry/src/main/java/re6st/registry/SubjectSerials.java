@@ -11,15 +11,19 @@ import re6st.registry.store.CertRow;
  * The subject serialNumber of a new certificate: the smallest non-negative integer not used by a
  * current certificate (registry-protocol.md "Certificate contents"). Computed from the issued
  * rows as read in the caller's transaction, so it is exactly as correct as reading and parsing
- * them all; but each row's serialNumber is remembered with the PEM text it came from, and a
- * certificate is parsed only when its row's text differs from the remembered one (a new or
- * renewed certificate). Rows not read any more (freed, expired, or written by a transaction that
+ * them all; but each row's serialNumber is remembered with a fingerprint of the PEM text it came
+ * from (length and String hash: 16 bytes a row, not a copy of the PEM), and a certificate is
+ * parsed only when its row's fingerprint differs (a new or renewed certificate). A renewal keeps
+ * the subject, so even a fingerprint collision on a renewed row gives the right serialNumber. Rows not read any more (freed, expired, or written by a transaction that
  * was rolled back) are forgotten. The memory is a cache of a pure function of the PEM text:
  * whatever a rolled back transaction showed it, the next call checks the text again, and a
  * restart just parses everything once.
  */
 final class SubjectSerials {
-    private record Seen(String pem, long serial) {
+    private record Seen(int length, int hash, long serial) {
+        boolean of(String pem) {
+            return pem.length() == length && pem.hashCode() == hash;
+        }
     }
 
     private Map<String, Seen> byPrefix = new HashMap<>();
@@ -31,8 +35,8 @@ final class SubjectSerials {
         BitSet used = new BitSet(issued.size() + 1);
         for (CertRow row : issued) {
             Seen s = byPrefix.get(row.prefix());
-            if (s == null || !s.pem().equals(row.cert())) {
-                s = new Seen(row.cert(), Registry.subjectSerial(Registry.parse(row.cert())));
+            if (s == null || !s.of(row.cert())) {
+                s = new Seen(row.cert().length(), row.cert().hashCode(), Registry.subjectSerial(Registry.parse(row.cert())));
                 parsed++;
             }
             next.put(row.prefix(), s);

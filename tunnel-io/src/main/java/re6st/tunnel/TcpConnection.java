@@ -113,9 +113,10 @@ public final class TcpConnection extends ChannelInboundHandlerAdapter {
         if (closeReason == null)
             closeReason = why;
         io.netty.channel.ChannelFuture f = channel.close();
-        // Off the event loop, wait (bounded) until the close ran: the writes queued before it (a
-        // fatal alert) are on the wire by then, even if the process exits right after.
-        if (!channel.eventLoop().inEventLoop())
+        // Off every Netty event loop (a loop must never wait for another), wait (bounded) until the
+        // close ran: the writes queued before it (a fatal alert) are on the wire by then, even if
+        // the process exits right after.
+        if (!(Thread.currentThread() instanceof io.netty.util.concurrent.FastThreadLocalThread))
             f.awaitUninterruptibly(1, java.util.concurrent.TimeUnit.SECONDS);
     }
 

@@ -14,11 +14,11 @@ import java.util.TreeMap;
  * write the same text to reopen an original {@code registry.db} without a spurious bump.
  * Values: null, Boolean, Integer, Long, BigInteger, String, Collection, Map with String keys.
  */
-final class PythonJson {
+public final class PythonJson {
     private PythonJson() {
     }
 
-    static String dumps(Object value) {
+    public static String dumps(Object value) {
         StringBuilder s = new StringBuilder();
         write(s, value);
         return s.toString();

@@ -83,29 +83,7 @@ public final class RegistryCommand implements Callable<Integer> {
                 System.err.println("re6st registry: --node-address: " + e.getMessage());
                 return 2;
             }
-        CertificateAuthority ca;
-        try {
-            ca = CertificateAuthority.load(o.ca, o.key);
-        } catch (java.io.IOException | IllegalArgumentException e) {
-            System.err.println("re6st registry: " + e.getMessage());
-            return 2;
-        }
-        RegistryDb db = RegistryDb.open(o.db);
-        TokenMailer mailer = o.mailhost == null ? null
-                : TokenMailer.of(o.mailhost, o.smtpUser, o.smtpPassword, o.smtpStarttls, ca.email().orElse(null));
-        Communities communities = o.community != null ? Communities.parse(o.community) : Communities.none();
-        NodeLink node;
-        try {
-            node = new CoLocatedNode(o.run.resolve("babeld.sock"), ca.network(), new NodeChannel(o.nodePort, 3000));
-        } catch (java.io.IOException e) {
-            System.err.println("re6st registry: no loopback to reach the co-located node (" + e.getMessage()
-                    + "); getBootstrapPeer answers only from --node-address");
-            node = NodeLink.NONE;
-        }
-        NodeLink nodeLink = node;
-        Registry registry = new Registry(o, ca, db, mailer, communities, geoip, Clock.systemUTC(), nodeLink);
         MetricRegistry metrics = new MetricRegistry();
-        registry.registerMetrics(metrics);
         re6st.metrics.MetricsServer metricsServer = null;
         if (o.metrics != null)
             try {
@@ -115,9 +93,45 @@ public final class RegistryCommand implements Callable<Integer> {
                 return 2;
             }
         re6st.metrics.MetricsServer shownMetrics = metricsServer;
+        List<AutoCloseable> opened = new ArrayList<>(); // closed in reverse order at exit, or when starting fails
+        if (shownMetrics != null)
+            opened.add(shownMetrics);
+        CertificateAuthority ca;
+        try {
+            ca = CertificateAuthority.load(o.ca, o.key);
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            System.err.println("re6st registry: " + e.getMessage());
+            closeAll(opened);
+            return 2;
+        }
+        RegistryDb db = RegistryDb.open(o.db);
+        opened.add(db);
+        TokenMailer mailer = o.mailhost == null ? null
+                : TokenMailer.of(o.mailhost, o.smtpUser, o.smtpPassword, o.smtpStarttls, ca.email().orElse(null));
+        Communities communities = o.community != null ? Communities.parse(o.community) : Communities.none();
+        NodeLink node;
+        try {
+            node = new CoLocatedNode(o.run.resolve("babeld.sock"), ca.network(), new NodeChannel(o.nodePort, 3000));
+            opened.add(node);
+        } catch (java.io.IOException e) {
+            System.err.println("re6st registry: no loopback to reach the co-located node (" + e.getMessage()
+                    + "); getBootstrapPeer answers only from --node-address");
+            node = NodeLink.NONE;
+        }
+        Registry registry = new Registry(o, ca, db, mailer, communities, geoip, Clock.systemUTC(), node);
+        registry.registerMetrics(metrics);
         RpcServer server = new RpcServer(registry.authenticator(), Set.copyOf(o.origins()), metrics, 8);
         registry.declare(server);
-        List<InetSocketAddress> bound = server.start(listenAddresses());
+        List<InetSocketAddress> bound;
+        try {
+            bound = server.start(listenAddresses());
+        } catch (java.io.IOException e) {
+            System.err.println("re6st registry: cannot listen on port " + o.port + ": " + e.getMessage());
+            server.close();
+            closeAll(opened);
+            return 2;
+        }
+        opened.add(server);
         System.out.println("re6st registry for " + ca.network() + " listening on " + bound
                 + (shownMetrics != null ? "; metrics for Prometheus on port " + shownMetrics.port() : ""));
         java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -136,15 +150,20 @@ public final class RegistryCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             timer.shutdownNow();
-            server.close();
-            nodeLink.close();
-            if (shownMetrics != null)
-                shownMetrics.close();
-            db.close();
+            closeAll(opened);
             stop.countDown();
         }, "registry-shutdown"));
         stop.await();
         return 0;
+    }
+
+    private static void closeAll(List<AutoCloseable> opened) {
+        for (int i = opened.size() - 1; i >= 0; i--)
+            try {
+                opened.get(i).close();
+            } catch (Exception e) {
+                System.err.println("re6st registry: closing " + opened.get(i) + ": " + e.getMessage());
+            }
     }
 
     /**

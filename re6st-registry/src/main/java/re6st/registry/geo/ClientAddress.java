@@ -1,31 +1,28 @@
 package re6st.registry.geo;
 
+import java.net.InetAddress;
 import java.util.List;
 
 /**
- * The address whose location picks a new node's community, as the original's requestCertificate
- * finds it: its {@code ip} parameter; when empty, the first {@code X-Forwarded-For} entry (the
- * client as a reverse proxy saw it); else the {@code Host} header, without its port.
+ * The address whose location picks a new node's community: the request's {@code ip} parameter;
+ * when empty, the first {@code X-Forwarded-For} entry (the client as a reverse proxy saw it);
+ * else the address the request came from. The original takes the {@code Host} header in that
+ * last case, which names the registry, not the client: its lookup fails (a name) or finds the
+ * registry's own country (an address); the peer address is what was meant.
  */
 public final class ClientAddress {
     private ClientAddress() {
     }
 
-    public static String of(String ip, List<String> forwardedFor, String host) {
+    public static String of(String ip, List<String> forwardedFor, InetAddress client) {
         if (ip != null && !ip.isEmpty())
             return ip;
         if (!forwardedFor.isEmpty())
             return forwardedFor.get(0);
-        return host == null ? "" : withoutPort(host.strip());
-    }
-
-    /** {@code [v6]:port} and {@code [v6]} give v6; {@code host:port} gives host; a bare IPv6 address (two colons or more) stays whole. */
-    static String withoutPort(String host) {
-        if (host.startsWith("[")) {
-            int end = host.indexOf(']');
-            return end < 0 ? host : host.substring(1, end);
-        }
-        int colon = host.indexOf(':');
-        return colon >= 0 && colon == host.lastIndexOf(':') ? host.substring(0, colon) : host;
+        if (client == null)
+            return "";
+        String a = client.getHostAddress();
+        int scope = a.indexOf('%');
+        return scope < 0 ? a : a.substring(0, scope);
     }
 }

@@ -26,6 +26,7 @@ public final class CoLocatedNode implements NodeLink {
     private final Path babelSocket;
     private final Network network;
     private final NodeChannel channel;
+    private String lastProblem = ""; // routes: logged when it changes, not at every call
 
     /** @param babelSocket the Babel local socket, or null when there is none to read */
     public CoLocatedNode(Path babelSocket, Network network, NodeChannel channel) {
@@ -38,12 +39,29 @@ public final class CoLocatedNode implements NodeLink {
     public Set<String> routedPrefixes() {
         if (babelSocket == null)
             return Set.of();
-        try {
-            return BabelRoutes.read(babelSocket, network, DUMP_TIMEOUT);
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "cannot read the routes of the co-located node: " + e.getMessage());
+        if (!java.nio.file.Files.exists(babelSocket)) {
+            problem("no Babel router socket at " + babelSocket + " (is the node running with -r " + babelSocket.getParent() + "?)");
             return Set.of();
         }
+        try {
+            Set<String> routes = BabelRoutes.read(babelSocket, network, DUMP_TIMEOUT);
+            problem("");
+            return routes;
+        } catch (IOException e) {
+            problem(e.getMessage());
+            return Set.of();
+        }
+    }
+
+    /** Logs a problem reading the routes once, and its end. */
+    private synchronized void problem(String p) {
+        if (p.equals(lastProblem))
+            return;
+        if (p.isEmpty())
+            LOG.log(Level.INFO, "reading the routes of the co-located node again");
+        else
+            LOG.log(Level.WARNING, "cannot read the routes of the co-located node: " + p + "; bootstrap peers are the registry's node only");
+        lastProblem = p;
     }
 
     @Override

@@ -30,6 +30,8 @@ import re6st.registry.NodePrefix;
  */
 public final class NodeChannel implements AutoCloseable {
     public static final int DEFAULT_PORT = 326;
+    /** versions and topology end after this much time in all, however chatty the node. */
+    static final long MAX_WALK_MILLIS = 60_000;
     static final int NEW_VERSION = 0, ADDRESS = 1, VERSION = 4, TOPOLOGY = 5;
 
     private final DatagramSocket socket;
@@ -55,14 +57,13 @@ public final class NodeChannel implements AutoCloseable {
         return (InetSocketAddress) socket.getLocalSocketAddress();
     }
 
-    /** Fire and forget (code 0: new version). */
+    /**
+     * Fire and forget (code 0: new version, which gets no answer). Not serialised with the
+     * questions: sending is thread-safe, and a version announcement must not wait behind a long
+     * topology walk.
+     */
     public void send(String prefix, int code) throws IOException {
-        lock.lock();
-        try {
-            sendLocked(prefix, code);
-        } finally {
-            lock.unlock();
-        }
+        sendLocked(prefix, code);
     }
 
     private void sendLocked(String prefix, int code) throws IOException {
@@ -118,7 +119,8 @@ public final class NodeChannel implements AutoCloseable {
             out.put(p, null);
             sendLocked(p, VERSION);
         }
-        for (Reply r; (r = receive(nanoTime.getAsLong() + quietMillis * 1_000_000)) != null; )
+        long end = nanoTime.getAsLong() + MAX_WALK_MILLIS * 1_000_000;
+        for (Reply r; (r = receive(Math.min(end, nanoTime.getAsLong() + quietMillis * 1_000_000))) != null; )
             if (r.code == VERSION && out.containsKey(r.prefix))
                 out.put(r.prefix, r.payload);
         return out;
@@ -143,13 +145,14 @@ public final class NodeChannel implements AutoCloseable {
         Deque<String> toAsk = new ArrayDeque<>(java.util.List.of(new NodePrefix(root).cn()));
         Map<String, Set<String>> graph = new HashMap<>();
         Set<String> asked = new LinkedHashSet<>();
+        long end = nanoTime.getAsLong() + MAX_WALK_MILLIS * 1_000_000;
         while (true) {
             while (!toAsk.isEmpty() && asked.size() < maxNodes) {
                 String cn = toAsk.poll();
                 if (asked.add(cn))
                     sendLocked(NodePrefix.parseCn(cn).bits(), TOPOLOGY);
             }
-            Reply r = receive(nanoTime.getAsLong() + quietMillis * 1_000_000);
+            Reply r = receive(Math.min(end, nanoTime.getAsLong() + quietMillis * 1_000_000));
             if (r == null)
                 break;
             if (r.code != TOPOLOGY || r.payload.isEmpty())

@@ -146,17 +146,13 @@ public final class RegistryDb implements AutoCloseable {
         Path db = file.toAbsolutePath();
         if (!Files.isRegularFile(db))
             throw new RegistryDbException(db + " does not exist", null);
-        SQLiteConfig config = new SQLiteConfig();
-        config.setReadOnly(true);
-        config.setBusyTimeout((int) DEFAULT_BUSY_TIMEOUT.toMillis());
-        Connection r;
+        Connection r = connect(db, (int) DEFAULT_BUSY_TIMEOUT.toMillis(), true);
         try {
-            r = config.createConnection("jdbc:sqlite:" + db);
-            r.setAutoCommit(true);
-        } catch (SQLException e) {
-            throw failure(db.toString(), "open", e);
+            exec(r, "PRAGMA query_only=1", db);
+        } catch (RuntimeException e) {
+            closeAll(java.util.Arrays.asList(r));
+            throw e;
         }
-        exec(r, "PRAGMA query_only=1", db);
         return new RegistryDb(db, null, null, null, r, r, 1, 10);
     }
 
@@ -176,7 +172,12 @@ public final class RegistryDb implements AutoCloseable {
     }
 
     private static Connection connect(Path db, int busyTimeoutMillis) {
+        return connect(db, busyTimeoutMillis, false);
+    }
+
+    private static Connection connect(Path db, int busyTimeoutMillis, boolean readOnly) {
         SQLiteConfig config = new SQLiteConfig();
+        config.setReadOnly(readOnly);
         config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
         config.setBusyTimeout(busyTimeoutMillis);
         try {

@@ -221,6 +221,18 @@ public final class Transaction {
         return all;
     }
 
+    /** How many rows hold a certificate (neither free nor reserved). */
+    public int issuedCount() {
+        check(false);
+        return query("SELECT count(*) FROM cert WHERE cert IS NOT NULL AND cert != '" + CertRow.RESERVED + "'", rs -> rs.getInt(1)).get(0);
+    }
+
+    /** How many serials the CRL holds. */
+    public int crlCount() {
+        check(false);
+        return query("SELECT count(*) FROM crl", rs -> rs.getInt(1)).get(0);
+    }
+
     /** Free prefixes, in prefix order. */
     public List<String> freePrefixes() {
         check(false);

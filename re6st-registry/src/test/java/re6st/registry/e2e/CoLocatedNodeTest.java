@@ -56,8 +56,8 @@ class CoLocatedNodeTest {
         new CommandLine(o).parseArgs("--db", dir.resolve("registry.db").toString(), "--anonymous-prefix-length", "16",
                 "--node-address", "198.18.0.1,1194,udp");
         try (StandInNode node = new StandInNode(); RegistryDb db = RegistryDb.open(o.db);
-                CoLocatedNode link = new CoLocatedNode(null, ca.network(), new NodeChannel(node.port(), 500))) {
-            Served server = serve(new Registry(o, ca, db, null, Communities.none(), Clock.systemUTC(), link), o);
+                CoLocatedNode link = new CoLocatedNode(null, ca.network(), new NodeChannel(node.port(), 1500))) {
+            Served server = serve(new Registry(o, ca, db, null, Communities.none(), null, Clock.systemUTC(), link), o);
             try {
                 RegistryClient client = server.client();
                 KeyPair k = TestCa.rsa(2048);
@@ -75,9 +75,30 @@ class CoLocatedNodeTest {
                 NodeSession old = new NodeSession(other, k.getPrivate(), ca.publicKey(), "6");
                 assertEquals(Optional.of(new BootstrapPeer(own, "198.18.0.9,1194,udp;198.18.0.9,1194,tcp")), client.getBootstrapPeer(old),
                         "protocol < 7 nodes get no country field");
-                // nonsense from the node is not passed on
+                // nonsense from the node is not passed on (it answered: refused, not timed out)
                 node.nodes.put(own, new StandInNode.Info("198.18.0.9,99999,udp", "0.1, Linux", "0"));
-                assertEquals(Optional.empty(), client.getBootstrapPeer(s));
+                java.util.List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+                java.util.logging.Logger jul = java.util.logging.Logger.getLogger("re6st.registry");
+                java.util.logging.Handler capture = new java.util.logging.Handler() {
+                    @Override
+                    public void publish(java.util.logging.LogRecord r) {
+                        if (r.getLevel() == java.util.logging.Level.WARNING)
+                            warnings.add(new java.util.logging.SimpleFormatter().formatMessage(r));
+                    }
+
+                    @Override
+                    public void flush() {}
+
+                    @Override
+                    public void close() {}
+                };
+                jul.addHandler(capture);
+                try {
+                    assertEquals(Optional.empty(), client.getBootstrapPeer(s));
+                } finally {
+                    jul.removeHandler(capture);
+                }
+                assertTrue(warnings.stream().anyMatch(w -> w.contains("answered bad addresses") && w.contains("99999")), warnings.toString());
 
                 // admin RPCs: versions (JSON, null for silence) and topology
                 node.nodes.put(own, new StandInNode.Info("198.18.0.9,1194,udp", "0.1, Linux", "1 " + new NodePrefix(other).cn()));
@@ -105,7 +126,7 @@ class CoLocatedNodeTest {
         RegistryOptions o = new RegistryOptions();
         new CommandLine(o).parseArgs("--db", dir.resolve("registry.db").toString(), "--anonymous-prefix-length", "16");
         try (StandInNode node = new StandInNode(); RegistryDb db = RegistryDb.open(o.db);
-                NodeChannel ch = new NodeChannel(node.port(), 500)) {
+                NodeChannel ch = new NodeChannel(node.port(), 1500)) {
             java.util.Set<String> routed = new java.util.concurrent.CopyOnWriteArraySet<>();
             CoLocatedNode link = new CoLocatedNode(null, ca.network(), ch);
             re6st.registry.node.NodeLink routedLink = new re6st.registry.node.NodeLink() {
@@ -134,7 +155,7 @@ class CoLocatedNodeTest {
                     link.newVersion(ownPrefix);
                 }
             };
-            Served server = serve(new Registry(o, ca, db, null, Communities.none(), Clock.systemUTC(), routedLink), o);
+            Served server = serve(new Registry(o, ca, db, null, Communities.none(), null, Clock.systemUTC(), routedLink), o);
             try {
                 RegistryClient client = server.client();
                 KeyPair k = TestCa.rsa(2048);

@@ -309,11 +309,16 @@ class ConcurrencyCrashTest {
             try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
                 port = s.getLocalPort();
             }
+            int nodePort; // nobody there: the child's new-version datagrams must not reach a real re6stnet on this host
+            try (java.net.DatagramSocket s = new java.net.DatagramSocket(0, InetAddress.getByName("::1"))) {
+                nodePort = s.getLocalPort();
+            }
             Path log = dir.resolve(name + ".log");
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-cp", System.getProperty("java.class.path"), RegistryCommand.class.getName(),
                     "--port", Integer.toString(port), "-4", "127.0.0.1", "--anonymous-prefix-length", "16",
-                    "--ca", dir.resolve("ca.crt").toString(), "--key", dir.resolve("ca.key").toString(), "--db", db.toString()));
+                    "--ca", dir.resolve("ca.crt").toString(), "--key", dir.resolve("ca.key").toString(), "--db", db.toString(),
+                    "--run", dir.toString(), "--node-port", Integer.toString(nodePort)));
             cmd.addAll(List.of(extra));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             Child c = new Child(p, URI.create("http://127.0.0.1:" + port + "/"), log);

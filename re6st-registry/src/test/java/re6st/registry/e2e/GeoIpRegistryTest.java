@@ -42,13 +42,14 @@ import re6st.registry.store.RegistryDb;
 /**
  * GeoIP in an in-process registry, on a real MaxMind DB (Debian's libmaxmind-db-writer-perl):
  * getCountry, and the community a new node lands in — by its {@code location}, else by the
- * GeoIP location of its {@code ip}, of the first X-Forwarded-For entry, of the Host header; without
+ * GeoIP location of its {@code ip}, of the first X-Forwarded-For entry, of the client's address; without
  * a database getCountry is 400 and enrolment uses the default community; {@code re6st registry
  * --same-country} refuses to start without a database.
  */
 class GeoIpRegistryTest {
     static final String COMMUNITIES = "# test communities\n0 FR\n10 @AS\n110 US\n111 *\n";
-    static final String[] NETWORKS = {"198.18.0.0/24", "FR", "EU", "198.18.1.0/24", "CN", "AS", "2001:db8:1::/48", "US", "NA"};
+    static final String[] NETWORKS = {"198.18.0.0/24", "FR", "EU", "198.18.1.0/24", "CN", "AS", "2001:db8:1::/48", "US", "NA",
+            "127.0.0.0/8", "US", "NA"}; // the test clients come from 127.0.0.1
 
     /** An in-process registry (anonymous enrolment, /16 per node, the communities above) on loopback. */
     record Running(Registry registry, RpcServer server, RegistryDb db, CertificateAuthority ca, int port, RegistryClient client)
@@ -61,7 +62,8 @@ class GeoIpRegistryTest {
             new CommandLine(o).parseArgs("--db", dir.resolve("registry.db").toString(), "--anonymous-prefix-length", "16",
                     "--community", communities.toString());
             RegistryDb db = RegistryDb.open(o.db);
-            Registry registry = new Registry(o, ca, db, null, Communities.parse(communities), geoip, Clock.systemUTC());
+            Registry registry = new Registry(o, ca, db, null, Communities.parse(communities), geoip, Clock.systemUTC(),
+                    re6st.registry.node.NodeLink.NONE);
             RpcServer server = new RpcServer(registry.authenticator(), Set.copyOf(o.origins()), new MetricRegistry(), 4);
             registry.declare(server);
             int port = server.start(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))).get(0).getPort();
@@ -100,13 +102,14 @@ class GeoIpRegistryTest {
             assertCommunity("0", fr, "ip=198.18.0.5 is in FR");
             assertCommunity("10", reg.enrol(key, "", "", LOCAL_HOST + "X-Forwarded-For: 198.18.1.9, 198.18.0.5\r\n"),
                     "no ip: the first X-Forwarded-For entry, in CN, continent AS");
-            assertCommunity("110", reg.enrol(key, "", "", "Host: [2001:db8:1::9]:8080\r\n"), "no ip, no X-Forwarded-For: the Host, in US");
+            assertCommunity("110", reg.enrol(key, "", "", LOCAL_HOST), "no ip, no X-Forwarded-For: the client's own address, 127.0.0.1, in US");
             assertCommunity("0", reg.enrol(key, "", "198.18.0.6", LOCAL_HOST + "X-Forwarded-For: 198.18.1.9\r\n"),
                     "the ip parameter comes before X-Forwarded-For");
             assertCommunity("110", reg.enrol(key, "US,NA", "198.18.0.5", LOCAL_HOST), "a given location comes before the ip");
             assertCommunity("111", reg.enrol(key, "DE,EU", "198.18.0.5", LOCAL_HOST), "DE and @EU have no community: the default");
             assertCommunity("111", reg.enrol(key, "", "198.18.9.9", LOCAL_HOST), "an address not in the database: the default");
-            assertCommunity("111", reg.enrol(key, "", "", "Host: registry.example:80\r\n"), "a host name is not looked up: the default");
+            assertCommunity("110", reg.enrol(key, "", "", "Host: 198.18.0.9:80\r\n"),
+                    "the Host header (here an address in FR) names the registry: not looked up; the client's 127.0.0.1 is (US)");
 
             NodeSession session = new NodeSession(fr, key.getPrivate(), reg.ca().publicKey());
             assertEquals("FR", country(reg, session, "198.18.0.77"));

@@ -32,9 +32,13 @@ public final class TestGeoDb {
 
     static boolean writerAvailable() {
         try {
-            Process p = new ProcessBuilder("perl", "-MMaxMind::DB::Writer::Tree", "-e", "1").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
+            Process p = new ProcessBuilder("perl", "-MMaxMind::DB::Writer::Tree", "-e", "1").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return false;
+            }
+            return p.exitValue() == 0;
         } catch (IOException e) {
             return false; // no perl
         } catch (InterruptedException e) {
@@ -61,12 +65,13 @@ public final class TestGeoDb {
             cmd.add("-4");
         cmd.add(out.toString());
         cmd.addAll(List.of(triples));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String log = new String(p.getInputStream().readAllBytes());
+        Path logFile = dir.resolve(name + ".log");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile()).start();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new IOException(SCRIPT + " did not finish in 60 s");
         }
+        String log = Files.readString(logFile);
         if (p.exitValue() != 0 || !Files.exists(out))
             throw new IOException(SCRIPT + " failed (exit " + p.exitValue() + "): " + log);
         return out;

@@ -25,6 +25,9 @@ public final class StandInNode implements AutoCloseable {
     public final LinkedBlockingQueue<String> newVersions = new LinkedBlockingQueue<>();
     /** Extra datagrams sent before each answer (stale or malformed replies the registry must skip). */
     public final LinkedBlockingQueue<byte[]> noise = new LinkedBlockingQueue<>();
+    /** Questions received, by prefix. */
+    public final Map<String, java.util.concurrent.atomic.AtomicInteger> questions = new ConcurrentHashMap<>();
+    private volatile IOException failure;
     private final DatagramSocket socket;
     private final Thread thread;
 
@@ -51,6 +54,7 @@ public final class StandInNode implements AutoCloseable {
                     continue;
                 String prefix = m.substring(0, nul);
                 int code = m.charAt(nul + 1);
+                questions.computeIfAbsent(prefix, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
                 if (code == 0) {
                     newVersions.add(prefix);
                     continue;
@@ -71,7 +75,8 @@ public final class StandInNode implements AutoCloseable {
             } catch (SocketException e) {
                 return; // closed
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                failure = e; // reported by close(): a test must not pass on a stand-in that stopped answering
+                return;
             }
         }
     }
@@ -84,5 +89,7 @@ public final class StandInNode implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (failure != null)
+            throw new java.io.UncheckedIOException("the stand-in node failed", failure);
     }
 }
