@@ -2,7 +2,7 @@ package re6st.jni;
 
 import java.nio.ByteBuffer;
 
-/** Raw file-descriptor calls shared by {@link Tun} and {@link NetlinkSocket}. */
+/** Raw file-descriptor calls shared by the {@link WakeableFd} descriptors. */
 final class Fd {
     static final int POLLIN = 0x1, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10;
     /** Set in {@link #poll0}'s result when the wake-up eventfd fired. */

@@ -1,30 +1,21 @@
 package re6st.jni;
 
-import java.io.Closeable;
 import java.nio.ByteBuffer;
 
 /** An rtnetlink socket (NETLINK_ROUTE), bound in the namespace of the thread that opened it. */
-final class NetlinkSocket implements Closeable {
+final class NetlinkSocket extends WakeableFd {
     static final int NETLINK_ROUTE = 0;
 
     static {
         NativeLibrary.load();
     }
 
-    final int fd;
-    private final int wakeFd;
-    private volatile boolean closed;
-
     NetlinkSocket(int rcvbuf) throws ErrnoException {
-        this.fd = open0(NETLINK_ROUTE, rcvbuf);
-        int w;
-        try {
-            w = Fd.eventfd0();
-        } catch (ErrnoException e) {
-            Fd.close0(fd);
-            throw e;
-        }
-        this.wakeFd = w;
+        this(open0(NETLINK_ROUTE, rcvbuf), true);
+    }
+
+    private NetlinkSocket(int fd, boolean opened) throws ErrnoException {
+        super(fd, wakeFdFor(fd));
     }
 
     void addMembership(int group) throws ErrnoException {
@@ -51,23 +42,6 @@ final class NetlinkSocket implements Closeable {
             return false;
         int r = Fd.poll0(fd, Fd.POLLIN, wakeFd, timeoutNanos);
         return (r & (Fd.POLLIN | Fd.POLLERR)) != 0 && (r & Fd.WOKEN) == 0;
-    }
-
-    void wakeup() throws ErrnoException {
-        Fd.signal0(wakeFd);
-    }
-
-    @Override
-    public synchronized void close() throws ErrnoException {
-        if (closed)
-            return;
-        closed = true;
-        try {
-            Fd.signal0(wakeFd);
-            Fd.close0(fd);
-        } finally {
-            Fd.close0(wakeFd);
-        }
     }
 
     private static native int open0(int protocol, int rcvbuf) throws ErrnoException;

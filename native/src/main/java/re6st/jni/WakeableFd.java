@@ -5,7 +5,7 @@ import java.io.Closeable;
 /**
  * A descriptor that a thread can wait on and another can wake: an eventfd next to it, signalled
  * by {@link #wakeup} and by {@link #close} (so closing never leaves a thread blocked). Shared by
- * {@link Tun}, {@link UdpSocket} and {@link PacketSocket}.
+ * {@link Tun}, {@link UdpSocket}, {@link PacketSocket} and the rtnetlink socket.
  */
 public abstract class WakeableFd implements Closeable {
     /** Readiness bits returned by {@link #await}. */
