@@ -66,9 +66,8 @@ class RegistryStatusTest {
 
     static Result status(String... args) {
         StringWriter out = new StringWriter(), err = new StringWriter();
-        CommandLine c = new CommandLine(new RegistryCommand());
+        CommandLine c = re6st.cli.Launcher.commandLine(new RegistryCommand(), new PrintWriter(err));
         c.setOut(new PrintWriter(out));
-        c.setErr(new PrintWriter(err));
         String[] a = new String[args.length + 1];
         a[0] = "status";
         System.arraycopy(args, 0, a, 1, args.length);

@@ -3,8 +3,9 @@ package re6st.netsim.cli;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import re6st.cli.CommandFailure;
+import re6st.cli.Launcher;
 import re6st.jni.Libc;
 import re6st.netsim.TestNet;
 
@@ -16,15 +17,13 @@ import re6st.netsim.TestNet;
                 + "happens automatically before every demo and test run. Needs root.")
 public final class CleanupCommand implements Callable<Integer> {
     public static void main(String[] args) {
-        System.exit(new CommandLine(new CleanupCommand()).execute(args));
+        Launcher.main(new CleanupCommand(), args);
     }
 
     @Override
     public Integer call() {
-        if (!Libc.isRoot()) {
-            System.err.println("re6st netsim-cleanup: needs root to delete network namespaces");
-            return 1;
-        }
+        if (!Libc.isRoot())
+            throw CommandFailure.failed("needs root to delete network namespaces (run it with sudo)");
         List<String> removed = TestNet.removeStale();
         System.out.println(removed.isEmpty() ? "nothing to remove" : "removed " + String.join(" ", removed));
         List<String> live = TestNet.existingNamespaces();

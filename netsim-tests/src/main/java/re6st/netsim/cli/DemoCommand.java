@@ -11,14 +11,16 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import re6st.cli.CommandFailure;
+import re6st.cli.Launcher;
 import re6st.jni.Libc;
 import re6st.netsim.BabelNode;
 import re6st.netsim.LinkParams;
 import re6st.netsim.Namespace;
 import re6st.netsim.Ping;
+import re6st.netsim.Prerequisites;
 import re6st.netsim.TestNet;
 import re6st.netsim.UdpProbe;
 import re6st.netsim.Wait;
@@ -43,7 +45,7 @@ import re6st.netsim.WanLink;
             "Today the links stand for the encrypted tunnels, which are not built yet; enrolment through the "
                 + "registry comes with them."},
         footer = {"", "Example: sudo ./re6st demo --cut 5 --hello 1"})
-public final class DemoCommand implements Callable<Integer> {
+public final class DemoCommand implements Callable<Integer>, Launcher.Verbosity {
     @Option(names = "--cut", paramLabel = "SECONDS", description = "How long the best path stays broken (default: ${DEFAULT-VALUE}).")
     double cutSeconds = 8;
 
@@ -60,6 +62,9 @@ public final class DemoCommand implements Callable<Integer> {
             + "needed); the default when not running as root.")
     boolean simulate;
 
+    @Option(names = {"-v", "--verbose"}, description = "On failure, print the stack trace too.")
+    boolean verbose;
+
     private final PrintStream out = System.out;
 
     record Site(String name, Namespace ns, String address, BabelNode babel) {}
@@ -71,15 +76,20 @@ public final class DemoCommand implements Callable<Integer> {
             new Link("registry", "node2", 15), new Link("node1", "node3", 25), new Link("node3", "node2", 25));
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new DemoCommand()).execute(args));
+        Launcher.main(new DemoCommand(), args);
+    }
+
+    @Override
+    public boolean verbose() {
+        return verbose;
     }
 
     @Override
     public Integer call() throws Exception {
-        if (cutSeconds <= 0 || cutSeconds > 600 || hello < 0.1 || hello > 60) {
-            System.err.println("re6st demo: --cut must be in (0, 600] seconds and --hello in [0.1, 60]");
-            return 2;
-        }
+        if (cutSeconds <= 0 || cutSeconds > 600)
+            throw CommandFailure.usage("--cut must be more than 0 and at most 600 seconds, got " + cutSeconds);
+        if (hello < 0.1 || hello > 60)
+            throw CommandFailure.usage("--hello must be between 0.1 and 60 seconds, got " + hello);
         if (simulate || !Libc.isRoot()) {
             if (!simulate)
                 out.println("(not root: no network namespaces; running the same scenario in the in-process simulator,"
@@ -87,6 +97,10 @@ public final class DemoCommand implements Callable<Integer> {
             new SimulatedDemo(out, hello, cutSeconds).run();
             return 0;
         }
+        List<String> missing = Prerequisites.missing(Prerequisites.HARNESS);
+        if (!missing.isEmpty())
+            throw CommandFailure.failed("the demo needs " + String.join(", ", missing)
+                    + "; or run it without them: ./re6st demo --simulate");
         Path logs = logDir != null ? Files.createDirectories(logDir) : Files.createTempDirectory("re6st-demo");
         long t0 = System.nanoTime();
         try (TestNet net = TestNet.create("demo", logs)) {

@@ -8,7 +8,6 @@ import java.io.PrintStream;
 
 import org.junit.jupiter.api.Test;
 
-import picocli.CommandLine;
 import re6st.netsim.RequiresRoot;
 
 /** The README's first command works: the demo builds the mesh, reroutes around the cut, cleans up. */
@@ -21,7 +20,7 @@ class DemoTest {
         int rc;
         try {
             System.setOut(new PrintStream(buf, true));
-            rc = new CommandLine(new DemoCommand()).execute("--cut", "3");
+            rc = re6st.cli.Launcher.run(new DemoCommand(), "--cut", "3");
         } finally {
             System.setOut(saved);
         }

@@ -14,7 +14,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.RSAPublicKey;
@@ -32,9 +31,10 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import re6st.cli.CommandFailure;
+import re6st.cli.Launcher;
 import re6st.registry.Network;
 import re6st.registry.NodePrefix;
 import re6st.registry.client.RegistryClient;
@@ -52,7 +52,7 @@ import re6st.registry.client.RegistryClient;
         footer = {"", "Examples:", "  re6st conf --registry http://re6st.example.com/ --email me@example.com",
             "  re6st conf --registry http://re6st.example.com/ --token abcdefgh",
             "  re6st conf --registry http://re6st.example.com/ --anonymous"})
-public final class ConfCommand implements Callable<Integer> {
+public final class ConfCommand implements Callable<Integer>, Launcher.Verbosity {
     @Option(names = "--registry", required = true, paramLabel = "URL", description = "The registry (e.g. http://re6st.example.com/).")
     URI registry;
 
@@ -86,37 +86,44 @@ public final class ConfCommand implements Callable<Integer> {
             + "for registries that allocate by location (default: the registry guesses from our address).")
     String location;
 
+    @Option(names = {"-v", "--verbose"}, description = "On failure, print the stack trace too.")
+    boolean verbose;
+
     BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new ConfCommand()).execute(args));
+        Launcher.main(new ConfCommand(), args);
     }
 
     @Override
-    public Integer call() throws Exception {
-        try {
-            return enrol();
-        } catch (IOException e) { // the registry's refusals and network errors: a message, not a stack trace
-            return fail(e.getMessage());
-        }
+    public boolean verbose() {
+        return verbose;
     }
 
-    private Integer enrol() throws Exception {
+    /** Refusals, network and file errors are thrown: the launcher prints them as one line (re6st.cli.Launcher). */
+    @Override
+    public Integer call() throws Exception {
         if (anonymous && (token != null || email != null))
-            return fail("--anonymous excludes --token and --email");
+            throw CommandFailure.usage("--anonymous excludes --token and --email");
         Map<String, String> subject = new java.util.LinkedHashMap<>();
         for (int i = 0; i + 1 < req.size(); i += 2) {
             String k = req.get(i);
             if (k.equalsIgnoreCase("CN") || k.equalsIgnoreCase("serialNumber"))
-                return fail("-r " + k + ": the registry chooses the CN and serialNumber");
+                throw CommandFailure.usage("-r " + k + ": the registry chooses the CN and serialNumber");
             subject.put(k, req.get(i + 1));
         }
-        RegistryClient client = new RegistryClient(registry);
+        RegistryClient client;
+        try {
+            client = new RegistryClient(registry);
+        } catch (IllegalArgumentException e) {
+            throw CommandFailure.usage("--registry", e);
+        }
         Files.createDirectories(dir);
         byte[] caPem = client.getCa();
         X509Certificate ca = certificate(caPem, "the registry's CA");
         if (fingerprint != null && !fingerprintMatches(ca, fingerprint))
-            return fail("CA fingerprint doesn't match (" + fingerprint + ")");
+            throw CommandFailure.failed("the registry's CA does not have the fingerprint " + fingerprint
+                    + ": is --registry the network you meant, or is someone in the way?");
         Network network = Network.fromCaSerial(ca.getSerialNumber());
         if (isNeeded)
             return alreadyInNetwork(network) ? 1 : 0;
@@ -125,7 +132,7 @@ public final class ConfCommand implements Callable<Integer> {
             return 0;
         Path certPath = dir.resolve("cert.crt"), keyPath = dir.resolve("cert.key");
         if (Files.exists(certPath))
-            return fail(certPath + " exists: remove it (and cert.key) to enrol again");
+            throw CommandFailure.failed(certPath + " exists: remove it (and cert.key) to enrol again");
 
         int bits = ((RSAPublicKey) ca.getPublicKey()).getModulus().bitLength();
         KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
@@ -137,7 +144,7 @@ public final class ConfCommand implements Callable<Integer> {
             try {
                 nb.addRDN(BCStyle.INSTANCE.attrNameToOID(e.getKey()), e.getValue());
             } catch (IllegalArgumentException x) {
-                return fail("-r " + e.getKey() + ": unknown subject field");
+                throw CommandFailure.usage("-r " + e.getKey() + ": unknown subject field (e.g. O, OU, C, emailAddress)");
             }
         }
         PKCS10CertificationRequest csr = new JcaPKCS10CertificationRequestBuilder(nb.build(), kp.getPublic())
@@ -153,11 +160,17 @@ public final class ConfCommand implements Callable<Integer> {
         }
         byte[] certPem = client.requestCertificate(t, csrPem, location, "");
         if (certPem.length == 0)
-            return fail(anonymous ? "the registry gives no anonymous certificate" : "invalid token");
+            throw CommandFailure.failed(anonymous ? "the registry at " + registry + " gives no anonymous certificate "
+                    + "(ask its operator for a token, and use --email or --token)" : "the registry at " + registry
+                    + " does not know this token (mistyped, already used, or expired: ask for a new one with --email)");
         X509Certificate cert = certificate(certPem, "the certificate");
-        cert.verify(ca.getPublicKey());
+        try {
+            cert.verify(ca.getPublicKey());
+        } catch (java.security.GeneralSecurityException e) {
+            throw CommandFailure.failed("the certificate from the registry is not signed by its CA (" + e.getMessage() + ")");
+        }
         if (!cert.getPublicKey().equals(kp.getPublic()))
-            return fail("the registry returned a certificate for another key");
+            throw CommandFailure.failed("the registry returned a certificate for another key");
         writeAtomically(certPath, certPem, false);
         Path conf = dir.resolve("re6stnet.conf");
         if (!Files.exists(conf))
@@ -178,19 +191,14 @@ public final class ConfCommand implements Callable<Integer> {
         System.out.flush();
         String line = stdin.readLine();
         if (line == null || line.isBlank())
-            throw new IOException("no answer on standard input to: " + question.trim());
+            throw CommandFailure.usage("no answer on standard input to: " + question.trim() + " (give --email or --token)");
         return line.trim();
-    }
-
-    private static int fail(String message) {
-        System.err.println("re6st conf: " + message);
-        return 1;
     }
 
     static boolean fingerprintMatches(X509Certificate ca, String spec) throws Exception {
         int c = spec.indexOf(':');
         if (c < 1)
-            throw new IllegalArgumentException("--fingerprint: expected ALG:HEX, e.g. sha256:ab12...");
+            throw CommandFailure.usage("--fingerprint: expected ALG:HEX, e.g. sha256:ab12...");
         String alg = spec.substring(0, c).toLowerCase(Locale.ROOT).replace("-", "");
         String javaAlg = switch (alg) {
             case "md5" -> "MD5";
@@ -199,7 +207,8 @@ public final class ConfCommand implements Callable<Integer> {
             case "sha256" -> "SHA-256";
             case "sha384" -> "SHA-384";
             case "sha512" -> "SHA-512";
-            default -> throw new NoSuchAlgorithmException("--fingerprint: unknown hash " + spec.substring(0, c));
+            default -> throw CommandFailure.usage("--fingerprint: unknown hash " + spec.substring(0, c)
+                    + " (md5, sha1, sha224, sha256, sha384 or sha512)");
         };
         String got = HexFormat.of().formatHex(MessageDigest.getInstance(javaAlg).digest(ca.getEncoded()));
         return got.equalsIgnoreCase(spec.substring(c + 1).replace(":", ""));

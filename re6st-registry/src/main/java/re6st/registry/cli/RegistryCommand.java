@@ -15,10 +15,13 @@ import org.bouncycastle.asn1.x500.X500Name;
 
 import com.codahale.metrics.MetricRegistry;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import re6st.cli.CommandFailure;
+import re6st.cli.Failures;
+import re6st.cli.Launcher;
+import re6st.cli.SecretFiles;
 import re6st.registry.Network;
 import re6st.registry.Registry;
 import re6st.registry.alloc.Communities;
@@ -42,26 +45,30 @@ import re6st.registry.store.RegistryDb;
             "Options may come from a file: re6st registry @re6st-registry.conf (one option per line)."},
         footer = {"", "Create a network CA first:",
             "  re6st registry init-ca --network 2001:db8:42::/48 --ca ca.crt --key ca.key --subject 'CN=My re6st,emailAddress=me@example.com'"})
-public final class RegistryCommand implements Callable<Integer> {
+public final class RegistryCommand implements Callable<Integer>, Launcher.Verbosity {
     @Mixin
     RegistryOptions o;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new RegistryCommand()).execute(args));
+        Launcher.main(new RegistryCommand(), args);
+    }
+
+    /** -v 2 and more: failures print their stack trace too. */
+    @Override
+    public boolean verbose() {
+        return o != null && o.verbose >= 2;
     }
 
     @Override
     public Integer call() throws Exception {
-        if (o.ca == null || o.key == null) {
-            System.err.println("re6st registry: --ca and --key are required (create them with 're6st registry init-ca')");
-            return 2;
-        }
+        if (o.ca == null || o.key == null)
+            throw CommandFailure.usage("--ca and --key are required (create them with 're6st registry init-ca')");
         try {
             configureLogging();
         } catch (java.io.IOException e) {
-            System.err.println("re6st registry: cannot open the log file " + o.logfile + ": " + e.getMessage());
-            return 2;
+            throw CommandFailure.usage("cannot open the log file " + o.logfile + " (-l)", e);
         }
+        SecretFiles.exposure(o.key).ifPresent(w -> System.err.println("re6st registry: " + w));
         GeoIp geoip = null;
         if (o.geoipFile() != null) {
             try {
@@ -69,19 +76,16 @@ public final class RegistryCommand implements Callable<Integer> {
                 System.getLogger("re6st.registry").log(System.Logger.Level.INFO, "GeoIP database {0}", m.description());
                 geoip = m;
             } catch (java.io.IOException e) {
-                System.err.println("re6st registry: " + e.getMessage());
-                return 2;
+                throw CommandFailure.usage("--geoip", e);
             }
         } else if (!o.sameCountry.isEmpty()) {
-            System.err.println("re6st registry: Can not respect 'same_country' network configuration (GEOIP2_MMDB not set, no --geoip FILE)");
-            return 2;
+            throw CommandFailure.usage("Can not respect 'same_country' network configuration (GEOIP2_MMDB not set, no --geoip FILE)");
         }
         if (o.nodeAddress != null)
             try {
                 PeerAddresses.check(o.nodeAddress);
             } catch (IllegalArgumentException e) {
-                System.err.println("re6st registry: --node-address: " + e.getMessage());
-                return 2;
+                throw CommandFailure.usage("--node-address", e);
             }
         MetricRegistry metrics = new MetricRegistry();
         re6st.metrics.MetricsServer metricsServer = null;
@@ -89,8 +93,7 @@ public final class RegistryCommand implements Callable<Integer> {
             try {
                 metricsServer = re6st.metrics.MetricsServer.start(o.metrics, metrics);
             } catch (IllegalArgumentException | java.io.IOException e) {
-                System.err.println("re6st registry: --metrics " + o.metrics + ": " + e.getMessage());
-                return 2;
+                throw CommandFailure.usage("--metrics " + o.metrics, e);
             }
         re6st.metrics.MetricsServer shownMetrics = metricsServer;
         List<AutoCloseable> opened = new ArrayList<>(); // closed in reverse order at exit, or when starting fails
@@ -100,11 +103,16 @@ public final class RegistryCommand implements Callable<Integer> {
         try {
             ca = CertificateAuthority.load(o.ca, o.key);
         } catch (java.io.IOException | IllegalArgumentException e) {
-            System.err.println("re6st registry: " + e.getMessage());
             closeAll(opened);
-            return 2;
+            throw CommandFailure.usage(Failures.explain(e));
         }
-        RegistryDb db = RegistryDb.open(o.db);
+        RegistryDb db;
+        try {
+            db = RegistryDb.open(o.db);
+        } catch (re6st.registry.store.RegistryDbException e) {
+            closeAll(opened);
+            throw CommandFailure.usage("--db: " + e.getMessage() + (e.getCause() != null ? ": " + Failures.explain(e.getCause()) : ""));
+        }
         opened.add(db);
         TokenMailer mailer = o.mailhost == null ? null
                 : TokenMailer.of(o.mailhost, o.smtpUser, o.smtpPassword, o.smtpStarttls, ca.email().orElse(null));
@@ -114,7 +122,7 @@ public final class RegistryCommand implements Callable<Integer> {
             node = new CoLocatedNode(o.run.resolve("babeld.sock"), ca.network(), new NodeChannel(o.nodePort, 3000));
             opened.add(node);
         } catch (java.io.IOException e) {
-            System.err.println("re6st registry: no loopback to reach the co-located node (" + e.getMessage()
+            System.err.println("re6st registry: no loopback to reach the co-located node (" + Failures.explain(e)
                     + "); getBootstrapPeer answers only from --node-address");
             node = NodeLink.NONE;
         }
@@ -126,10 +134,9 @@ public final class RegistryCommand implements Callable<Integer> {
         try {
             bound = server.start(listenAddresses());
         } catch (java.io.IOException e) {
-            System.err.println("re6st registry: cannot listen on port " + o.port + ": " + e.getMessage());
             server.close();
             closeAll(opened);
-            return 2;
+            throw CommandFailure.usage("cannot listen on port " + o.port + " (--port)", e);
         }
         opened.add(server);
         System.out.println("re6st registry for " + ca.network() + " listening on " + bound
@@ -162,7 +169,7 @@ public final class RegistryCommand implements Callable<Integer> {
             try {
                 opened.get(i).close();
             } catch (Exception e) {
-                System.err.println("re6st registry: closing " + opened.get(i) + ": " + e.getMessage());
+                System.err.println("re6st registry: closing " + opened.get(i) + ": " + Failures.explain(e));
             }
     }
 
@@ -258,8 +265,7 @@ public final class RegistryCommand implements Callable<Integer> {
                 System.out.println("CA for " + ca.network() + " written to " + this.ca + " (key " + key + ")");
                 return 0;
             } catch (IllegalArgumentException | java.io.IOException e) {
-                System.err.println("re6st registry init-ca: " + e.getMessage());
-                return 2;
+                throw CommandFailure.usage(Failures.explain(e));
             }
         }
     }

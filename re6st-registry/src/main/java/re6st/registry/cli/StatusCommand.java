@@ -60,7 +60,7 @@ final class StatusCommand implements Callable<Integer> {
                 network = Network.fromCaSerial(c.getSerialNumber());
                 caLine = network + " (CA valid until " + DAY.format(c.getNotAfter().toInstant()) + ")";
             } catch (Exception e) {
-                err.println("re6st registry status: " + ca + ": " + e.getMessage());
+                err.println("re6st registry status: --ca: " + re6st.cli.Failures.explain(e));
                 return 2;
             }
         }
@@ -117,8 +117,9 @@ final class StatusCommand implements Callable<Integer> {
             lines.forEach(out::println);
             out.flush();
             return 0;
-        } catch (RuntimeException e) {
-            err.println("re6st registry status: " + e.getMessage());
+        } catch (re6st.registry.store.RegistryDbException e) {
+            err.println("re6st registry status: --db: " + e.getMessage()
+                    + (e.getCause() != null ? ": " + re6st.cli.Failures.explain(e.getCause()) : ""));
             return 2;
         }
     }

@@ -57,7 +57,12 @@ public final class RegistryClient {
     private final URI base;
     private final HttpClient http;
 
+    /** @throws IllegalArgumentException when {@code registry} is not an absolute http:// or https:// URL with a host */
     public RegistryClient(URI registry) {
+        String scheme = registry.getScheme() == null ? "" : registry.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (!(scheme.equals("http") || scheme.equals("https")) || registry.getHost() == null)
+            throw new IllegalArgumentException("'" + registry + "' is not an http:// or https:// URL with a host "
+                    + "(e.g. http://re6st.example.com/)");
         String s = registry.toString();
         this.base = URI.create(s.endsWith("/") ? s : s + "/");
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(TIMEOUT).followRedirects(HttpClient.Redirect.NEVER).build();
@@ -106,6 +111,8 @@ public final class RegistryClient {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException(method + " interrupted");
+        } catch (IOException e) { // the JDK's messages name neither the URL nor the call (a refusal's is null)
+            throw new IOException("cannot reach the registry at " + base + " (" + method + "): " + re6st.cli.Failures.explain(e), e);
         }
         int st = r.statusCode();
         if (st == 200 || st == 204)

@@ -2,22 +2,32 @@ package re6st.registry.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import picocli.CommandLine;
+import re6st.cli.Launcher;
 
-/** re6st conf's own pieces (the enrolment end to end runs against the registry in netsim-tests). */
+/** re6st conf's own pieces and its one-line errors (the enrolment end to end is EnrolmentTest). */
 class ConfCommandTest {
+    record Outcome(int code, List<String> lines) {}
+
+    static Outcome conf(String... args) {
+        StringWriter w = new StringWriter();
+        int code = Launcher.commandLine(new ConfCommand(), new PrintWriter(w, true)).execute(args);
+        return new Outcome(code, w.toString().lines().toList());
+    }
+
     @Test
     void keyFilesAreWrittenPrivateFromTheStart(@TempDir Path dir) throws Exception {
         Path key = dir.resolve("cert.key");
@@ -29,26 +39,53 @@ class ConfCommandTest {
     }
 
     @Test
-    void subjectFieldsTheRegistryChoosesAreRefused() {
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        CommandLine cl = new CommandLine(new ConfCommand());
-        cl.setErr(new PrintWriter(err, true));
-        java.io.PrintStream old = System.err;
-        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
-        System.setErr(new java.io.PrintStream(captured, true));
-        try {
-            assertEquals(1, cl.execute("--registry", "http://127.0.0.1:1/", "-r", "CN", "1/16"));
-            assertEquals(1, cl.execute("--registry", "http://127.0.0.1:1/", "--anonymous", "--token", "abc"));
-        } finally {
-            System.setErr(old);
-        }
-        assertTrue(captured.toString().contains("the registry chooses the CN"), captured.toString());
-        assertEquals(2, cl.execute("--email"), "usage error");
+    void subjectFieldsTheRegistryChoosesAreAUsageError(@TempDir Path dir) {
+        assertEquals(new Outcome(2, List.of("re6st conf: -r CN: the registry chooses the CN and serialNumber")),
+                conf("--registry", "http://127.0.0.1:1/", "-d", dir.toString(), "-r", "CN", "1/16"));
     }
 
     @Test
-    void fingerprintNeedsAKnownHash() {
-        assertThrows(IllegalArgumentException.class, () -> ConfCommand.fingerprintMatches(null, "nocolon"));
-        assertThrows(java.security.NoSuchAlgorithmException.class, () -> ConfCommand.fingerprintMatches(null, "whirlpool:00"));
+    void anonymousWithATokenIsAUsageErrorBeforeAnyNetworkCall(@TempDir Path dir) {
+        // a closed port would give exit 1 "cannot reach": the usage check comes first
+        assertEquals(new Outcome(2, List.of("re6st conf: --anonymous excludes --token and --email")),
+                conf("--registry", "http://127.0.0.1:1/", "-d", dir.toString(), "--anonymous", "--token", "abc"));
+    }
+
+    @Test
+    void aMissingOptionValueIsAUsageError() {
+        Outcome o = conf("--email");
+        assertEquals(2, o.code);
+        assertTrue(o.lines.get(0).startsWith("re6st conf: Missing required parameter for option '--email'"), o.lines.toString());
+    }
+
+    @Test
+    void aRegistryThatIsNotAUrlIsAUsageErrorNamingIt(@TempDir Path dir) {
+        assertEquals(new Outcome(2, List.of("re6st conf: --registry: 'not-a-url' is not an http:// or https:// URL with a host "
+                + "(e.g. http://re6st.example.com/)")), conf("--registry", "not-a-url", "--anonymous", "-d", dir.toString()));
+    }
+
+    @Test
+    void aRegistryNobodyListensAtSaysWhichUrlAndWhy(@TempDir Path dir) throws IOException {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) { // a port that was just free, now closed
+            port = s.getLocalPort();
+        }
+        String url = "http://127.0.0.1:" + port + "/";
+        Outcome o = conf("--registry", url, "--anonymous", "-d", dir.toString());
+        assertEquals(1, o.code);
+        assertEquals(List.of("re6st conf: cannot reach the registry at " + url + " (getCa): connection refused (nothing listens "
+                + "there: is the service running, are the host and port right?)"), o.lines);
+    }
+
+    @Test
+    void fingerprintNeedsAKnownHash(@TempDir Path dir) {
+        assertEquals("--fingerprint: expected ALG:HEX, e.g. sha256:ab12...", assertUsage(() -> ConfCommand.fingerprintMatches(null, "nocolon")));
+        assertTrue(assertUsage(() -> ConfCommand.fingerprintMatches(null, "whirlpool:00")).startsWith("--fingerprint: unknown hash whirlpool"));
+    }
+
+    private static String assertUsage(org.junit.jupiter.api.function.Executable e) {
+        re6st.cli.CommandFailure f = org.junit.jupiter.api.Assertions.assertThrows(re6st.cli.CommandFailure.class, e);
+        assertEquals(2, f.exitCode());
+        return f.getMessage();
     }
 }

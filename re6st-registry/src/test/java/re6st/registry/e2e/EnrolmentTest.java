@@ -88,7 +88,7 @@ class EnrolmentTest {
                     @Override
                     public void close() {}
                 }));
-                assertEquals(0, new CommandLine(conf).execute("--registry", url, "-d", n1.toString(), "--email", "alice@example.org",
+                assertEquals(0, re6st.cli.Launcher.run(conf, "--registry", url, "-d", n1.toString(), "--email", "alice@example.org",
                         "-r", "O", "Example"));
                 assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(n1.resolve("cert.key"))));
                 assertEquals(Files.readString(caFile), Files.readString(n1.resolve("ca.crt")));
@@ -101,12 +101,12 @@ class EnrolmentTest {
                 String token = new String(admin.call("addToken", RegistryClient.params("email", "bob@example.org", "token", "")));
                 assertTrue(token.matches("[a-z]{8}"), token);
                 Path n2 = dir.resolve("node2");
-                assertEquals(0, new CommandLine(new ConfCommand()).execute("--registry", url, "-d", n2.toString(), "--token", token));
+                assertEquals(0, re6st.cli.Launcher.run(new ConfCommand(), "--registry", url, "-d", n2.toString(), "--token", token));
                 assertOpensslVerifies(n2);
                 assertEquals("1/16", cn(n2), "the next prefix");
-                assertEquals(1, new CommandLine(new ConfCommand()).execute("--registry", url, "-d", dir.resolve("n3").toString(),
+                assertEquals(1, re6st.cli.Launcher.run(new ConfCommand(), "--registry", url, "-d", dir.resolve("n3").toString(),
                         "--token", token), "a used token does not work twice");
-                assertEquals(1, new CommandLine(new ConfCommand()).execute("--registry", url, "-d", dir.resolve("n4").toString(),
+                assertEquals(1, re6st.cli.Launcher.run(new ConfCommand(), "--registry", url, "-d", dir.resolve("n4").toString(),
                         "--anonymous"), "anonymous enrolment is off unless configured");
                 assertEquals("1/16", new String(admin.call("getNodePrefix", RegistryClient.params("email", "bob@example.org"))));
                 assertTrue(registry.expire().isPresent(), "nothing to expire yet; the next check is when a certificate or token ages out");
@@ -165,7 +165,7 @@ class EnrolmentTest {
                 // a certificate revoked by serial keeps its prefix; renewing it re-issues (new serial, same notAfter)
                 String token3 = new String(admin.call("addToken", RegistryClient.params("email", "carol@example.org", "token", "")));
                 Path n3 = dir.resolve("node3");
-                assertEquals(0, new CommandLine(new ConfCommand()).execute("--registry", url, "-d", n3.toString(), "--token", token3));
+                assertEquals(0, re6st.cli.Launcher.run(new ConfCommand(), "--registry", url, "-d", n3.toString(), "--token", token3));
                 java.security.cert.X509Certificate c3 = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory
                         .getInstance("X.509").generateCertificate(Files.newInputStream(n3.resolve("cert.crt")));
                 assertEquals(0, admin.call("revoke", RegistryClient.params("cn_or_serial", c3.getSerialNumber().toString())).length);

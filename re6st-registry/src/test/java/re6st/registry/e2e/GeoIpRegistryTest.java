@@ -163,7 +163,7 @@ class GeoIpRegistryTest {
         int status;
         System.setErr(new PrintStream(err, true));
         try {
-            status = new CommandLine(new RegistryCommand()).execute(all);
+            status = re6st.cli.Launcher.commandLine(new RegistryCommand(), new java.io.PrintWriter(err, true)).execute(all);
         } finally {
             System.setErr(old);
         }

@@ -11,10 +11,11 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import re6st.cli.CommandFailure;
+import re6st.cli.Launcher;
 import re6st.babel.InterfaceSettings;
 import re6st.babel.config.BabelConfig;
 import re6st.babel.config.ConfigException;
@@ -50,7 +51,7 @@ import re6st.babel.message.Addr;
             "  re6st babel -S /var/lib/re6st/babel.state -G /run/re6st/babel.sock \\",
             "    -C 'redistribute ip 2001:db8:42::/48 le 64' \\",
             "    -C 'default type tunnel hello-interval 1' veth0"})
-public final class BabelCommand implements Callable<Integer> {
+public final class BabelCommand implements Callable<Integer>, Launcher.Verbosity {
     @Parameters(paramLabel = "IFACE", description = "Interfaces to run Babel on (in addition to 'interface' statements).")
     List<String> interfaces = new ArrayList<>();
 
@@ -78,12 +79,20 @@ public final class BabelCommand implements Callable<Integer> {
     @Option(names = "-p", paramLabel = "PORT", description = "UDP port (default 6696).")
     Integer port;
 
+    @Option(names = {"-v", "--verbose"}, description = "On failure, print the stack trace too.")
+    boolean verbose;
+
     // -h is babeld's hello interval, so help is --help only.
     @Option(names = "--help", usageHelp = true, description = "Show this help and exit.")
     boolean help;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new BabelCommand()).execute(args));
+        Launcher.main(new BabelCommand(), args);
+    }
+
+    @Override
+    public boolean verbose() {
+        return verbose;
     }
 
     @Override
@@ -96,22 +105,19 @@ public final class BabelCommand implements Callable<Integer> {
         try {
             cfg = BabelConfig.parse(all, files);
         } catch (ConfigException e) {
-            System.err.println("re6st babel: " + e.getMessage());
-            return 2;
+            throw CommandFailure.usage(e.getMessage());
+        } catch (java.io.IOException e) { // a -c file missing or unreadable
+            throw CommandFailure.usage("-c", e);
         }
         Set<String> names = new LinkedHashSet<>(cfg.interfaceNames());
         names.addAll(interfaces);
-        if (names.isEmpty()) {
-            System.err.println("re6st babel: no interface given (name them as arguments or with 'interface IF' statements)");
-            return 2;
-        }
+        if (names.isEmpty())
+            throw CommandFailure.usage("no interface given (name them as arguments or with 'interface IF' statements)");
         Map<String, InterfaceSettings> settings = new LinkedHashMap<>();
         Map<String, MacPolicy> macs = new LinkedHashMap<>();
         for (String name : names) {
-            if (NetworkInterface.getByName(name) == null) {
-                System.err.println("re6st babel: no interface " + name);
-                return 1;
-            }
+            if (NetworkInterface.getByName(name) == null)
+                throw CommandFailure.usage("no interface " + name + " on this machine ('ip link' lists them)");
             InterfaceParameters ip = cfg.interfaceParameters(name);
             settings.put(name, toSettings(ip));
             if (ip.key() != null)
@@ -132,7 +138,11 @@ public final class BabelCommand implements Callable<Integer> {
                             d.prefSrc() == null ? null : d.prefSrc().toInetAddress()) : null;
                 });
         BabelDaemon daemon = new BabelDaemon(opts);
-        daemon.start();
+        try {
+            daemon.start();
+        } catch (java.io.IOException e) { // the process exits: nothing of the daemon is left to close
+            throw CommandFailure.failed("cannot start on " + String.join(", ", names) + " (UDP port " + opts.port() + ")", e);
+        }
         ControlServer control = null;
         ControlSocket cs = controlRw != null ? socket(controlRw, true) : controlRo != null ? socket(controlRo, false)
                 : cfg.controlSocket().orElse(null);
@@ -169,7 +179,7 @@ public final class BabelCommand implements Callable<Integer> {
     static long defaultRouterId(String ifname) throws Exception {
         Addr ll = BabelSocket.linkLocal(NetworkInterface.getByName(ifname));
         if (ll == null)
-            throw new IllegalStateException(ifname + " has no link-local address to derive a router-id from; give 'router-id'");
+            throw CommandFailure.usage(ifname + " has no link-local address to derive a router-id from: bring it up, or give -C 'router-id ...'");
         return ll.lo();
     }
 }

@@ -9,10 +9,13 @@ import java.util.concurrent.CountDownLatch;
 
 import com.codahale.metrics.MetricRegistry;
 
-import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import re6st.cli.CommandFailure;
+import re6st.cli.Failures;
+import re6st.cli.Launcher;
+import re6st.cli.SecretFiles;
 import re6st.jni.IpPrefix;
 import re6st.jni.Netlink;
 import re6st.jni.Tun;
@@ -48,7 +51,7 @@ import re6st.tunnel.handshake.SessionKeys;
             "  server$ re6st tunnel --listen 1194 --ca ca.crt --cert s.crt --key s.key --address fd00::1/64",
             "  client$ re6st tunnel --connect 198.18.0.1:1194 --peer-cn 1/16 --ca ca.crt --cert c.crt --key c.key \\\\",
             "            --address fd00::2/64"})
-public final class TunnelCommand implements Callable<Integer> {
+public final class TunnelCommand implements Callable<Integer>, Launcher.Verbosity {
     static final class Mode {
         @Option(names = "--listen", paramLabel = "[ADDR:]PORT", description = "Accept clients on this UDP port (TCP port with --proto tcp, one client at a time).")
         String listen;
@@ -107,39 +110,44 @@ public final class TunnelCommand implements Callable<Integer> {
             + "for its client without limit) gives each incoming connection this long to authenticate.")
     int timeout;
 
+    @Option(names = {"-v", "--verbose"}, description = "On failure, print the stack trace too.")
+    boolean verbose;
+
     public static void main(String[] args) {
-        System.exit(new CommandLine(new TunnelCommand()).execute(args));
+        Launcher.main(new TunnelCommand(), args);
+    }
+
+    @Override
+    public boolean verbose() {
+        return verbose;
     }
 
     @Override
     public Integer call() throws Exception {
-        if (rekeySeconds <= 0 || rekeySeconds > 86_400) {
-            System.err.println("re6st tunnel: --rekey must be between 1 and 86400 seconds, got " + rekeySeconds);
-            return 2;
-        }
-        if (!proto.equals("udp") && !proto.equals("tcp")) {
-            System.err.println("re6st tunnel: --proto must be udp or tcp, got " + proto);
-            return 2;
-        }
+        if (rekeySeconds <= 0 || rekeySeconds > 86_400)
+            throw CommandFailure.usage("--rekey must be between 1 and 86400 seconds, got " + rekeySeconds);
+        if (!proto.equals("udp") && !proto.equals("tcp"))
+            throw CommandFailure.usage("--proto must be udp or tcp, got " + proto);
+        InetSocketAddress connectTo = mode.connect != null ? hostPort("--connect", mode.connect) : null;
+        InetSocketAddress listenOn = mode.listen != null ? listenAddress(mode.listen) : null;
+        SecretFiles.exposure(key).ifPresent(w -> System.err.println("re6st tunnel: " + w));
         Credentials me;
         try {
             me = Credentials.load(ca, cert, key, crl);
         } catch (IOException | IllegalArgumentException e) {
-            System.err.println("re6st tunnel: " + e.getMessage());
-            return 2;
+            throw CommandFailure.usage(Failures.explain(e));
         }
         MetricRegistry metrics = new MetricRegistry();
         if (metricsAt != null) {
             try {
                 MetricsServer.start(metricsAt, metrics);
             } catch (IOException | IllegalArgumentException e) {
-                System.err.println("re6st tunnel: cannot serve metrics on " + metricsAt + ": " + e.getMessage());
-                return 2;
+                throw CommandFailure.usage("cannot serve metrics on " + metricsAt + " (--metrics)", e);
             }
         }
         if (proto.equals("tcp"))
-            return tcp(me, metrics);
-        return udp(me, metrics);
+            return tcp(me, metrics, connectTo, listenOn);
+        return udp(me, metrics, connectTo, listenOn);
     }
 
     /**
@@ -148,15 +156,13 @@ public final class TunnelCommand implements Callable<Integer> {
      * by itself when the path stays dead (roaming, server restart) and exits only if the first
      * handshake is refused or nothing answers within --timeout.
      */
-    private Integer udp(Credentials me, MetricRegistry metrics) throws Exception {
-        InetSocketAddress server = mode.connect != null ? hostPort(mode.connect) : null;
+    private Integer udp(Credentials me, MetricRegistry metrics, InetSocketAddress server, InetSocketAddress listenOn) throws Exception {
         UdpSocket socket;
         try {
             socket = UdpSocket.bind(server != null ? new InetSocketAddress(server.getAddress() instanceof java.net.Inet4Address
-                    ? IpPrefix.literal("0.0.0.0") : IpPrefix.literal("::"), 0) : listenAddress(mode.listen));
+                    ? IpPrefix.literal("0.0.0.0") : IpPrefix.literal("::"), 0) : listenOn);
         } catch (IOException e) {
-            System.err.println("re6st tunnel: cannot open the UDP socket: " + e.getMessage());
-            return 1;
+            throw CommandFailure.failed("cannot open the UDP socket" + (listenOn != null ? " on " + listenOn : ""), e);
         }
         int tunMtu = mtu != null ? mtu : DEFAULT_MTU;
         java.util.concurrent.CompletableFuture<String> first = new java.util.concurrent.CompletableFuture<>();
@@ -199,7 +205,7 @@ public final class TunnelCommand implements Callable<Integer> {
 
             @Override
             public void handshakeFailed(UdpEndpoint.PeerTunnel p, InetSocketAddress from, IOException why) {
-                System.err.println("re6st tunnel: handshake with " + from + " failed: " + why.getMessage());
+                System.err.println("re6st tunnel: handshake with " + from + " failed: " + Failures.explain(why));
                 if (server != null && !first.isDone() && !(why instanceof java.net.SocketTimeoutException))
                     first.completeExceptionally(why); // refused: a first dial does not insist
             }
@@ -220,13 +226,12 @@ public final class TunnelCommand implements Callable<Integer> {
             try {
                 first.get(timeout, java.util.concurrent.TimeUnit.SECONDS);
             } catch (java.util.concurrent.TimeoutException x) {
-                System.err.println("re6st tunnel: handshake failed: no tunnel with " + server + " within " + timeout + " s");
                 e.close();
-                return 1;
+                throw CommandFailure.failed("handshake failed: no tunnel with " + server + " within " + timeout
+                        + " s (--timeout): is a re6st tunnel listening there, and does UDP get through?");
             } catch (java.util.concurrent.ExecutionException x) {
-                System.err.println("re6st tunnel: handshake failed: " + x.getCause().getMessage());
                 e.close();
-                return 1;
+                throw CommandFailure.failed("handshake failed", x.getCause());
             }
         } else {
             System.out.println("listening on " + socket.localAddress() + " (UDP)");
@@ -250,7 +255,7 @@ public final class TunnelCommand implements Callable<Integer> {
      * listening after a failed handshake (logged). The TUN is made once the first peer has
      * authenticated, and kept across reconnections.
      */
-    private Integer tcp(Credentials me, MetricRegistry metrics) throws Exception {
+    private Integer tcp(Credentials me, MetricRegistry metrics, InetSocketAddress connectTo, InetSocketAddress listenOn) throws Exception {
         Duration handshakeTimeout = Duration.ofSeconds(timeout);
         long rekeyNs = rekeySeconds * 1_000_000_000L;
         TcpEndpoint.Authenticator auth = (transport, client) -> {
@@ -261,19 +266,17 @@ public final class TunnelCommand implements Callable<Integer> {
         };
         TcpEndpoint endpoint;
         try {
-            endpoint = mode.connect != null ? TcpEndpoint.dial(hostPort(mode.connect), auth, handshakeTimeout)
-                    : TcpEndpoint.listen(listenAddress(mode.listen), auth, handshakeTimeout, TcpEndpoint.DEFAULT_MAX_UNAUTHENTICATED);
+            endpoint = connectTo != null ? TcpEndpoint.dial(connectTo, auth, handshakeTimeout)
+                    : TcpEndpoint.listen(listenOn, auth, handshakeTimeout, TcpEndpoint.DEFAULT_MAX_UNAUTHENTICATED);
         } catch (IOException e) {
-            System.err.println("re6st tunnel: " + e.getMessage());
-            return 1;
+            throw CommandFailure.failed(connectTo != null ? "cannot connect to " + connectTo : "cannot listen on " + listenOn, e);
         }
         TcpConnection first;
         try {
-            first = endpoint.first(mode.connect != null ? handshakeTimeout : null);
+            first = endpoint.first(connectTo != null ? handshakeTimeout : null);
         } catch (IOException e) {
-            System.err.println("re6st tunnel: handshake failed: " + e.getMessage());
             endpoint.close();
-            return 1;
+            throw CommandFailure.failed("handshake failed", e);
         }
         int tunMtu = mtu != null ? mtu : DEFAULT_MTU;
         Tun tun;
@@ -333,15 +336,34 @@ public final class TunnelCommand implements Callable<Integer> {
         stop.await();
     }
 
-    static InetSocketAddress hostPort(String s) {
+    /** {@code ADDR:PORT} or {@code [ADDR]:PORT}, ADDR an IP address literal (no DNS: tunnels are dialled by address). */
+    static InetSocketAddress hostPort(String option, String s) {
         int i = s.lastIndexOf(':');
         if (i <= 0)
-            throw new CommandLine.ParameterException(new CommandLine(new TunnelCommand()), "expected HOST:PORT, got '" + s + "'");
+            throw CommandFailure.usage(option + ": expected ADDRESS:PORT (e.g. 198.18.0.1:1194 or [2001:db8::1]:1194), got '" + s + "'");
         String host = s.substring(0, i).replace("[", "").replace("]", "");
-        return new InetSocketAddress(IpPrefix.literal(host), Integer.parseInt(s.substring(i + 1)));
+        java.net.InetAddress a;
+        try {
+            a = IpPrefix.literal(host);
+        } catch (IllegalArgumentException e) {
+            throw CommandFailure.usage(option + ": '" + host + "' is not an IP address (give the peer's address, not a name)");
+        }
+        return new InetSocketAddress(a, port(option, s.substring(i + 1)));
     }
 
+    /** {@code PORT} or {@code ADDR:PORT}. */
     static InetSocketAddress listenAddress(String s) {
-        return s.contains(":") && !s.matches("\\d+") ? hostPort(s) : new InetSocketAddress(Integer.parseInt(s));
+        return s.contains(":") && !s.matches("\\d+") ? hostPort("--listen", s) : new InetSocketAddress(port("--listen", s));
+    }
+
+    private static int port(String option, String s) {
+        try {
+            int p = Integer.parseInt(s);
+            if (p >= 0 && p <= 65535)
+                return p;
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw CommandFailure.usage(option + ": '" + s + "' is not a port number (0-65535)");
     }
 }
