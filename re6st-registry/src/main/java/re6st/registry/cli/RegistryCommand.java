@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 import org.bouncycastle.asn1.x500.X500Name;
 
@@ -19,6 +18,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import re6st.cli.CommandFailure;
+import re6st.cli.Daemon;
 import re6st.cli.Failures;
 import re6st.cli.Launcher;
 import re6st.cli.SecretFiles;
@@ -147,30 +147,33 @@ public final class RegistryCommand implements Callable<Integer>, Launcher.Verbos
             return t;
         });
         Runnable[] expiry = new Runnable[1];
+        re6st.cli.LoopFailures expiryFailures = new re6st.cli.LoopFailures(System.getLogger("re6st.registry"), "registry expiry");
         expiry[0] = () -> {
-            java.util.OptionalLong next = registry.expire();
-            long now = java.time.Instant.now().getEpochSecond();
-            long delay = next.isPresent() ? Math.max(1, Math.min(next.getAsLong() - now, 3600)) : 3600; // at least hourly
-            timer.schedule(expiry[0], delay, java.util.concurrent.TimeUnit.SECONDS);
+            long delay = 3600; // at least hourly
+            try {
+                java.util.OptionalLong next = registry.expire();
+                long now = java.time.Instant.now().getEpochSecond();
+                if (next.isPresent())
+                    delay = Math.max(1, Math.min(next.getAsLong() - now, 3600));
+            } catch (RuntimeException e) { // e.g. the database failing: try again soon, never stop expiring
+                expiryFailures.survived("the expiry of certificates and tokens", e);
+                delay = 60;
+            } finally {
+                try {
+                    timer.schedule(expiry[0], delay, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // shutting down
+                }
+            }
         };
         timer.execute(expiry[0]);
-        CountDownLatch stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            timer.shutdownNow();
-            closeAll(opened);
-            stop.countDown();
-        }, "registry-shutdown"));
-        stop.await();
+        opened.add(timer::shutdownNow);
+        Daemon.runUntilTerminated("re6st registry", opened);
         return 0;
     }
 
     private static void closeAll(List<AutoCloseable> opened) {
-        for (int i = opened.size() - 1; i >= 0; i--)
-            try {
-                opened.get(i).close();
-            } catch (Exception e) {
-                System.err.println("re6st registry: closing " + opened.get(i) + ": " + Failures.explain(e));
-            }
+        Daemon.closeAll("re6st registry", opened);
     }
 
     /**

@@ -9,12 +9,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import re6st.cli.CommandFailure;
+import re6st.cli.Daemon;
 import re6st.cli.Launcher;
 import re6st.babel.InterfaceSettings;
 import re6st.babel.config.BabelConfig;
@@ -138,6 +138,7 @@ public final class BabelCommand implements Callable<Integer>, Launcher.Verbosity
                             d.prefSrc() == null ? null : d.prefSrc().toInetAddress()) : null;
                 });
         BabelDaemon daemon = new BabelDaemon(opts);
+        daemon.onLoopDeath((loop, why) -> Daemon.die("re6st babel", "babel " + loop, why));
         try {
             daemon.start();
         } catch (java.io.IOException e) { // the process exits: nothing of the daemon is left to close
@@ -148,19 +149,10 @@ public final class BabelCommand implements Callable<Integer>, Launcher.Verbosity
                 : cfg.controlSocket().orElse(null);
         if (cs != null)
             control = new ControlServer(daemon, cs.port(), cs.path(), cs.readWrite(), cfg.keys()::get);
-        CountDownLatch stop = new CountDownLatch(1);
-        ControlServer c = control;
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                if (c != null)
-                    c.close();
-            } catch (Exception e) {
-                // closing anyway
-            }
-            daemon.close();
-            stop.countDown();
-        }, "babel-shutdown"));
-        stop.await();
+        List<AutoCloseable> opened = new ArrayList<>(List.of(daemon::close)); // closed last to first
+        if (control != null)
+            opened.add(control);
+        Daemon.runUntilTerminated("re6st babel", opened);
         return 0;
     }
 

@@ -232,32 +232,83 @@ public final class BabelDaemon implements Effects, AutoCloseable {
 
     // ------------------------------------------------------------ core thread
 
+    /**
+     * The core thread. An exception while handling one task (a received packet, a request) or one
+     * step (timers, sending) is counted and logged once per cause, and the loop goes on; if the
+     * loop itself ends any other way (an Error), the kernel routes are removed and
+     * {@link #onLoopDeath} is told, so that the process does not stay half alive.
+     */
     private void coreLoop() {
+        Throwable died = null;
         try {
             while (running) {
                 long now = System.nanoTime();
                 long wait = core.nextTimer() - now;
                 Runnable task = wait > 0 ? tasks.poll(Math.min(wait, 1_000_000_000L), TimeUnit.NANOSECONDS) : tasks.poll();
                 if (task != null)
-                    task.run();
-                core.tick(System.nanoTime());
-                flushOutbox();
-                for (Runnable r : afterStep)
-                    r.run();
-                stats.neighbours = core.neighbourCount();
-                stats.routes = core.routeCount();
-                stats.kernelRoutes = kernel.installedCount();
-                stats.xroutes = announced.size();
-                stats.routeChanges = core.stats().routeChanges;
+                    guarded("a task", task);
+                guarded("a timer step", this::step);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            LOG.log(Level.ERROR, "core thread failed", e);
+        } catch (Throwable e) {
+            died = e;
         } finally {
+            if (died != null || running)
+                loopDied("core", died != null ? died : new IllegalStateException("the core loop was interrupted"), true);
             stopped.countDown();
         }
     }
+
+    private void step() {
+        core.tick(System.nanoTime());
+        flushOutbox();
+        for (Runnable r : afterStep)
+            r.run();
+        stats.neighbours = core.neighbourCount();
+        stats.routes = core.routeCount();
+        stats.kernelRoutes = kernel.installedCount();
+        stats.xroutes = announced.size();
+        stats.routeChanges = core.stats().routeChanges;
+    }
+
+    private void guarded(String what, Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            stats.loopFailures.inc();
+            loopFailures.survived(what, e);
+        }
+    }
+
+    /** Called at most once, from the thread of a loop that ended while the daemon runs. */
+    private void loopDied(String loop, Throwable why, boolean onCoreThread) {
+        if (!running || !loopDeathReported.compareAndSet(false, true))
+            return;
+        LOG.log(Level.ERROR, "the babel " + loop + " loop died; removing our kernel routes", why);
+        if (onCoreThread) {
+            try {
+                kernel.uninstallAll();
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "removing the kernel routes failed too", e);
+            }
+        }
+        onLoopDeath.accept(loop, why);
+    }
+
+    /**
+     * Who is told when a loop of the daemon dies (an Error, or an exception outside any one
+     * packet or task): {@code re6st babel} exits non-zero so that a supervisor restarts it.
+     * Default: logged only.
+     */
+    public void onLoopDeath(java.util.function.BiConsumer<String, Throwable> handler) {
+        this.onLoopDeath = handler;
+    }
+
+    private final re6st.cli.LoopFailures loopFailures = new re6st.cli.LoopFailures(LOG, "babel core");
+    private final re6st.cli.LoopFailures receiveFailures = new re6st.cli.LoopFailures(LOG, "babel receive");
+    private final java.util.concurrent.atomic.AtomicBoolean loopDeathReported = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile java.util.function.BiConsumer<String, Throwable> onLoopDeath = (loop, why) -> { };
 
     @Override
     public void send(String ifname, Addr dest, Message m) {
@@ -377,6 +428,14 @@ public final class BabelDaemon implements Effects, AutoCloseable {
     // ------------------------------------------------------------ receiving
 
     private void receiveLoop() {
+        try {
+            receive();
+        } catch (Throwable e) {
+            loopDied("receive", e, false);
+        }
+    }
+
+    private void receive() {
         ByteBuffer buf = ByteBuffer.allocateDirect(65536);
         while (running) {
             BabelSocket.From from;
@@ -404,6 +463,10 @@ public final class BabelDaemon implements Effects, AutoCloseable {
                 stats.malformedPackets.inc();
                 LOG.log(Level.DEBUG, "malformed packet from {0}%{1}: {2}", from.address(), name, e.getMessage());
                 continue;
+            } catch (RuntimeException e) { // a decoder bug: this packet is lost, not the loop
+                stats.loopFailures.inc();
+                receiveFailures.survived("a packet from " + from.address() + "%" + name, e);
+                continue;
             }
             stats.received.inc();
             stats.malformedTlvs.inc(p.malformedCount());
@@ -428,13 +491,17 @@ public final class BabelDaemon implements Effects, AutoCloseable {
     }
 
     private void monitorLoop() {
-        while (running) {
-            try {
-                monitor.poll(500_000_000L, e -> tasks.add(() -> onKernelEvent(e)));
-            } catch (IOException e) {
-                if (running)
-                    LOG.log(Level.WARNING, "netlink monitor: {0}", e.getMessage());
+        try {
+            while (running) {
+                try {
+                    monitor.poll(500_000_000L, e -> tasks.add(() -> onKernelEvent(e)));
+                } catch (IOException e) {
+                    if (running)
+                        LOG.log(Level.WARNING, "netlink monitor: {0}", e.getMessage());
+                }
             }
+        } catch (Throwable e) {
+            loopDied("netlink monitor", e, false);
         }
     }
 
@@ -552,7 +619,7 @@ public final class BabelDaemon implements Effects, AutoCloseable {
     public void close() {
         if (!running)
             return;
-        CountDownLatch done = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(stopped.getCount() == 0 ? 0 : 1); // a dead core has removed its routes
         tasks.add(() -> {
             core.shutdown(System.nanoTime());
             flushOutbox();

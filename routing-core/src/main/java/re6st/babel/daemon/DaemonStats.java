@@ -20,6 +20,8 @@ public final class DaemonStats {
     final Counter encodeErrors = registry.counter("babel.encode.errors");
     final Counter notLinkLocal = registry.counter("babel.packets.not_link_local");
     final Counter macDropped = registry.counter("babel.mac.dropped");
+    /** Exceptions a loop survived while handling one packet, task or step (bugs: each cause is logged once). */
+    final Counter loopFailures = registry.counter("babel.loop.failures");
 
     // Core state, copied by the core thread after each step, read by the gauges from any thread.
     volatile int neighbours, routes, kernelRoutes, xroutes;

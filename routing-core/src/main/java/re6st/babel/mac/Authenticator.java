@@ -132,7 +132,9 @@ public final class Authenticator {
      * Decides whether to accept a received packet.
      *
      * @param packet    the datagram at {@code packet[off .. off+len)} (header, body, trailer); the
-     *                  MAC covers the header and the body length the header gives
+     *                  MAC covers the header and the body length the header gives, clamped to the
+     *                  datagram as babeld does (a header claiming more body than arrived is
+     *                  checked over what arrived: the packet is received as truncated, never thrown)
      * @param src       the source address (the neighbour, link-local)
      * @param dst       the destination address the packet was sent to (ff02::1:6 or ours)
      * @param multicast whether {@code dst} is a multicast address
@@ -142,9 +144,7 @@ public final class Authenticator {
      */
     public Verdict check(byte[] packet, int off, int len, Addr src, Addr dst, boolean multicast,
             List<Message> body, List<Message> trailer, long nowNanos) {
-        int bodyLen = bodyLength(packet, off, len);
-        if (4 + bodyLen > len)
-            throw new IllegalArgumentException("check: body of " + bodyLen + " bytes runs past the " + len + "-byte datagram");
+        int bodyLen = Math.min(bodyLength(packet, off, len), len - 4); // babeld: "Received truncated packet", bodylen = len - 4
 
         Verdict.Reason macResult = verifyMac(packet, off, 4 + bodyLen, src, dst, trailer);
         if (macResult != null) {

@@ -65,6 +65,23 @@ class AuthenticatorTest {
     }
 
     @Test
+    void aHeaderClaimingMoreBodyThanArrivedIsDroppedAndCountedNeverThrown() {
+        // the datagram that stopped re6st babel's core thread: magic 42, version 2, body length 65535, nothing else
+        byte[] d = {0x2A, 0x02, (byte) 0xFF, (byte) 0xFF};
+        Verdict v = me.check(d, 0, d.length, PEER, GROUP, true, List.of(), List.of(), now);
+        assertFalse(v.accepted());
+        assertEquals(Reason.NO_MAC, v.reason());
+        assertEquals(1L, me.counts().get(Reason.NO_MAC));
+        // a signed packet cut short: what arrived is checked as babeld does (clamped body, no trailer left)
+        Received r = peer(List.of(OLD), GROUP, 5, PEER_INDEX, HELLO);
+        byte[] cut = Arrays.copyOf(r.datagram(), r.datagram().length - 3);
+        Verdict w = me.check(cut, 0, cut.length, PEER, GROUP, true, r.body(), List.of(), now);
+        assertFalse(w.accepted());
+        assertEquals(2L, me.counts().get(Reason.NO_MAC));
+        assertEquals(0, me.neighbourCount(), "nothing learnt from a dropped packet");
+    }
+
+    @Test
     void unknownIndexIsChallengedAndDropped() {
         Verdict v = multicast(0, HELLO);
         assertFalse(v.accepted());

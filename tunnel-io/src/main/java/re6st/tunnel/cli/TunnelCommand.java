@@ -5,7 +5,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.List;
 
 import com.codahale.metrics.MetricRegistry;
 
@@ -13,6 +13,7 @@ import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import re6st.cli.CommandFailure;
+import re6st.cli.Daemon;
 import re6st.cli.Failures;
 import re6st.cli.Launcher;
 import re6st.cli.SecretFiles;
@@ -324,16 +325,7 @@ public final class TunnelCommand implements Callable<Integer>, Launcher.Verbosit
 
     /** Runs until SIGTERM (or SIGINT), then closes {@code t}. */
     private static void untilTerminated(AutoCloseable t) throws InterruptedException {
-        CountDownLatch stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                t.close();
-            } catch (Exception e) {
-                // exiting anyway
-            }
-            stop.countDown();
-        }, "tunnel-shutdown"));
-        stop.await();
+        Daemon.runUntilTerminated("re6st tunnel", List.of(t));
     }
 
     /** {@code ADDR:PORT} or {@code [ADDR]:PORT}, ADDR an IP address literal (no DNS: tunnels are dialled by address). */
