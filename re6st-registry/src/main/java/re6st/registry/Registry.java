@@ -506,13 +506,29 @@ public final class Registry {
 
     byte[] revoke(String cnOrSerial) throws RpcException {
         boolean bySerial = cnOrSerial.matches("[0-9]+");
-        String prefix = db.transaction(tx -> {
+        String prefix;
+        try {
+            prefix = revokeIn(cnOrSerial, bySerial);
+        } catch (Refused e) {
+            throw new RpcException(e.status, e.getMessage());
+        }
+        if (prefix == null)
+            throw new RpcException(404, "no certificate " + QueryString.abbreviate(cnOrSerial));
+        sessions.drop(prefix);
+        updateNetworkConfig(false);
+        return null;
+    }
+
+    /** The revocation's transaction: the revoked prefix, or null when nothing matches. */
+    private String revokeIn(String cnOrSerial, boolean bySerial) {
+        return db.transaction(tx -> {
             for (CertRow c : tx.issuedCerts()) {
                 X509Certificate cert = parse(c.cert());
                 NodePrefix node = new NodePrefix(c.prefix());
                 if (bySerial ? cert.getSerialNumber().toString().equals(cnOrSerial) : node.cn().equals(cnOrSerial)) {
                     if (node.bits().equals(tx.configText(ConfigKey.PREFIX).orElse("")))
-                        throw new Refused(403, "refusing to revoke the registry's own certificate");
+                        throw new Refused(403, "refusing to revoke the registry's own certificate (" + node.cn()
+                                + ", the first one issued): the network's node on the registry needs it");
                     if (cert.getNotAfter().toInstant().isAfter(clock.instant()))
                         tx.addRevoked(cert.getSerialNumber().longValueExact(), cert.getNotAfter().toInstant().getEpochSecond());
                     if (!bySerial)
@@ -522,11 +538,6 @@ public final class Registry {
             }
             return null;
         });
-        if (prefix == null)
-            throw new RpcException(404, "no certificate " + QueryString.abbreviate(cnOrSerial));
-        sessions.drop(prefix);
-        updateNetworkConfig(false);
-        return null;
     }
 
     /** An RPC refusal raised inside a transaction (rolls it back). */

@@ -44,7 +44,12 @@ import re6st.registry.store.RegistryDb;
                 + "Speaks protocol 10: the original re6st-conf and re6stnet work with it, and it opens an existing registry.db.",
             "Options may come from a file: re6st registry @re6st-registry.conf (one option per line)."},
         footer = {"", "Create a network CA first:",
-            "  re6st registry init-ca --network 2001:db8:42::/48 --ca ca.crt --key ca.key --subject 'CN=My re6st,emailAddress=me@example.com'"})
+            "  re6st registry init-ca --network 2001:db8:42::/48 --ca ca.crt --key ca.key --subject 'CN=My re6st,emailAddress=me@example.com'",
+            "",
+            "Revoking (admin call, from an --authorized-origin): /revoke?cn_or_serial=7/16 excludes the node: its certificate "
+                + "joins the CRL and its prefix is freed. /revoke?cn_or_serial=SERIAL only revokes that certificate: the node "
+                + "keeps its prefix and can renew (a compromised key). The registry's own certificate (the first one issued) "
+                + "cannot be revoked (403)."})
 public final class RegistryCommand implements Callable<Integer>, Launcher.Verbosity {
     @Mixin
     RegistryOptions o;

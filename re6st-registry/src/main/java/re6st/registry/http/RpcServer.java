@@ -180,7 +180,10 @@ public final class RpcServer implements AutoCloseable {
                 return;
             }
             InetAddress client = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
-            String uri = req.uri(), forwarded = req.headers().get("X-Forwarded-For"), host = req.headers().get(HttpHeaderNames.HOST),
+            // every X-Forwarded-For line: a proxy that appends its own line must not hide the client's (forged) one
+            List<String> xffLines = req.headers().getAll("X-Forwarded-For");
+            String uri = req.uri(), forwarded = xffLines.isEmpty() ? null : String.join(",", xffLines),
+                    host = req.headers().get(HttpHeaderNames.HOST),
                     agent = req.headers().get(HttpHeaderNames.USER_AGENT), hmac = req.headers().get(HMAC_HEADER);
             HttpMethod verb = req.method();
             int bodyLength = req.content().readableBytes();

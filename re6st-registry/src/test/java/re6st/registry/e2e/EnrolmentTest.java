@@ -158,6 +158,10 @@ class EnrolmentTest {
                 java.security.cert.X509Certificate c2 = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory
                         .getInstance("X.509").generateCertificate(Files.newInputStream(n2.resolve("cert.crt")));
                 assertEquals(0, admin.call("revoke", RegistryClient.params("cn_or_serial", "1/16")).length);
+                RegistryClient.RegistryException own = org.junit.jupiter.api.Assertions.assertThrows(RegistryClient.RegistryException.class,
+                        () -> admin.call("revoke", RegistryClient.params("cn_or_serial", "0/16")));
+                assertEquals(403, own.status(), "a deliberate refusal, not a 500: " + own.getMessage());
+                assertTrue(own.getMessage().contains("refusing to revoke the registry's own certificate (0/16"), own.getMessage());
                 String json2 = re6st.registry.ca.NetworkConfig.decompress(admin.call("getNetworkConfig", RegistryClient.params("cn", bits1), s1));
                 assertTrue(json2.contains("\"crl\": [" + c2.getSerialNumber() + "]"), "the revoked serial is in the CRL: " + json2);
                 assertTrue(version(json2, ca) > v1, "the version was bumped");

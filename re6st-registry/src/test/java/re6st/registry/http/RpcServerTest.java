@@ -147,6 +147,11 @@ class RpcServerTest {
         assertEquals(403, get("/revoke?cn_or_serial=3", "X-Forwarded-For: 198.51.100.7\r\n").status(), "a proxied stranger");
         assertEquals(204, get("/revoke?cn_or_serial=3", "X-Forwarded-For: 127.0.0.1\r\n").status(), "proxied from loopback");
         assertEquals(403, get("/revoke?cn_or_serial=3", "X-Forwarded-For: 127.0.0.1, evil.example\r\n").status(), "names are not addresses");
+        // a client forges a loopback line, its proxy (on loopback) appends the real client on a line of its own
+        assertEquals(403, get("/revoke?cn_or_serial=3", "X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-For: 198.51.100.7\r\n").status(),
+                "every X-Forwarded-For line is checked");
+        assertEquals(403, get("/revoke?cn_or_serial=3", "X-Forwarded-For: 198.51.100.7\r\nX-Forwarded-For: 127.0.0.1\r\n").status(),
+                "whichever line comes first");
     }
 
     @Test
