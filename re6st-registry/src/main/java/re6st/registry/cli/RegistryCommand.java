@@ -48,7 +48,7 @@ import re6st.registry.store.RegistryDb;
             "",
             "Revoking (admin call, from an --authorized-origin): /revoke?cn_or_serial=7/16 excludes the node: its certificate "
                 + "joins the CRL and its prefix is freed. /revoke?cn_or_serial=SERIAL only revokes that certificate: the node "
-                + "keeps its prefix and can renew (a compromised key). The registry's own certificate (the first one issued) "
+                + "keeps its prefix and can renew (e.g. a certificate issued by mistake). The registry's own certificate (the first one issued) "
                 + "cannot be revoked (403)."})
 public final class RegistryCommand implements Callable<Integer>, Launcher.Verbosity {
     @Mixin
