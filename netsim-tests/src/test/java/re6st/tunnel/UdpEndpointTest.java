@@ -140,4 +140,53 @@ class UdpEndpointTest {
             assertNotNull(server.cookieGate());
         }
     }
+    /** Another node authenticating from the address (IP and port) of a live peer gets its own TUN; the old CN is forgotten. */
+    @Test
+    void anotherCnFromTheAddressOfAPeerGetsItsOwnTunAndTheOldTunnelIsRemoved() throws Exception {
+        try (TestNet net = TestNet.create("endpoint-cn")) {
+            Namespace sw = net.lan("sw");
+            Namespace s = net.namespace("s");
+            net.attach(s, "eth0", sw);
+            s.addAddress("eth0", "198.18.75.1/24");
+            Map<String, Tun> serverTuns = new ConcurrentHashMap<>();
+            List<String> removed = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Credentials serverCreds = creds("ca", "1/16");
+            UdpEndpoint server = s.call(() -> new UdpEndpoint(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("::"), 1194)),
+                    serverCreds, UdpEndpoint.Options.defaults(), new UdpEndpoint.Handler() {
+                        @Override
+                        public Tun tunFor(String cn, InetSocketAddress address) throws IOException {
+                            Tun t = tun("re6st%d", cn, 1);
+                            serverTuns.put(cn, t);
+                            return t;
+                        }
+
+                        @Override
+                        public void removed(UdpEndpoint.PeerTunnel p) {
+                            removed.add(p.cn());
+                        }
+                    }));
+            net.own(server);
+            Namespace c = net.namespace("c");
+            net.attach(c, "eth0", sw);
+            c.addAddress("eth0", "198.18.75.11/24");
+            InetSocketAddress serverAddress = new InetSocketAddress("198.18.75.1", 1194);
+            Credentials first = creds("ca", "2/16"), second = creds("ca", "3/16");
+            UdpEndpoint a = c.call(() -> new UdpEndpoint(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("0.0.0.0"), 40000)),
+                    first, UdpEndpoint.Options.defaults().withAccept(false), (peerCn, x) -> tun("r6c0", "2/16", 2)));
+            a.connect(serverAddress, "1/16");
+            Wait.until("2/16 pings the server through its tunnel", Duration.ofSeconds(20), () -> c.pings("fd00:74:2::1"));
+            Tun oldTun = serverTuns.get("2/16");
+            a.close(); // the node goes; its address (198.18.75.11:40000) is taken by another node
+            UdpEndpoint b = c.call(() -> new UdpEndpoint(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("0.0.0.0"), 40000)),
+                    second, UdpEndpoint.Options.defaults().withAccept(false), (peerCn, x) -> tun("r6c1", "3/16", 2)));
+            net.own(b);
+            b.connect(serverAddress, "1/16");
+            Wait.until("3/16 pings the server through its own tunnel", Duration.ofSeconds(20), () -> c.pings("fd00:74:3::1"));
+            List<UdpEndpoint.PeerTunnel> peers = server.peers();
+            assertEquals(List.of("3/16"), peers.stream().map(UdpEndpoint.PeerTunnel::cn).toList(), "no stale CN mapping: " + peers);
+            assertTrue(serverTuns.get("3/16") != oldTun && peers.get(0).tun() != oldTun, "3/16 did not inherit the TUN of 2/16: " + peers);
+            assertEquals(List.of("2/16"), removed, "the tunnel of 2/16 was removed");
+            assertTrue(!oldTun.isOpen(), "the TUN of 2/16 is closed (the kernel may give its name to the new one)");
+        }
+    }
 }

@@ -437,6 +437,8 @@ public final class UdpEndpoint implements AutoCloseable {
         handshakeTime.update(now - p.handshakeStarted, TimeUnit.NANOSECONDS);
         p.backoffNs = 0;
         String cn = keys.peerCn();
+        if (p.cn != null && !p.cn.equals(cn))
+            forgetIdentity(p, cn);
         PeerTunnel previous = byCn.get(cn);
         boolean first = p.tun == null && previous == null;
         try {
@@ -483,6 +485,34 @@ public final class UdpEndpoint implements AutoCloseable {
             handler.established(p, first);
         } catch (IOException e) {
             LOG.log(Level.WARNING, "cannot set up the tunnel with {0}: {1}", cn, e.getMessage());
+        }
+    }
+
+    /**
+     * Another CN authenticated from the address of a peer: it is another node (a NAT reused the
+     * address, or the old one is gone). It must not inherit the old peer's TUN, nor leave the old
+     * CN mapped: the old tunnel is removed (its TUN closed) and the new CN starts afresh.
+     */
+    private void forgetIdentity(PeerTunnel p, String newCn) {
+        LOG.log(Level.WARNING, "{0} now authenticates as {1}, not {2}: the tunnel of {2} is closed", p.inetAddress, newCn, p.cn);
+        stopData(p);
+        if (byCn.get(p.cn) == p)
+            byCn.remove(p.cn);
+        handler.removed(p);
+        closeTun(p);
+        p.cn = null;
+        p.dtls = null;
+        p.dtlsQueue = null;
+    }
+
+    private static void closeTun(PeerTunnel p) {
+        if (p.tun != null) {
+            try {
+                p.tun.close();
+            } catch (ErrnoException e) {
+                // gone anyway
+            }
+            p.tun = null;
         }
     }
 
@@ -571,14 +601,7 @@ public final class UdpEndpoint implements AutoCloseable {
         if (p.cn != null && byCn.get(p.cn) == p)
             byCn.remove(p.cn);
         handler.removed(p);
-        if (p.tun != null) {
-            try {
-                p.tun.close();
-            } catch (ErrnoException e) {
-                // gone anyway
-            }
-            p.tun = null;
-        }
+        closeTun(p);
     }
 
     private void wake() {
