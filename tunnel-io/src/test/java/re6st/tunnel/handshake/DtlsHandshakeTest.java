@@ -183,7 +183,7 @@ class DtlsHandshakeTest {
 
     /**
      * Handshakes one after another on fresh sockets all succeed (each with its cookie round). How
-     * long they take is printed here and measured in benchmarks/ (HandshakeBench), not asserted.
+     * long they take is printed here, not asserted (see DEVELOPERS.md, "Rules for tests").
      */
     @Test
     void repeatedHandshakesAllSucceed() throws Exception {
