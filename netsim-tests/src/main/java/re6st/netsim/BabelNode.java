@@ -155,6 +155,14 @@ public final class BabelNode implements AutoCloseable {
     private static final Pattern NEIGHBOUR = Pattern.compile("add neighbour \\S+ address (\\S+) if (\\S+) .* cost (\\d+)");
     private static final Pattern RTT = Pattern.compile(" rtt (\\d+\\.\\d+) ");
 
+    /** A counter or gauge of our daemon's {@code metrics} request ({@code babel_mac_dropped}), or -1 if absent. */
+    public long metric(String name) {
+        for (String l : request("metrics"))
+            if (l.startsWith(name + " "))
+                return Long.parseLong(l.substring(name.length() + 1).trim());
+        return -1;
+    }
+
     /** Cost of our neighbour on {@code ifname} from the dump, or -1 if none. */
     public int neighbourCost(String ifname) {
         for (String l : dump()) {

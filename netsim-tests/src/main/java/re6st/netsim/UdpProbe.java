@@ -23,7 +23,7 @@ public final class UdpProbe implements AutoCloseable {
     private final long[] replyTimes = new long[MAX_REPLIES];
     private final long startNanos = System.nanoTime();
     private volatile int replies;
-    private volatile long sent;
+    private volatile long sent, highestReplied = -1;
     private volatile boolean running = true;
 
     private UdpProbe(DatagramSocket server, DatagramSocket client, InetSocketAddress target, Duration interval) {
@@ -106,6 +106,9 @@ public final class UdpProbe implements AutoCloseable {
                     replyTimes[n] = System.nanoTime();
                     replies = n + 1;
                 }
+                // after replies: lost() reads this first, so it never counts an answered probe as lost
+                if (p.getLength() >= 8)
+                    highestReplied = Math.max(highestReplied, ByteBuffer.wrap(p.getData(), 0, 8).getLong());
             } catch (SocketTimeoutException e) {
                 // nothing came back in 200 ms: keep listening
             } catch (IOException e) {
@@ -121,6 +124,15 @@ public final class UdpProbe implements AutoCloseable {
 
     public int received() {
         return replies;
+    }
+
+    /**
+     * Probes that got no reply although a later one did: lost, not merely in flight (the echo
+     * never duplicates, so this is the highest probe number answered + 1 - the replies).
+     */
+    public long lost() {
+        long highest = highestReplied;
+        return highest + 1 - replies;
     }
 
     /** Longest time without a reply, from the first reply to now (or to the last reply if {@code untilNow} is false). */

@@ -93,6 +93,16 @@ public final class WanLink implements AutoCloseable {
         return ab.forwarded.get() + ba.forwarded.get();
     }
 
+    /** Frames delivered in direction {@code d} (BOTH: the sum). */
+    public long forwarded(Direction d) {
+        return (d != Direction.B_TO_A ? ab.forwarded.get() : 0) + (d != Direction.A_TO_B ? ba.forwarded.get() : 0);
+    }
+
+    /** Frames dropped by the random loss model in direction {@code d} (BOTH: the sum). */
+    public long lost(Direction d) {
+        return (d != Direction.B_TO_A ? ab.lost.get() : 0) + (d != Direction.A_TO_B ? ba.lost.get() : 0);
+    }
+
     public long dropped() {
         return ab.lost.get() + ba.lost.get() + ab.blackholed.get() + ba.blackholed.get() + ab.queueDrops.get()
                 + ba.queueDrops.get();

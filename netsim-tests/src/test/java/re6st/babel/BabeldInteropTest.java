@@ -136,16 +136,21 @@ class BabeldInteropTest {
         }
     }
 
+    /**
+     * Both daemons measure the link's round trip (RFC 9616): at least the 40 ms the emulator adds,
+     * which no load can shorten. How close to 40 ms they get is printed, not asserted (load only
+     * adds to it); BENCHMARKS.md section 2 measures it on an idle machine.
+     */
     @Test
-    void rttOverA20msLinkIs40msOnBothSides() throws Exception {
+    void rttOverA20msLinkIsMeasuredOnBothSides() throws Exception {
         try (TestNet net = TestNet.create("babel-rtt")) {
             Namespace a = host(net, "a", "2001:db8:a::1"), b = host(net, "b", "2001:db8:b::1");
             net.wan("ab", a, "wan0", b, "wan0", LinkParams.delayMillis(20));
             BabelNode ours = BabelNode.ours(a, 1, statements("tunnel", "interface wan0"));
             BabelNode babeld = BabelNode.babeld(b, 2, statements("tunnel", "interface wan0"));
-            Wait.until("both sides measure 40 +- 5 ms", Duration.ofSeconds(60), () -> {
+            Wait.until("both sides measure an RTT of at least the link's 40 ms", Duration.ofSeconds(60), () -> {
                 double x = ours.neighbourRtt("wan0"), y = babeld.neighbourRtt("wan0");
-                return Math.abs(x - 40) <= 5 && Math.abs(y - 40) <= 5;
+                return x >= 39.5 && y >= 39.5; // (NaN: no measure yet)
             });
             System.out.printf("RTT over 20 ms one way: ours %.3f ms, babeld %.3f ms%n", ours.neighbourRtt("wan0"),
                     babeld.neighbourRtt("wan0"));
@@ -168,7 +173,10 @@ class BabeldInteropTest {
                 BabelNode babeld2 = BabelNode.babeld(d, 4, statements("wired", other, "interface veth0 key k1"));
                 Wait.until(type + ": ours installs babeld's prefix", CONVERGE, () -> routed(ours, "2001:db8:b::1"));
                 Wait.until(type + ": babeld installs ours", CONVERGE, () -> routed(babeld, "2001:db8:a::1"));
-                // Different keys: both sides had the same time to converge, and must have nothing.
+                // Different keys: ours2 has refused many of babeld2's packets (hellos each second, updates), which
+                // with a shared key would have made routes long since; only now is "nothing" meaningful.
+                Wait.until(type + ": ours2 refused 10 packets of babeld2 for their MAC", CONVERGE,
+                        () -> ours2.metric("babel_mac_dropped") >= 10);
                 assertTrue(!routed(ours2, "2001:db8:d::1") && !routed(babeld2, "2001:db8:c::1"),
                         type + ": no route with different keys:\n" + ours2.kernelRoutes() + babeld2.kernelRoutes());
                 int cost = ours2.neighbourCost("veth0");
@@ -190,6 +198,8 @@ class BabeldInteropTest {
             Wait.until("routes with k1", CONVERGE, () -> routed(na, "2001:db8:b::1") && routed(nb, "2001:db8:a::1"));
             try (UdpProbe probe = UdpProbe.start(a, b, "2001:db8:b::1", 9200, Duration.ofMillis(10))) {
                 Wait.until("probe replies", Duration.ofSeconds(10), () -> probe.received() > 50);
+                long lostBefore = probe.lost();
+                long dropsBefore = na.metric("babel_mac_dropped") + nb.metric("babel_mac_dropped");
                 for (String step : List.of("sign k1 accept k2", "sign k2 accept k1", "sign k2")) {
                     assertEquals("ok", na.command("mac-policy veth0 " + step));
                     assertEquals("ok", nb.command("mac-policy veth0 " + step));
@@ -197,11 +207,21 @@ class BabeldInteropTest {
                     // several hello intervals under the new keys
                     Wait.until("traffic under '" + step + "'", Duration.ofSeconds(10), () -> probe.received() > before + 300);
                 }
-                assertTrue(probe.longestGap(true).toMillis() < 1000, "longest gap " + probe.longestGap(true).toMillis() + " ms");
+                System.out.printf("MAC key rollover: longest gap between probe replies %d ms, %d of %d probes lost%n",
+                        probe.longestGap(true).toMillis(), probe.lost() - lostBefore, probe.sent());
+                assertEquals(lostBefore, probe.lost(), "no probe lost during the rollover");
+                assertEquals(dropsBefore, na.metric("babel_mac_dropped") + nb.metric("babel_mac_dropped"),
+                        "no Babel packet refused for its MAC during the rollover");
                 assertTrue(routed(na, "2001:db8:b::1") && routed(nb, "2001:db8:a::1"));
             }
-            // And a key nobody has: the neighbour goes away.
+            // A key nobody has is refused and changes nothing; signing with a key the other end no longer
+            // accepts (b accepts k2 only now) makes the neighbour go away.
             assertTrue(na.command("mac-policy veth0 sign nosuch").startsWith("no "), "unknown key refused");
+            assertTrue(na.neighbourCost("veth0") >= 0 && na.neighbourCost("veth0") < 0xFFFF, "still b's neighbour");
+            assertEquals("ok", na.command("mac-policy veth0 sign k1"));
+            Wait.until("b drops a (its packets fail b's MAC check) and a drops b", CONVERGE,
+                    () -> !routed(nb, "2001:db8:a::1") && !routed(na, "2001:db8:b::1"));
+            assertTrue(nb.metric("babel_mac_dropped") > 0, "b refused a's packets for their MAC");
         }
     }
 
@@ -223,17 +243,18 @@ class BabeldInteropTest {
 
             long t0 = System.nanoTime();
             nc.stop(); // SIGTERM: wildcard retraction
-            Wait.until("a drops c's prefix after c's graceful stop", Duration.ofSeconds(5), () -> !routed(na, "2001:db8:c::1"));
+            Wait.until("a drops c's prefix after c's graceful stop", CONVERGE, () -> !routed(na, "2001:db8:c::1"));
             double graceful = (System.nanoTime() - t0) / 1e9;
-            assertTrue(graceful <= 1.5, "retraction reached a in " + graceful + " s");
 
             nc.start();
             Wait.until("c is back", CONVERGE, () -> routed(na, "2001:db8:c::1"));
             t0 = System.nanoTime();
             nc.kill(); // SIGKILL: no retraction, b must notice c is gone
             Wait.until("a drops c's prefix once b times c out", Duration.ofSeconds(60), () -> !routed(na, "2001:db8:c::1"));
-            System.out.printf("chain: graceful stop seen at a after %.2f s, SIGKILL after %.2f s%n", graceful,
-                    (System.nanoTime() - t0) / 1e9);
+            double brutal = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("chain: graceful stop seen at a after %.2f s, SIGKILL after %.2f s%n", graceful, brutal);
+            // The same path, the same load: a retraction (one packet each hop) beats b's timeout of several hellos.
+            assertTrue(graceful < brutal, "the graceful stop was retracted, not timed out: " + graceful + " s, SIGKILL " + brutal + " s");
         }
     }
 

@@ -17,12 +17,16 @@ import re6st.netsim.TestNet;
 @RequiresRoot
 class TunTest {
 
-    /** Copies packets between two TUNs: batches one way, single packets the other way. */
+    /**
+     * Copies packets between two TUNs: batches one way, single packets the other way. A failure in
+     * a relay thread is kept and thrown by {@link #close} (not lost with its thread).
+     */
     static final class Relay implements AutoCloseable {
         final AtomicLong packets = new AtomicLong();
         private final Tun a, b;
         private final Thread ab, ba;
         private volatile boolean running = true;
+        private final java.util.Queue<Throwable> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
         Relay(Tun a, Tun b) {
             this.a = a;
@@ -53,9 +57,9 @@ class TunTest {
                         }
                     }
                 }
-            } catch (ErrnoException e) {
+            } catch (ErrnoException | RuntimeException | Error e) {
                 if (running)
-                    throw new RuntimeException(e);
+                    failures.add(e);
             }
         }
 
@@ -64,8 +68,11 @@ class TunTest {
             running = false;
             a.wakeup();
             b.wakeup();
-            ab.join(2000);
-            ba.join(2000);
+            ab.join(10_000);
+            ba.join(10_000);
+            if (!failures.isEmpty())
+                throw new AssertionError("a relay thread failed: " + failures.peek(), failures.peek());
+            assertTrue(!ab.isAlive() && !ba.isAlive(), "the relay threads ended");
         }
     }
 

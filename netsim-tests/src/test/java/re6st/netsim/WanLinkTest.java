@@ -39,25 +39,47 @@ class WanLinkTest {
             net.close();
     }
 
+    /**
+     * A delay is a lower bound: no echo comes back in less than the two one-way delays, whatever
+     * the load. How close to 40 ms the average is (the emulator's accuracy) is printed here and
+     * measured by benchmarks/ (WanEmulatorBench), not asserted.
+     */
     @Test
-    void oneWayDelayOf20msGivesA40msRoundTrip() {
+    void oneWayDelayOf20msDelaysEveryRoundTripByAtLeast40ms() {
         link.set(LinkParams.delayMillis(20));
+        long lostBefore = link.lost(WanLink.Direction.BOTH);
         Ping.Result r = Ping.run(a, "198.18.2.2", 30, Duration.ofMillis(20));
+        System.out.printf("WAN link, 20 ms one way: RTT min %.3f avg %.3f max %.3f ms (the emulator's accuracy: WanEmulatorBench)%n",
+                r.min(), r.avg(), r.max());
         assertEquals(30, r.received(), r.output());
-        assertTrue(Math.abs(r.avg() - 40) <= 3, "average RTT " + r.avg() + " ms, expected 40 +- 3\n" + r.output());
-        assertTrue(r.min() >= 39, "no packet may arrive early: min " + r.min() + " ms");
+        assertEquals(lostBefore, link.lost(WanLink.Direction.BOTH), "no loss configured, none applied");
+        assertTrue(r.min() >= 39.9, "no packet may arrive early: min " + r.min() + " ms\n" + r.output());
         link.checkHealthy();
     }
 
+    /**
+     * Loss applies to the configured direction only, at about the configured rate: judged on the
+     * emulator's own counts (ping's count also has replies that load made later than its 1 s wait),
+     * with a band of 7 standard deviations (0.1 +- 0.047 over 2000 frames) that only catches a
+     * wrong model, never chance.
+     */
     @Test
-    void tenPercentLossLosesEightToTwelvePercentOf2000Pings() {
+    void tenPercentLossInOneDirectionDropsAboutATenthOfItsFramesAndNoneTheOtherWay() {
         link.set(LinkParams.PERFECT);
+        long lostAb = link.lost(WanLink.Direction.A_TO_B), passedAb = link.forwarded(WanLink.Direction.A_TO_B);
+        long lostBa = link.lost(WanLink.Direction.B_TO_A);
         link.set(WanLink.Direction.A_TO_B, LinkParams.PERFECT.withLoss(0.10));
         Ping.Result r = Ping.run(a, "198.18.2.2", 2000, Duration.ofMillis(2));
         link.set(LinkParams.PERFECT);
+        long lost = link.lost(WanLink.Direction.A_TO_B) - lostAb, passed = link.forwarded(WanLink.Direction.A_TO_B) - passedAb;
+        double ratio = (double) lost / (lost + passed);
+        System.out.printf("WAN link, 10%% loss a->b: the emulator dropped %d of %d frames (%.4f); ping lost %.4f of %d%n", lost,
+                lost + passed, ratio, r.lossRatio(), r.transmitted());
         assertEquals(2000, r.transmitted(), r.output());
-        double loss = r.lossRatio();
-        assertTrue(loss >= 0.08 && loss <= 0.12, "loss " + loss + " of 2000 pings, expected 0.08..0.12\n" + r.output());
+        assertTrue(lost + passed >= 2000, "every echo request went through the emulator: " + (lost + passed));
+        assertTrue(ratio >= 0.053 && ratio <= 0.147, "dropped " + lost + " of " + (lost + passed) + " frames a->b, expected about 10%");
+        assertEquals(lostBa, link.lost(WanLink.Direction.B_TO_A), "no loss b->a");
+        assertTrue(r.transmitted() - r.received() >= lost - (lost + passed - 2000), "every dropped echo request is a lost ping\n" + r.output());
         link.checkHealthy();
     }
 

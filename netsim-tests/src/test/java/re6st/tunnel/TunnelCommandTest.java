@@ -159,6 +159,7 @@ class TunnelCommandTest {
             // The server checks the CRL, which lists another certificate only: accepted.
             NsProcess server = tunnel(b, "server", dir, "ca", "2/16", "--listen", "1194", "--ifname", "tun0",
                     "--address", "fd00:90::2/64", "--crl", crl.toString());
+            awaitListening(b, server, 1194);
             NsProcess client = tunnel(a, "client", dir, "ca", "1/16", "--connect", "198.18.90.2:1194", "--peer-cn", "2/16",
                     "--ifname", "tun0", "--address", "fd00:90::1/64");
             Wait.until("both ends say the tunnel is up", Duration.ofSeconds(60),
@@ -170,6 +171,7 @@ class TunnelCommandTest {
 
             // The client expects another CN: refused, no tunnel.
             NsProcess server2 = tunnel(b, "server2", dir, "ca", "2/16", "--listen", "1195", "--ifname", "tun1", "--timeout", "10");
+            awaitListening(b, server2, 1195);
             NsProcess wrongCn = tunnel(a, "wrong-cn", dir, "ca", "1/16", "--connect", "198.18.90.2:1195", "--peer-cn", "9/16",
                     "--ifname", "tun1", "--timeout", "10");
             Integer rc = wrongCn.waitFor(Duration.ofSeconds(30));
@@ -180,6 +182,7 @@ class TunnelCommandTest {
             // Another network (another CA): refused (the side that checks first says OTHER_CA, the other
             // sees the alert); neither side brings a tunnel up; the server goes on listening.
             NsProcess server3 = tunnel(b, "server3", dir, "ca", "2/16", "--listen", "1196", "--ifname", "tun2", "--timeout", "10");
+            awaitListening(b, server3, 1196);
             NsProcess stranger = tunnel(a, "stranger", dir, "other", "1/16", "--connect", "198.18.90.2:1196", "--ifname", "tun2",
                     "--timeout", "10");
             Integer rc3 = stranger.waitFor(Duration.ofSeconds(30));
@@ -222,10 +225,11 @@ class TunnelCommandTest {
         awaitListening(b, server, 1194);
         NsProcess client = tunnel(a, "client", dir, "ca", clientCn, "--connect", "198.18." + n + ".2:1194", "--peer-cn", "2/16",
                 "--ifname", "tun0", "--address", "fd00:" + n + "::1/64", "--timeout", "10");
-        Wait.poll(Duration.ofSeconds(30), () -> !client.isAlive() || server.log().contains("tunnel up") || client.log().contains("tunnel up"));
+        Wait.until("the client gives up (or, wrongly, a tunnel comes up)", Duration.ofSeconds(60),
+                () -> !client.isAlive() || server.log().contains("tunnel up") || client.log().contains("tunnel up"));
         String logs = "\nserver: " + server.log() + "\nclient: " + client.log();
         assertFalse(server.log().contains("tunnel up") || client.log().contains("tunnel up"), "no tunnel" + logs);
-        Integer clientRc = client.waitFor(Duration.ofSeconds(1));
+        Integer clientRc = client.waitFor(Duration.ofSeconds(30));
 
         assertTrue(server.isAlive(), "the refusing server goes on listening" + logs);
         assertTrue(server.log().contains("peer certificate refused " + reason), "the server names the reason" + logs);

@@ -834,6 +834,8 @@ public final class BabelRouter {
 
     /** The earliest time {@link #tick} has work to do. */
     public long nextTimer() {
+        if (stopped)
+            return Long.MAX_VALUE; // tick does nothing any more: no timer is due (a caller would spin)
         long t = Long.MAX_VALUE;
         for (Interface ifc : interfaces.values()) {
             if (!ifc.up)

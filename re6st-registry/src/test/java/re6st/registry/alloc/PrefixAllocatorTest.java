@@ -227,6 +227,23 @@ class PrefixAllocatorTest {
         });
     }
 
+    /**
+     * A free row of {@code free} with room for a prefix of {@code wanted} bits in {@code community}
+     * (a model of the allocator, by brute force: the free row and the community overlap, the row is no
+     * longer than wanted, and what it leaves is not only the reserved all-zero subnet), or null.
+     */
+    static String fits(List<String> free, String community, int wanted, int max) {
+        for (String f : free) {
+            if (f.length() > wanted || !(f.startsWith(community) || community.startsWith(f)))
+                continue;
+            String region = f.length() > community.length() ? f : community; // the longer one: their intersection
+            boolean onlyZeroSubnet = region.length() == wanted && wanted == max && region.indexOf('1', community.length()) < 0;
+            if (!onlyZeroSubnet)
+                return f;
+        }
+        return null;
+    }
+
     /** Random allocate/free sequences: the table stays a partition of the tree at every step. */
     @Test
     void randomSequencesKeepTheTreeAPartition() {
@@ -253,6 +270,7 @@ class PrefixAllocatorTest {
                     String community = cs.get(random.nextInt(cs.size())).prefix();
                     int room = max - community.length(); // half the time near the maximal length
                     int length = random.nextBoolean() ? 1 + random.nextInt(room) : room - random.nextInt(Math.min(3, room));
+                    List<String> freeBefore = free();
                     try {
                         String p = alloc(a, length, community);
                         assertEquals(length + community.length(), p.length());
@@ -261,7 +279,11 @@ class PrefixAllocatorTest {
                                 "all-zero subnet handed out: " + p);
                         taken.put(p, community);
                     } catch (NoFreePrefixException full) {
-                        // the community is full: the transaction rolled back
+                        // the community must really be full (and the transaction rolled back: checked below)
+                        String room2 = fits(freeBefore, community, community.length() + length, max);
+                        assertEquals(null, room2, "seed " + seed + " step " + step + ": refused a /" + (community.length() + length)
+                                + " in community '" + community + "', but free row " + room2 + " has room");
+                        assertEquals(freeBefore, free(), "a refusal changes nothing");
                     }
                 }
                 List<CertRow> rows = rows();

@@ -83,8 +83,7 @@ class HelloResponseTest {
     /** What the original client does with openssl: rsautl -decrypt with the node key, verify with the CA certificate. */
     @Test
     void opensslOpensIt() throws Exception {
-        if (!TestCa.haveOpenssl())
-            return;
+        TestCa.assumeOpenssl();
         byte[] k = HelloResponse.newSecret(TestCa.clock(), new SecureRandom());
         byte[] response = HelloResponse.build(k, node.getPublic(), ca);
         Files.write(dir.resolve("enc"), Arrays.copyOf(response, 256));

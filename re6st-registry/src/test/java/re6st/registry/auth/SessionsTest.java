@@ -93,8 +93,12 @@ class SessionsTest {
         Sessions s = new Sessions();
         byte[] k1 = secret();
         s.hello(CN, k1, 10);
-        s.hello(CN, secret(), 10); // a stranger's hello before the client's first call
-        s.authenticate(CN, PATH, HmacChain.requestHeader(k1, PATH));
+        s.hello(CN, secret(), 9); // a stranger's hello before the client's first call
+        Sessions.Authenticated a = s.authenticate(CN, PATH, HmacChain.requestHeader(k1, PATH));
+        assertArrayEquals(k1, a.key(), "the client's own key, not the stranger's");
+        assertEquals(10, a.protocol(), "with the protocol of the client's hello");
+        assertArrayEquals(HmacChain.nextKey(k1), s.authenticate(CN, PATH, HmacChain.requestHeader(HmacChain.nextKey(k1), PATH)).key(),
+                "and the chain goes on from it");
     }
 
     @Test

@@ -82,12 +82,15 @@ class CertificateAuthorityTest {
         FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class, () -> ca.writePem(crt, dir.resolve("other.key")));
         assertTrue(e.getMessage().contains("ca.crt"), e.getMessage());
         assertTrue(Files.notExists(dir.resolve("other.key")));
+    }
 
-        if (TestCa.haveOpenssl()) {
-            TestCa.Run r = TestCa.openssl(dir, "x509", "-in", "ca.crt", "-noout", "-serial");
-            assertEquals("serial=0120010DB80042", r.out().trim(), "the serial openssl prints");
-            assertEquals(0, TestCa.openssl(dir, "rsa", "-in", "ca.key", "-check", "-noout").status(), "openssl reads the key");
-        }
+    @Test
+    void opensslReadsTheWrittenPem() throws Exception {
+        TestCa.assumeOpenssl();
+        ca.writePem(dir.resolve("ca.crt"), dir.resolve("ca.key"));
+        TestCa.Run r = TestCa.openssl(dir, "x509", "-in", "ca.crt", "-noout", "-serial");
+        assertEquals("serial=0120010DB80042", r.out().trim(), "the serial openssl prints");
+        assertEquals(0, TestCa.openssl(dir, "rsa", "-in", "ca.key", "-check", "-noout").status(), "openssl reads the key");
     }
 
     @Test
@@ -109,8 +112,7 @@ class CertificateAuthorityTest {
 
     @Test
     void pkcs1KeysLoadToo() throws Exception {
-        if (!TestCa.haveOpenssl())
-            return;
+        TestCa.assumeOpenssl();
         Path crt = dir.resolve("ca.crt"), key = dir.resolve("ca.key");
         ca.writePem(crt, key);
         TestCa.Run r = TestCa.openssl(dir, "rsa", "-in", "ca.key", "-traditional", "-out", "pkcs1.key");
@@ -120,11 +122,18 @@ class CertificateAuthorityTest {
     }
 
     @Test
+    /** The certificate issueFollowsTheSpec checks: 7/16, serial 42, subject serialNumber 3. */
+    private static X509Certificate sampleCertificate() throws BadCsrException {
+        return ca.issue(ca.parseRequest(TestCa.csr(node, "O=Example,E=node@example.org")), new NodePrefix("0000000000000111"), 3,
+                BigInteger.valueOf(42));
+    }
+
+    @Test
     void issueFollowsTheSpec() throws Exception {
         CertificateRequest req = ca.parseRequest(TestCa.csr(node, "O=Example,E=node@example.org"));
         NodePrefix prefix = new NodePrefix("0000000000000111");
         assertEquals("7/16", prefix.cn(), "CN text of a binary prefix");
-        X509Certificate cert = ca.issue(req, prefix, 3, BigInteger.valueOf(42));
+        X509Certificate cert = sampleCertificate();
 
         cert.verify(ca.publicKey());
         assertEquals(BigInteger.valueOf(42), cert.getSerialNumber());
@@ -151,9 +160,12 @@ class CertificateAuthorityTest {
                 "longer than the 80 bits the /48 leaves");
         assertThrows(IllegalArgumentException.class, () -> ca.issue(req, prefix, 0, BigInteger.ZERO));
         assertThrows(IllegalArgumentException.class, () -> ca.issue(req, prefix, -1, BigInteger.TEN));
+    }
 
-        if (!TestCa.haveOpenssl())
-            return;
+    @Test
+    void opensslVerifiesAnIssuedCertificate() throws Exception {
+        TestCa.assumeOpenssl();
+        X509Certificate cert = sampleCertificate();
         Files.writeString(dir.resolve("ca.crt"), ca.certificatePem());
         Files.writeString(dir.resolve("cert.crt"), Pem.certificate(cert));
         TestCa.Run v = TestCa.openssl(dir, "verify", "-CAfile", "ca.crt", "cert.crt");
@@ -170,8 +182,7 @@ class CertificateAuthorityTest {
 
     @Test
     void issueFromAnOpensslRequest() throws Exception {
-        if (!TestCa.haveOpenssl())
-            return;
+        TestCa.assumeOpenssl();
         Files.writeString(dir.resolve("node.key"), Pem.privateKey(node.getPrivate()));
         TestCa.Run r = TestCa.openssl(dir, "req", "-new", "-key", "node.key", "-subj", "/O=Example/OU=lab", "-sha512", "-out", "node.csr");
         assertEquals(0, r.status(), r.out());
@@ -228,11 +239,18 @@ class CertificateAuthorityTest {
         assertEquals(Renewal.NEW_PERIOD, Renewal.decide(cert, false, notAfter.plus(Duration.ofDays(10))), "expired, in the grace period");
     }
 
+    private static final Instant REVOKED_5 = Instant.parse("2026-01-02T03:04:05Z"), REVOKED_3 = Instant.parse("2025-06-07T08:09:10Z");
+
+    /** A CRL number 7 listing serials 5 and 3, valid 7 days. */
+    private static X509CRL sampleCrl() {
+        return ca.crl(List.of(new CertificateAuthority.Revoked(BigInteger.valueOf(5), REVOKED_5),
+                new CertificateAuthority.Revoked(BigInteger.valueOf(3), REVOKED_3)), BigInteger.valueOf(7), Duration.ofDays(7));
+    }
+
     @Test
-    void crlAcceptedByOpenssl() throws Exception {
-        Instant d1 = Instant.parse("2026-01-02T03:04:05Z"), d2 = Instant.parse("2025-06-07T08:09:10Z");
-        X509CRL crl = ca.crl(List.of(new CertificateAuthority.Revoked(BigInteger.valueOf(5), d1),
-                new CertificateAuthority.Revoked(BigInteger.valueOf(3), d2)), BigInteger.valueOf(7), Duration.ofDays(7));
+    void crlFollowsTheSpec() throws Exception {
+        Instant d1 = REVOKED_5, d2 = REVOKED_3;
+        X509CRL crl = sampleCrl();
         crl.verify(ca.publicKey());
         assertEquals("SHA512withRSA", crl.getSigAlgName());
         assertEquals(ca.certificate().getSubjectX500Principal(), crl.getIssuerX500Principal());
@@ -248,9 +266,12 @@ class CertificateAuthorityTest {
         assertThrows(IllegalArgumentException.class, () -> ca.crl(List.of(new CertificateAuthority.Revoked(BigInteger.ONE, d1),
                 new CertificateAuthority.Revoked(BigInteger.ONE, d2)), BigInteger.ONE, Duration.ofDays(1)));
         assertEquals(null, ca.crl(List.of(), BigInteger.ONE, Duration.ofDays(1)).getRevokedCertificates(), "empty CRL");
+    }
 
-        if (!TestCa.haveOpenssl())
-            return;
+    @Test
+    void opensslVerifiesTheCrl() throws Exception {
+        TestCa.assumeOpenssl();
+        X509CRL crl = sampleCrl();
         Files.writeString(dir.resolve("ca.crt"), ca.certificatePem());
         Files.writeString(dir.resolve("crl.pem"), Pem.crl(crl));
         TestCa.Run v = TestCa.openssl(dir, "crl", "-in", "crl.pem", "-CAfile", "ca.crt", "-noout");

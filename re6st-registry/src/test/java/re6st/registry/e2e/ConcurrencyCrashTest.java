@@ -17,6 +17,7 @@ import java.security.KeyPairGenerator;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.RSAPublicKey;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
@@ -45,6 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import picocli.CommandLine;
 import re6st.registry.Network;
+import re6st.registry.Poll;
 import re6st.registry.NodePrefix;
 import re6st.registry.alloc.PrefixAllocator;
 import re6st.registry.ca.CertificateAuthority;
@@ -143,10 +145,11 @@ class ConcurrencyCrashTest {
         Path db = dir.resolve("registry.db");
         Queue<String> received = new ConcurrentLinkedQueue<>();
         AtomicInteger failures = new AtomicInteger();
+        Queue<IOException> beforeKill = new ConcurrentLinkedQueue<>();
 
         // run 1: load from 32 threads until the registry is killed after >= 50 successes
         Child first = Child.start(dir, ca, db, "run1");
-        AtomicBoolean stop = new AtomicBoolean();
+        AtomicBoolean stop = new AtomicBoolean(), killing = new AtomicBoolean();
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         List<Future<?>> futures = new ArrayList<>();
         AtomicInteger next = new AtomicInteger();
@@ -157,18 +160,20 @@ class ConcurrencyCrashTest {
                     try {
                         received.add(enrol(c, keys().get(next.getAndIncrement() % keys().size())));
                     } catch (IOException e) {
-                        failures.incrementAndGet(); // the registry died under us: expected
+                        if (killing.get())
+                            failures.incrementAndGet(); // the registry died under us: expected
+                        else
+                            beforeKill.add(e); // a live registry failed a call: a real failure
                     }
                 }
                 return null;
             }));
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
-            while (received.size() < 50) {
-                assertTrue(System.nanoTime() < deadline, "no 50 enrolments in 40 s: " + received.size() + "\n" + first.log());
+            Poll.until("50 enrolments (the registry stays alive meanwhile)", Duration.ofSeconds(120), () -> {
                 assertTrue(first.process.isAlive(), "the registry died:\n" + first.log());
-                Thread.sleep(5);
-            }
+                return received.size() >= 50;
+            });
+            killing.set(true); // from here on, a failed call may be the kill's doing
             first.kill9(); // mid-load: requests in flight, transactions probably mid-commit
             int atKill = received.size();
             stop.set(true);
@@ -182,6 +187,8 @@ class ConcurrencyCrashTest {
             first.kill9();
         }
         int beforeRestart = received.size();
+        if (!beforeKill.isEmpty())
+            throw new AssertionError(beforeKill.size() + " calls failed before the kill, the first: " + beforeKill.peek(), beforeKill.peek());
         assertTrue(failures.get() > 0, "the kill interrupted calls in flight");
 
         // run 2: same database, a few more enrolments, then a clean stop (SIGTERM: the shutdown hook closes the db)

@@ -2,7 +2,6 @@ package re6st.registry.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -31,6 +30,7 @@ import re6st.registry.Network;
 import re6st.registry.Registry;
 import re6st.registry.alloc.Communities;
 import re6st.registry.ca.CertificateAuthority;
+import re6st.registry.ca.TestCa;
 import re6st.registry.cli.ConfCommand;
 import re6st.registry.cli.RegistryOptions;
 import re6st.registry.client.RegistryClient;
@@ -41,31 +41,79 @@ import re6st.registry.store.RegistryDb;
 /**
  * Acceptance 1, in one JVM on loopback: a registry with an mbox mail host; `re6st conf --email`
  * asks for a token, which is read back from the mbox and typed in; the certificate it gets passes
- * `openssl verify -CAfile ca.crt cert.crt`, its CN is the first prefix of the allocation rules,
- * the key file is 0600; a second node enrols with a token given by the admin RPC addToken, and
- * gets the next prefix; an anonymous request is refused (not configured).
+ * the signature of the network CA (and `openssl verify -CAfile ca.crt cert.crt`, where openssl is
+ * installed), its CN is the first prefix of the allocation rules, the key file is 0600; a second
+ * node enrols with a token given by the admin RPC addToken, and gets the next prefix; an
+ * anonymous request is refused (not configured).
  */
 class EnrolmentTest {
     static final Pattern TOKEN = Pattern.compile("token to join re6st network is: ([a-z]{8})");
 
+    /** A fresh CA and registry (mail to an mbox) serving on loopback, in {@code dir}. */
+    static final class Fixture implements AutoCloseable {
+        final CertificateAuthority ca;
+        final Path caFile, mbox;
+        final RegistryOptions o = new RegistryOptions();
+        final RegistryDb db;
+        final Registry registry;
+        RpcServer server;
+        final String url;
+
+        Fixture(Path dir) throws Exception {
+            ca = CertificateAuthority.initCa(Network.parse("2001:db8:42::/48"), 2048,
+                    new X500Name("CN=test network,emailAddress=ca@example.org"), Duration.ofDays(30), Clock.systemUTC());
+            caFile = dir.resolve("ca.crt");
+            mbox = dir.resolve("mbox");
+            Path caKey = dir.resolve("ca.key");
+            ca.writePem(caFile, caKey);
+            new CommandLine(o).parseArgs("--ca", caFile.toString(), "--key", caKey.toString(), "--db",
+                    dir.resolve("registry.db").toString(), "--mailhost", mbox.toString());
+            db = RegistryDb.open(o.db);
+            registry = new Registry(o, ca, db, TokenMailer.of(mbox.toString(), null, null, false, "ca@example.org"),
+                    Communities.none(), Clock.systemUTC());
+            server = new RpcServer(registry.authenticator(), Set.copyOf(o.origins()), new MetricRegistry(), 4);
+            registry.declare(server);
+            int port = server.start(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))).get(0).getPort();
+            url = "http://127.0.0.1:" + port + "/";
+        }
+
+        /** Enrols a node in {@code node} with a token the admin RPC hands out. */
+        void enrolByAdminToken(Path node, String email) throws Exception {
+            String token = new String(new RegistryClient(URI.create(url)).call("addToken", RegistryClient.params("email", email,
+                    "token", "")));
+            assertEquals(0, re6st.cli.Launcher.run(new ConfCommand(), "--registry", url, "-d", node.toString(), "--token", token));
+        }
+
+        @Override
+        public void close() {
+            server.close();
+            db.close();
+        }
+    }
+
+    /** openssl, the original's client side, accepts what the registry issued. */
+    @Test
+    void opensslVerifiesAnEnrolledCertificate(@TempDir Path dir) throws Exception {
+        TestCa.assumeOpenssl();
+        try (Fixture f = new Fixture(dir)) {
+            Path n = dir.resolve("node");
+            f.enrolByAdminToken(n, "dave@example.org");
+            TestCa.Run r = TestCa.openssl(dir, "verify", "-CAfile", n.resolve("ca.crt").toString(), n.resolve("cert.crt").toString());
+            assertEquals(0, r.status(), r.out());
+            assertTrue(r.out().contains(": OK"), r.out());
+        }
+    }
+
     @Test
     void enrolByMailThenByAdminToken(@TempDir Path dir) throws Exception {
-        CertificateAuthority ca = CertificateAuthority.initCa(Network.parse("2001:db8:42::/48"), 2048,
-                new X500Name("CN=test network,emailAddress=ca@example.org"), Duration.ofDays(30), Clock.systemUTC());
-        Path caFile = dir.resolve("ca.crt"), caKey = dir.resolve("ca.key"), mbox = dir.resolve("mbox");
-        ca.writePem(caFile, caKey);
-        RegistryOptions o = new RegistryOptions();
-        new CommandLine(o).parseArgs("--ca", caFile.toString(), "--key", caKey.toString(), "--db", dir.resolve("registry.db").toString(),
-                "--mailhost", mbox.toString());
-        try (RegistryDb db = RegistryDb.open(o.db)) {
-            Registry registry = new Registry(o, ca, db, TokenMailer.of(mbox.toString(), null, null, false, "ca@example.org"),
-                    Communities.none(), Clock.systemUTC());
-            RpcServer server0 = new RpcServer(registry.authenticator(), Set.copyOf(o.origins()), new MetricRegistry(), 4);
-            registry.declare(server0);
-            RpcServer server = server0;
-            try {
-                int port = server.start(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))).get(0).getPort();
-                String url = "http://127.0.0.1:" + port + "/";
+        try (Fixture f = new Fixture(dir)) {
+            CertificateAuthority ca = f.ca;
+            Path caFile = f.caFile, mbox = f.mbox;
+            RegistryOptions o = f.o;
+            RegistryDb db = f.db;
+            Registry registry = f.registry;
+            {
+                String url = f.url;
 
                 // node 1: by mail, the token typed in when asked (read from the mbox at that moment)
                 Path n1 = dir.resolve("node1");
@@ -93,7 +141,7 @@ class EnrolmentTest {
                 assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(n1.resolve("cert.key"))));
                 assertEquals(Files.readString(caFile), Files.readString(n1.resolve("ca.crt")));
                 assertTrue(Files.exists(n1.resolve("re6stnet.conf")));
-                assertOpensslVerifies(n1);
+                assertIssuedBy(ca, n1);
                 assertEquals("0/16", cn(n1), "the first allocation of a /16 in a fresh registry");
 
                 // node 2: token given by the admin (loopback is an authorised origin)
@@ -102,7 +150,7 @@ class EnrolmentTest {
                 assertTrue(token.matches("[a-z]{8}"), token);
                 Path n2 = dir.resolve("node2");
                 assertEquals(0, re6st.cli.Launcher.run(new ConfCommand(), "--registry", url, "-d", n2.toString(), "--token", token));
-                assertOpensslVerifies(n2);
+                assertIssuedBy(ca, n2);
                 assertEquals("1/16", cn(n2), "the next prefix");
                 assertEquals(1, re6st.cli.Launcher.run(new ConfCommand(), "--registry", url, "-d", dir.resolve("n3").toString(),
                         "--token", token), "a used token does not work twice");
@@ -186,19 +234,17 @@ class EnrolmentTest {
 
                 // registry restart: the session is unknown (401), the client says hello again by itself
                 long hellosBefore = s1.hellos(); // (the replaying session above took over the cn's key chain: s1 said hello again)
-                server.close();
+                f.server.close();
                 Registry again = new Registry(o, ca, db, null, Communities.none(), Clock.systemUTC());
-                server = new RpcServer(again.authenticator(), Set.copyOf(o.origins()), new MetricRegistry(), 4);
-                again.declare(server);
-                int port2 = server.start(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))).get(0).getPort();
+                f.server = new RpcServer(again.authenticator(), Set.copyOf(o.origins()), new MetricRegistry(), 4);
+                again.declare(f.server);
+                int port2 = f.server.start(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))).get(0).getPort();
                 RegistryClient c2client = new RegistryClient(URI.create("http://127.0.0.1:" + port2 + "/"));
                 String json4 = re6st.registry.ca.NetworkConfig.decompress(c2client.call("getNetworkConfig", RegistryClient.params("cn", bits1), s1));
                 assertEquals(withoutKey(json3), withoutKey(json4), "same configuration after the restart");
                 assertEquals(java.util.HexFormat.of().formatHex(babelKey(json3, k1)), java.util.HexFormat.of().formatHex(babelKey(json4, k1)),
                         "same Babel key after the restart");
                 assertEquals(hellosBefore + 1, s1.hellos(), "one more hello after the restart, transparently");
-            } finally {
-                server.close();
             }
         }
     }
@@ -223,16 +269,15 @@ class EnrolmentTest {
         return m.group(1);
     }
 
-    static void assertOpensslVerifies(Path node) throws Exception {
-        boolean haveOpenssl = new ProcessBuilder("sh", "-c", "command -v openssl").start().waitFor() == 0;
-        if (!haveOpenssl)
-            System.out.println("SKIPPED openssl verify: openssl is not installed");
-        assumeTrue(haveOpenssl);
-        Process p = new ProcessBuilder("openssl", "verify", "-CAfile", node.resolve("ca.crt").toString(), node.resolve("cert.crt").toString())
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertEquals(0, p.waitFor(), out);
-        assertTrue(out.contains(": OK"), out);
+    /** The node's certificate is signed by the CA, valid now, and for the key next to it. */
+    static void assertIssuedBy(CertificateAuthority ca, Path node) throws Exception {
+        java.security.cert.X509Certificate cert = re6st.registry.ca.Pem.parseCertificate(Files.readString(node.resolve("cert.crt")));
+        cert.verify(ca.publicKey());
+        cert.checkValidity();
+        assertEquals(ca.certificate().getSubjectX500Principal(), cert.getIssuerX500Principal());
+        java.security.interfaces.RSAPrivateCrtKey key = (java.security.interfaces.RSAPrivateCrtKey) re6st.registry.ca.Pem
+                .parseRsaPrivateKey(Files.readString(node.resolve("cert.key")));
+        assertEquals(key.getModulus(), ((java.security.interfaces.RSAPublicKey) cert.getPublicKey()).getModulus(), "the key is the certificate's");
     }
 
     /** The network configuration without babel_hmac_sign (RSA-encrypted with random padding: different at each call). */

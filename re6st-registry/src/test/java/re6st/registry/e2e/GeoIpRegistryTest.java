@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import com.codahale.metrics.MetricRegistry;
 
 import picocli.CommandLine;
+import re6st.registry.Counterparts;
 import re6st.registry.Network;
 import re6st.registry.Registry;
 import re6st.registry.alloc.Communities;
@@ -147,12 +148,18 @@ class GeoIpRegistryTest {
         String[] base = {"--ca", dir.resolve("ca.crt").toString(), "--key", dir.resolve("ca.key").toString(), "--db",
             dir.resolve("registry.db").toString()};
         assertRefused(cannot, base, "--same-country", "FR", "--geoip=");
-        if (System.getenv("GEOIP2_MMDB") == null)
-            assertRefused(cannot, base, "--same-country", "FR");
-        else
-            System.out.println("SKIPPED GeoIpRegistryTest: --same-country without --geoip: GEOIP2_MMDB is set in this environment");
         assertRefused("no such readable file", base, "--geoip", dir.resolve("missing.mmdb").toString());
         assertRefused("is not a MaxMind DB file", base, "--geoip", notMmdb.toString(), "--same-country", "FR");
+        assertTrue(Files.notExists(dir.resolve("registry.db")), "refused before anything was created");
+    }
+
+    /** Without --geoip, the default is $GEOIP2_MMDB, as the original: unset, --same-country is refused. */
+    @Test
+    void sameCountryWithoutGeoipNorGeoip2MmdbIsRefused(@TempDir Path dir) {
+        Counterparts.assumeThat(System.getenv("GEOIP2_MMDB") == null, "GEOIP2_MMDB unset in the environment (unset GEOIP2_MMDB)");
+        assertRefused("Can not respect 'same_country' network configuration (GEOIP2_MMDB not set", new String[] {"--ca",
+            dir.resolve("ca.crt").toString(), "--key", dir.resolve("ca.key").toString(), "--db", dir.resolve("registry.db").toString()},
+                "--same-country", "FR");
         assertTrue(Files.notExists(dir.resolve("registry.db")), "refused before anything was created");
     }
 

@@ -1,6 +1,5 @@
 package re6st.registry.geo;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,6 +9,8 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+
+import re6st.registry.Counterparts;
 
 /**
  * Real MaxMind DB files for tests, written by Debian's libmaxmind-db-writer-perl through
@@ -24,10 +25,7 @@ public final class TestGeoDb {
 
     /** Skips the calling test, with a printed reason, when the writer cannot run here. */
     public static void requireWriter(String test) {
-        boolean ok = writerAvailable();
-        if (!ok)
-            System.out.println("SKIPPED " + test + ": needs libmaxmind-db-writer-perl (apt-get install libmaxmind-db-writer-perl)");
-        assumeTrue(ok, "perl with MaxMind::DB::Writer::Tree is not installed");
+        Counterparts.assume(writerAvailable(), "perl's MaxMind::DB::Writer::Tree for " + test, "libmaxmind-db-writer-perl");
     }
 
     static boolean writerAvailable() {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -18,6 +17,8 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import re6st.registry.Counterparts;
 
 /**
  * Token mail to an mbox file, and through a real SMTP server (Debian's python3-aiosmtpd) with and without STARTTLS,
@@ -42,19 +43,20 @@ class TokenMailerTest {
         assertEquals(2, Files.readString(mbox).split("(?m)^From ", -1).length - 1, "a refused address writes nothing");
     }
 
-    static boolean hasAiosmtpd() {
+    /** Skips the calling test, with the reason printed, without python3's aiosmtpd (the SMTP server these tests talk to). */
+    static void assumeAiosmtpd() {
+        boolean present;
         try {
-            return new ProcessBuilder("/usr/bin/python3", "-c", "import aiosmtpd").start().waitFor() == 0;
+            present = new ProcessBuilder("/usr/bin/python3", "-c", "import aiosmtpd").start().waitFor() == 0;
         } catch (IOException | InterruptedException e) {
-            return false;
+            present = false;
         }
+        Counterparts.assume(present, "python3's aiosmtpd module", "python3-aiosmtpd");
     }
 
     @Test
     void smtpWithAndWithoutStarttls(@TempDir Path dir) throws Exception {
-        if (!hasAiosmtpd())
-            System.out.println("SKIPPED TokenMailerTest.smtpWithAndWithoutStarttls: needs python3-aiosmtpd (apt-get install python3-aiosmtpd)");
-        assumeTrue(hasAiosmtpd(), "python3-aiosmtpd is not installed");
+        assumeAiosmtpd();
         Path cert = dir.resolve("smtp.crt"), key = dir.resolve("smtp.key");
         selfSignedCertificate(cert, key);
         for (boolean tls : new boolean[] {false, true}) {
@@ -101,9 +103,7 @@ class TokenMailerTest {
      */
     @Test
     void smtpServerRequiringAuthentication(@TempDir Path dir) throws Exception {
-        if (!hasAiosmtpd())
-            System.out.println("SKIPPED TokenMailerTest.smtpServerRequiringAuthentication: needs python3-aiosmtpd (apt-get install python3-aiosmtpd)");
-        assumeTrue(hasAiosmtpd(), "python3-aiosmtpd is not installed");
+        assumeAiosmtpd();
         Path cert = dir.resolve("smtp.crt"), key = dir.resolve("smtp.key");
         selfSignedCertificate(cert, key);
         javax.net.ssl.TrustManager trust = trustOnly(cert);

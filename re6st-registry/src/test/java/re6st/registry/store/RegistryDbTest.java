@@ -26,6 +26,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import re6st.registry.Poll;
+
 class RegistryDbTest {
     @TempDir
     Path dir;
@@ -283,7 +285,9 @@ class RegistryDbTest {
                 db.inTransaction(tx -> tx.addToken(new Token("abcdefgh", "a@b", 16, 0)));
             });
             started.await();
-            Thread.sleep(300); // several busy timeouts
+            // the writer really met the lock: it retried at least twice before the foreign commit
+            Poll.until("the writer retried twice", Duration.ofSeconds(30), () -> db.busyRetries() >= 2);
+            assertFalse(write.isDone(), "the writer still waits for the lock");
             try (Statement st = foreign.createStatement()) {
                 st.execute("COMMIT");
             }

@@ -150,9 +150,11 @@ class DtlsHandshakeTest {
         assertEquals("1/16", ck.peerCn());
         assertEquals(client.cert(), sk.peer());
         assertEquals(server.cert(), ck.peer());
-        // the stateless cookie round happened first: one HelloVerifyRequest, then one verified hello
-        assertEquals(1, gate.helloVerifyRequests());
+        // the stateless cookie round happened first: a HelloVerifyRequest (more than one if the client
+        // retransmitted its first hello, as DTLS does after 1 s without an answer), then one verified hello
+        assertTrue(gate.helloVerifyRequests() >= 1, "a HelloVerifyRequest before the verified hello: " + gate.helloVerifyRequests());
         assertEquals(1, gate.verified());
+        assertEquals(0, gate.ignored());
 
         // client send == server receive and vice versa: packets pass both ways
         DataChannel cc = new DataChannel(ck.send(), ck.receive()), sc = new DataChannel(sk.send(), sk.receive());
@@ -179,19 +181,25 @@ class DtlsHandshakeTest {
         assertTrue(ck.schedule().toString().startsWith("KeySchedule[client"));
     }
 
+    /**
+     * Handshakes one after another on fresh sockets all succeed (each with its cookie round). How
+     * long they take is printed here, not asserted (see DEVELOPERS.md, "Rules for tests").
+     */
     @Test
-    void handshakeTimeIsReasonable() throws Exception {
-        long best = Long.MAX_VALUE;
+    void repeatedHandshakesAllSucceed() throws Exception {
         StringBuilder all = new StringBuilder();
         for (int i = 0; i < 5; i++) {
-            Side[] r = handshake(server, client, "1/16", new CookieGate());
+            CookieGate gate = new CookieGate();
+            Side[] r = handshake(server, client, "1/16", gate);
             assertOk(r[0]);
             assertOk(r[1]);
-            best = Math.min(best, r[1].millis);
+            assertEquals(1, gate.verified(), "handshake " + i);
+            byte[] ping = {1, 2, 3};
+            assertEquals(ping.length, exchange(new DataChannel(r[1].keys.send(), r[1].keys.receive()),
+                    new DataChannel(r[0].keys.send(), r[0].keys.receive()), ping), "the two ends agree on the keys");
             all.append(r[1].millis).append(" ms ");
         }
         System.out.println("DTLS handshake (client connect, loopback, RSA-" + TestPki.BITS + "): " + all);
-        assertTrue(best < 2000, "handshake too slow: best " + best + " ms");
     }
 
     /**
