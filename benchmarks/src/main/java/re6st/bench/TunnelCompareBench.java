@@ -110,7 +110,7 @@ public final class TunnelCompareBench {
         }
         List<String> missing = new ArrayList<>();
         for (String[] t : new String[][] {{"ip", "iproute2"}, {"iperf3", "iperf3"}, {"openssl", "openssl"}, {"ping", "iputils-ping"}})
-            if (which(t[0]) == null)
+            if (re6st.netsim.Prerequisites.which(t[0]) == null)
                 missing.add(t[0] + " (Debian package " + t[1] + ")");
         if (!missing.isEmpty()) {
             System.err.println("TunnelCompareBench: missing " + String.join(", ", missing));
@@ -433,17 +433,8 @@ public final class TunnelCompareBench {
     }
 
     private static void requireBinary(String bin, String debianPackage) {
-        if (which(bin) == null)
+        if (re6st.netsim.Prerequisites.which(bin) == null)
             throw new IllegalStateException(bin + " not found (install the Debian package " + debianPackage + ")");
-    }
-
-    static String which(String bin) {
-        List<String> dirs = new ArrayList<>(Arrays.asList(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)));
-        dirs.addAll(List.of("/usr/local/sbin", "/usr/sbin", "/sbin"));
-        for (String d : dirs)
-            if (!d.isEmpty() && Files.isExecutable(Path.of(d, bin)))
-                return d + "/" + bin;
-        return null;
     }
 
     private static void openssl(String... args) {

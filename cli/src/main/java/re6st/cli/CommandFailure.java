@@ -30,6 +30,16 @@ public final class CommandFailure extends RuntimeException {
         return new CommandFailure(USAGE, what + ": " + Failures.explain(cause), cause);
     }
 
+    /** A usage error that {@code cause} explains by itself (it names the file or value); the cause is kept for --verbose. */
+    public static CommandFailure usage(Throwable cause) {
+        return new CommandFailure(USAGE, Failures.explain(cause), cause);
+    }
+
+    /** A runtime failure that {@code cause} explains by itself; the cause is kept for --verbose. */
+    public static CommandFailure failed(Throwable cause) {
+        return new CommandFailure(FAILED, Failures.explain(cause), cause);
+    }
+
     /** A runtime failure (exit 1). */
     public static CommandFailure failed(String message) {
         return new CommandFailure(FAILED, message, null);

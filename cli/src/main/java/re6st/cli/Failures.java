@@ -41,8 +41,8 @@ public final class Failures {
         if (t instanceof NoSuchFileException f)
             return file(f) + ": no such file or directory (check the path)";
         if (t instanceof AccessDeniedException f)
-            return file(f) + ": permission denied (run as root, or check the owner and mode with 'ls -l "
-                    + f.getFile() + "')";
+            return file(f) + ": permission denied (" + (isRoot() ? "" : "run as root, or ") + "check the owners and modes: 'ls -ld "
+                    + f.getFile() + (parent(f.getFile()) != null ? " " + parent(f.getFile()) : "") + "')";
         if (t instanceof FileAlreadyExistsException f)
             return file(f) + ": already exists";
         if (t instanceof NotDirectoryException f)
@@ -76,7 +76,7 @@ public final class Failures {
                     + " (does the server speak TLS on that port, and does its certificate name the host?)";
         if (t instanceof SSLException)
             return "TLS: " + message(t);
-        if (t instanceof GeneralSecurityException)
+        if (t instanceof GeneralSecurityException || t instanceof java.sql.SQLException)
             return message(t);
         if (t instanceof IOException) {
             if (t.getMessage() != null)
@@ -92,7 +92,7 @@ public final class Failures {
     public static boolean isBug(Throwable t) {
         t = unwrap(t);
         if (t instanceof CommandFailure || t instanceof IOException || t instanceof GeneralSecurityException
-                || t instanceof UnresolvedAddressException)
+                || t instanceof UnresolvedAddressException || t instanceof java.sql.SQLException)
             return false;
         return !(t instanceof IllegalArgumentException && t.getMessage() != null);
     }
@@ -108,6 +108,15 @@ public final class Failures {
                 break;
         }
         return t;
+    }
+
+    private static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+
+    private static String parent(String file) {
+        java.nio.file.Path p = file == null ? null : java.nio.file.Path.of(file).toAbsolutePath().getParent();
+        return p == null ? null : p.toString();
     }
 
     private static boolean causedBy(Throwable t, Class<? extends Throwable> type) {

@@ -23,8 +23,9 @@ class FailuresTest {
 
     @Test
     void aFileWeMayNotReadSaysHowToCheckIt() {
-        String s = Failures.explain(new AccessDeniedException("/k.pem"));
-        assertTrue(s.startsWith("/k.pem: permission denied (run as root"), s);
+        String s = Failures.explain(new AccessDeniedException("/etc/re6st/k.pem"));
+        assertTrue(s.startsWith("/etc/re6st/k.pem: permission denied (") && s.endsWith("check the owners and modes: "
+                + "'ls -ld /etc/re6st/k.pem /etc/re6st')"), s);
     }
 
     @Test

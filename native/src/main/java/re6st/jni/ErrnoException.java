@@ -33,7 +33,8 @@ public class ErrnoException extends IOException {
 
     /** Called from JNI with strerror's text. */
     public ErrnoException(String operation, int errno, String text) {
-        super(operation + ": " + symbol(errno) + " (" + text + ")" + (errno == EPERM || errno == EACCES
+        super(operation + ": " + symbol(errno) + " (" + text + ")" + ((errno == EPERM || errno == EACCES)
+                && !"root".equals(System.getProperty("user.name"))
                 ? ": TUN devices, routes and raw sockets need root (or the CAP_NET_ADMIN capability)" : ""));
         this.operation = operation;
         this.errno = errno;

@@ -25,14 +25,19 @@ public final class Prerequisites {
         return out;
     }
 
-    /** True if {@code command} is an executable file in a directory of $PATH (or /sbin, /usr/sbin, where root's tools live). */
+    /** True if {@code command} is an executable file in a directory of $PATH (or where root's tools live). */
     public static boolean onPath(String command) {
+        return which(command) != null;
+    }
+
+    /** The path of {@code command} in $PATH (or /usr/local/sbin, /usr/sbin, /sbin, where root's tools live), or null. */
+    public static String which(String command) {
         List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(":")));
-        dirs.addAll(List.of("/usr/sbin", "/sbin"));
+        dirs.addAll(List.of("/usr/local/sbin", "/usr/sbin", "/sbin"));
         for (String d : dirs)
             if (!d.isEmpty() && Files.isExecutable(Path.of(d, command)))
-                return true;
-        return false;
+                return d + "/" + command;
+        return null;
     }
 
     private static Map<String, String> orderedMap(String... kv) {

@@ -67,6 +67,27 @@ class UdpEndpointTest {
         return t;
     }
 
+    /** The server endpoint in {@code s} on UDP 1194 (CN 1/16): each client's TUN goes into {@code tuns}, removed CNs into {@code removed}. */
+    static UdpEndpoint server(TestNet net, Namespace s, Map<String, Tun> tuns, List<String> removed) throws Exception {
+        Credentials serverCreds = creds("ca", "1/16");
+        UdpEndpoint server = s.call(() -> new UdpEndpoint(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("::"), 1194)),
+                serverCreds, UdpEndpoint.Options.defaults(), new UdpEndpoint.Handler() {
+                    @Override
+                    public Tun tunFor(String cn, InetSocketAddress address) throws IOException {
+                        Tun t = tun("re6st%d", cn, 1);
+                        tuns.put(cn, t);
+                        return t;
+                    }
+
+                    @Override
+                    public void removed(UdpEndpoint.PeerTunnel p) {
+                        removed.add(p.cn());
+                    }
+                }));
+        net.own(server);
+        return server;
+    }
+
     @Test
     void manyClientsOnePortRoamingAndAStranger() throws Exception {
         try (TestNet net = TestNet.create("endpoint")) {
@@ -75,17 +96,7 @@ class UdpEndpointTest {
             net.attach(s, "eth0", sw);
             s.addAddress("eth0", "198.18.74.1/24");
             Map<String, Tun> serverTuns = new ConcurrentHashMap<>();
-            Credentials serverCreds = creds("ca", "1/16");
-            UdpEndpoint server = s.call(() -> new UdpEndpoint(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("::"), 1194)),
-                    serverCreds, UdpEndpoint.Options.defaults(), new UdpEndpoint.Handler() {
-                        @Override
-                        public Tun tunFor(String cn, InetSocketAddress address) throws IOException {
-                            Tun t = tun("re6st%d", cn, 1);
-                            serverTuns.put(cn, t);
-                            return t;
-                        }
-                    }));
-            net.own(server);
+            UdpEndpoint server = server(net, s, serverTuns, new java.util.ArrayList<>());
 
             String[] cns = {"2/16", "3/16", "4/16"};
             Namespace[] clients = new Namespace[3];
@@ -150,22 +161,7 @@ class UdpEndpointTest {
             s.addAddress("eth0", "198.18.75.1/24");
             Map<String, Tun> serverTuns = new ConcurrentHashMap<>();
             List<String> removed = new java.util.concurrent.CopyOnWriteArrayList<>();
-            Credentials serverCreds = creds("ca", "1/16");
-            UdpEndpoint server = s.call(() -> new UdpEndpoint(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("::"), 1194)),
-                    serverCreds, UdpEndpoint.Options.defaults(), new UdpEndpoint.Handler() {
-                        @Override
-                        public Tun tunFor(String cn, InetSocketAddress address) throws IOException {
-                            Tun t = tun("re6st%d", cn, 1);
-                            serverTuns.put(cn, t);
-                            return t;
-                        }
-
-                        @Override
-                        public void removed(UdpEndpoint.PeerTunnel p) {
-                            removed.add(p.cn());
-                        }
-                    }));
-            net.own(server);
+            UdpEndpoint server = server(net, s, serverTuns, removed);
             Namespace c = net.namespace("c");
             net.attach(c, "eth0", sw);
             c.addAddress("eth0", "198.18.75.11/24");

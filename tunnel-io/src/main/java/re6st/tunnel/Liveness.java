@@ -43,6 +43,15 @@ public final class Liveness {
         return new Liveness(200_000_000L, 1_000_000_000L, now);
     }
 
+    /**
+     * The data path starts only now (the TUN interface took time to set up after the handshake):
+     * silence is counted from here, so a slow start is not taken for a dead path.
+     */
+    public void dataPathStarted(long now) {
+        if (state == State.UP && now - lastReceived > 0)
+            lastReceived = now;
+    }
+
     /** An authentic packet came from the peer (data, probe or probe answer). */
     public Action received(long now) {
         lastReceived = now;

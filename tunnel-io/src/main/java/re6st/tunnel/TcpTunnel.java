@@ -244,6 +244,7 @@ public final class TcpTunnel implements AutoCloseable {
                 old.conn.close("replaced by a new connection from " + c.remote());
         }
         link = new Link(c, new TunSink(tun, c.session(), counters, slot));
+        c.session().liveness().dataPathStarted(System.nanoTime()); // the TUN set-up after the handshake is not silence
         c.startData(receiver);
         if (!up)
             setUp(true);

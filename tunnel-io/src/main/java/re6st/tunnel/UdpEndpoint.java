@@ -474,6 +474,7 @@ public final class UdpEndpoint implements AutoCloseable {
             p.dtls = dtls;
             p.dtlsQueue = dtls != null ? q : null;
             int mtu = netlink.link(p.tunIndex).mtu();
+            now = System.nanoTime(); // after the TUN set-up: that time is not the peer's silence
             p.session = new TunnelSession(keys.schedule(), Liveness.defaults(now), PathMtu.defaults(mtu, now),
                     options.rekeyIntervalNs(), now);
             p.sink = new TunSink(p.tun, p.session, p.counters, p.slot);

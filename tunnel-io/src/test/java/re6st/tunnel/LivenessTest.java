@@ -26,6 +26,16 @@ class LivenessTest {
     }
 
     @Test
+    void silenceIsCountedFromTheStartOfTheDataPathNotFromTheHandshake() {
+        Liveness l = Liveness.defaults(0); // handshake done at 0; the TUN took 1.5 s to set up
+        l.dataPathStarted(1_500 * MS);
+        assertEquals(Action.NOTHING, l.tick(1_500 * MS), "not down: the peer was never given a chance to answer");
+        assertEquals(2_500 * MS, runUntil(l, 1_500 * MS, 5_000 * MS, Action.WENT_DOWN), "down 1 s after the data path started");
+        l.dataPathStarted(6_000 * MS);
+        assertEquals(State.DOWN, l.state(), "a tunnel already down stays down until the peer answers");
+    }
+
+    @Test
     void busyTunnelNeverProbes() {
         Liveness l = Liveness.defaults(0);
         for (long t = 0; t < 10_000 * MS; t += 50 * MS) {

@@ -199,6 +199,10 @@ public final class DemoCommand implements Callable<Integer>, Launcher.Verbosity 
                 s.babel().stop();
             out.println();
             out.printf(Locale.ROOT, "== Done in %.1f s; removing every namespace, link and process.%n", (System.nanoTime() - t0) / 1e9);
+        } catch (re6st.netsim.Cmd.CommandFailedException e) { // the machine refused (no namespaces in a container...)
+            throw CommandFailure.failed(e.getMessage() + " (logs in " + logs + "; './re6st demo --simulate' needs none of this)");
+        } catch (AssertionError e) { // a condition the demo waits for never came: say what, not a stack trace
+            throw CommandFailure.failed(e.getMessage() + " (process logs in " + logs + ")");
         }
         return 0;
     }

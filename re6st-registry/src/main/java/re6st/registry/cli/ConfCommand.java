@@ -160,14 +160,14 @@ public final class ConfCommand implements Callable<Integer>, Launcher.Verbosity 
         }
         byte[] certPem = client.requestCertificate(t, csrPem, location, "");
         if (certPem.length == 0)
-            throw CommandFailure.failed(anonymous ? "the registry at " + registry + " gives no anonymous certificate "
-                    + "(ask its operator for a token, and use --email or --token)" : "the registry at " + registry
+            throw CommandFailure.failed(anonymous ? "the registry at " + client.shown() + " gives no anonymous certificate "
+                    + "(ask its operator for a token, and use --email or --token)" : "the registry at " + client.shown()
                     + " does not know this token (mistyped, already used, or expired: ask for a new one with --email)");
         X509Certificate cert = certificate(certPem, "the certificate");
         try {
             cert.verify(ca.getPublicKey());
         } catch (java.security.GeneralSecurityException e) {
-            throw CommandFailure.failed("the certificate from the registry is not signed by its CA (" + e.getMessage() + ")");
+            throw CommandFailure.failed("the certificate from the registry is not signed by its CA", e);
         }
         if (!cert.getPublicKey().equals(kp.getPublic()))
             throw CommandFailure.failed("the registry returned a certificate for another key");

@@ -92,36 +92,51 @@ public final class RegistryCommand implements Callable<Integer>, Launcher.Verbos
             } catch (IllegalArgumentException e) {
                 throw CommandFailure.usage("--node-address", e);
             }
+        // Everything that only reads the configuration comes before anything is opened or created.
+        CertificateAuthority ca;
+        try {
+            ca = CertificateAuthority.load(o.ca, o.key);
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw CommandFailure.usage(e);
+        }
+        Communities communities;
+        try {
+            communities = o.community != null ? Communities.parse(o.community) : Communities.none();
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw CommandFailure.usage("--community", e);
+        }
+        TokenMailer mailer;
+        try {
+            mailer = o.mailhost == null ? null
+                    : TokenMailer.of(o.mailhost, o.smtpUser, o.smtpPassword, o.smtpStarttls, ca.email().orElse(null));
+        } catch (IllegalArgumentException e) {
+            throw CommandFailure.usage("--mailhost", e);
+        }
         MetricRegistry metrics = new MetricRegistry();
         re6st.metrics.MetricsServer metricsServer = null;
         if (o.metrics != null)
             try {
                 metricsServer = re6st.metrics.MetricsServer.start(o.metrics, metrics);
-            } catch (IllegalArgumentException | java.io.IOException e) {
+            } catch (IllegalArgumentException e) {
                 throw CommandFailure.usage("--metrics " + o.metrics, e);
+            } catch (java.io.IOException e) { // e.g. the port is taken: the environment, not the command line
+                throw CommandFailure.failed("cannot serve metrics on " + o.metrics + " (--metrics)", e);
             }
         re6st.metrics.MetricsServer shownMetrics = metricsServer;
         List<AutoCloseable> opened = new ArrayList<>(); // closed in reverse order at exit, or when starting fails
         if (shownMetrics != null)
             opened.add(shownMetrics);
-        CertificateAuthority ca;
-        try {
-            ca = CertificateAuthority.load(o.ca, o.key);
-        } catch (java.io.IOException | IllegalArgumentException e) {
-            closeAll(opened);
-            throw CommandFailure.usage(Failures.explain(e));
-        }
         RegistryDb db;
         try {
             db = RegistryDb.open(o.db);
         } catch (re6st.registry.store.RegistryDbException e) {
             closeAll(opened);
-            throw CommandFailure.usage("--db: " + e.getMessage() + (e.getCause() != null ? ": " + Failures.explain(e.getCause()) : ""));
+            Throwable c = e.getCause();
+            throw CommandFailure.usage(c == null ? "--db: " + e.getMessage() // names the file already
+                    : c instanceof java.nio.file.FileSystemException ? "--db: " + Failures.explain(c) // so does this
+                    : "--db " + o.db + ": " + Failures.explain(c));
         }
         opened.add(db);
-        TokenMailer mailer = o.mailhost == null ? null
-                : TokenMailer.of(o.mailhost, o.smtpUser, o.smtpPassword, o.smtpStarttls, ca.email().orElse(null));
-        Communities communities = o.community != null ? Communities.parse(o.community) : Communities.none();
         NodeLink node;
         try {
             node = new CoLocatedNode(o.run.resolve("babeld.sock"), ca.network(), new NodeChannel(o.nodePort, 3000));
@@ -141,7 +156,7 @@ public final class RegistryCommand implements Callable<Integer>, Launcher.Verbos
         } catch (java.io.IOException e) {
             server.close();
             closeAll(opened);
-            throw CommandFailure.usage("cannot listen on port " + o.port + " (--port)", e);
+            throw CommandFailure.failed("cannot listen on port " + o.port + " (--port)", e);
         }
         opened.add(server);
         System.out.println("re6st registry for " + ca.network() + " listening on " + bound
@@ -273,7 +288,7 @@ public final class RegistryCommand implements Callable<Integer>, Launcher.Verbos
                 System.out.println("CA for " + ca.network() + " written to " + this.ca + " (key " + key + ")");
                 return 0;
             } catch (IllegalArgumentException | java.io.IOException e) {
-                throw CommandFailure.usage(Failures.explain(e));
+                throw CommandFailure.usage(e);
             }
         }
     }

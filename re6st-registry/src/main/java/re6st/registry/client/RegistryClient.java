@@ -112,13 +112,31 @@ public final class RegistryClient {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException(method + " interrupted");
         } catch (IOException e) { // the JDK's messages name neither the URL nor the call (a refusal's is null)
-            throw new IOException("cannot reach the registry at " + base + " (" + method + "): " + re6st.cli.Failures.explain(e), e);
+            throw new IOException("cannot reach the registry at " + shown() + " (" + method + "): " + re6st.cli.Failures.explain(e), e);
         }
         int st = r.statusCode();
         if (st == 200 || st == 204)
             return r;
-        String msg = new String(r.body(), StandardCharsets.UTF_8).strip();
-        throw new RegistryException(st, method + ": the registry answered " + st + (msg.isEmpty() ? "" : ": " + msg));
+        throw new RegistryException(st, method + ": the registry at " + shown() + " answered " + st + reason(r.body()));
+    }
+
+    /** The registry's URL as printed: without a user:password part. */
+    public String shown() {
+        return base.getRawUserInfo() == null ? base.toString() : base.toString().replace(base.getRawUserInfo() + "@", "");
+    }
+
+    /**
+     * The registry's one-line reason (its 4xx bodies are one line of text); a web page instead
+     * means the URL is not a re6st registry's.
+     */
+    static String reason(byte[] body) {
+        String text = new String(body, StandardCharsets.UTF_8).strip();
+        if (text.isEmpty())
+            return "";
+        if (text.startsWith("<") || text.regionMatches(true, 0, "<!DOCTYPE", 0, 9))
+            return " with a web page, not a registry's answer (is the URL the registry's base URL?)";
+        String line = text.lines().findFirst().orElse("");
+        return ": " + (line.length() > 200 ? line.substring(0, 200) + "..." : line);
     }
 
     static String query(Map<String, String> params) {

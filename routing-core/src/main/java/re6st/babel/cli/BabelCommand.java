@@ -109,6 +109,10 @@ public final class BabelCommand implements Callable<Integer>, Launcher.Verbosity
         } catch (java.io.IOException e) { // a -c file missing or unreadable
             throw CommandFailure.usage("-c", e);
         }
+        if (port != null)
+            port("-p", String.valueOf(port));
+        ControlSocket cs = controlRw != null ? socket("-G", controlRw, true) : controlRo != null ? socket("-g", controlRo, false)
+                : cfg.controlSocket().orElse(null);
         Set<String> names = new LinkedHashSet<>(cfg.interfaceNames());
         names.addAll(interfaces);
         if (names.isEmpty())
@@ -142,13 +146,18 @@ public final class BabelCommand implements Callable<Integer>, Launcher.Verbosity
         try {
             daemon.start();
         } catch (java.io.IOException e) { // the process exits: nothing of the daemon is left to close
-            throw CommandFailure.failed("cannot start on " + String.join(", ", names) + " (UDP port " + opts.port() + ")", e);
+            throw e instanceof java.nio.file.FileSystemException ? CommandFailure.failed(e) // -S or -I: the path says it
+                    : CommandFailure.failed("cannot start on " + String.join(", ", names) + " (UDP port " + opts.port() + ")", e);
         }
         ControlServer control = null;
-        ControlSocket cs = controlRw != null ? socket(controlRw, true) : controlRo != null ? socket(controlRo, false)
-                : cfg.controlSocket().orElse(null);
         if (cs != null)
-            control = new ControlServer(daemon, cs.port(), cs.path(), cs.readWrite(), cfg.keys()::get);
+            try {
+                control = new ControlServer(daemon, cs.port(), cs.path(), cs.readWrite(), cfg.keys()::get);
+            } catch (java.io.IOException e) {
+                daemon.close();
+                throw CommandFailure.failed("cannot open the control socket (" + (controlRw != null ? "-G " + controlRw
+                        : controlRo != null ? "-g " + controlRo : "local-path/local-port") + ")", e);
+            }
         List<AutoCloseable> opened = new ArrayList<>(List.of(daemon::close)); // closed last to first
         if (control != null)
             opened.add(control);
@@ -156,8 +165,19 @@ public final class BabelCommand implements Callable<Integer>, Launcher.Verbosity
         return 0;
     }
 
-    private static ControlSocket socket(String s, boolean rw) {
-        return s.matches("\\d+") ? new ControlSocket(Integer.parseInt(s), null, rw) : new ControlSocket(0, s, rw);
+    private static ControlSocket socket(String option, String s, boolean rw) {
+        return s.matches("\\d+") ? new ControlSocket(port(option, s), null, rw) : new ControlSocket(0, s, rw);
+    }
+
+    private static int port(String option, String s) {
+        try {
+            int p = Integer.parseInt(s);
+            if (p > 0 && p <= 65535)
+                return p;
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw CommandFailure.usage(option + ": '" + s + "' is not a port number (1-65535)");
     }
 
     static InterfaceSettings toSettings(InterfaceParameters p) {

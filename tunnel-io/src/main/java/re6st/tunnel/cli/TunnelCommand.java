@@ -129,6 +129,14 @@ public final class TunnelCommand implements Callable<Integer>, Launcher.Verbosit
             throw CommandFailure.usage("--rekey must be between 1 and 86400 seconds, got " + rekeySeconds);
         if (!proto.equals("udp") && !proto.equals("tcp"))
             throw CommandFailure.usage("--proto must be udp or tcp, got " + proto);
+        if (mtu != null && (mtu < 1280 || mtu > 65_535))
+            throw CommandFailure.usage("--mtu must be between 1280 (the IPv6 minimum) and 65535, got " + mtu);
+        if (address != null)
+            try {
+                IpPrefix.parse(address);
+            } catch (IllegalArgumentException e) {
+                throw CommandFailure.usage("--address", e);
+            }
         InetSocketAddress connectTo = mode.connect != null ? hostPort("--connect", mode.connect) : null;
         InetSocketAddress listenOn = mode.listen != null ? listenAddress(mode.listen) : null;
         SecretFiles.exposure(key).ifPresent(w -> System.err.println("re6st tunnel: " + w));
@@ -136,14 +144,16 @@ public final class TunnelCommand implements Callable<Integer>, Launcher.Verbosit
         try {
             me = Credentials.load(ca, cert, key, crl);
         } catch (IOException | IllegalArgumentException e) {
-            throw CommandFailure.usage(Failures.explain(e));
+            throw CommandFailure.usage(e);
         }
         MetricRegistry metrics = new MetricRegistry();
         if (metricsAt != null) {
             try {
                 MetricsServer.start(metricsAt, metrics);
-            } catch (IOException | IllegalArgumentException e) {
-                throw CommandFailure.usage("cannot serve metrics on " + metricsAt + " (--metrics)", e);
+            } catch (IllegalArgumentException e) {
+                throw CommandFailure.usage("--metrics " + metricsAt, e);
+            } catch (IOException e) { // e.g. the port is taken
+                throw CommandFailure.failed("cannot serve metrics on " + metricsAt + " (--metrics)", e);
             }
         }
         if (proto.equals("tcp"))
