@@ -185,4 +185,64 @@ class UdpEndpointTest {
             assertTrue(!oldTun.isOpen(), "the TUN of 2/16 is closed (the kernel may give its name to the new one)");
         }
     }
+    /**
+     * DTLS records from (or spoofed as) a member's address, outside any handshake, never reach
+     * BouncyCastle on the receiving thread: each is dropped and counted once, and the tunnel
+     * carries on without a liveness alarm.
+     */
+    @Test
+    void dtlsRecordsFromAKnownPeerOutsideAHandshakeAreDroppedAndCounted() throws Exception {
+        try (TestNet net = TestNet.create("endpoint-dtls")) {
+            Namespace sw = net.lan("sw");
+            Namespace s = net.namespace("s");
+            net.attach(s, "eth0", sw);
+            s.addAddress("eth0", "198.18.76.1/24");
+            UdpEndpoint server = server(net, s, new ConcurrentHashMap<>(), new java.util.ArrayList<>());
+            Namespace c = net.namespace("c");
+            net.attach(c, "eth0", sw);
+            c.addAddress("eth0", "198.18.76.11/24");
+            Credentials cc = creds("ca", "2/16");
+            UdpEndpoint client = c.call(() -> new UdpEndpoint(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("0.0.0.0"), 40001)),
+                    cc, UdpEndpoint.Options.defaults().withAccept(false), (peerCn, x) -> tun("r6c0", "2/16", 2)));
+            net.own(client);
+            client.connect(new InetSocketAddress("198.18.76.1", 1194), "1/16");
+            Wait.until("2/16 pings the server through its tunnel", Duration.ofSeconds(20), () -> c.pings("fd00:74:2::1"));
+            UdpEndpoint.PeerTunnel peer = server.peers().get(0);
+            long transitions = peer.session().liveness().transitions();
+            long dropped = server.dtlsDropped.getCount();
+
+            InetSocketAddress from = new InetSocketAddress("198.18.76.11", 40001), to = new InetSocketAddress("198.18.76.1", 1194);
+            int records = 2000;
+            re6st.jni.PacketSocket raw = c.call(() -> re6st.jni.PacketSocket.open("eth0", re6st.jni.PacketSocket.ETH_P_ALL));
+            long t0 = System.nanoTime();
+            try (raw) {
+                java.util.Random random = new java.util.Random(7);
+                for (int i = 0; i < records; i++) {
+                    // handshake (epoch 0: a Certificate message), change cipher spec, alert, application data (epoch 1)
+                    int type = new int[] {22, 20, 21, 23}[i % 4];
+                    byte[] r = new byte[13 + 40 + random.nextInt(200)];
+                    random.nextBytes(r);
+                    r[0] = (byte) type;
+                    r[1] = (byte) 0xFE;
+                    r[2] = (byte) 0xFD;
+                    r[3] = 0;
+                    r[4] = (byte) (type == 23 ? 1 : 0);
+                    r[11] = (byte) ((r.length - 13) >> 8);
+                    r[12] = (byte) (r.length - 13);
+                    if (type == 22)
+                        r[13] = 11;
+                    byte[] pkt = re6st.netsim.RawPackets.udp(from, to, r);
+                    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(pkt.length).put(pkt);
+                    raw.send(b, 0, pkt.length, re6st.jni.PacketSocket.ETH_P_IP);
+                }
+            }
+            Wait.until("every record dropped and counted once", Duration.ofSeconds(30),
+                    () -> server.dtlsDropped.getCount() - dropped >= records);
+            System.out.printf("%d DTLS records from a member's address dropped in %.2f s%n", records, (System.nanoTime() - t0) / 1e9);
+            assertEquals(records, server.dtlsDropped.getCount() - dropped, "each counted once");
+            assertEquals(0, server.retransmissions.getCount(), "none reached BouncyCastle: the client had sent authentic data");
+            assertEquals(transitions, peer.session().liveness().transitions(), "no liveness alarm");
+            assertTrue(c.pings("fd00:74:2::1"), "the tunnel still carries traffic");
+        }
+    }
 }

@@ -112,8 +112,10 @@ public final class UdpEndpoint implements AutoCloseable {
         TunnelSession session;
         TunSink sink;
         TunPump pump;
-        DTLSTransport dtls;          // server side: answers a retransmitted last client flight
+        DTLSTransport dtls;          // server side, until the client is seen done: answers a retransmitted last client flight
         QueueDatagramTransport dtlsQueue; // the transport dtls reads from
+        long establishedAt, lastRetransmit = Long.MIN_VALUE;
+        final java.util.concurrent.atomic.AtomicBoolean retransmitting = new java.util.concurrent.atomic.AtomicBoolean();
         QueueDatagramTransport handshake; // in progress, or null
         long handshakeStarted, nextAttempt, backoffNs;
         final TunnelCounters counters = new TunnelCounters();
@@ -173,7 +175,7 @@ public final class UdpEndpoint implements AutoCloseable {
 
     // endpoint-wide metrics
     public final Counter unknownPeer = new Counter(), junk = new Counter(), busy = new Counter(),
-            handshakesFailed = new Counter(), refused = new Counter();
+            handshakesFailed = new Counter(), refused = new Counter(), dtlsDropped = new Counter(), retransmissions = new Counter();
     public final Timer handshakeTime = new Timer();
 
     /** Starts the endpoint on {@code udp} (bound; call from a thread in the right network namespace). */
@@ -203,6 +205,8 @@ public final class UdpEndpoint implements AutoCloseable {
     public void register(MetricRegistry r, String prefix) {
         r.register(prefix + ".drops.unknown_peer", unknownPeer);
         r.register(prefix + ".drops.junk", junk);
+        r.register(prefix + ".drops.dtls", dtlsDropped);
+        r.register(prefix + ".handshakes.final_flight_resent", retransmissions);
         r.register(prefix + ".handshakes.busy", busy);
         r.register(prefix + ".handshakes.failed", handshakesFailed);
         r.register(prefix + ".handshakes.refused", refused);
@@ -292,6 +296,8 @@ public final class UdpEndpoint implements AutoCloseable {
                     }
                     if (p != null && p.counters != null)
                         p.counters.udpReceives.inc();
+                    if (authentic && p.dtls != null)
+                        forgetDtls(p); // authentic data from the client: it finished its handshake, nothing to resend
                     if (authentic && !touched.contains(p))
                         touched.add(p);
                 }
@@ -341,11 +347,26 @@ public final class UdpEndpoint implements AutoCloseable {
             startServerHandshake(p, from, request);
             return;
         }
-        if (p != null && p.dtls != null) { // our final flight was lost: the client repeats its own
+        if (p != null && p.dtls != null) { // our final flight may have been lost: the client repeats its own
             retransmitFinalFlight(p, d);
             return;
         }
-        unknownPeer.inc();
+        if (p != null)
+            dtlsDropped.inc(); // a record of no handshake from a known peer
+        else
+            unknownPeer.inc();
+    }
+
+    /** A DTLS handshake record (content type 22) of epoch 0: what a client's repeated flight starts with. */
+    static boolean isEpoch0Handshake(ByteBuffer d) {
+        int p = d.position();
+        return d.remaining() > 13 && (d.get(p) & 0xff) == 22 && (d.get(p + 3) | d.get(p + 4)) == 0;
+    }
+
+    /** After this, records from the peer that are not a new ClientHello are dropped without reaching BouncyCastle. */
+    private static void forgetDtls(PeerTunnel p) {
+        p.dtls = null;
+        p.dtlsQueue = null;
     }
 
     /** A DTLS handshake record whose message is a ClientHello (RFC 6347 record and handshake headers). */
@@ -360,16 +381,41 @@ public final class UdpEndpoint implements AutoCloseable {
         udp.send(b, 0, len, 0, to);
     }
 
-    private final byte[] scratch = new byte[2048];
-
-    /** Feeds the repeated client flight to BouncyCastle's transport, which sends our final flight again. */
+    /**
+     * Feeds a repeated client flight to BouncyCastle's transport, which sends our final flight
+     * again. Never on this (the data) thread: BouncyCastle's receive costs about a millisecond, so
+     * junk records from, or spoofed as, a member's address would stall every tunnel. Only epoch-0
+     * handshake records, at most one every 250 ms per peer and one at a time; the rest is dropped
+     * and counted. (The client's own retransmission timer is 1 s and more.)
+     */
     private void retransmitFinalFlight(PeerTunnel p, ByteBuffer d) {
-        if (!p.dtlsQueue.offer(d))
+        long now = System.nanoTime();
+        if (!isEpoch0Handshake(d) || (p.lastRetransmit != Long.MIN_VALUE && now - p.lastRetransmit < 250_000_000L)
+                || !p.retransmitting.compareAndSet(false, true)) {
+            dtlsDropped.inc();
             return;
+        }
+        DTLSTransport t = p.dtls;
+        QueueDatagramTransport q = p.dtlsQueue;
+        if (!q.offer(d)) {
+            p.retransmitting.set(false);
+            dtlsDropped.inc();
+            return;
+        }
+        p.lastRetransmit = now;
+        retransmissions.inc();
         try {
-            p.dtls.receive(scratch, 0, scratch.length, 1); // 1 ms: BC treats 0 as "no timeout"
-        } catch (IOException | RuntimeException e) {
-            LOG.log(Level.DEBUG, "retransmission for {0}: {1}", p.cn, e.toString());
+            handshakes.execute(() -> {
+                try {
+                    t.receive(new byte[2048], 0, 2048, 1); // 1 ms: BC treats 0 as "no timeout"
+                } catch (IOException | RuntimeException e) {
+                    LOG.log(Level.DEBUG, "retransmission for {0}: {1}", p.cn, e.toString());
+                } finally {
+                    p.retransmitting.set(false);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) { // closing
+            p.retransmitting.set(false);
         }
     }
 
@@ -473,6 +519,7 @@ public final class UdpEndpoint implements AutoCloseable {
             byCn.put(cn, p);
             p.dtls = dtls;
             p.dtlsQueue = dtls != null ? q : null;
+            p.establishedAt = now;
             int mtu = netlink.link(p.tunIndex).mtu();
             now = System.nanoTime(); // after the TUN set-up: that time is not the peer's silence
             p.session = new TunnelSession(keys.schedule(), Liveness.defaults(now), PathMtu.defaults(mtu, now),
@@ -545,6 +592,8 @@ public final class UdpEndpoint implements AutoCloseable {
                     startClientHandshake(p, now);
                 continue;
             }
+            if (p.dtls != null && now - p.establishedAt > options.handshakeTimeout().toNanos())
+                forgetDtls(p); // the client would have given up repeating its flight by now
             TunnelSession s = p.session;
             s.tick(now);
             while (s.replyPending()) {
