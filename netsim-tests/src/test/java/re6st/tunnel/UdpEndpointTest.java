@@ -69,9 +69,14 @@ class UdpEndpointTest {
 
     /** The server endpoint in {@code s} on UDP 1194 (CN 1/16): each client's TUN goes into {@code tuns}, removed CNs into {@code removed}. */
     static UdpEndpoint server(TestNet net, Namespace s, Map<String, Tun> tuns, List<String> removed) throws Exception {
+        return server(net, s, tuns, removed, UdpEndpoint.Options.defaults());
+    }
+
+    static UdpEndpoint server(TestNet net, Namespace s, Map<String, Tun> tuns, List<String> removed, UdpEndpoint.Options options)
+            throws Exception {
         Credentials serverCreds = creds("ca", "1/16");
         UdpEndpoint server = s.call(() -> new UdpEndpoint(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("::"), 1194)),
-                serverCreds, UdpEndpoint.Options.defaults(), new UdpEndpoint.Handler() {
+                serverCreds, options, new UdpEndpoint.Handler() {
                     @Override
                     public Tun tunFor(String cn, InetSocketAddress address) throws IOException {
                         Tun t = tun("re6st%d", cn, 1);

@@ -58,6 +58,8 @@ public final class TcpConnection extends ChannelInboundHandlerAdapter {
     // set once authenticated
     private volatile TcpEndpoint.Authenticated authenticated;
     private volatile long handshakeNanos, authenticatedAt;
+    private final long openedAt = System.nanoTime();
+    private volatile long lastRead = openedAt;
 
     TcpConnection(Channel channel, InetSocketAddress remote, String label, TcpCounters counters) {
         this.channel = channel;
@@ -109,6 +111,11 @@ public final class TcpConnection extends ChannelInboundHandlerAdapter {
     }
 
     /** Closes the connection, {@code why} is what the logs will say. Any thread. */
+    /** When the peer last sent bytes (System.nanoTime), or when the connection was accepted. */
+    public long lastRead() {
+        return lastRead;
+    }
+
     public void close(String why) {
         if (closeReason == null)
             closeReason = why;
@@ -168,6 +175,7 @@ public final class TcpConnection extends ChannelInboundHandlerAdapter {
         try {
             if (!dead) {
                 counters.reads.inc();
+                lastRead = System.nanoTime();
                 parse(in);
             }
         } finally {

@@ -20,6 +20,8 @@ public final class TcpCounters {
     public final Counter handshakeTimeouts = new Counter();
     /** Incoming connections closed at once: too many were handshaking already. */
     public final Counter refusedBusy = new Counter();
+    /** Connections closed because they sent nothing before their handshake while a new client needed the slot. */
+    public final Counter evicted = new Counter();
     /** Incoming connections refused after the handshake: another peer than the tunnel's. */
     public final Counter refusedPeer = new Counter();
     /** Connection attempts that failed (refused, unreachable, timed out) before the handshake. */
@@ -36,6 +38,7 @@ public final class TcpCounters {
         r.register(prefix + ".tcp.handshake_failures", handshakeFailures);
         r.register(prefix + ".tcp.handshake_timeouts", handshakeTimeouts);
         r.register(prefix + ".tcp.refused_busy", refusedBusy);
+        r.register(prefix + ".tcp.evicted", evicted);
         r.register(prefix + ".tcp.refused_peer", refusedPeer);
         r.register(prefix + ".tcp.connect_failures", connectFailures);
         r.register(prefix + ".tcp.writes", writes);

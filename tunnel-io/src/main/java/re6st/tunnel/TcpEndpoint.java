@@ -282,7 +282,7 @@ public final class TcpEndpoint implements AutoCloseable {
             ch.close();
             return;
         }
-        if (handshaking.get() >= maxUnauthenticated) {
+        if (handshaking.get() >= maxUnauthenticated && !evictIdle()) {
             counters.refusedBusy.inc();
             busySinceLog++;
             long now = System.nanoTime();
@@ -297,6 +297,7 @@ public final class TcpEndpoint implements AutoCloseable {
         }
         handshaking.incrementAndGet();
         TcpConnection c = new TcpConnection(ch, from, label, counters);
+        unauthenticated.add(c);
         ch.pipeline().addLast(c);
         ScheduledFuture<?> timeout = ch.eventLoop().schedule(() -> {
             if (!c.authenticated() && c.isOpen()) {
@@ -323,8 +324,40 @@ public final class TcpEndpoint implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.WARNING, "{0}: handshake with {1} failed: {2}; still listening", label, c.remote(), e.getMessage());
         } finally {
-            handshaking.decrementAndGet();
+            if (unauthenticated.remove(c)) // (an evicted one was removed, and its count given back, already)
+                handshaking.decrementAndGet();
         }
+    }
+
+    /** Connections in their handshake, to find one that sends nothing when a new client needs room. */
+    private final java.util.Set<TcpConnection> unauthenticated = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** A connection that sent nothing for this long before its handshake may be closed for a new client (default 1 s). */
+    private volatile long evictableAfterNs = 1_000_000_000L;
+
+    /** Changes {@link #evictableAfterNs} (tests: 0 makes any silent connection evictable, a day none). */
+    TcpEndpoint evictIdleAfter(Duration d) {
+        evictableAfterNs = d.toNanos();
+        return this;
+    }
+
+    /**
+     * All handshake slots are taken: closes the connection that has been silent longest (at least
+     * {@link #evictableAfterNs}), so that idle connections (slowloris) cannot keep real clients
+     * out. True if one was closed, and its slot given to the caller.
+     */
+    private boolean evictIdle() {
+        long now = System.nanoTime();
+        TcpConnection victim = null;
+        for (TcpConnection c : unauthenticated)
+            if (now - c.lastRead() >= evictableAfterNs && (victim == null || c.lastRead() - victim.lastRead() < 0))
+                victim = c;
+        if (victim == null || !unauthenticated.remove(victim))
+            return false;
+        handshaking.decrementAndGet();
+        counters.evicted.inc();
+        victim.close("silent for " + (now - victim.lastRead()) / 1_000_000 + " ms before its handshake, and a new client waits");
+        return true;
     }
 
     static String message(Throwable t) {

@@ -15,7 +15,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.bouncycastle.tls.DTLSRequest;
 import org.bouncycastle.tls.DTLSTransport;
@@ -79,24 +78,39 @@ public final class UdpEndpoint implements AutoCloseable {
         default void removed(PeerTunnel p) {}
     }
 
-    /** Tunable behaviour; the defaults suit a re6st node. */
+    /**
+     * Tunable behaviour; the defaults suit a re6st node.
+     *
+     * @param handshakeTimeout        our dials give up after this
+     * @param acceptTimeout           an incoming handshake (not yet authenticated) gets this long
+     * @param maxConcurrentHandshakes threads for our dials, and as many again for incoming handshakes
+     * @param maxClients              authenticated clients at most (re6st's max_clients); a new CN beyond is refused
+     */
     public record Options(Duration handshakeTimeout, long rekeyIntervalNs, Duration rehandshakeAfter, Duration retryMax,
-            Duration expireAfter, int maxConcurrentHandshakes, boolean accept) {
+            Duration expireAfter, int maxConcurrentHandshakes, boolean accept, Duration acceptTimeout, int maxClients) {
         public static Options defaults() {
             return new Options(Duration.ofSeconds(10), 120_000_000_000L, Duration.ofSeconds(3), Duration.ofSeconds(30),
-                    Duration.ofSeconds(120), 4, true);
+                    Duration.ofSeconds(120), 4, true, Duration.ofSeconds(5), 20);
         }
 
         public Options withAccept(boolean a) {
-            return new Options(handshakeTimeout, rekeyIntervalNs, rehandshakeAfter, retryMax, expireAfter, maxConcurrentHandshakes, a);
+            return new Options(handshakeTimeout, rekeyIntervalNs, rehandshakeAfter, retryMax, expireAfter, maxConcurrentHandshakes, a,
+                    acceptTimeout, maxClients);
         }
 
         public Options withRekeyInterval(long ns) {
-            return new Options(handshakeTimeout, ns, rehandshakeAfter, retryMax, expireAfter, maxConcurrentHandshakes, accept);
+            return new Options(handshakeTimeout, ns, rehandshakeAfter, retryMax, expireAfter, maxConcurrentHandshakes, accept,
+                    acceptTimeout, maxClients);
         }
 
         public Options withHandshakeTimeout(Duration d) {
-            return new Options(d, rekeyIntervalNs, rehandshakeAfter, retryMax, expireAfter, maxConcurrentHandshakes, accept);
+            return new Options(d, rekeyIntervalNs, rehandshakeAfter, retryMax, expireAfter, maxConcurrentHandshakes, accept,
+                    acceptTimeout, maxClients);
+        }
+
+        public Options withMaxClients(int n) {
+            return new Options(handshakeTimeout, rekeyIntervalNs, rehandshakeAfter, retryMax, expireAfter, maxConcurrentHandshakes, accept,
+                    acceptTimeout, n);
         }
     }
 
@@ -164,8 +178,12 @@ public final class UdpEndpoint implements AutoCloseable {
     private final Handler handler;
     private final CookieGate gate = new CookieGate();
     private final Netlink netlink;
-    private final ExecutorService handshakes;
-    private final AtomicInteger handshakesRunning = new AtomicInteger();
+    private final ExecutorService dials, accepts; // our dials never wait behind strangers' handshakes
+    // incoming handshakes in progress, and how many per source address (endpoint thread only)
+    private final List<PeerTunnel> accepting = new ArrayList<>();
+    private final Map<java.net.InetAddress, Integer> acceptingBySource = new HashMap<>();
+    /** A silent incoming handshake may be cut short for a new client after this long without a record. */
+    static final long EVICTABLE_AFTER_NS = 1_000_000_000L;
     private final Map<Key, PeerTunnel> byAddress = new HashMap<>();
     private final Map<String, PeerTunnel> byCn = new HashMap<>();
     private final List<PeerTunnel> dialled = new ArrayList<>();
@@ -175,7 +193,8 @@ public final class UdpEndpoint implements AutoCloseable {
 
     // endpoint-wide metrics
     public final Counter unknownPeer = new Counter(), junk = new Counter(), busy = new Counter(),
-            handshakesFailed = new Counter(), refused = new Counter(), dtlsDropped = new Counter(), retransmissions = new Counter();
+            handshakesFailed = new Counter(), refused = new Counter(), dtlsDropped = new Counter(), retransmissions = new Counter(),
+            evicted = new Counter(), full = new Counter();
     public final Timer handshakeTime = new Timer();
 
     /** Starts the endpoint on {@code udp} (bound; call from a thread in the right network namespace). */
@@ -188,17 +207,21 @@ public final class UdpEndpoint implements AutoCloseable {
         udp.setBuffers(4 << 20, 4 << 20);
         if (!udp.enableGro())
             LOG.log(Level.INFO, "the kernel has no UDP GRO: one receive per datagram");
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(options.maxConcurrentHandshakes(), options.maxConcurrentHandshakes(),
-                30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, "tunnel-handshake");
-                    t.setDaemon(true);
-                    return t;
-                });
-        pool.allowCoreThreadTimeOut(true);
-        this.handshakes = pool;
+        this.dials = pool(options.maxConcurrentHandshakes(), "tunnel-dial");
+        this.accepts = pool(options.maxConcurrentHandshakes(), "tunnel-accept");
         this.thread = new Thread(this::loop, "tunnel-endpoint-" + udp.localAddress().getPort());
         thread.setDaemon(true);
         thread.start();
+    }
+
+    private static ExecutorService pool(int threads, String name) {
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
     }
 
     /** Registers the metrics under {@code prefix}. Per-tunnel counters are registered by the caller when established. */
@@ -208,6 +231,8 @@ public final class UdpEndpoint implements AutoCloseable {
         r.register(prefix + ".drops.dtls", dtlsDropped);
         r.register(prefix + ".handshakes.final_flight_resent", retransmissions);
         r.register(prefix + ".handshakes.busy", busy);
+        r.register(prefix + ".handshakes.evicted", evicted);
+        r.register(prefix + ".clients.refused_full", full);
         r.register(prefix + ".handshakes.failed", handshakesFailed);
         r.register(prefix + ".handshakes.refused", refused);
         r.register(prefix + ".handshakes", handshakeTime);
@@ -340,7 +365,7 @@ public final class UdpEndpoint implements AutoCloseable {
             });
             if (request == null)
                 return; // answered with a cookie, or ignored: no state kept
-            if (handshakesRunning.get() >= options.maxConcurrentHandshakes()) {
+            if (!roomToAccept(src.getAddress())) {
                 busy.inc(); // the client retransmits later
                 return;
             }
@@ -367,6 +392,46 @@ public final class UdpEndpoint implements AutoCloseable {
     private static void forgetDtls(PeerTunnel p) {
         p.dtls = null;
         p.dtlsQueue = null;
+    }
+
+    /**
+     * Whether a verified ClientHello from {@code source} may start a handshake: one at a time per
+     * source address; and when every accept slot is taken, the one silent longest (for at least
+     * {@link #EVICTABLE_AFTER_NS}) is cut short to make room. Sources that complete the cookie
+     * exchange and go quiet therefore cannot keep a real client out.
+     */
+    private boolean roomToAccept(java.net.InetAddress source) {
+        if (acceptingBySource.getOrDefault(source, 0) >= 1)
+            return false;
+        if (accepting.size() < options.maxConcurrentHandshakes())
+            return true;
+        long now = System.nanoTime();
+        PeerTunnel victim = null;
+        for (PeerTunnel a : accepting)
+            if (now - a.handshake.lastOffered() >= EVICTABLE_AFTER_NS
+                    && (victim == null || a.handshake.lastOffered() - victim.handshake.lastOffered() < 0))
+                victim = a;
+        if (victim == null)
+            return false;
+        LOG.log(Level.INFO, "handshake with {0} cut short: silent for {1} ms, and a new client waits", victim.inetAddress,
+                (now - victim.handshake.lastOffered()) / 1_000_000);
+        evicted.inc();
+        stopAccepting(victim);
+        victim.handshake.close(); // its thread ends now; completed() sees the failure
+        return true;
+    }
+
+    private void stopAccepting(PeerTunnel p) {
+        if (accepting.remove(p))
+            acceptingBySource.computeIfPresent(p.inetAddress.getAddress(), (k, n) -> n > 1 ? n - 1 : null);
+        acceptsInProgress = accepting.size();
+    }
+
+    private volatile int acceptsInProgress;
+
+    /** Incoming handshakes in progress now. */
+    public int acceptsInProgress() {
+        return acceptsInProgress;
     }
 
     /** A DTLS handshake record whose message is a ClientHello (RFC 6347 record and handshake headers). */
@@ -405,7 +470,7 @@ public final class UdpEndpoint implements AutoCloseable {
         p.lastRetransmit = now;
         retransmissions.inc();
         try {
-            handshakes.execute(() -> {
+            accepts.execute(() -> {
                 try {
                     t.receive(new byte[2048], 0, 2048, 1); // 1 ms: BC treats 0 as "no timeout"
                 } catch (IOException | RuntimeException e) {
@@ -427,15 +492,16 @@ public final class UdpEndpoint implements AutoCloseable {
         QueueDatagramTransport q = new QueueDatagramTransport(udp, a);
         p.handshake = q;
         p.handshakeStarted = System.nanoTime();
-        handshakesRunning.incrementAndGet();
-        handshakes.execute(() -> {
+        accepting.add(p);
+        acceptingBySource.merge(p.inetAddress.getAddress(), 1, Integer::sum);
+        acceptsInProgress = accepting.size();
+        accepts.execute(() -> {
             try {
-                DtlsHandshake.ServerSession s = DtlsHandshake.acceptSession(q, request, me, options.handshakeTimeout());
+                DtlsHandshake.ServerSession s = DtlsHandshake.acceptSession(q, request, me, options.acceptTimeout());
                 tasks.add(() -> completed(p, q, s.keys(), s.dtls(), null));
             } catch (IOException e) {
                 tasks.add(() -> completed(p, q, null, null, e));
             } finally {
-                handshakesRunning.decrementAndGet();
                 wake();
             }
         });
@@ -445,15 +511,13 @@ public final class UdpEndpoint implements AutoCloseable {
         QueueDatagramTransport q = new QueueDatagramTransport(udp, p.address);
         p.handshake = q;
         p.handshakeStarted = now;
-        handshakesRunning.incrementAndGet();
-        handshakes.execute(() -> {
+        dials.execute(() -> {
             try {
                 SessionKeys k = DtlsHandshake.connect(q, me, p.expectedCn, options.handshakeTimeout());
                 tasks.add(() -> completed(p, q, k, null, null));
             } catch (IOException e) {
                 tasks.add(() -> completed(p, q, null, null, e));
             } finally {
-                handshakesRunning.decrementAndGet();
                 wake();
             }
         });
@@ -461,8 +525,11 @@ public final class UdpEndpoint implements AutoCloseable {
 
     /** On the endpoint thread: a handshake ended. */
     private void completed(PeerTunnel p, QueueDatagramTransport q, SessionKeys keys, DTLSTransport dtls, IOException error) {
-        if (p.handshake == q)
+        if (p.handshake == q) {
             p.handshake = null;
+            if (!p.dialer)
+                stopAccepting(p);
+        }
         long now = System.nanoTime();
         if (error != null || p.removed) {
             if (error != null) {
@@ -483,6 +550,13 @@ public final class UdpEndpoint implements AutoCloseable {
         handshakeTime.update(now - p.handshakeStarted, TimeUnit.NANOSECONDS);
         p.backoffNs = 0;
         String cn = keys.peerCn();
+        if (!p.dialer && !byCn.containsKey(cn) && clients() >= options.maxClients()) {
+            full.inc();
+            LOG.log(Level.WARNING, "{0} at {1} refused: {2} clients already (max clients)", cn, p.inetAddress, options.maxClients());
+            if (p.session == null)
+                byAddress.remove(new Key(p.address));
+            return;
+        }
         if (p.cn != null && !p.cn.equals(cn))
             forgetIdentity(p, cn);
         PeerTunnel previous = byCn.get(cn);
@@ -562,6 +636,15 @@ public final class UdpEndpoint implements AutoCloseable {
             }
             p.tun = null;
         }
+    }
+
+    /** Authenticated peers that dialled us. */
+    private int clients() {
+        int n = 0;
+        for (PeerTunnel x : byCn.values())
+            if (!x.dialer)
+                n++;
+        return n;
     }
 
     private void stopData(PeerTunnel p) {
@@ -671,7 +754,8 @@ public final class UdpEndpoint implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        handshakes.shutdownNow();
+        dials.shutdownNow();
+        accepts.shutdownNow();
         for (PeerTunnel p : new ArrayList<>(byAddress.values()))
             remove(p);
         udp.close();

@@ -51,8 +51,8 @@ class TcpEndpointTest {
 
     @Test
     void boundedAndTimedHandshakes() throws Exception {
-        try (TcpEndpoint e = TcpEndpoint.listen(new InetSocketAddress(LO, 0), ONE_FRAME, Duration.ofMillis(500), 2);
-                Socket a = connect(e); Socket b = connect(e)) {
+        try (TcpEndpoint e = TcpEndpoint.listen(new InetSocketAddress(LO, 0), ONE_FRAME, Duration.ofMillis(500), 2)
+                .evictIdleAfter(Duration.ofDays(1)); Socket a = connect(e); Socket b = connect(e)) {
             // a and b are handshaking (silent; accepted first: the backlog is in order); a third is one too many
             try (Socket c = connect(e)) {
                 millisToEof(c);
@@ -70,6 +70,27 @@ class TcpEndpointTest {
                 TcpConnection got = e.first(Duration.ofSeconds(10));
                 assertEquals("peer", got.peer());
                 assertEquals(d.getLocalPort(), got.remote().getPort());
+            }
+        }
+    }
+
+    /** Idle connections (slowloris) fill every handshake slot: a new client closes the one silent longest and gets in. */
+    @Test
+    void aNewClientEvictsTheConnectionSilentLongest() throws Exception {
+        try (TcpEndpoint e = TcpEndpoint.listen(new InetSocketAddress(LO, 0), ONE_FRAME, Duration.ofSeconds(60), 2)
+                .evictIdleAfter(Duration.ZERO); Socket a = connect(e)) {
+            assertTrue(waitFor(() -> e.handshaking() == 1), "a is handshaking");
+            try (Socket b = connect(e)) {
+                assertTrue(waitFor(() -> e.handshaking() == 2), "b is handshaking: every slot taken by a silent connection");
+                try (Socket c = connect(e)) {
+                    c.getOutputStream().write(new byte[] {0, 1, 42});
+                    TcpConnection got = e.first(Duration.ofSeconds(10));
+                    assertEquals(c.getLocalPort(), got.remote().getPort(), "the real client got in");
+                    millisToEof(a); // a, silent longest, was closed for it
+                    assertEquals(1, e.counters().evicted.getCount());
+                    assertEquals(0, e.counters().refusedBusy.getCount(), "nobody was turned away");
+                    assertTrue(waitFor(() -> e.handshaking() == 1), "b, silent for less long, still has its slot");
+                }
             }
         }
     }

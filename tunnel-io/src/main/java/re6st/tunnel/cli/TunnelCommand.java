@@ -111,6 +111,10 @@ public final class TunnelCommand implements Callable<Integer>, Launcher.Verbosit
             + "for its client without limit) gives each incoming connection this long to authenticate.")
     int timeout;
 
+    @Option(names = "--max-clients", paramLabel = "N", defaultValue = "20", description = "With --listen over UDP: at most this many "
+            + "authenticated clients (re6st's max_clients; default: ${DEFAULT-VALUE}); a new one beyond is refused and counted.")
+    int maxClients;
+
     @Option(names = {"-v", "--verbose"}, description = "On failure, print the stack trace too.")
     boolean verbose;
 
@@ -129,6 +133,8 @@ public final class TunnelCommand implements Callable<Integer>, Launcher.Verbosit
             throw CommandFailure.usage("--rekey must be between 1 and 86400 seconds, got " + rekeySeconds);
         if (!proto.equals("udp") && !proto.equals("tcp"))
             throw CommandFailure.usage("--proto must be udp or tcp, got " + proto);
+        if (maxClients < 0)
+            throw CommandFailure.usage("--max-clients must be 0 or more, got " + maxClients);
         if (mtu != null && (mtu < 1280 || mtu > 65_535))
             throw CommandFailure.usage("--mtu must be between 1280 (the IPv6 minimum) and 65535, got " + mtu);
         if (address != null)
@@ -227,7 +233,7 @@ public final class TunnelCommand implements Callable<Integer>, Launcher.Verbosit
                     interfaces.remove(p.cn());
             }
         };
-        UdpEndpoint.Options options = UdpEndpoint.Options.defaults().withAccept(server == null)
+        UdpEndpoint.Options options = UdpEndpoint.Options.defaults().withAccept(server == null).withMaxClients(maxClients)
                 .withRekeyInterval(rekeySeconds * 1_000_000_000L).withHandshakeTimeout(Duration.ofSeconds(Math.min(timeout, 10)));
         UdpEndpoint e = new UdpEndpoint(socket, me, options, handler);
         endpointRef = e;

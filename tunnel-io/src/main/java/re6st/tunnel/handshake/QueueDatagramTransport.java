@@ -23,6 +23,8 @@ public final class QueueDatagramTransport implements DatagramTransport {
     private final BlockingQueue<byte[]> inbox = new ArrayBlockingQueue<>(64);
     private final ByteBuffer out = ByteBuffer.allocateDirect(UdpDatagramTransport.DEFAULT_SEND_LIMIT);
     private volatile boolean closed;
+    private volatile long lastOffered = System.nanoTime();
+    private static final byte[] CLOSED = new byte[0];
 
     public QueueDatagramTransport(UdpSocket socket, SockAddr peer) {
         this.socket = socket;
@@ -33,7 +35,13 @@ public final class QueueDatagramTransport implements DatagramTransport {
     public boolean offer(ByteBuffer datagram) {
         byte[] b = new byte[datagram.remaining()];
         datagram.get(b);
+        lastOffered = System.nanoTime();
         return inbox.offer(b);
+    }
+
+    /** When the peer last sent a record here (System.nanoTime), or when this transport was made. */
+    public long lastOffered() {
+        return lastOffered;
     }
 
     @Override
@@ -59,6 +67,8 @@ public final class QueueDatagramTransport implements DatagramTransport {
         }
         if (d == null)
             return -1;
+        if (closed)
+            throw new IOException("handshake transport closed");
         int n = Math.min(len, d.length);
         System.arraycopy(d, 0, buf, off, n);
         return n;
@@ -76,5 +86,7 @@ public final class QueueDatagramTransport implements DatagramTransport {
     @Override
     public void close() {
         closed = true;
+        inbox.clear();
+        inbox.offer(CLOSED); // wakes a handshake waiting in receive: it ends now, not at its timeout
     }
 }
