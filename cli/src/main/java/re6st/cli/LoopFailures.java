@@ -23,7 +23,7 @@ public final class LoopFailures {
     }
 
     /** Records that handling {@code what} (e.g. "a packet from fe80::1%eth0") failed with {@code e}; the loop goes on. */
-    public void survived(String what, RuntimeException e) {
+    public void survived(String what, Exception e) {
         long n = count.incrementAndGet();
         StackTraceElement[] st = e.getStackTrace();
         String cause = e.getClass().getName() + (st.length > 0 ? " at " + st[0] : "");

@@ -78,9 +78,7 @@ class HandshakeExhaustionTest {
     void silentSourcesHoldingEverySlotDoNotKeepARealClientOut() throws Exception {
         try (TestNet net = TestNet.create("hs-exhaust")) {
             Namespace sw = net.lan("sw");
-            Namespace s = net.namespace("s");
-            net.attach(s, "eth0", sw);
-            s.addAddress("eth0", "198.18.77.1/24");
+            Namespace s = UdpEndpointTest.lanHost(net, sw, "s", "198.18.77.1/24");
             UdpEndpoint server = UdpEndpointTest.server(net, s, new ConcurrentHashMap<>(), new ArrayList<>());
             InetSocketAddress serverAddress = new InetSocketAddress("198.18.77.1", 1194);
             int slots = UdpEndpoint.Options.defaults().maxConcurrentHandshakes();
@@ -89,9 +87,7 @@ class HandshakeExhaustionTest {
             List<DatagramSocket> sockets = new ArrayList<>();
             try {
                 for (int i = 0; i < slots; i++) {
-                    Namespace x = net.namespace("x" + i);
-                    net.attach(x, "eth0", sw);
-                    x.addAddress("eth0", "198.18.77." + (20 + i) + "/24");
+                    Namespace x = UdpEndpointTest.lanHost(net, sw, "x" + i, "198.18.77." + (20 + i) + "/24");
                     Credentials xc = UdpEndpointTest.creds("ca", "3/16");
                     DatagramSocket ds = x.call(() -> {
                         DatagramSocket d = new DatagramSocket(0);
@@ -114,9 +110,7 @@ class HandshakeExhaustionTest {
                         () -> server.acceptsInProgress() == slots);
                 // a second ClientHello from a source already handshaking does not get a second slot: one x0 retransmits anyway
 
-                Namespace c = net.namespace("c");
-                net.attach(c, "eth0", sw);
-                c.addAddress("eth0", "198.18.77.11/24");
+                Namespace c = UdpEndpointTest.lanHost(net, sw, "c", "198.18.77.11/24");
                 Credentials cc = UdpEndpointTest.creds("ca", "2/16");
                 UdpEndpoint client = c.call(() -> new UdpEndpoint(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("0.0.0.0"), 0)),
                         cc, UdpEndpoint.Options.defaults().withAccept(false), (peerCn, a) -> UdpEndpointTest.tun("r6c0", "2/16", 2)));
@@ -143,17 +137,13 @@ class HandshakeExhaustionTest {
     void maxClientsRefusesANewCnBeyondTheLimit() throws Exception {
         try (TestNet net = TestNet.create("hs-maxclients")) {
             Namespace sw = net.lan("sw");
-            Namespace s = net.namespace("s");
-            net.attach(s, "eth0", sw);
-            s.addAddress("eth0", "198.18.78.1/24");
+            Namespace s = UdpEndpointTest.lanHost(net, sw, "s", "198.18.78.1/24");
             UdpEndpoint server = UdpEndpointTest.server(net, s, new ConcurrentHashMap<>(), new ArrayList<>(),
                     UdpEndpoint.Options.defaults().withMaxClients(1));
             InetSocketAddress serverAddress = new InetSocketAddress("198.18.78.1", 1194);
             List<Namespace> clients = new ArrayList<>();
             for (String cn : List.of("2/16", "3/16")) {
-                Namespace c = net.namespace("c" + cn.charAt(0));
-                net.attach(c, "eth0", sw);
-                c.addAddress("eth0", "198.18.78." + (10 + cn.charAt(0) - '0') + "/24");
+                Namespace c = UdpEndpointTest.lanHost(net, sw, "c" + cn.charAt(0), "198.18.78." + (10 + cn.charAt(0) - '0') + "/24");
                 Credentials cc = UdpEndpointTest.creds("ca", cn);
                 UdpEndpoint e = c.call(() -> new UdpEndpoint(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("0.0.0.0"), 0)),
                         cc, UdpEndpoint.Options.defaults().withAccept(false), (peerCn, a) -> UdpEndpointTest.tun("r6c0", cn, 2)));

@@ -56,6 +56,14 @@ class UdpEndpointTest {
         return Credentials.load(Path.of(pki + "/" + ca + ".crt"), Path.of(n + ".crt"), Path.of(n + ".key"), null);
     }
 
+    /** A namespace {@code label} plugged into the LAN {@code sw} as eth0 with address {@code cidr}. */
+    static Namespace lanHost(TestNet net, Namespace sw, String label, String cidr) {
+        Namespace n = net.namespace(label);
+        net.attach(n, "eth0", sw);
+        n.addAddress("eth0", cidr);
+        return n;
+    }
+
     /** Opens a TUN for peer CN "N/16" with address fd00:74:N::{host}/64. */
     static Tun tun(String name, String cn, int host) throws IOException {
         Tun t = UdpTunnel.openTun(name);
@@ -97,18 +105,14 @@ class UdpEndpointTest {
     void manyClientsOnePortRoamingAndAStranger() throws Exception {
         try (TestNet net = TestNet.create("endpoint")) {
             Namespace sw = net.lan("sw");
-            Namespace s = net.namespace("s");
-            net.attach(s, "eth0", sw);
-            s.addAddress("eth0", "198.18.74.1/24");
+            Namespace s = lanHost(net, sw, "s", "198.18.74.1/24");
             Map<String, Tun> serverTuns = new ConcurrentHashMap<>();
             UdpEndpoint server = server(net, s, serverTuns, new java.util.ArrayList<>());
 
             String[] cns = {"2/16", "3/16", "4/16"};
             Namespace[] clients = new Namespace[3];
             for (int i = 0; i < 3; i++) {
-                Namespace c = clients[i] = net.namespace("c" + i);
-                net.attach(c, "eth0", sw);
-                c.addAddress("eth0", "198.18.74." + (11 + i) + "/24");
+                Namespace c = clients[i] = lanHost(net, sw, "c" + i, "198.18.74." + (11 + i) + "/24");
                 String cn = cns[i];
                 Credentials cc = creds("ca", cn);
                 UdpEndpoint e = c.call(() -> new UdpEndpoint(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("0.0.0.0"), 0)),
@@ -140,9 +144,7 @@ class UdpEndpointTest {
 
             // a stranger (another CA: it refuses our certificate, we would refuse its own) gets no tunnel;
             // the others keep working (a stranger trusting our CA is refused by the server: DtlsHandshakeTest)
-            Namespace x = net.namespace("x");
-            net.attach(x, "eth0", sw);
-            x.addAddress("eth0", "198.18.74.30/24");
+            Namespace x = lanHost(net, sw, "x", "198.18.74.30/24");
             Credentials xc = creds("other", "5/16");
             UdpEndpoint stranger = x.call(() -> new UdpEndpoint(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("0.0.0.0"), 0)),
                     xc, UdpEndpoint.Options.defaults().withAccept(false), (peerCn, a) -> tun("r6c0", "5/16", 2)));
@@ -161,15 +163,11 @@ class UdpEndpointTest {
     void anotherCnFromTheAddressOfAPeerGetsItsOwnTunAndTheOldTunnelIsRemoved() throws Exception {
         try (TestNet net = TestNet.create("endpoint-cn")) {
             Namespace sw = net.lan("sw");
-            Namespace s = net.namespace("s");
-            net.attach(s, "eth0", sw);
-            s.addAddress("eth0", "198.18.75.1/24");
+            Namespace s = lanHost(net, sw, "s", "198.18.75.1/24");
             Map<String, Tun> serverTuns = new ConcurrentHashMap<>();
             List<String> removed = new java.util.concurrent.CopyOnWriteArrayList<>();
             UdpEndpoint server = server(net, s, serverTuns, removed);
-            Namespace c = net.namespace("c");
-            net.attach(c, "eth0", sw);
-            c.addAddress("eth0", "198.18.75.11/24");
+            Namespace c = lanHost(net, sw, "c", "198.18.75.11/24");
             InetSocketAddress serverAddress = new InetSocketAddress("198.18.75.1", 1194);
             Credentials first = creds("ca", "2/16"), second = creds("ca", "3/16");
             UdpEndpoint a = c.call(() -> new UdpEndpoint(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("0.0.0.0"), 40000)),
@@ -199,13 +197,9 @@ class UdpEndpointTest {
     void dtlsRecordsFromAKnownPeerOutsideAHandshakeAreDroppedAndCounted() throws Exception {
         try (TestNet net = TestNet.create("endpoint-dtls")) {
             Namespace sw = net.lan("sw");
-            Namespace s = net.namespace("s");
-            net.attach(s, "eth0", sw);
-            s.addAddress("eth0", "198.18.76.1/24");
+            Namespace s = lanHost(net, sw, "s", "198.18.76.1/24");
             UdpEndpoint server = server(net, s, new ConcurrentHashMap<>(), new java.util.ArrayList<>());
-            Namespace c = net.namespace("c");
-            net.attach(c, "eth0", sw);
-            c.addAddress("eth0", "198.18.76.11/24");
+            Namespace c = lanHost(net, sw, "c", "198.18.76.11/24");
             Credentials cc = creds("ca", "2/16");
             UdpEndpoint client = c.call(() -> new UdpEndpoint(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("0.0.0.0"), 40001)),
                     cc, UdpEndpoint.Options.defaults().withAccept(false), (peerCn, x) -> tun("r6c0", "2/16", 2)));

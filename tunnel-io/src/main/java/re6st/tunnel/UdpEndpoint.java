@@ -128,7 +128,8 @@ public final class UdpEndpoint implements AutoCloseable {
         TunPump pump;
         DTLSTransport dtls;          // server side, until the client is seen done: answers a retransmitted last client flight
         QueueDatagramTransport dtlsQueue; // the transport dtls reads from
-        long establishedAt, lastRetransmit = Long.MIN_VALUE;
+        long establishedAt, retransmitTokensAt;
+        int retransmitTokens = RETRANSMIT_BURST;
         final java.util.concurrent.atomic.AtomicBoolean retransmitting = new java.util.concurrent.atomic.AtomicBoolean();
         QueueDatagramTransport handshake; // in progress, or null
         long handshakeStarted, nextAttempt, backoffNs;
@@ -193,7 +194,9 @@ public final class UdpEndpoint implements AutoCloseable {
 
     // endpoint-wide metrics
     public final Counter unknownPeer = new Counter(), junk = new Counter(), busy = new Counter(),
-            handshakesFailed = new Counter(), refused = new Counter(), dtlsDropped = new Counter(), retransmissions = new Counter(),
+            handshakesFailed = new Counter(), refused = new Counter(), dtlsDropped = new Counter(),
+            /** records of repeated client flights handed to BouncyCastle, which resends our final flight once it has a whole one */
+            retransmissions = new Counter(),
             evicted = new Counter(), full = new Counter();
     public final Timer handshakeTime = new Timer();
 
@@ -229,7 +232,7 @@ public final class UdpEndpoint implements AutoCloseable {
         r.register(prefix + ".drops.unknown_peer", unknownPeer);
         r.register(prefix + ".drops.junk", junk);
         r.register(prefix + ".drops.dtls", dtlsDropped);
-        r.register(prefix + ".handshakes.final_flight_resent", retransmissions);
+        r.register(prefix + ".handshakes.client_flight_records", retransmissions);
         r.register(prefix + ".handshakes.busy", busy);
         r.register(prefix + ".handshakes.evicted", evicted);
         r.register(prefix + ".clients.refused_full", full);
@@ -289,7 +292,11 @@ public final class UdpEndpoint implements AutoCloseable {
                 long now = System.nanoTime();
                 udp.await(Tun.READABLE, Math.max(1_000_000L, nextTimer(now) - now));
                 for (Runnable r; (r = tasks.poll()) != null; )
-                    r.run();
+                    try {
+                        r.run();
+                    } catch (RuntimeException e) { // a handler callback or a completed handshake: that one only
+                        failures.survived("a task", e);
+                    }
                 for (int burst = 0; burst < 256; burst++) {
                     int n = udp.receive(in, 0, in.capacity(), from);
                     if (n < 0) {
@@ -306,17 +313,21 @@ public final class UdpEndpoint implements AutoCloseable {
                     for (int off = 0; off < n; off += seg) {
                         dgram.clear().position(off).limit(Math.min(n, off + seg));
                         int type = dgram.remaining() > 0 ? dgram.get(off) & 0xff : -1;
-                        if (type == DataPacket.TYPE_DATA) {
-                            if (p != null && p.sink != null) {
-                                if (p.sink.accept(dgram, t))
-                                    authentic = true;
+                        try {
+                            if (type == DataPacket.TYPE_DATA) {
+                                if (p != null && p.sink != null) {
+                                    if (p.sink.accept(dgram, t))
+                                        authentic = true;
+                                } else {
+                                    unknownPeer.inc();
+                                }
+                            } else if (type >= 20 && type <= 25) {
+                                dtlsRecord(p, from, dgram, hello);
                             } else {
-                                unknownPeer.inc();
+                                junk.inc();
                             }
-                        } else if (type >= 20 && type <= 25) {
-                            dtlsRecord(p, from, dgram, hello);
-                        } else {
-                            junk.inc();
+                        } catch (IOException | RuntimeException e) { // this datagram is lost, not the endpoint
+                            failures.survived("a datagram from " + from.toInetSocketAddress(), e);
                         }
                     }
                     if (p != null && p.counters != null)
@@ -328,14 +339,31 @@ public final class UdpEndpoint implements AutoCloseable {
                 }
                 for (PeerTunnel p : touched)
                     if (p.sink != null)
-                        p.sink.flush();
+                        try {
+                            p.sink.flush();
+                        } catch (RuntimeException e) {
+                            failures.survived("writing to the TUN of " + p, e);
+                        }
                 touched.clear();
                 timers(System.nanoTime(), reply);
             }
-        } catch (IOException | RuntimeException e) {
-            if (running)
+        } catch (Throwable e) { // the socket itself failed, or an Error: every tunnel of the endpoint is dead
+            if (running) {
                 LOG.log(Level.ERROR, "tunnel endpoint stopped: " + e, e);
+                onLoopDeath.accept(e);
+            }
         }
+    }
+
+    private final re6st.cli.LoopFailures failures = new re6st.cli.LoopFailures(LOG, "tunnel endpoint");
+    private volatile java.util.function.Consumer<Throwable> onLoopDeath = e -> { };
+
+    /**
+     * Who is told when the endpoint's receiving loop dies (the socket failed, or an Error): {@code
+     * re6st tunnel} exits non-zero so that a supervisor restarts it. Default: logged only.
+     */
+    public void onLoopDeath(java.util.function.Consumer<Throwable> handler) {
+        onLoopDeath = handler;
     }
 
     private void dtlsRecord(PeerTunnel p, SockAddr from, ByteBuffer d, byte[] hello) throws IOException {
@@ -382,11 +410,19 @@ public final class UdpEndpoint implements AutoCloseable {
             unknownPeer.inc();
     }
 
-    /** A DTLS handshake record (content type 22) of epoch 0: what a client's repeated flight starts with. */
-    static boolean isEpoch0Handshake(ByteBuffer d) {
+    /**
+     * A DTLS handshake record (content type 22) of epoch 0 or 1: a client's repeated last flight
+     * is Certificate, ClientKeyExchange, CertificateVerify (epoch 0) and Finished (epoch 1), one
+     * record a datagram; BouncyCastle resends our final flight only once it has the whole flight
+     * again. A forged epoch-1 record fails BouncyCastle's authentication.
+     */
+    static boolean isClientFlightRecord(ByteBuffer d) {
         int p = d.position();
-        return d.remaining() > 13 && (d.get(p) & 0xff) == 22 && (d.get(p + 3) | d.get(p + 4)) == 0;
+        return d.remaining() > 13 && (d.get(p) & 0xff) == 22 && d.get(p + 3) == 0 && (d.get(p + 4) == 0 || d.get(p + 4) == 1);
     }
+
+    /** Records of a repeated client flight a peer may hand to BouncyCastle at once, and again each second. */
+    static final int RETRANSMIT_BURST = 16;
 
     /** After this, records from the peer that are not a new ClientHello are dropped without reaching BouncyCastle. */
     private static void forgetDtls(PeerTunnel p) {
@@ -455,24 +491,27 @@ public final class UdpEndpoint implements AutoCloseable {
      */
     private void retransmitFinalFlight(PeerTunnel p, ByteBuffer d) {
         long now = System.nanoTime();
-        if (!isEpoch0Handshake(d) || (p.lastRetransmit != Long.MIN_VALUE && now - p.lastRetransmit < 250_000_000L)
-                || !p.retransmitting.compareAndSet(false, true)) {
+        if (now - p.retransmitTokensAt >= 1_000_000_000L) { // a fresh burst each second
+            p.retransmitTokens = RETRANSMIT_BURST;
+            p.retransmitTokensAt = now;
+        }
+        if (!isClientFlightRecord(d) || p.retransmitTokens <= 0 || !p.dtlsQueue.offer(d)) {
             dtlsDropped.inc();
             return;
         }
+        p.retransmitTokens--;
+        retransmissions.inc();
+        if (!p.retransmitting.compareAndSet(false, true))
+            return; // the task running now reads this record too
         DTLSTransport t = p.dtls;
         QueueDatagramTransport q = p.dtlsQueue;
-        if (!q.offer(d)) {
-            p.retransmitting.set(false);
-            dtlsDropped.inc();
-            return;
-        }
-        p.lastRetransmit = now;
-        retransmissions.inc();
         try {
             accepts.execute(() -> {
+                byte[] buf = new byte[2048];
                 try {
-                    t.receive(new byte[2048], 0, 2048, 1); // 1 ms: BC treats 0 as "no timeout"
+                    do { // the whole flight that is queued; BouncyCastle resends ours once it has all of it
+                        t.receive(buf, 0, buf.length, 1); // 1 ms: BC treats 0 as "no timeout"
+                    } while (q.pending() > 0);
                 } catch (IOException | RuntimeException e) {
                     LOG.log(Level.DEBUG, "retransmission for {0}: {1}", p.cn, e.toString());
                 } finally {
@@ -668,12 +707,27 @@ public final class UdpEndpoint implements AutoCloseable {
 
     private final List<PeerTunnel> expired = new ArrayList<>();
 
-    private void timers(long now, ByteBuffer reply) throws IOException {
+    private void timers(long now, ByteBuffer reply) {
         for (PeerTunnel p : byAddress.values()) {
+            try {
+                timer(p, now, reply);
+            } catch (IOException | RuntimeException e) { // e.g. ENETUNREACH sending a probe: this peer, this time
+                failures.survived("the timers of " + p, e);
+            }
+        }
+        for (PeerTunnel p : expired) {
+            LOG.log(Level.INFO, "tunnel {0} to {1}: dead for {2} s, removed", p.tun.name(), p.cn, options.expireAfter().toSeconds());
+            remove(p);
+        }
+        expired.clear();
+    }
+
+    private void timer(PeerTunnel p, long now, ByteBuffer reply) throws IOException {
+        {
             if (p.session == null) {
                 if (p.dialer && p.handshake == null && now >= p.nextAttempt)
                     startClientHandshake(p, now);
-                continue;
+                return;
             }
             if (p.dtls != null && now - p.establishedAt > options.handshakeTimeout().toNanos())
                 forgetDtls(p); // the client would have given up repeating its flight by now
@@ -720,11 +774,6 @@ public final class UdpEndpoint implements AutoCloseable {
                 }
             }
         }
-        for (PeerTunnel p : expired) {
-            LOG.log(Level.INFO, "tunnel {0} to {1}: dead for {2} s, removed", p.tun.name(), p.cn, options.expireAfter().toSeconds());
-            remove(p);
-        }
-        expired.clear();
     }
 
     private void remove(PeerTunnel p) {

@@ -178,6 +178,8 @@ public final class RegistryCommand implements Callable<Integer>, Launcher.Verbos
             } catch (RuntimeException e) { // e.g. the database failing: try again soon, never stop expiring
                 expiryFailures.survived("the expiry of certificates and tokens", e);
                 delay = 60;
+            } catch (Error e) { // the executor would keep it silently in a Future
+                Daemon.die("re6st registry", "expiry", e);
             } finally {
                 try {
                     timer.schedule(expiry[0], delay, java.util.concurrent.TimeUnit.SECONDS);

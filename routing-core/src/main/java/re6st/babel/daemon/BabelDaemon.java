@@ -64,7 +64,7 @@ public final class BabelDaemon implements Effects, AutoCloseable {
     private final BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
     private final Map<List<Object>, List<Message>> outbox = new LinkedHashMap<>();
     private final Map<String, Integer> ifindex = new HashMap<>();
-    private final Map<Integer, String> ifname = new HashMap<>();
+    private final Map<Integer, String> ifname = new java.util.concurrent.ConcurrentHashMap<>(); // read by the receive thread
     private final Map<String, PacketEncoder> encoders = new HashMap<>();
     private final Map<String, Authenticator> authenticators = new HashMap<>();
     private final Map<String, Addr> linkLocals = new HashMap<>();
@@ -247,18 +247,24 @@ public final class BabelDaemon implements Effects, AutoCloseable {
                 Runnable task = wait > 0 ? tasks.poll(Math.min(wait, 1_000_000_000L), TimeUnit.NANOSECONDS) : tasks.poll();
                 if (task != null)
                     guarded("a task", task);
-                guarded("a timer step", this::step);
+                if (guarded("a timer step", this::step))
+                    failedSteps = 0;
+                else if (++failedSteps >= 100) // every step failing: the core cannot work, and would spin
+                    throw new IllegalStateException("100 timer steps in a row failed", lastStepFailure);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Throwable e) {
             died = e;
         } finally {
+            stopped.countDown(); // first: close() (from the exit that loopDied may start) must not wait for this thread
             if (died != null || running)
                 loopDied("core", died != null ? died : new IllegalStateException("the core loop was interrupted"), true);
-            stopped.countDown();
         }
     }
+
+    private int failedSteps;
+    private RuntimeException lastStepFailure;
 
     private void step() {
         core.tick(System.nanoTime());
@@ -272,12 +278,16 @@ public final class BabelDaemon implements Effects, AutoCloseable {
         stats.routeChanges = core.stats().routeChanges;
     }
 
-    private void guarded(String what, Runnable r) {
+    /** Runs {@code r}; an exception is counted and logged once per cause. False if it threw. */
+    private boolean guarded(String what, Runnable r) {
         try {
             r.run();
+            return true;
         } catch (RuntimeException e) {
             stats.loopFailures.inc();
             loopFailures.survived(what, e);
+            lastStepFailure = e;
+            return false;
         }
     }
 
@@ -289,6 +299,7 @@ public final class BabelDaemon implements Effects, AutoCloseable {
         if (onCoreThread) {
             try {
                 kernel.uninstallAll();
+                saveState(); // our seqno: a restarted router is feasible again at once
             } catch (RuntimeException e) {
                 LOG.log(Level.ERROR, "removing the kernel routes failed too", e);
             }
@@ -329,13 +340,26 @@ public final class BabelDaemon implements Effects, AutoCloseable {
     private void flushOutbox() {
         if (outbox.isEmpty())
             return;
-        for (Map.Entry<List<Object>, List<Message>> e : outbox.entrySet()) {
+        // taken out first: a message that cannot be sent is lost, it does not block (or repeat) the others
+        List<Map.Entry<List<Object>, List<Message>>> batch = new ArrayList<>(outbox.entrySet());
+        outbox.clear();
+        for (Map.Entry<List<Object>, List<Message>> e : batch)
+            try {
+                flush(e);
+            } catch (RuntimeException x) {
+                stats.loopFailures.inc();
+                loopFailures.survived("sending to " + e.getKey(), x);
+            }
+    }
+
+    private void flush(Map.Entry<List<Object>, List<Message>> e) {
+        {
             String name = (String) e.getKey().get(0);
             Addr dest = (Addr) e.getKey().get(1);
             PacketEncoder enc = encoders.get(name);
             Integer idx = ifindex.get(name);
             if (enc == null || idx == null)
-                continue;
+                return;
             Authenticator auth = authenticators.get(name);
             startPacket(enc, auth);
             int inPacket = 0;
@@ -358,7 +382,6 @@ public final class BabelDaemon implements Effects, AutoCloseable {
             if (inPacket > 0)
                 transmit(enc, auth, name, dest, idx);
         }
-        outbox.clear();
     }
 
     /** A fresh packet; with MAC on, it starts with this interface's packet counter (RFC 8967). */
@@ -435,6 +458,19 @@ public final class BabelDaemon implements Effects, AutoCloseable {
         }
     }
 
+    private int receiveErrors;
+
+    /** After {@code n} failures in a row: waits 0 ms, then up to 1 s, growing with n. */
+    private static void backOff(int n) {
+        if (n < 3)
+            return;
+        try {
+            Thread.sleep(Math.min(1000L, 10L << Math.min(n - 3, 7)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private void receive() {
         ByteBuffer buf = ByteBuffer.allocateDirect(65536);
         while (running) {
@@ -444,9 +480,16 @@ public final class BabelDaemon implements Effects, AutoCloseable {
                 from = socket.receive(buf);
                 data = new byte[buf.remaining()];
                 buf.get(data);
-            } catch (IOException e) {
+                receiveErrors = 0;
+            } catch (java.nio.channels.ClosedChannelException e) {
                 if (running)
+                    throw new IllegalStateException("the Babel socket was closed under the daemon", e);
+                return;
+            } catch (IOException e) {
+                if (running) {
                     LOG.log(Level.WARNING, "receive failed: {0}", e.getMessage());
+                    backOff(++receiveErrors); // an error that repeats must not spin the thread
+                }
                 continue;
             }
             if (from == null) {

@@ -72,12 +72,15 @@ class AuthenticatorTest {
         assertFalse(v.accepted());
         assertEquals(Reason.NO_MAC, v.reason());
         assertEquals(1L, me.counts().get(Reason.NO_MAC));
-        // a signed packet cut short: what arrived is checked as babeld does (clamped body, no trailer left)
+        // a signed packet cut inside its body, with the MAC TLVs its decoder found: checked over what arrived
+        // (as babeld), so the MAC cannot match
         Received r = peer(List.of(OLD), GROUP, 5, PEER_INDEX, HELLO);
-        byte[] cut = Arrays.copyOf(r.datagram(), r.datagram().length - 3);
-        Verdict w = me.check(cut, 0, cut.length, PEER, GROUP, true, r.body(), List.of(), now);
+        int bodyLen = ((r.datagram()[2] & 0xFF) << 8) | (r.datagram()[3] & 0xFF);
+        byte[] cut = Arrays.copyOf(r.datagram(), 4 + bodyLen - 2);
+        Verdict w = me.check(cut, 0, cut.length, PEER, GROUP, true, r.body(), r.trailer(), now);
         assertFalse(w.accepted());
-        assertEquals(2L, me.counts().get(Reason.NO_MAC));
+        assertEquals(Reason.BAD_MAC, w.reason());
+        assertEquals(1L, me.counts().get(Reason.BAD_MAC));
         assertEquals(0, me.neighbourCount(), "nothing learnt from a dropped packet");
     }
 

@@ -236,6 +236,7 @@ public final class TunnelCommand implements Callable<Integer>, Launcher.Verbosit
         UdpEndpoint.Options options = UdpEndpoint.Options.defaults().withAccept(server == null).withMaxClients(maxClients)
                 .withRekeyInterval(rekeySeconds * 1_000_000_000L).withHandshakeTimeout(Duration.ofSeconds(Math.min(timeout, 10)));
         UdpEndpoint e = new UdpEndpoint(socket, me, options, handler);
+        e.onLoopDeath(why -> Daemon.die("re6st tunnel", "tunnel endpoint", why));
         endpointRef = e;
         e.register(metrics, "endpoint");
         if (server != null) {

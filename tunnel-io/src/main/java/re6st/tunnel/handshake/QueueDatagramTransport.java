@@ -39,6 +39,11 @@ public final class QueueDatagramTransport implements DatagramTransport {
         return inbox.offer(b);
     }
 
+    /** Records waiting to be read. */
+    public int pending() {
+        return inbox.size();
+    }
+
     /** When the peer last sent a record here (System.nanoTime), or when this transport was made. */
     public long lastOffered() {
         return lastOffered;
