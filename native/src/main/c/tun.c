@@ -1,6 +1,7 @@
 /* TUN/TAP devices: open with TUNSETIFF, offloads, and batched packet I/O.
  * A batch is a direct buffer cut into fixed-size slots (packet i at i * slot) plus an int[]
  * of lengths, so a whole batch crosses JNI once and nothing is allocated per packet. */
+#include <stdint.h>
 #include "util.h"
 #include "re6st_jni_Tun.h"
 
@@ -74,11 +75,12 @@ JNIEXPORT void JNICALL Java_re6st_jni_Tun_setVnetHdrSize0(JNIEnv *env, jclass cl
 JNIEXPORT jint JNICALL Java_re6st_jni_Tun_readBatch0(JNIEnv *env, jclass cls, jint fd, jobject buf,
                                                      jint slot, jint max, jintArray lengths)
 {
-    if (slot <= 0 || max < 0 || (*env)->GetArrayLength(env, lengths) < max) {
+    /* the region's size in 64 bits: a jint product that overflows is undefined, and could wrap to a size that fits */
+    if (slot <= 0 || max < 0 || (*env)->GetArrayLength(env, lengths) < max || (jlong)slot * max > INT32_MAX) {
         throw_illegal(env, "bad batch geometry");
         return 0;
     }
-    char *base = buffer_region(env, buf, 0, slot * max);
+    char *base = buffer_region(env, buf, 0, (jint)((jlong)slot * max));
     if (base == NULL)
         return 0;
     jint n = 0;
@@ -108,11 +110,11 @@ JNIEXPORT jint JNICALL Java_re6st_jni_Tun_writeBatch0(JNIEnv *env, jclass cls, j
                                                       jint slot, jintArray lengths, jint from, jint count)
 {
     jint nlen = (*env)->GetArrayLength(env, lengths);
-    if (slot <= 0 || from < 0 || count < 0 || from + count > nlen) {
+    if (slot <= 0 || from < 0 || count < 0 || (jlong)from + count > nlen || (jlong)slot * ((jlong)from + count) > INT32_MAX) {
         throw_illegal(env, "bad batch geometry");
         return 0;
     }
-    char *base = buffer_region(env, buf, 0, slot * (from + count));
+    char *base = buffer_region(env, buf, 0, (jint)((jlong)slot * (from + count)));
     if (base == NULL)
         return 0;
     jint i = 0;
