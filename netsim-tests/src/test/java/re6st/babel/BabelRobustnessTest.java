@@ -62,4 +62,27 @@ class BabelRobustnessTest {
         }
     }
 
+    /** A local user other than the router's cannot change it (MAC keys, costs) through the read-write control socket. */
+    @Test
+    void theReadWriteControlSocketIsTheRouterUsersOnly() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/bin/python3")),
+                "SKIPPED: needs /usr/bin/python3 to connect as another user (apt-get install python3)");
+        try (TestNet net = TestNet.create("babel-ctl")) {
+            Namespace a = BabeldInteropTest.host(net, "a", "2001:db8:a::1"), b = BabeldInteropTest.host(net, "b", "2001:db8:b::1");
+            net.veth(a, "veth0", b, "veth0");
+            BabelNode ours = BabelNode.ours(a, 1, BabeldInteropTest.statements("wired", "interface veth0"));
+            java.nio.file.Path ctl = ours.controlPath();
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(ctl)),
+                    "only the router's user may even connect");
+            // someone loosens the mode: the peer's credentials still decide
+            java.nio.file.Files.setPosixFilePermissions(ctl, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+            String script = "import socket,sys\ns=socket.socket(socket.AF_UNIX)\ns.connect(sys.argv[1])\nf=s.makefile('rw')\n"
+                    + "while f.readline().strip()!='ok': pass\nf.write('cost-multiplier veth0 fe80::1 2\\n'); f.flush()\nprint(f.readline().strip())\n";
+            re6st.netsim.Cmd.Result r = re6st.netsim.Cmd.exec(java.time.Duration.ofSeconds(30), "setpriv", "--reuid=65534", "--regid=65534",
+                    "--clear-groups", "/usr/bin/python3", "-c", script, ctl.toString());
+            assertEquals("no not allowed: only the router's own user may change it", r.output().strip(), r.toString());
+            assertTrue(ours.command("cost-multiplier veth0 fe80::1 2").startsWith("no "), "root may (the neighbour is unknown: no)");
+            assertTrue(!ours.command("cost-multiplier veth0 fe80::1 2").contains("not allowed"));
+        }
+    }
 }

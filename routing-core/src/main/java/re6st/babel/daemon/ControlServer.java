@@ -70,6 +70,11 @@ public final class ControlServer implements AutoCloseable {
             addr = new InetSocketAddress(InetAddress.getByName("::1"), port);
         }
         server.bind(addr);
+        if (unixPath != null) // read-write: the owner only (as babeld's local-path-readwrite should be); read-only: anyone may look
+            Files.setPosixFilePermissions(unixPath, java.nio.file.attribute.PosixFilePermissions.fromString(readWrite ? "rw-------" : "rw-rw-rw-"));
+        else if (readWrite)
+            LOG.log(Level.WARNING, "read-write control socket on TCP [::1]:{0}: any local user (a SlapOS partition too) can change "
+                    + "this router's costs and MAC keys; prefer a Unix socket path", Integer.toString(port));
         Thread t = new Thread(this::acceptLoop, "babel-control");
         t.setDaemon(true);
         t.start();
@@ -94,6 +99,7 @@ public final class ControlServer implements AutoCloseable {
         Monitor mon = null;
         try (c; BufferedReader in = new BufferedReader(Channels.newReader(c, StandardCharsets.UTF_8));
              Writer out = Channels.newWriter(c, StandardCharsets.UTF_8)) {
+            boolean writable = writable(c);
             long id = daemon.call(core -> core.routerId());
             out.write("BABEL 1.0\nversion re6st-babel\nhost " + hostname() + "\nmy-id " + RouterId.format(id) + "\nok\n");
             out.flush();
@@ -104,8 +110,8 @@ public final class ControlServer implements AutoCloseable {
                 String reply = switch (w[0]) {
                     case "dump", "monitor" -> dumpText();
                     case "unmonitor" -> "ok\n";
-                    case "cost-multiplier" -> costMultiplier(w) + "\n";
-                    case "mac-policy" -> macPolicy(w) + "\n";
+                    case "cost-multiplier" -> costMultiplier(w, writable) + "\n";
+                    case "mac-policy" -> macPolicy(w, writable) + "\n";
                     case "metrics" -> daemon.stats().prometheus() + "ok\n";
                     case "" -> "";
                     default -> "bad\n";
@@ -143,9 +149,27 @@ public final class ControlServer implements AutoCloseable {
         return b.append("ok\n").toString();
     }
 
-    private String costMultiplier(String[] w) {
+    /**
+     * Whether the client of {@code c} may change the router: a read-write socket, and over a Unix
+     * socket a client of our own user or root (the socket's mode already says so; this holds even
+     * if someone loosens it).
+     */
+    private boolean writable(SocketChannel c) {
         if (!readWrite)
-            return "no read-only control socket";
+            return false;
+        if (unixPath == null)
+            return true;
+        try {
+            String peer = c.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED).user().getName();
+            return peer.equals("root") || peer.equals(System.getProperty("user.name"));
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    private String costMultiplier(String[] w, boolean writable) {
+        if (!writable)
+            return readWrite ? "no not allowed: only the router's own user may change it" : "no read-only control socket";
         if (w.length != 4)
             return "no usage: cost-multiplier IF NEIGHBOUR-LINK-LOCAL N";
         try {
@@ -163,9 +187,9 @@ public final class ControlServer implements AutoCloseable {
     }
 
     /** {@code mac-policy IF sign K[,K] [accept K[,K]] [accept-bad true|false]}: key ids from the configuration. */
-    private String macPolicy(String[] w) {
-        if (!readWrite)
-            return "no read-only control socket";
+    private String macPolicy(String[] w, boolean writable) {
+        if (!writable)
+            return readWrite ? "no not allowed: only the router's own user may change it" : "no read-only control socket";
         try {
             if (w.length < 4 || !w[2].equals("sign"))
                 return "no usage: mac-policy IF sign K[,K...] [accept K[,K...]] [accept-bad true|false]";
