@@ -244,4 +244,41 @@ class UdpEndpointTest {
             assertTrue(c.pings("fd00:74:2::1"), "the tunnel still carries traffic");
         }
     }
+    /** A new CRL on a running endpoint closes the live tunnel of the revoked peer, and only that one; it cannot come back. */
+    @Test
+    void aNewCrlClosesTheRevokedPeersTunnelAndItCannotComeBack() throws Exception {
+        try (TestNet net = TestNet.create("endpoint-crl")) {
+            Namespace sw = net.lan("sw");
+            Namespace s = lanHost(net, sw, "s", "198.18.79.1/24");
+            List<String> removed = new java.util.concurrent.CopyOnWriteArrayList<>();
+            UdpEndpoint server = server(net, s, new ConcurrentHashMap<>(), removed);
+            List<Namespace> clients = new java.util.ArrayList<>();
+            for (String cn : List.of("2/16", "3/16")) {
+                Namespace c = lanHost(net, sw, "c" + cn.charAt(0), "198.18.79." + (10 + cn.charAt(0) - '0') + "/24");
+                Credentials cc = creds("ca", cn);
+                UdpEndpoint e = c.call(() -> new UdpEndpoint(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("0.0.0.0"), 0)),
+                        cc, UdpEndpoint.Options.defaults().withAccept(false), (peerCn, x) -> tun("r6c0", cn, 2)));
+                net.own(e);
+                e.connect(new InetSocketAddress("198.18.79.1", 1194), "1/16");
+                clients.add(c);
+            }
+            for (int i = 0; i < 2; i++) {
+                Namespace c = clients.get(i);
+                String target = "fd00:74:" + (2 + i) + "::1";
+                Wait.until("client " + (2 + i) + "/16 pings the server", Duration.ofSeconds(20), () -> c.pings(target));
+            }
+            // the CA revokes 2/16 (openssl ca); the server learns the new CRL while both tunnels run
+            Path config = TunnelCommandTest.caConfig(pki, "ca");
+            TunnelCommandTest.openssl(pki, "ca", "-config", config.toString(), "-revoke", pki + "/ca-2_16.crt");
+            Path crl = pki.resolve("revoked-2.crl");
+            TunnelCommandTest.openssl(pki, "ca", "-config", config.toString(), "-gencrl", "-out", crl.toString());
+            long refusedBefore = server.refused.getCount();
+            server.setCredentials(Credentials.load(pki.resolve("ca.crt"), pki.resolve("ca-1_16.crt"), pki.resolve("ca-1_16.key"), crl));
+            Wait.until("the revoked peer's tunnel is closed", Duration.ofSeconds(10), () -> removed.contains("2/16"));
+            assertEquals(1, server.closedInvalid.getCount());
+            assertTrue(clients.get(1).pings("fd00:74:3::1"), "3/16 keeps its tunnel");
+            Wait.until("2/16, dialling again, is refused", Duration.ofSeconds(30), () -> server.refused.getCount() > refusedBefore);
+            assertEquals(List.of("3/16"), server.peers().stream().map(UdpEndpoint.PeerTunnel::cn).toList());
+        }
+    }
 }

@@ -129,6 +129,7 @@ public final class UdpEndpoint implements AutoCloseable {
         DTLSTransport dtls;          // server side, until the client is seen done: answers a retransmitted last client flight
         QueueDatagramTransport dtlsQueue; // the transport dtls reads from
         long establishedAt, retransmitTokensAt;
+        java.security.cert.X509Certificate peerCert; // of the current session: re-checked when the CRL changes, and for expiry
         int retransmitTokens = RETRANSMIT_BURST;
         final java.util.concurrent.atomic.AtomicBoolean retransmitting = new java.util.concurrent.atomic.AtomicBoolean();
         QueueDatagramTransport handshake; // in progress, or null
@@ -174,7 +175,7 @@ public final class UdpEndpoint implements AutoCloseable {
     }
 
     private final UdpSocket udp;
-    private final Credentials me;
+    private volatile Credentials me; // replaced at run time (a new CRL): see setCredentials
     private final Options options;
     private final Handler handler;
     private final CookieGate gate = new CookieGate();
@@ -197,7 +198,7 @@ public final class UdpEndpoint implements AutoCloseable {
             handshakesFailed = new Counter(), refused = new Counter(), dtlsDropped = new Counter(),
             /** records of repeated client flights handed to BouncyCastle, which resends our final flight once it has a whole one */
             retransmissions = new Counter(),
-            evicted = new Counter(), full = new Counter();
+            evicted = new Counter(), full = new Counter(), closedInvalid = new Counter();
     public final Timer handshakeTime = new Timer();
 
     /** Starts the endpoint on {@code udp} (bound; call from a thread in the right network namespace). */
@@ -236,6 +237,7 @@ public final class UdpEndpoint implements AutoCloseable {
         r.register(prefix + ".handshakes.busy", busy);
         r.register(prefix + ".handshakes.evicted", evicted);
         r.register(prefix + ".clients.refused_full", full);
+        r.register(prefix + ".tunnels.closed_revoked_or_expired", closedInvalid);
         r.register(prefix + ".handshakes.failed", handshakesFailed);
         r.register(prefix + ".handshakes.refused", refused);
         r.register(prefix + ".handshakes", handshakeTime);
@@ -272,6 +274,38 @@ public final class UdpEndpoint implements AutoCloseable {
             throw new IllegalStateException("endpoint thread does not answer");
         return out;
     }
+
+    /**
+     * New credentials (typically the same certificate with a new CRL, from a new network
+     * configuration): new handshakes use them at once, and every live tunnel whose peer
+     * certificate is now revoked or expired is closed (within one turn of the endpoint's thread).
+     */
+    public void setCredentials(Credentials c) {
+        tasks.add(() -> {
+            me = c;
+            recheckPeers(System.currentTimeMillis());
+        });
+        wake();
+    }
+
+    /** Closes the tunnels whose peer certificate is revoked by our CRL or past its notAfter. */
+    private void recheckPeers(long nowMillis) {
+        for (PeerTunnel p : new ArrayList<>(byAddress.values())) {
+            java.security.cert.X509Certificate c = p.peerCert;
+            if (c == null || p.session == null)
+                continue;
+            Credentials m = me;
+            String why = m.crl() != null && m.crl().isRevoked(c) ? "revoked (serial " + c.getSerialNumber() + " is in the CRL)"
+                    : c.getNotAfter().getTime() < nowMillis ? "expired on " + c.getNotAfter().toInstant() : null;
+            if (why != null) {
+                LOG.log(Level.WARNING, "tunnel {0} to {1} closed: its certificate is {2}", p.tun != null ? p.tun.name() : "?", p.cn, why);
+                closedInvalid.inc();
+                remove(p);
+            }
+        }
+    }
+
+    private long nextRecheckMillis;
 
     public CookieGate cookieGate() {
         return gate;
@@ -633,6 +667,7 @@ public final class UdpEndpoint implements AutoCloseable {
             p.dtls = dtls;
             p.dtlsQueue = dtls != null ? q : null;
             p.establishedAt = now;
+            p.peerCert = keys.peer();
             int mtu = netlink.link(p.tunIndex).mtu();
             now = System.nanoTime(); // after the TUN set-up: that time is not the peer's silence
             p.session = new TunnelSession(keys.schedule(), Liveness.defaults(now), PathMtu.defaults(mtu, now),
@@ -708,6 +743,15 @@ public final class UdpEndpoint implements AutoCloseable {
     private final List<PeerTunnel> expired = new ArrayList<>();
 
     private void timers(long now, ByteBuffer reply) {
+        long wall = System.currentTimeMillis();
+        if (wall >= nextRecheckMillis) { // certificates expire while tunnels run
+            nextRecheckMillis = wall + 1000;
+            try {
+                recheckPeers(wall);
+            } catch (RuntimeException e) {
+                failures.survived("checking the peers' certificates", e);
+            }
+        }
         for (PeerTunnel p : byAddress.values()) {
             try {
                 timer(p, now, reply);
