@@ -92,6 +92,8 @@ public final class RegistryCommand implements Callable<Integer>, Launcher.Verbos
             } catch (IllegalArgumentException e) {
                 throw CommandFailure.usage("--node-address", e);
             }
+        if (o.requestTimeout < 1)
+            throw CommandFailure.usage("--request-timeout must be at least 1 second, got " + o.requestTimeout);
         // Everything that only reads the configuration comes before anything is opened or created.
         CertificateAuthority ca;
         try {
@@ -148,7 +150,8 @@ public final class RegistryCommand implements Callable<Integer>, Launcher.Verbos
         }
         Registry registry = new Registry(o, ca, db, mailer, communities, geoip, Clock.systemUTC(), node);
         registry.registerMetrics(metrics);
-        RpcServer server = new RpcServer(registry.authenticator(), Set.copyOf(o.origins()), metrics, 8);
+        RpcServer server = new RpcServer(registry.authenticator(), Set.copyOf(o.origins()), metrics, 8,
+                new re6st.registry.http.ConnectionLimits.Settings(Duration.ofSeconds(o.requestTimeout)));
         registry.declare(server);
         List<InetSocketAddress> bound;
         try {

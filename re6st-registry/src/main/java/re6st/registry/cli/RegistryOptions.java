@@ -92,6 +92,11 @@ public final class RegistryOptions {
     @Option(names = "--authorized-origin", paramLabel = "IP", description = "Also allowed to call admin RPCs (always: 127.0.0.1, ::1).")
     public List<String> authorizedOrigins = new ArrayList<>();
 
+    @Option(names = "--request-timeout", defaultValue = "10", paramLabel = "SECONDS", description = "A whole request must arrive "
+            + "within this long of the connection or of the previous answer, however it trickles in (slowloris); else the "
+            + "connection is closed (default: ${DEFAULT-VALUE}).")
+    public int requestTimeout;
+
     @Option(names = "--community", paramLabel = "FILE", description = "Communities: '<binary subprefix> <locations...>' per line.")
     public Path community;
 

@@ -116,12 +116,20 @@ public final class RpcServer implements AutoCloseable {
     private final ExecutorService workers;
     private final List<Channel> channels = new ArrayList<>();
     private EventLoopGroup group;
+    private final ConnectionLimits limits;
 
     /**
      * @param authorizedOrigins addresses allowed to call {@link Kind#PRIVATE} methods (the
      *        original's default is 127.0.0.1 and ::1)
      */
     public RpcServer(Authenticator authenticator, Set<InetAddress> authorizedOrigins, MetricRegistry metrics, int workerThreads) {
+        this(authenticator, authorizedOrigins, metrics, workerThreads, ConnectionLimits.Settings.defaults());
+    }
+
+    /** @param limits how long a request may take to arrive ({@link ConnectionLimits}) */
+    public RpcServer(Authenticator authenticator, Set<InetAddress> authorizedOrigins, MetricRegistry metrics, int workerThreads,
+            ConnectionLimits.Settings limits) {
+        this.limits = new ConnectionLimits(limits, metrics);
         this.authenticator = authenticator;
         this.authorizedOrigins = Set.copyOf(authorizedOrigins);
         this.metrics = metrics;
@@ -154,7 +162,7 @@ public final class RpcServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline().addLast(new ReadTimeoutHandler(60), new HttpServerCodec(4096, 8192, 8192),
-                                new HttpObjectAggregator(65536), new Handler());
+                                new HttpObjectAggregator(65536), limits.deadline(), new Handler());
                     }
                 });
         List<InetSocketAddress> bound = new ArrayList<>();
