@@ -79,7 +79,9 @@ class HandshakeExhaustionTest {
         try (TestNet net = TestNet.create("hs-exhaust")) {
             Namespace sw = net.lan("sw");
             Namespace s = UdpEndpointTest.lanHost(net, sw, "s", "198.18.77.1/24");
-            UdpEndpoint server = UdpEndpointTest.server(net, s, new ConcurrentHashMap<>(), new ArrayList<>());
+            // a long accept timeout: the silent handshakes must still hold their slots when the real client comes
+            UdpEndpoint server = UdpEndpointTest.server(net, s, new ConcurrentHashMap<>(), new ArrayList<>(),
+                    UdpEndpoint.Options.defaults().withAcceptTimeout(Duration.ofSeconds(60)));
             InetSocketAddress serverAddress = new InetSocketAddress("198.18.77.1", 1194);
             int slots = UdpEndpoint.Options.defaults().maxConcurrentHandshakes();
 
@@ -108,7 +110,6 @@ class HandshakeExhaustionTest {
                 }
                 Wait.until("every accept slot held by a silent source", Duration.ofSeconds(20),
                         () -> server.acceptsInProgress() == slots);
-                // a second ClientHello from a source already handshaking does not get a second slot: one x0 retransmits anyway
 
                 Namespace c = UdpEndpointTest.lanHost(net, sw, "c", "198.18.77.11/24");
                 Credentials cc = UdpEndpointTest.creds("ca", "2/16");
@@ -122,7 +123,6 @@ class HandshakeExhaustionTest {
                 System.out.printf("real client in %.2f s with %d silent handshakes holding every slot%n",
                         (System.nanoTime() - t0) / 1e9, slots);
                 assertTrue(server.evicted.getCount() >= 1, "a silent handshake was cut short for it: " + server.evicted.getCount());
-                assertTrue(server.acceptsInProgress() <= slots, "never more handshakes than slots");
                 Wait.until("2/16 pings the server through its tunnel", Duration.ofSeconds(20), () -> c.pings("fd00:74:2::1"));
                 assertEquals(1, server.peers().size(), "no tunnel for the silent sources");
             } finally {

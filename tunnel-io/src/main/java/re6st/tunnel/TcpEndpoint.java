@@ -350,7 +350,7 @@ public final class TcpEndpoint implements AutoCloseable {
         long now = System.nanoTime();
         TcpConnection victim = null;
         for (TcpConnection c : unauthenticated)
-            if (now - c.lastRead() >= evictableAfterNs && (victim == null || c.lastRead() - victim.lastRead() < 0))
+            if (!c.authenticated() && now - c.lastRead() >= evictableAfterNs && (victim == null || c.lastRead() - victim.lastRead() < 0))
                 victim = c;
         if (victim == null || !unauthenticated.remove(victim))
             return false;

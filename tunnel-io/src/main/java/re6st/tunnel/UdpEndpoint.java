@@ -108,6 +108,11 @@ public final class UdpEndpoint implements AutoCloseable {
                     acceptTimeout, maxClients);
         }
 
+        public Options withAcceptTimeout(Duration d) {
+            return new Options(handshakeTimeout, rekeyIntervalNs, rehandshakeAfter, retryMax, expireAfter, maxConcurrentHandshakes, accept,
+                    d, maxClients);
+        }
+
         public Options withMaxClients(int n) {
             return new Options(handshakeTimeout, rekeyIntervalNs, rehandshakeAfter, retryMax, expireAfter, maxConcurrentHandshakes, accept,
                     acceptTimeout, n);
@@ -184,8 +189,12 @@ public final class UdpEndpoint implements AutoCloseable {
     // incoming handshakes in progress, and how many per source address (endpoint thread only)
     private final List<PeerTunnel> accepting = new ArrayList<>();
     private final Map<java.net.InetAddress, Integer> acceptingBySource = new HashMap<>();
-    /** A silent incoming handshake may be cut short for a new client after this long without a record. */
-    static final long EVICTABLE_AFTER_NS = 1_000_000_000L;
+    /**
+     * An incoming handshake may be cut short for a new client once it has run this long: longer
+     * than a real handshake takes with a lost flight and its retransmission (1 s timer + RTT), and
+     * chosen by age, not by silence, so that an attacker cannot keep its slots by trickling records.
+     */
+    static final long EVICTABLE_AFTER_NS = 3_000_000_000L;
     private final Map<Key, PeerTunnel> byAddress = new HashMap<>();
     private final Map<String, PeerTunnel> byCn = new HashMap<>();
     private final List<PeerTunnel> dialled = new ArrayList<>();
@@ -300,7 +309,13 @@ public final class UdpEndpoint implements AutoCloseable {
             if (why != null) {
                 LOG.log(Level.WARNING, "tunnel {0} to {1} closed: its certificate is {2}", p.tun != null ? p.tun.name() : "?", p.cn, why);
                 closedInvalid.inc();
-                remove(p);
+                if (p.dialer) { // a server we dial: handshake again (a renewed certificate passes; a revoked one backs off)
+                    stopData(p);
+                    p.peerCert = null;
+                    p.nextAttempt = System.nanoTime();
+                } else {
+                    remove(p);
+                }
             }
         }
     }
@@ -466,9 +481,9 @@ public final class UdpEndpoint implements AutoCloseable {
 
     /**
      * Whether a verified ClientHello from {@code source} may start a handshake: one at a time per
-     * source address; and when every accept slot is taken, the one silent longest (for at least
+     * source address; and when every accept slot is taken, the oldest (running for at least
      * {@link #EVICTABLE_AFTER_NS}) is cut short to make room. Sources that complete the cookie
-     * exchange and go quiet therefore cannot keep a real client out.
+     * exchange and then stall therefore cannot keep a real client out.
      */
     private boolean roomToAccept(java.net.InetAddress source) {
         if (acceptingBySource.getOrDefault(source, 0) >= 1)
@@ -478,13 +493,12 @@ public final class UdpEndpoint implements AutoCloseable {
         long now = System.nanoTime();
         PeerTunnel victim = null;
         for (PeerTunnel a : accepting)
-            if (now - a.handshake.lastOffered() >= EVICTABLE_AFTER_NS
-                    && (victim == null || a.handshake.lastOffered() - victim.handshake.lastOffered() < 0))
+            if (now - a.handshakeStarted >= EVICTABLE_AFTER_NS && (victim == null || a.handshakeStarted - victim.handshakeStarted < 0))
                 victim = a;
         if (victim == null)
             return false;
-        LOG.log(Level.INFO, "handshake with {0} cut short: silent for {1} ms, and a new client waits", victim.inetAddress,
-                (now - victim.handshake.lastOffered()) / 1_000_000);
+        LOG.log(Level.INFO, "handshake with {0} cut short after {1} ms: a new client waits", victim.inetAddress,
+                (now - victim.handshakeStarted) / 1_000_000);
         evicted.inc();
         stopAccepting(victim);
         victim.handshake.close(); // its thread ends now; completed() sees the failure
@@ -574,6 +588,8 @@ public final class UdpEndpoint implements AutoCloseable {
                 tasks.add(() -> completed(p, q, s.keys(), s.dtls(), null));
             } catch (IOException e) {
                 tasks.add(() -> completed(p, q, null, null, e));
+            } catch (Throwable e) { // a bug or an Error: the peer must not stay "handshaking" for ever
+                tasks.add(() -> completed(p, q, null, null, new IOException("handshake failed: " + e, e)));
             } finally {
                 wake();
             }
@@ -590,6 +606,8 @@ public final class UdpEndpoint implements AutoCloseable {
                 tasks.add(() -> completed(p, q, k, null, null));
             } catch (IOException e) {
                 tasks.add(() -> completed(p, q, null, null, e));
+            } catch (Throwable e) { // a bug or an Error: the peer must not stay "handshaking" for ever
+                tasks.add(() -> completed(p, q, null, null, new IOException("handshake failed: " + e, e)));
             } finally {
                 wake();
             }
@@ -761,7 +779,11 @@ public final class UdpEndpoint implements AutoCloseable {
         }
         for (PeerTunnel p : expired) {
             LOG.log(Level.INFO, "tunnel {0} to {1}: dead for {2} s, removed", p.tun.name(), p.cn, options.expireAfter().toSeconds());
-            remove(p);
+            try {
+                remove(p);
+            } catch (RuntimeException e) {
+                failures.survived("removing " + p, e);
+            }
         }
         expired.clear();
     }

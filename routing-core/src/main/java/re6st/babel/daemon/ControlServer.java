@@ -40,6 +40,7 @@ public final class ControlServer implements AutoCloseable {
     private final BabelDaemon daemon;
     private final ServerSocketChannel server;
     private final boolean readWrite;
+    private final java.nio.file.attribute.UserPrincipal socketOwner;
     private final java.util.function.Function<String, MacKey> keys;
     private final Path unixPath;
     private final List<Monitor> monitors = new CopyOnWriteArrayList<>();
@@ -70,6 +71,7 @@ public final class ControlServer implements AutoCloseable {
             addr = new InetSocketAddress(InetAddress.getByName("::1"), port);
         }
         server.bind(addr);
+        socketOwner = unixPath != null ? Files.getOwner(unixPath) : null; // we made it: our effective user
         if (unixPath != null) // read-write: the owner only (as babeld's local-path-readwrite should be); read-only: anyone may look
             Files.setPosixFilePermissions(unixPath, java.nio.file.attribute.PosixFilePermissions.fromString(readWrite ? "rw-------" : "rw-rw-rw-"));
         else if (readWrite)
@@ -159,9 +161,10 @@ public final class ControlServer implements AutoCloseable {
             return false;
         if (unixPath == null)
             return true;
-        try {
-            String peer = c.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED).user().getName();
-            return peer.equals("root") || peer.equals(System.getProperty("user.name"));
+        try { // principals compare by uid (a uid without a passwd entry too)
+            java.nio.file.attribute.UserPrincipal peer = c.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED).user();
+            java.nio.file.attribute.UserPrincipalLookupService users = unixPath.getFileSystem().getUserPrincipalLookupService();
+            return peer.equals(socketOwner) || peer.equals(users.lookupPrincipalByName("root"));
         } catch (IOException | UnsupportedOperationException e) {
             return false;
         }
