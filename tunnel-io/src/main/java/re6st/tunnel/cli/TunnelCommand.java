@@ -146,15 +146,15 @@ public final class TunnelCommand implements Callable<Integer>, Launcher.Verbosit
         InetSocketAddress connectTo = mode.connect != null ? hostPort("--connect", mode.connect) : null;
         InetSocketAddress listenOn = mode.listen != null ? listenAddress(mode.listen) : null;
         SecretFiles.exposure(key).ifPresent(w -> System.err.println("re6st tunnel: " + w));
-        if (connectTo != null && peerCn == null)
-            System.err.println("re6st tunnel: warning: no --peer-cn: ANY member of the network is accepted as the server at "
-                    + connectTo + " (name the prefix you dial, e.g. --peer-cn 7/16)");
         Credentials me;
         try {
             me = Credentials.load(ca, cert, key, crl);
         } catch (IOException | IllegalArgumentException e) {
             throw CommandFailure.usage(e);
         }
+        if (connectTo != null && peerCn == null) // said once the command can run: a mistake above is the one line
+            System.err.println("re6st tunnel: warning: no --peer-cn: ANY member of the network is accepted as the server at "
+                    + connectTo + " (name the prefix you dial, e.g. --peer-cn 7/16)");
         MetricRegistry metrics = new MetricRegistry();
         if (metricsAt != null) {
             try {
