@@ -29,25 +29,24 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
 
+import com.codahale.metrics.MetricRegistry;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
-
-import com.codahale.metrics.MetricRegistry;
-
 import picocli.CommandLine;
-import re6st.registry.Network;
-import re6st.registry.NodePrefix;
+
+import re6st.net.Network;
+import re6st.net.NodePrefix;
+import re6st.pki.Pem;
 import re6st.registry.Registry;
 import re6st.registry.alloc.Communities;
 import re6st.registry.ca.CertificateAuthority;
-import re6st.registry.ca.NetworkConfig;
-import re6st.registry.ca.Pem;
 import re6st.registry.cli.RegistryOptions;
 import re6st.registry.client.NodeSession;
 import re6st.registry.client.RegistryClient;
 import re6st.registry.http.RpcServer;
+import re6st.registry.protocol.NetworkConfig;
 import re6st.registry.store.RegistryDb;
 
 /**
@@ -201,7 +200,7 @@ public final class RegistryBench {
                         c.verify(ca.publicKey());
                         if (!c.getPublicKey().equals(keys.get(i).pair().getPublic()))
                             throw new IllegalStateException("a certificate for another key: " + c.getSubjectX500Principal());
-                        String cn = CertificateAuthority.prefixOf(c).cn();
+                        String cn = re6st.pki.Certificates.nodePrefix(c).cn();
                         if (!cns.add(cn))
                             throw new IllegalStateException("duplicate prefix " + cn);
                         mine.add(new Enrolled(i, c));
@@ -221,7 +220,7 @@ public final class RegistryBench {
                     List<Enrolled> mine = enrolled.get(i);
                     if (mine.isEmpty())
                         throw new IllegalStateException("client " + i + " got no certificate (raise ENROLMENTS)");
-                    prefix[i] = CertificateAuthority.prefixOf(mine.get(mine.size() - 1).cert()).bits();
+                    prefix[i] = re6st.pki.Certificates.nodePrefix(mine.get(mine.size() - 1).cert()).bits();
                     sessions[i] = new NodeSession(prefix[i], keys.get(i).pair().getPrivate(), ca.publicKey());
                 }
                 long h0 = System.nanoTime();

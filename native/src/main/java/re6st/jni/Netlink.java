@@ -1,5 +1,7 @@
 package re6st.jni;
 
+import static re6st.jni.NetlinkMessage.*;
+
 import java.io.Closeable;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
@@ -12,8 +14,7 @@ import re6st.jni.NetlinkMessage.Attrs;
 import re6st.jni.NetlinkMessage.MalformedException;
 import re6st.jni.NetlinkMessage.Reader;
 import re6st.jni.NetlinkMessage.Writer;
-
-import static re6st.jni.NetlinkMessage.*;
+import re6st.net.IpPrefix;
 
 /**
  * rtnetlink requests: links, addresses, routes (including source-specific, unreachable and

@@ -1,5 +1,8 @@
 package re6st.jni;
 
+import re6st.net.IpPrefix;
+
+
 /** A change the kernel announced on a {@link NetlinkMonitor}. */
 public sealed interface NetlinkEvent {
     /** A link appeared, changed (up/down, MTU, name) or, if {@code removed}, disappeared. */

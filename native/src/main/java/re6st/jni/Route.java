@@ -3,6 +3,8 @@ package re6st.jni;
 import java.net.InetAddress;
 import java.util.Objects;
 
+import re6st.net.IpPrefix;
+
 /**
  * A kernel route, as {@code ip route} describes it: {@code [type] DST [from SRC] [via GW] [dev IF]
  * [table T] [proto P] [metric M] [src PREFSRC] [onlink]}. Immutable; build with {@link #to}.

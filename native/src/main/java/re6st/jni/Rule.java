@@ -2,6 +2,8 @@ package re6st.jni;
 
 import java.util.Objects;
 
+import re6st.net.IpPrefix;
+
 /**
  * A policy routing rule: {@code ip rule add [from SRC] [to DST] [iif IF] lookup TABLE priority P}.
  * Family comes from the prefixes; {@code family} is used when neither is given.

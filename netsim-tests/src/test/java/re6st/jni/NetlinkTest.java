@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import re6st.net.IpPrefix;
 import re6st.netsim.Namespace;
 import re6st.netsim.RequiresRoot;
 import re6st.netsim.TestNet;

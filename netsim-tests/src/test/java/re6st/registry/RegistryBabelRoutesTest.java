@@ -11,6 +11,8 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
+import re6st.net.Network;
+import re6st.net.NodePrefix;
 import re6st.netsim.BabelNode;
 import re6st.netsim.Namespace;
 import re6st.netsim.RequiresRoot;

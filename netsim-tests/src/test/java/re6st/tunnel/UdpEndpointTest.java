@@ -17,10 +17,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import re6st.jni.IpPrefix;
 import re6st.jni.Netlink;
 import re6st.jni.Tun;
 import re6st.jni.UdpSocket;
+import re6st.net.IpPrefix;
 import re6st.netsim.Namespace;
 import re6st.netsim.RequiresRoot;
 import re6st.netsim.TestNet;

@@ -1,7 +1,8 @@
 package re6st.node;
 
 import java.util.Optional;
-import re6st.registry.Ipv4Text;
+
+import re6st.net.Ipv4Text;
 
 /**
  * The optional IPv4 payload address of a node (startup step 7). The network config's

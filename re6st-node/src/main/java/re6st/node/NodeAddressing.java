@@ -2,11 +2,12 @@ package re6st.node;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import re6st.registry.Ipv6Address;
-import re6st.registry.Ipv6Prefix;
-import re6st.registry.Network;
-import re6st.registry.NodePrefix;
-import re6st.registry.NodeSubnet;
+
+import re6st.net.Ipv6Address;
+import re6st.net.Ipv6Prefix;
+import re6st.net.Network;
+import re6st.net.NodePrefix;
+import re6st.net.NodeSubnet;
 
 /**
  * Where a node lives on the overlay (startup step 6): its address, added to the main interface

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.math.BigInteger;
 import java.util.List;
 import java.util.Map;
+
 import org.junit.jupiter.api.Test;
-import re6st.registry.Network;
-import re6st.registry.NodePrefix;
+
+import re6st.net.Network;
+import re6st.net.NodePrefix;
 
 class NodeAddressingTest {
     private static final Network NETWORK = Network.fromCaSerial(new BigInteger("120010db80042", 16));

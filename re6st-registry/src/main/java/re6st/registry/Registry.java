@@ -1,8 +1,8 @@
 package re6st.registry;
 
 import java.io.IOException;
-import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,20 +13,16 @@ import java.time.Clock;
 import java.util.Optional;
 import java.util.Set;
 
+import re6st.net.NodePrefix;
+import re6st.pki.Pem;
 import re6st.registry.alloc.Communities;
 import re6st.registry.alloc.NoFreePrefixException;
 import re6st.registry.alloc.PrefixAllocator;
 import re6st.registry.auth.AuthenticationException;
-import re6st.registry.auth.HelloResponse;
-import re6st.registry.auth.HmacChain;
 import re6st.registry.auth.Sessions;
 import re6st.registry.ca.BadCsrException;
-import re6st.registry.ca.BabelHmacKeys;
 import re6st.registry.ca.CertificateAuthority;
 import re6st.registry.ca.CertificateRequest;
-import re6st.registry.ca.NetworkConfig;
-import re6st.registry.ca.NetworkVersion;
-import re6st.registry.ca.Pem;
 import re6st.registry.ca.Renewal;
 import re6st.registry.cli.RegistryOptions;
 import re6st.registry.geo.ClientAddress;
@@ -34,11 +30,16 @@ import re6st.registry.geo.GeoIp;
 import re6st.registry.geo.Location;
 import re6st.registry.http.QueryString;
 import re6st.registry.http.RpcException;
-import re6st.registry.http.RpcServer;
 import re6st.registry.http.RpcServer.Kind;
 import re6st.registry.http.RpcServer.Param;
+import re6st.registry.http.RpcServer;
 import re6st.registry.mail.TokenMailer;
 import re6st.registry.node.NodeLink;
+import re6st.registry.protocol.BabelHmacKeys;
+import re6st.registry.protocol.HelloResponse;
+import re6st.registry.protocol.HmacChain;
+import re6st.registry.protocol.NetworkConfig;
+import re6st.registry.protocol.NetworkVersion;
 import re6st.registry.store.CertRow;
 import re6st.registry.store.ConfigKey;
 import re6st.registry.store.DuplicateTokenException;
@@ -299,7 +300,7 @@ public final class Registry {
             msg = withoutCountry(msg);
         byte[] sealed;
         try {
-            sealed = re6st.registry.ca.Rsa.encrypt(cert.getPublicKey(), (peer + " " + msg).getBytes(StandardCharsets.UTF_8));
+            sealed = re6st.pki.Rsa.encrypt(cert.getPublicKey(), (peer + " " + msg).getBytes(StandardCharsets.UTF_8));
         } catch (IllegalArgumentException e) { // longer than one RSA block
             LOG.log(Level.WARNING, "bootstrap peer {0}: its addresses do not fit one RSA block for {1}, not sent", peer, cn);
             return null;
@@ -333,13 +334,13 @@ public final class Registry {
         String own = ownPrefix();
         if (!own.isEmpty())
             prefixes.add(own);
-        return re6st.registry.ca.PythonJson.dumps(node.versions(prefixes)).getBytes(StandardCharsets.US_ASCII);
+        return re6st.registry.protocol.PythonJson.dumps(node.versions(prefixes)).getBytes(StandardCharsets.US_ASCII);
     }
 
     /** {@code {cn: [cn...], "": [cns that answered]}}, explored from the registry's own node. */
     byte[] topology() throws IOException {
         String own = ownPrefix();
-        return re6st.registry.ca.PythonJson.dumps(own.isEmpty() ? java.util.Map.of() : node.topology(own)).getBytes(StandardCharsets.US_ASCII);
+        return re6st.registry.protocol.PythonJson.dumps(own.isEmpty() ? java.util.Map.of() : node.topology(own)).getBytes(StandardCharsets.US_ASCII);
     }
 
     byte[] hello(String prefix, String protocol) throws RpcException {

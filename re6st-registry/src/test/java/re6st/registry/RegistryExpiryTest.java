@@ -17,13 +17,14 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
 import picocli.CommandLine;
+
+import re6st.net.Network;
+import re6st.pki.Pem;
 import re6st.registry.alloc.Communities;
 import re6st.registry.ca.CertificateAuthority;
-import re6st.registry.ca.NetworkVersion;
-import re6st.registry.ca.Pem;
 import re6st.registry.cli.RegistryOptions;
+import re6st.registry.protocol.NetworkVersion;
 import re6st.registry.store.ConfigKey;
 import re6st.registry.store.RegistryDb;
 

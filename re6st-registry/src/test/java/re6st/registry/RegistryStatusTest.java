@@ -13,14 +13,15 @@ import java.time.Duration;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
 import picocli.CommandLine;
+
+import re6st.net.Network;
 import re6st.registry.alloc.Communities;
 import re6st.registry.ca.CertificateAuthority;
 import re6st.registry.ca.TestCa;
-import re6st.registry.store.RegistryDb;
 import re6st.registry.cli.RegistryCommand;
 import re6st.registry.cli.RegistryOptions;
+import re6st.registry.store.RegistryDb;
 
 /** {@code re6st registry status} on a database the registry holds open (and locked): read-only, what happened is shown. */
 class RegistryStatusTest {

@@ -12,13 +12,14 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
 import picocli.CommandLine;
+
+import re6st.net.NodePrefix;
+import re6st.pki.Pem;
 import re6st.registry.alloc.Communities;
 import re6st.registry.alloc.PrefixAllocator;
 import re6st.registry.ca.CertificateAuthority;
 import re6st.registry.ca.CertificateRequest;
-import re6st.registry.ca.Pem;
 import re6st.registry.ca.Renewal;
 import re6st.registry.ca.TestCa;
 import re6st.registry.cli.RegistryOptions;

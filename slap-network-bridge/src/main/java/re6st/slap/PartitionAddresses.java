@@ -4,8 +4,9 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import re6st.registry.Ipv6Address;
-import re6st.registry.Ipv6Prefix;
+
+import re6st.net.Ipv6Address;
+import re6st.net.Ipv6Prefix;
 
 /**
  * The overlay addresses of a node's computer partitions, carved out of the node's re6st prefix

@@ -1,8 +1,9 @@
 package re6st.slap;
 
 import java.util.Optional;
-import re6st.registry.Ipv6Address;
-import re6st.registry.Ipv6Prefix;
+
+import re6st.net.Ipv6Address;
+import re6st.net.Ipv6Prefix;
 
 /** One computer partition's overlay addresses: its IPv6 address and, if ranges are on, its range. */
 public record PartitionNetwork(int index, Ipv6Address address, Optional<Ipv6Prefix> range) {

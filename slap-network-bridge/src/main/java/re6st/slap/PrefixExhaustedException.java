@@ -1,6 +1,6 @@
 package re6st.slap;
 
-import re6st.registry.Ipv6Prefix;
+import re6st.net.Ipv6Prefix;
 
 /** A node prefix has no room for the partition asked for: use a shorter prefix or fewer partitions. */
 public class PrefixExhaustedException extends RuntimeException {

@@ -9,9 +9,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+
 import org.junit.jupiter.api.Test;
-import re6st.registry.Ipv6Address;
-import re6st.registry.Ipv6Prefix;
+
+import re6st.net.Ipv6Address;
+import re6st.net.Ipv6Prefix;
 
 class PartitionAddressesTest {
 

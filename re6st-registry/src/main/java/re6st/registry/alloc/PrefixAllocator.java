@@ -1,10 +1,7 @@
 package re6st.registry.alloc;
 
-import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -14,8 +11,9 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
-import re6st.registry.Network;
-import re6st.registry.NodePrefix;
+
+import re6st.net.Network;
+import re6st.net.NodePrefix;
 import re6st.registry.store.CertRow;
 import re6st.registry.store.ConfigKey;
 import re6st.registry.store.Transaction;
@@ -193,9 +191,7 @@ public final class PrefixAllocator {
     /** A PEM certificate's notAfter in epoch seconds; IllegalArgumentException if it is not one. */
     static long notAfter(String pem) {
         try {
-            X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509")
-                    .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
-            return Math.floorDiv(cert.getNotAfter().getTime(), 1000);
+            return Math.floorDiv(re6st.pki.Pem.parseCertificate(pem).getNotAfter().getTime(), 1000);
         } catch (CertificateException | ClassCastException e) {
             throw new IllegalArgumentException("not a PEM X.509 certificate: " + e.getMessage(), e);
         }

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 
+import re6st.registry.protocol.HmacChain;
+
 /**
  * The registry's authenticated sessions, one per client prefix (the {@code cn} argument),
  * exactly as the original keeps them: a list of (key, protocol) where

@@ -55,8 +55,10 @@ import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
-import re6st.registry.Network;
-import re6st.registry.NodePrefix;
+import re6st.net.Network;
+import re6st.net.NodePrefix;
+import re6st.pki.Pem;
+import re6st.pki.Rsa;
 
 /**
  * The network's certificate authority: its certificate (whose serial number encodes the
@@ -76,7 +78,7 @@ import re6st.registry.NodePrefix;
  * can never act as a CA, and what TLS/OpenVPN expect of an RSA end entity) and the subject and
  * authority key identifiers. No client of the original looks at extensions.
  */
-public final class CertificateAuthority {
+public final class CertificateAuthority implements re6st.pki.CaSigner {
     /** The original's cert_duration. */
     public static final Duration CERTIFICATE_VALIDITY = Duration.ofDays(365);
 
@@ -304,15 +306,6 @@ public final class CertificateAuthority {
         } catch (GeneralSecurityException | CertIOException e) {
             throw new IllegalStateException("cannot sign the CRL: " + e, e);
         }
-    }
-
-    /** The node prefix a certificate of ours was issued for, from its CN. */
-    public static NodePrefix prefixOf(X509Certificate cert) {
-        X500Name name = X500Name.getInstance(cert.getSubjectX500Principal().getEncoded());
-        RDN[] cn = name.getRDNs(BCStyle.CN);
-        if (cn.length != 1 || !(cn[0].getFirst().getValue() instanceof ASN1String s))
-            throw new IllegalArgumentException("certificate " + cert.getSubjectX500Principal() + " has no single CN");
-        return NodePrefix.parseCn(s.getString());
     }
 
     private X509Certificate build(BigInteger serial, Time notBefore, Time notAfter, X500Name nodeSubject, SubjectPublicKeyInfo spki) {

@@ -14,7 +14,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.RSAPublicKey;
 import java.util.ArrayList;
@@ -30,13 +29,13 @@ import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+
 import re6st.cli.CommandFailure;
 import re6st.cli.Launcher;
-import re6st.registry.Network;
-import re6st.registry.NodePrefix;
+import re6st.net.Network;
+import re6st.net.NodePrefix;
 import re6st.registry.client.RegistryClient;
 
 /**
@@ -175,7 +174,7 @@ public final class ConfCommand implements Callable<Integer>, Launcher.Verbosity 
         Path conf = dir.resolve("re6stnet.conf");
         if (!Files.exists(conf))
             writeAtomically(conf, sampleConf().getBytes(StandardCharsets.US_ASCII), false);
-        NodePrefix node = re6st.registry.ca.CertificateAuthority.prefixOf(cert);
+        NodePrefix node = re6st.pki.Certificates.nodePrefix(cert);
         System.out.println("Your subnet: " + network.subnet(node) + " (CN=" + node.cn() + ")");
         return 0;
     }
@@ -223,13 +222,13 @@ public final class ConfCommand implements Callable<Integer>, Launcher.Verbosity 
         String[] w = out.trim().split("\\s+");
         for (int i = 0; i + 1 < w.length; i++)
             if (w[i].equals("src"))
-                return re6st.registry.Ipv6Prefix.parse(w[i + 1] + "/128").bits().startsWith(network.bits());
+                return re6st.net.Ipv6Prefix.parse(w[i + 1] + "/128").bits().startsWith(network.bits());
         return false;
     }
 
     static X509Certificate certificate(byte[] pem, String what) throws IOException {
         try {
-            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new java.io.ByteArrayInputStream(pem));
+            return re6st.pki.Pem.parseCertificate(pem);
         } catch (java.security.cert.CertificateException e) {
             throw new IOException(what + " is not an X.509 certificate: " + e.getMessage(), e);
         }

@@ -10,19 +10,18 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
-import org.bouncycastle.asn1.x500.X500Name;
-
 import com.codahale.metrics.MetricRegistry;
-
+import org.bouncycastle.asn1.x500.X500Name;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+
 import re6st.cli.CommandFailure;
 import re6st.cli.Daemon;
 import re6st.cli.Failures;
 import re6st.cli.Launcher;
 import re6st.cli.SecretFiles;
-import re6st.registry.Network;
+import re6st.net.Network;
 import re6st.registry.Registry;
 import re6st.registry.alloc.Communities;
 import re6st.registry.ca.CertificateAuthority;

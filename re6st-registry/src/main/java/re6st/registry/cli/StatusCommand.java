@@ -15,12 +15,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import re6st.registry.Network;
-import re6st.registry.NodePrefix;
+
+import re6st.net.Network;
+import re6st.net.NodePrefix;
+import re6st.pki.Pem;
 import re6st.registry.Registry;
-import re6st.registry.ca.BabelHmacKeys;
-import re6st.registry.ca.NetworkVersion;
-import re6st.registry.ca.Pem;
+import re6st.registry.protocol.BabelHmacKeys;
+import re6st.registry.protocol.NetworkVersion;
 import re6st.registry.store.CertRow;
 import re6st.registry.store.ConfigKey;
 import re6st.registry.store.RegistryDb;

@@ -1,8 +1,8 @@
 package re6st.registry.geo;
 
 import java.io.IOException;
-import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -10,11 +10,11 @@ import java.nio.file.Path;
 import java.util.Map;
 
 import com.maxmind.db.InvalidDatabaseException;
-import com.maxmind.db.Reader;
 import com.maxmind.db.Reader.FileMode;
+import com.maxmind.db.Reader;
 
-import re6st.registry.Ipv4Text;
-import re6st.registry.Ipv6Address;
+import re6st.net.Ipv4Text;
+import re6st.net.Ipv6Address;
 
 /**
  * {@link GeoIp} on a GeoIP2/GeoLite2 Country database (MaxMind DB format; a City database works

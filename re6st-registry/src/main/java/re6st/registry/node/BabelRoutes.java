@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
-import re6st.registry.Ipv6Prefix;
-import re6st.registry.Network;
+import re6st.net.Ipv6Prefix;
+import re6st.net.Network;
 
 /**
  * The node prefixes a Babel router routes, read from its local interface (babeld's

@@ -1,15 +1,15 @@
 package re6st.registry.node;
 
 import java.io.IOException;
-import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-import re6st.registry.Network;
+import re6st.net.Network;
 
 /**
  * The node on the registry's host, reached as the original registry reaches it: routes from
@@ -67,7 +67,7 @@ public final class CoLocatedNode implements NodeLink {
     @Override
     public Optional<String> addressOf(String prefix) {
         try {
-            Optional<String> a = channel.ask(prefix, NodeChannel.ADDRESS);
+            Optional<String> a = channel.ask(prefix, re6st.peer.PeerCode.ADDRESS);
             if (a.isEmpty())
                 LOG.log(Level.INFO, "no answer from the co-located node about the address of {0}", prefix);
             return a;
@@ -100,7 +100,7 @@ public final class CoLocatedNode implements NodeLink {
     @Override
     public void newVersion(String ownPrefix) {
         try {
-            channel.send(ownPrefix, NodeChannel.NEW_VERSION);
+            channel.send(ownPrefix, re6st.peer.PeerCode.NEW_VERSION);
         } catch (IOException e) {
             LOG.log(Level.WARNING, "cannot tell the co-located node about the new network version: " + e.getMessage());
         }

@@ -6,7 +6,6 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
@@ -18,7 +17,10 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.LongSupplier;
 
-import re6st.registry.NodePrefix;
+import re6st.net.NodePrefix;
+import re6st.peer.LocalDatagram;
+import re6st.peer.PeerCode;
+import re6st.peer.Topology;
 
 /**
  * The registry's datagrams to its co-located node, as the original: one UDP socket on
@@ -32,7 +34,6 @@ public final class NodeChannel implements AutoCloseable {
     public static final int DEFAULT_PORT = 326;
     /** versions and topology end after this much time in all, however chatty the node. */
     static final long MAX_WALK_MILLIS = 60_000;
-    static final int NEW_VERSION = 0, ADDRESS = 1, VERSION = 4, TOPOLOGY = 5;
 
     private final DatagramSocket socket;
     private final InetSocketAddress node;
@@ -67,9 +68,7 @@ public final class NodeChannel implements AutoCloseable {
     }
 
     private void sendLocked(String prefix, int code) throws IOException {
-        byte[] p = (prefix + "\0").getBytes(StandardCharsets.US_ASCII);
-        byte[] m = java.util.Arrays.copyOf(p, p.length + 1);
-        m[p.length] = (byte) code;
+        byte[] m = LocalDatagram.request(prefix, code).encode();
         socket.send(new DatagramPacket(m, m.length, node));
     }
 
@@ -117,11 +116,11 @@ public final class NodeChannel implements AutoCloseable {
         drain();
         for (String p : prefixes) {
             out.put(p, null);
-            sendLocked(p, VERSION);
+            sendLocked(p, PeerCode.VERSION);
         }
         long end = nanoTime.getAsLong() + MAX_WALK_MILLIS * 1_000_000;
         for (Reply r; (r = receive(Math.min(end, nanoTime.getAsLong() + quietMillis * 1_000_000))) != null; )
-            if (r.code == VERSION && out.containsKey(r.prefix))
+            if (r.code == PeerCode.VERSION && out.containsKey(r.prefix))
                 out.put(r.prefix, r.payload);
         return out;
     }
@@ -150,52 +149,27 @@ public final class NodeChannel implements AutoCloseable {
             while (!toAsk.isEmpty() && asked.size() < maxNodes) {
                 String cn = toAsk.poll();
                 if (asked.add(cn))
-                    sendLocked(NodePrefix.parseCn(cn).bits(), TOPOLOGY);
+                    sendLocked(NodePrefix.parseCn(cn).bits(), PeerCode.TOPOLOGY);
             }
             Reply r = receive(Math.min(end, nanoTime.getAsLong() + quietMillis * 1_000_000));
             if (r == null)
                 break;
-            if (r.code != TOPOLOGY || r.payload.isEmpty())
+            if (r.code != PeerCode.TOPOLOGY || r.payload.isEmpty())
                 continue;
             String from = new NodePrefix(r.prefix).cn();
-            Tunnels t = parseTopology(r.payload);
-            if (t == null || t.outgoing.contains(from) || t.incoming.contains(from))
+            Topology t = Topology.parse(r.payload);
+            if (t == null || t.outgoing().contains(from) || t.incoming().contains(from))
                 continue;
-            graph.computeIfAbsent(from, k -> new TreeSet<>()).addAll(t.outgoing);
-            for (String c : t.incoming)
+            graph.computeIfAbsent(from, k -> new TreeSet<>()).addAll(t.outgoing());
+            for (String c : t.incoming())
                 graph.computeIfAbsent(c, k -> new TreeSet<>()).add(from);
-            for (java.util.List<String> l : java.util.List.of(t.outgoing, t.incoming))
+            for (java.util.List<String> l : java.util.List.of(t.outgoing(), t.incoming()))
                 for (String c : l)
                     if (!asked.contains(c))
                         toAsk.add(c);
             graph.computeIfAbsent("", k -> new TreeSet<>()).add(from);
         }
         return graph;
-    }
-
-    /** A node's answer to code 5: the CNs of its outgoing tunnels, then of its incoming ones. */
-    record Tunnels(java.util.List<String> outgoing, java.util.List<String> incoming) {}
-
-    /** {@code "<n> cn..."} with the first n CNs outgoing; null when malformed (a CN that is not N/LEN, n out of range). */
-    static Tunnels parseTopology(String payload) {
-        String[] w = payload.trim().split(" +");
-        int n;
-        try {
-            n = Integer.parseInt(w[0]);
-        } catch (NumberFormatException e) {
-            return null;
-        }
-        if (n < 0 || n > w.length - 1)
-            return null;
-        java.util.List<String> cns = new java.util.ArrayList<>();
-        for (int i = 1; i < w.length; i++) {
-            try {
-                cns.add(NodePrefix.parseCn(w[i]).cn());
-            } catch (IllegalArgumentException e) {
-                return null;
-            }
-        }
-        return new Tunnels(java.util.List.copyOf(cns.subList(0, n)), java.util.List.copyOf(cns.subList(n, cns.size())));
     }
 
     private record Reply(String prefix, int code, String payload) {}
@@ -222,18 +196,8 @@ public final class NodeChannel implements AutoCloseable {
     private Reply parse(DatagramPacket d) {
         if (!d.getAddress().equals(node.getAddress()) || d.getPort() != node.getPort())
             return null;
-        byte[] b = d.getData();
-        int len = d.getLength();
-        int nul = -1;
-        for (int i = 0; i < len && nul < 0; i++)
-            if (b[i] == 0)
-                nul = i;
-        if (nul < 1 || nul > 128 || nul + 1 >= len)
-            return null;
-        String prefix = new String(b, 0, nul, StandardCharsets.ISO_8859_1);
-        if (!prefix.matches("[01]+"))
-            return null;
-        return new Reply(prefix, b[nul + 1] & 0xff, new String(b, nul + 2, len - nul - 2, StandardCharsets.UTF_8));
+        LocalDatagram m = LocalDatagram.decode(d.getData(), d.getOffset(), d.getLength());
+        return m == null ? null : new Reply(m.prefix(), m.code(), m.text());
     }
 
     private void drain() throws IOException {

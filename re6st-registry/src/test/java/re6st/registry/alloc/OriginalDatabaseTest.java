@@ -15,9 +15,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import re6st.registry.Network;
+
+import re6st.net.Network;
 import re6st.registry.store.CertRow;
 import re6st.registry.store.ConfigKey;
 import re6st.registry.store.RegistryDb;

@@ -22,9 +22,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import re6st.pki.Pem;
 import re6st.registry.ca.CertificateAuthority;
-import re6st.registry.ca.Pem;
 import re6st.registry.ca.TestCa;
+import re6st.registry.protocol.HelloResponse;
 
 class HelloResponseTest {
     private static CertificateAuthority ca;

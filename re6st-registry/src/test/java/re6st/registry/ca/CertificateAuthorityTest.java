@@ -28,16 +28,17 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.bouncycastle.asn1.DERPrintableString;
+import org.bouncycastle.asn1.DERUTF8String;
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.style.BCStyle;
-import org.bouncycastle.asn1.DERPrintableString;
-import org.bouncycastle.asn1.DERUTF8String;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import re6st.registry.NodePrefix;
+import re6st.net.NodePrefix;
+import re6st.pki.Pem;
 
 class CertificateAuthorityTest {
     private static final BigInteger SPEC_CA_SERIAL = new BigInteger("120010db80042", 16);
@@ -144,7 +145,7 @@ class CertificateAuthorityTest {
         assertEquals(TestCa.now().plus(Duration.ofDays(365)), cert.getNotAfter().toInstant());
         assertEquals(-1, cert.getBasicConstraints(), "not a CA");
         assertTrue(cert.getKeyUsage()[0] && cert.getKeyUsage()[2], "digitalSignature, keyEncipherment");
-        assertEquals(prefix, CertificateAuthority.prefixOf(cert));
+        assertEquals(prefix, re6st.pki.Certificates.nodePrefix(cert));
 
         // subject: the request's RDNs, then serialNumber (PrintableString), then CN (UTF8String)
         RDN[] rdns = X500Name.getInstance(cert.getSubjectX500Principal().getEncoded()).getRDNs();

@@ -7,11 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
+import com.code_intelligence.jazzer.junit.FuzzTest;
 import org.bouncycastle.asn1.x500.AttributeTypeAndValue;
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 
-import com.code_intelligence.jazzer.junit.FuzzTest;
+import re6st.pki.Pem;
 
 /**
  * Jazzer on what {@code requestCertificate} receives from anyone: {@link CertificateRequest#parse}

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import re6st.pki.Pem;
 import re6st.registry.ca.BadCsrException.Reason;
 
 class CertificateRequestTest {

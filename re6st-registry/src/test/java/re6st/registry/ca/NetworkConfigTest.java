@@ -14,11 +14,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import re6st.pki.Rsa;
+import re6st.registry.protocol.BabelHmacKeys;
+import re6st.registry.protocol.NetworkConfig;
+import re6st.registry.protocol.NetworkVersion;
+import re6st.registry.protocol.PythonJson;
 
 class NetworkConfigTest {
     /** Python 3: json.dumps(kw, sort_keys=True) with the original's keys (see the test for the inputs). */

@@ -12,6 +12,8 @@ import java.util.HexFormat;
 
 import org.junit.jupiter.api.Test;
 
+import re6st.registry.protocol.NetworkVersion;
+
 class NetworkVersionTest {
     @Test
     void initialIsTheOriginalsDefault() {

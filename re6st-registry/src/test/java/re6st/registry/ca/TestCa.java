@@ -17,12 +17,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
+import re6st.net.Network;
+import re6st.pki.Pem;
 import re6st.registry.Counterparts;
-import re6st.registry.Network;
 
 /**
  * Keys and a CA shared by the registry's crypto tests: RSA generation is slow, so each key is

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import com.codahale.metrics.MetricRegistry;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
@@ -32,12 +33,10 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import com.codahale.metrics.MetricRegistry;
-
 import picocli.CommandLine;
-import re6st.registry.Network;
-import re6st.registry.NodePrefix;
+
+import re6st.net.Network;
+import re6st.net.NodePrefix;
 import re6st.registry.Registry;
 import re6st.registry.alloc.Communities;
 import re6st.registry.ca.CertificateAuthority;

@@ -16,25 +16,24 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import com.codahale.metrics.MetricRegistry;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import com.codahale.metrics.MetricRegistry;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import picocli.CommandLine;
-import re6st.registry.Network;
-import re6st.registry.NodePrefix;
+
+import re6st.net.Network;
+import re6st.net.NodePrefix;
+import re6st.pki.Pem;
 import re6st.registry.Registry;
 import re6st.registry.alloc.Communities;
 import re6st.registry.ca.CertificateAuthority;
-import re6st.registry.ca.Pem;
 import re6st.registry.ca.TestCa;
 import re6st.registry.cli.RegistryOptions;
 import re6st.registry.client.NodeSession;
-import re6st.registry.client.RegistryClient;
 import re6st.registry.client.RegistryClient.BootstrapPeer;
+import re6st.registry.client.RegistryClient;
 import re6st.registry.http.RpcServer;
 import re6st.registry.node.CoLocatedNode;
 import re6st.registry.node.NodeChannel;

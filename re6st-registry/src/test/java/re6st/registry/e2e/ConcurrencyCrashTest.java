@@ -43,11 +43,11 @@ import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
 import picocli.CommandLine;
-import re6st.registry.Network;
+
+import re6st.net.Network;
+import re6st.net.NodePrefix;
 import re6st.registry.Poll;
-import re6st.registry.NodePrefix;
 import re6st.registry.alloc.PrefixAllocator;
 import re6st.registry.ca.CertificateAuthority;
 import re6st.registry.cli.RegistryCommand;

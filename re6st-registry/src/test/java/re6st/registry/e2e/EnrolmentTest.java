@@ -19,14 +19,13 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import com.codahale.metrics.MetricRegistry;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import com.codahale.metrics.MetricRegistry;
-
 import picocli.CommandLine;
-import re6st.registry.Network;
+
+import re6st.net.Network;
 import re6st.registry.Registry;
 import re6st.registry.alloc.Communities;
 import re6st.registry.ca.CertificateAuthority;
@@ -160,15 +159,15 @@ class EnrolmentTest {
                 assertTrue(registry.expire().isPresent(), "nothing to expire yet; the next check is when a certificate or token ages out");
 
                 // authenticated calls (acceptance 4 and 5): hello + HMAC chain, replay refused, revoke -> CRL + new version
-                String bits1 = re6st.registry.NodePrefix.parseCn("0/16").bits();
-                java.security.PrivateKey k1 = re6st.registry.ca.Pem.parseRsaPrivateKey(Files.readString(n1.resolve("cert.key")));
+                String bits1 = re6st.net.NodePrefix.parseCn("0/16").bits();
+                java.security.PrivateKey k1 = re6st.pki.Pem.parseRsaPrivateKey(Files.readString(n1.resolve("cert.key")));
                 re6st.registry.client.NodeSession s1 = new re6st.registry.client.NodeSession(bits1, k1, ca.publicKey());
-                String json1 = re6st.registry.ca.NetworkConfig.decompress(admin.call("getNetworkConfig", RegistryClient.params("cn", bits1), s1));
+                String json1 = re6st.registry.protocol.NetworkConfig.decompress(admin.call("getNetworkConfig", RegistryClient.params("cn", bits1), s1));
                 long v1 = version(json1, ca);
                 assertTrue(json1.contains("\"crl\": []"), json1);
                 assertTrue(json1.contains("\"babel_hmac_sign\": \"") && !json1.contains("babel_hmac_accept"),
                         "a new network signs Babel packets from the start, as the original (slot 0 set at first start): " + json1);
-                String json1b = re6st.registry.ca.NetworkConfig.decompress(admin.call("getNetworkConfig", RegistryClient.params("cn", bits1), s1));
+                String json1b = re6st.registry.protocol.NetworkConfig.decompress(admin.call("getNetworkConfig", RegistryClient.params("cn", bits1), s1));
                 // the Babel key is RSA-encrypted with random padding each time: compare the rest, and the key once decrypted
                 assertEquals(withoutKey(json1), withoutKey(json1b), "the second call (next key of the chain) works too");
                 assertEquals(java.util.HexFormat.of().formatHex(babelKey(json1, k1)), java.util.HexFormat.of().formatHex(babelKey(json1b, k1)));
@@ -210,7 +209,7 @@ class EnrolmentTest {
                         () -> admin.call("revoke", RegistryClient.params("cn_or_serial", "0/16")));
                 assertEquals(403, own.status(), "a deliberate refusal, not a 500: " + own.getMessage());
                 assertTrue(own.getMessage().contains("refusing to revoke the registry's own certificate (0/16"), own.getMessage());
-                String json2 = re6st.registry.ca.NetworkConfig.decompress(admin.call("getNetworkConfig", RegistryClient.params("cn", bits1), s1));
+                String json2 = re6st.registry.protocol.NetworkConfig.decompress(admin.call("getNetworkConfig", RegistryClient.params("cn", bits1), s1));
                 assertTrue(json2.contains("\"crl\": [" + c2.getSerialNumber() + "]"), "the revoked serial is in the CRL: " + json2);
                 assertTrue(version(json2, ca) > v1, "the version was bumped");
 
@@ -221,15 +220,15 @@ class EnrolmentTest {
                 java.security.cert.X509Certificate c3 = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory
                         .getInstance("X.509").generateCertificate(Files.newInputStream(n3.resolve("cert.crt")));
                 assertEquals(0, admin.call("revoke", RegistryClient.params("cn_or_serial", c3.getSerialNumber().toString())).length);
-                String bits3 = re6st.registry.NodePrefix.parseCn(cn(n3)).bits();
+                String bits3 = re6st.net.NodePrefix.parseCn(cn(n3)).bits();
                 re6st.registry.client.NodeSession s3 = new re6st.registry.client.NodeSession(bits3,
-                        re6st.registry.ca.Pem.parseRsaPrivateKey(Files.readString(n3.resolve("cert.key"))), ca.publicKey());
-                java.security.cert.X509Certificate r3 = re6st.registry.ca.Pem.parseCertificate(
+                        re6st.pki.Pem.parseRsaPrivateKey(Files.readString(n3.resolve("cert.key"))), ca.publicKey());
+                java.security.cert.X509Certificate r3 = re6st.pki.Pem.parseCertificate(
                         admin.call("renewCertificate", RegistryClient.params("cn", bits3), s3));
                 assertTrue(!r3.getSerialNumber().equals(c3.getSerialNumber()), "a new serial");
                 assertEquals(c3.getNotAfter(), r3.getNotAfter(), "the same notAfter");
                 assertEquals(c3.getSubjectX500Principal(), r3.getSubjectX500Principal(), "the same subject");
-                String json3 = re6st.registry.ca.NetworkConfig.decompress(admin.call("getNetworkConfig", RegistryClient.params("cn", bits1), s1));
+                String json3 = re6st.registry.protocol.NetworkConfig.decompress(admin.call("getNetworkConfig", RegistryClient.params("cn", bits1), s1));
                 assertTrue(json3.contains("\"crl\": [" + c2.getSerialNumber() + ", " + c3.getSerialNumber() + "]"), json3);
 
                 // registry restart: the session is unknown (401), the client says hello again by itself
@@ -240,7 +239,7 @@ class EnrolmentTest {
                 again.declare(f.server);
                 int port2 = f.server.start(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))).get(0).getPort();
                 RegistryClient c2client = new RegistryClient(URI.create("http://127.0.0.1:" + port2 + "/"));
-                String json4 = re6st.registry.ca.NetworkConfig.decompress(c2client.call("getNetworkConfig", RegistryClient.params("cn", bits1), s1));
+                String json4 = re6st.registry.protocol.NetworkConfig.decompress(c2client.call("getNetworkConfig", RegistryClient.params("cn", bits1), s1));
                 assertEquals(withoutKey(json3), withoutKey(json4), "same configuration after the restart");
                 assertEquals(java.util.HexFormat.of().formatHex(babelKey(json3, k1)), java.util.HexFormat.of().formatHex(babelKey(json4, k1)),
                         "same Babel key after the restart");
@@ -252,7 +251,7 @@ class EnrolmentTest {
     static long version(String json, CertificateAuthority ca) throws Exception {
         Matcher m = Pattern.compile("\"version\": \"([^\"]+)\"").matcher(json);
         assertTrue(m.find(), json);
-        return re6st.registry.ca.NetworkVersion.verify(re6st.registry.ca.NetworkVersion.base64Decode(m.group(1)), ca.publicKey()).number();
+        return re6st.registry.protocol.NetworkVersion.verify(re6st.registry.protocol.NetworkVersion.base64Decode(m.group(1)), ca.publicKey()).number();
     }
 
     static void setStdin(ConfCommand c, BufferedReader r) throws Exception {
@@ -271,11 +270,11 @@ class EnrolmentTest {
 
     /** The node's certificate is signed by the CA, valid now, and for the key next to it. */
     static void assertIssuedBy(CertificateAuthority ca, Path node) throws Exception {
-        java.security.cert.X509Certificate cert = re6st.registry.ca.Pem.parseCertificate(Files.readString(node.resolve("cert.crt")));
+        java.security.cert.X509Certificate cert = re6st.pki.Pem.parseCertificate(Files.readString(node.resolve("cert.crt")));
         cert.verify(ca.publicKey());
         cert.checkValidity();
         assertEquals(ca.certificate().getSubjectX500Principal(), cert.getIssuerX500Principal());
-        java.security.interfaces.RSAPrivateCrtKey key = (java.security.interfaces.RSAPrivateCrtKey) re6st.registry.ca.Pem
+        java.security.interfaces.RSAPrivateCrtKey key = (java.security.interfaces.RSAPrivateCrtKey) re6st.pki.Pem
                 .parseRsaPrivateKey(Files.readString(node.resolve("cert.key")));
         assertEquals(key.getModulus(), ((java.security.interfaces.RSAPublicKey) cert.getPublicKey()).getModulus(), "the key is the certificate's");
     }
@@ -289,6 +288,6 @@ class EnrolmentTest {
     static byte[] babelKey(String json, java.security.PrivateKey key) throws Exception {
         java.util.regex.Matcher m = Pattern.compile("\"babel_hmac_sign\": \"([^\"]*)\"").matcher(json);
         assertTrue(m.find(), json);
-        return re6st.registry.ca.Rsa.decrypt(key, java.util.Base64.getMimeDecoder().decode(m.group(1)));
+        return re6st.pki.Rsa.decrypt(key, java.util.Base64.getMimeDecoder().decode(m.group(1)));
     }
 }

@@ -18,15 +18,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 
+import com.codahale.metrics.MetricRegistry;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import com.codahale.metrics.MetricRegistry;
-
 import picocli.CommandLine;
+
+import re6st.net.Network;
 import re6st.registry.Counterparts;
-import re6st.registry.Network;
 import re6st.registry.Registry;
 import re6st.registry.alloc.Communities;
 import re6st.registry.ca.CertificateAuthority;
@@ -76,7 +75,7 @@ class GeoIpRegistryTest {
             String[] r = BadInputTest.raw(port, "/requestCertificate?token=&req=" + BadInputTest.enc(BadInputTest.csr(key, null))
                     + "&location=" + BadInputTest.enc(location) + "&ip=" + BadInputTest.enc(ip), headers);
             assertEquals("200", r[0], r[1]);
-            return re6st.registry.NodePrefix.parseCn(ConcurrencyCrashTest.cn(ConcurrencyCrashTest.certificate(r[1]))).bits();
+            return re6st.net.NodePrefix.parseCn(ConcurrencyCrashTest.cn(ConcurrencyCrashTest.certificate(r[1]))).bits();
         }
 
         @Override

@@ -177,7 +177,7 @@ class TokenMailerTest {
      */
     static String viaRegistry(Path dir, TokenMailer mailer, List<String> log) throws Exception {
         re6st.registry.ca.CertificateAuthority ca = re6st.registry.ca.CertificateAuthority.initCa(
-                re6st.registry.Network.parse("2001:db8:42::/48"), 2048, new org.bouncycastle.asn1.x500.X500Name("CN=mail test"),
+                re6st.net.Network.parse("2001:db8:42::/48"), 2048, new org.bouncycastle.asn1.x500.X500Name("CN=mail test"),
                 Duration.ofDays(1), java.time.Clock.systemUTC());
         Path caFile = dir.resolve("ca.crt"), caKey = dir.resolve("ca.key");
         ca.writePem(caFile, caKey);

@@ -7,7 +7,7 @@ import java.util.List;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
-import re6st.registry.Network;
+import re6st.net.Network;
 
 /** Jazzer on a Babel router's dump as the registry reads it: only node prefixes inside the network come out. */
 class BabelDumpFuzzTest {

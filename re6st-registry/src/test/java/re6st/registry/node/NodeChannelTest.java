@@ -24,15 +24,15 @@ class NodeChannelTest {
             node.nodes.put(B, new StandInNode.Info("198.18.0.2,1194,udp;198.18.0.2,1194,tcp", "0.2, Linux", "1 3/16 1/16"));
             node.nodes.put(C, new StandInNode.Info("198.18.0.3,1194,tcp", "0.3, Linux", "1 1/16 2/16"));
 
-            assertEquals(Optional.of("198.18.0.2,1194,udp;198.18.0.2,1194,tcp"), ch.ask(B, NodeChannel.ADDRESS));
-            assertEquals(Optional.empty(), ch.ask(SILENT, NodeChannel.ADDRESS), "a silent node: nothing after the quiet time");
+            assertEquals(Optional.of("198.18.0.2,1194,udp;198.18.0.2,1194,tcp"), ch.ask(B, re6st.peer.PeerCode.ADDRESS));
+            assertEquals(Optional.empty(), ch.ask(SILENT, re6st.peer.PeerCode.ADDRESS), "a silent node: nothing after the quiet time");
 
             // a stale answer for another prefix, a wrong code and garbage come first: skipped
             node.noise.add((C + "\0\u0001198.18.0.3,1,udp").getBytes(StandardCharsets.ISO_8859_1));
             node.noise.add((B + "\0\u0004old").getBytes(StandardCharsets.ISO_8859_1));
             node.noise.add(new byte[] {0, 1, 2});
             node.noise.add("x1\0\u0001a".getBytes(StandardCharsets.ISO_8859_1));
-            assertEquals(Optional.of("198.18.0.2,1194,udp;198.18.0.2,1194,tcp"), ch.ask(B, NodeChannel.ADDRESS));
+            assertEquals(Optional.of("198.18.0.2,1194,udp;198.18.0.2,1194,tcp"), ch.ask(B, re6st.peer.PeerCode.ADDRESS));
 
             Map<String, String> expected = new HashMap<>();
             expected.put(OWN, "0.1, Linux");
@@ -47,7 +47,7 @@ class NodeChannelTest {
             assertEquals(Set.of("1/16"), g.get("3/16"));
             assertEquals(Set.of("1/16", "2/16", "3/16"), g.get(""), "every node that answered");
 
-            ch.send(OWN, NodeChannel.NEW_VERSION);
+            ch.send(OWN, re6st.peer.PeerCode.NEW_VERSION);
             assertEquals(OWN, node.newVersions.poll(5, java.util.concurrent.TimeUnit.SECONDS));
         }
     }
@@ -60,7 +60,7 @@ class NodeChannelTest {
             try {
                 java.util.List<java.util.concurrent.Future<Optional<String>>> asks = new java.util.ArrayList<>();
                 for (int i = 0; i < 8; i++)
-                    asks.add(pool.submit(() -> ch.ask(SILENT, NodeChannel.ADDRESS)));
+                    asks.add(pool.submit(() -> ch.ask(SILENT, re6st.peer.PeerCode.ADDRESS)));
                 for (var f : asks)
                     assertEquals(Optional.empty(), f.get(60, java.util.concurrent.TimeUnit.SECONDS));
             } finally {
@@ -70,7 +70,7 @@ class NodeChannelTest {
             // without asking (all 8 asking would need their starts spread over 8 quiet times)
             int asked = node.questions.get(SILENT).get();
             assertTrue(asked >= 1 && asked < 8, asked + " of 8 callers asked the silent node");
-            assertEquals(Optional.of("198.18.0.2,1194,udp"), ch.ask(B, NodeChannel.ADDRESS), "the channel still works");
+            assertEquals(Optional.of("198.18.0.2,1194,udp"), ch.ask(B, re6st.peer.PeerCode.ADDRESS), "the channel still works");
         }
     }
 
@@ -92,7 +92,7 @@ class NodeChannelTest {
 
     @Test
     void babelDumpGivesRoutedNodePrefixes() {
-        var network = re6st.registry.Network.parse("2001:db8:42::/48");
+        var network = re6st.net.Network.parse("2001:db8:42::/48");
         var dump = java.util.List.of(
                 "add interface veth0 up true ipv6 fe80::1",
                 "add neighbour 55 address fe80::2 if veth0 reach ffff ureach 0000 rxcost 96 txcost 96 cost 96",

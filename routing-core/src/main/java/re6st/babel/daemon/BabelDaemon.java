@@ -1,8 +1,8 @@
 package re6st.babel.daemon;
 
 import java.io.IOException;
-import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,14 +23,14 @@ import re6st.babel.BabelRouter;
 import re6st.babel.Effects;
 import re6st.babel.InterfaceSettings;
 import re6st.babel.KernelRoute;
-import re6st.babel.message.Addr;
-import re6st.babel.message.Message;
-import re6st.babel.message.Prefix;
 import re6st.babel.mac.Authenticator;
 import re6st.babel.mac.MacKey;
 import re6st.babel.mac.MacPolicy;
 import re6st.babel.mac.PseudoHeader;
 import re6st.babel.mac.Verdict;
+import re6st.babel.message.Addr;
+import re6st.babel.message.Message;
+import re6st.babel.message.Prefix;
 import re6st.babel.wire.DecodedPacket;
 import re6st.babel.wire.MalformedPacketException;
 import re6st.babel.wire.PacketDecoder;
@@ -571,7 +571,7 @@ public final class BabelDaemon implements Effects, AutoCloseable {
     }
 
     private void considerAddress(NetlinkEvent.AddressChanged a, long now) {
-        Prefix host = Prefix.of(new re6st.jni.IpPrefix(a.address().address(), a.address().address().getAddress().length * 8));
+        Prefix host = Prefix.of(new re6st.net.IpPrefix(a.address().address(), a.address().address().getAddress().length * 8));
         if (host.addr().isLinkLocal())
             return;
         String name = ifname.get(a.index());

@@ -4,7 +4,7 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
-import re6st.jni.IpPrefix;
+import re6st.net.IpPrefix;
 
 /**
  * A 128-bit address. IPv4 addresses are held IPv4-mapped ({@code ::ffff:a.b.c.d}), as babeld

@@ -1,6 +1,6 @@
 package re6st.babel.message;
 
-import re6st.jni.IpPrefix;
+import re6st.net.IpPrefix;
 
 /**
  * A destination or source prefix. IPv4 prefixes are IPv4-mapped with {@code plen + 96}, as in

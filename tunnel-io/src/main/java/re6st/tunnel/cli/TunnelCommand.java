@@ -4,24 +4,24 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.Callable;
 import java.util.List;
+import java.util.concurrent.Callable;
 
 import com.codahale.metrics.MetricRegistry;
-
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+
 import re6st.cli.CommandFailure;
 import re6st.cli.Daemon;
 import re6st.cli.Failures;
 import re6st.cli.Launcher;
 import re6st.cli.SecretFiles;
-import re6st.jni.IpPrefix;
 import re6st.jni.Netlink;
 import re6st.jni.Tun;
 import re6st.jni.UdpSocket;
 import re6st.metrics.MetricsServer;
+import re6st.net.IpPrefix;
 import re6st.tunnel.Liveness;
 import re6st.tunnel.TcpConnection;
 import re6st.tunnel.TcpEndpoint;

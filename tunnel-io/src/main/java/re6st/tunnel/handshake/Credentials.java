@@ -5,6 +5,8 @@ import java.security.PrivateKey;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 
+import re6st.pki.Certificates;
+
 /**
  * What one node brings to a handshake: the network CA (the only trust anchor), its own
  * certificate and RSA private key as issued by the registry, and optionally the CA's current
@@ -42,40 +44,8 @@ public record Credentials(X509Certificate ca, X509Certificate cert, PrivateKey k
      */
     public static Credentials load(java.nio.file.Path ca, java.nio.file.Path cert, java.nio.file.Path key, java.nio.file.Path crl)
             throws java.io.IOException {
-        try {
-            return new Credentials(certificate(ca), certificate(cert), privateKey(key), crl == null ? null : crl(crl));
-        } catch (GeneralSecurityException e) {
-            throw new java.io.IOException(e.getMessage(), e);
-        }
-    }
-
-    static X509Certificate certificate(java.nio.file.Path p) throws java.io.IOException, GeneralSecurityException {
-        try (var in = java.nio.file.Files.newInputStream(p)) {
-            return (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
-        } catch (java.security.cert.CertificateException e) {
-            throw new java.io.IOException(p + ": not an X.509 certificate (" + e.getMessage() + ")", e);
-        }
-    }
-
-    static X509CRL crl(java.nio.file.Path p) throws java.io.IOException, GeneralSecurityException {
-        try (var in = java.nio.file.Files.newInputStream(p)) {
-            return (X509CRL) java.security.cert.CertificateFactory.getInstance("X.509").generateCRL(in);
-        } catch (java.security.cert.CRLException e) {
-            throw new java.io.IOException(p + ": not a CRL (" + e.getMessage() + ")", e);
-        }
-    }
-
-    static PrivateKey privateKey(java.nio.file.Path p) throws java.io.IOException {
-        try (java.io.Reader r = java.nio.file.Files.newBufferedReader(p);
-                org.bouncycastle.openssl.PEMParser pem = new org.bouncycastle.openssl.PEMParser(r)) {
-            Object o = pem.readObject();
-            var conv = new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter();
-            if (o instanceof org.bouncycastle.openssl.PEMKeyPair kp)
-                return conv.getKeyPair(kp).getPrivate();
-            if (o instanceof org.bouncycastle.asn1.pkcs.PrivateKeyInfo info)
-                return conv.getPrivateKey(info);
-            throw new java.io.IOException(p + ": no unencrypted private key in PEM form");
-        }
+        return new Credentials(Certificates.readCertificate(ca), Certificates.readCertificate(cert),
+                Certificates.readRsaPrivateKey(key), crl == null ? null : Certificates.readCrl(crl));
     }
 
     /** The same credentials with a newer CRL (the registry publishes revocations). */

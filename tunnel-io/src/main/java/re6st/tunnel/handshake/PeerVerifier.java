@@ -7,13 +7,7 @@ import java.security.cert.X509CRLEntry;
 import java.security.cert.X509Certificate;
 import java.util.Date;
 
-import org.bouncycastle.asn1.ASN1Encodable;
-import org.bouncycastle.asn1.ASN1String;
-import org.bouncycastle.asn1.x500.RDN;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x500.style.BCStyle;
-import org.bouncycastle.asn1.x500.style.IETFUtils;
-
+import re6st.pki.Certificates;
 import re6st.tunnel.handshake.CertificateRefusedException.Reason;
 
 /**
@@ -54,7 +48,7 @@ public final class PeerVerifier {
                 throw new CertificateRefusedException(Reason.REVOKED, who + " was revoked on "
                         + entry.getRevocationDate().toInstant() + " (CRL of " + trust.crl().getThisUpdate().toInstant() + ")");
         }
-        String cn = cn(peer);
+        String cn = Certificates.cn(peer);
         if (cn == null)
             throw new CertificateRefusedException(Reason.MALFORMED, who + " has no CN");
         if (expectedCn != null && !expectedCn.equals(cn))
@@ -63,17 +57,8 @@ public final class PeerVerifier {
         return cn;
     }
 
-    /** The subject's common name ("&lt;prefix-int&gt;/&lt;len&gt;" for re6st nodes), or null. */
-    public static String cn(X509Certificate cert) {
-        RDN[] rdns = X500Name.getInstance(cert.getSubjectX500Principal().getEncoded()).getRDNs(BCStyle.CN);
-        if (rdns.length != 1)
-            return null;
-        ASN1Encodable value = rdns[0].getFirst().getValue();
-        return value instanceof ASN1String str ? str.getString() : IETFUtils.valueToString(value);
-    }
-
     private static String describe(X509Certificate cert) {
-        String cn = cn(cert);
+        String cn = Certificates.cn(cert);
         return "certificate " + (cn != null ? "CN '" + cn + "'" : "'" + cert.getSubjectX500Principal().getName() + "'")
                 + " serial 0x" + cert.getSerialNumber().toString(16);
     }

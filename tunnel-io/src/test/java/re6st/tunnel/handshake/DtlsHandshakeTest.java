@@ -27,6 +27,8 @@ import org.bouncycastle.tls.Certificate;
 import org.bouncycastle.tls.CertificateRequest;
 import org.bouncycastle.tls.CipherSuite;
 import org.bouncycastle.tls.DTLSClientProtocol;
+import org.bouncycastle.tls.DatagramSender;
+import org.bouncycastle.tls.DatagramTransport;
 import org.bouncycastle.tls.DefaultTlsClient;
 import org.bouncycastle.tls.ProtocolVersion;
 import org.bouncycastle.tls.SignatureAndHashAlgorithm;
@@ -38,17 +40,14 @@ import org.bouncycastle.tls.crypto.TlsCertificate;
 import org.bouncycastle.tls.crypto.TlsCryptoParameters;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaDefaultTlsCredentialedSigner;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCertificate;
-import org.bouncycastle.tls.DatagramSender;
-import org.bouncycastle.tls.DatagramTransport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import re6st.jni.UdpSocket;
-
-import re6st.tunnel.data.DataChannel;
 import re6st.tunnel.data.DataChannel.Drop;
+import re6st.tunnel.data.DataChannel;
 import re6st.tunnel.data.DataKey;
 import re6st.tunnel.data.DataPacket;
 import re6st.tunnel.handshake.CertificateRefusedException.Reason;
@@ -401,7 +400,7 @@ class DtlsHandshakeTest {
 
     @Test
     void verifierChecksOnItsOwn() throws Exception {
-        assertEquals("2/16", PeerVerifier.cn(client.cert()));
+        assertEquals("2/16", re6st.pki.Certificates.cn(client.cert()));
         java.util.Date now = new java.util.Date();
         assertEquals("2/16", PeerVerifier.verify(client.cert(), server, null, now));
         CertificateRefusedException e = assertThrows(CertificateRefusedException.class,

@@ -1,0 +1,52 @@
+package re6st.metrics;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+
+import com.codahale.metrics.MetricRegistry;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.instrumentation.dropwizard.DropwizardExports;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+/**
+ * Serves a Dropwizard registry to Prometheus ({@code GET /metrics}, text exposition format),
+ * with Prometheus' own exporter. Binds to loopback unless an address is given: metrics tell
+ * who the peers are, so they are not published to the network by default.
+ */
+public final class MetricsServer implements AutoCloseable {
+    private final HTTPServer server;
+
+    private MetricsServer(HTTPServer server) {
+        this.server = server;
+    }
+
+    /** {@code spec}: PORT (loopback) or ADDR:PORT / [ADDR]:PORT. */
+    public static MetricsServer start(String spec, MetricRegistry metrics) throws IOException {
+        InetSocketAddress at = parse(spec);
+        PrometheusRegistry registry = new PrometheusRegistry();
+        DropwizardExports.builder().dropwizardRegistry(metrics).register(registry);
+        return new MetricsServer(HTTPServer.builder().inetAddress(at.getAddress()).port(at.getPort()).registry(registry).buildAndStart());
+    }
+
+    static InetSocketAddress parse(String spec) {
+        int i = spec.lastIndexOf(':');
+        try {
+            if (i < 0)
+                return new InetSocketAddress(InetAddress.getLoopbackAddress(), Integer.parseInt(spec));
+            String host = spec.substring(0, i).replace("[", "").replace("]", "");
+            return new InetSocketAddress(re6st.net.IpPrefix.literal(host), Integer.parseInt(spec.substring(i + 1)));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("expected PORT or ADDR:PORT for the metrics address, got '" + spec + "'");
+        }
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}
