@@ -77,7 +77,8 @@ class BabelRobustnessTest {
             // someone loosens the mode: the peer's credentials still decide
             java.nio.file.Files.setPosixFilePermissions(ctl, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
             String script = "import socket,sys\ns=socket.socket(socket.AF_UNIX)\ns.connect(sys.argv[1])\nf=s.makefile('rw')\n"
-                    + "while f.readline().strip()!='ok': pass\nf.write('cost-multiplier veth0 fe80::1 2\\n'); f.flush()\nprint(f.readline().strip())\n";
+                    + "for _ in range(1000):\n  l=f.readline()\n  if not l or l.strip()=='ok': break\n"
+                    + "if not l: sys.exit('the control socket closed before its ok')\nf.write('cost-multiplier veth0 fe80::1 2\\n'); f.flush()\nprint(f.readline().strip())\n";
             re6st.netsim.Cmd.Result r = re6st.netsim.Cmd.exec(java.time.Duration.ofSeconds(30), "setpriv", "--reuid=65534", "--regid=65534",
                     "--clear-groups", "/usr/bin/python3", "-c", script, ctl.toString());
             assertEquals("no not allowed: only the router's own user may change it", r.output().strip(), r.toString());
