@@ -40,11 +40,11 @@ public final class TunnelThroughputBench {
             new Random(1).nextBytes(k1);
             new Random(2).nextBytes(k2);
             DataKey ab = new DataKey(k1, new byte[] {1, 0, 0, 0}, 0), ba = new DataKey(k2, new byte[] {2, 0, 0, 0}, 0);
-            UdpTunnel ta = a.call(() -> new UdpTunnel(UdpTunnel.openTun("r6t0"), UdpTunnel.bind(new InetSocketAddress("198.18.80.1", 1194)),
+            UdpTunnel ta = a.call(() -> new UdpTunnel(re6st.tunnel.TunDevice.open("r6t0"), UdpTunnel.bind(new InetSocketAddress("198.18.80.1", 1194)),
                     new InetSocketAddress("198.18.80.2", 1194), new TunnelSession(new DataChannel(ab, ba),
                             Liveness.defaults(System.nanoTime())), UdpTunnel.Listener.NONE));
             net.own(ta);
-            UdpTunnel tb = b.call(() -> new UdpTunnel(UdpTunnel.openTun("r6t0"), UdpTunnel.bind(new InetSocketAddress("198.18.80.2", 1194)),
+            UdpTunnel tb = b.call(() -> new UdpTunnel(re6st.tunnel.TunDevice.open("r6t0"), UdpTunnel.bind(new InetSocketAddress("198.18.80.2", 1194)),
                     null, new TunnelSession(new DataChannel(ba, ab), Liveness.defaults(System.nanoTime())),
                     UdpTunnel.Listener.NONE));
             net.own(tb);

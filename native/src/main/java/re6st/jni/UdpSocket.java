@@ -89,6 +89,23 @@ public final class UdpSocket extends WakeableFd {
         }
     }
 
+    /**
+     * {@code a} as this socket sees it: an IPv4 peer of an IPv6 socket (bound to [::]) is an
+     * IPv4-mapped address; otherwise {@code a} itself.
+     */
+    public java.net.InetSocketAddress mapped(java.net.InetSocketAddress a) {
+        if (!isIpv6() || !(a.getAddress() instanceof java.net.Inet4Address))
+            return a;
+        byte[] v4 = a.getAddress().getAddress(), v6 = new byte[16];
+        v6[10] = v6[11] = (byte) 0xff;
+        System.arraycopy(v4, 0, v6, 12, 4);
+        try {
+            return new java.net.InetSocketAddress(java.net.InetAddress.getByAddress(v6), a.getPort());
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public boolean isIpv6() {
         return ipv6;
     }

@@ -43,11 +43,11 @@ class InjectionTest {
             net.veth(a, "veth0", b, "veth0");
             a.addAddress("veth0", "198.18.73.1/24");
             b.addAddress("veth0", "198.18.73.2/24");
-            UdpTunnel ta = a.call(() -> new UdpTunnel(UdpTunnel.openTun("r6t0"), UdpTunnel.bind(A), B,
+            UdpTunnel ta = a.call(() -> new UdpTunnel(TunDevice.open("r6t0"), UdpTunnel.bind(A), B,
                     new TunnelSession(new DataChannel(UdpTunnelTest.key(5), UdpTunnelTest.key(6)), Liveness.defaults(System.nanoTime())),
                     UdpTunnel.Listener.NONE));
             net.own(ta);
-            UdpTunnel tb = b.call(() -> new UdpTunnel(UdpTunnel.openTun("r6t0"), UdpTunnel.bind(B), A,
+            UdpTunnel tb = b.call(() -> new UdpTunnel(TunDevice.open("r6t0"), UdpTunnel.bind(B), A,
                     new TunnelSession(new DataChannel(UdpTunnelTest.key(6), UdpTunnelTest.key(5)), Liveness.defaults(System.nanoTime())),
                     UdpTunnel.Listener.NONE));
             net.own(tb);

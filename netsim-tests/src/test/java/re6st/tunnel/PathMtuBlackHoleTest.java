@@ -31,11 +31,11 @@ class PathMtuBlackHoleTest {
             a.addAddress("veth0", "198.18.75.1/24");
             b.addAddress("veth0", "198.18.75.2/24");
             long now = System.nanoTime();
-            UdpTunnel ta = a.call(() -> new UdpTunnel(UdpTunnel.openTun("r6t0"), UdpTunnel.bind(new InetSocketAddress("198.18.75.1", 1194)),
+            UdpTunnel ta = a.call(() -> new UdpTunnel(TunDevice.open("r6t0"), UdpTunnel.bind(new InetSocketAddress("198.18.75.1", 1194)),
                     new InetSocketAddress("198.18.75.2", 1194), new TunnelSession(new DataChannel(UdpTunnelTest.key(7), UdpTunnelTest.key(8)),
                             Liveness.defaults(now), PathMtu.defaults(1424, now)), UdpTunnel.Listener.NONE));
             net.own(ta);
-            UdpTunnel tb = b.call(() -> new UdpTunnel(UdpTunnel.openTun("r6t0"), UdpTunnel.bind(new InetSocketAddress("198.18.75.2", 1194)),
+            UdpTunnel tb = b.call(() -> new UdpTunnel(TunDevice.open("r6t0"), UdpTunnel.bind(new InetSocketAddress("198.18.75.2", 1194)),
                     new InetSocketAddress("198.18.75.1", 1194), new TunnelSession(new DataChannel(UdpTunnelTest.key(8), UdpTunnelTest.key(7)),
                             Liveness.defaults(now), PathMtu.defaults(1424, now)), UdpTunnel.Listener.NONE));
             net.own(tb);

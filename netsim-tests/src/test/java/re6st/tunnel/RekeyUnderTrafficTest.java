@@ -41,11 +41,11 @@ class RekeyUnderTrafficTest {
             new SecureRandom().nextBytes(secret);
             KeySchedule[] ks = {new KeySchedule(secret, true), new KeySchedule(secret, false)};
             long now = System.nanoTime();
-            UdpTunnel ta = a.call(() -> new UdpTunnel(UdpTunnel.openTun("r6t0"),
+            UdpTunnel ta = a.call(() -> new UdpTunnel(TunDevice.open("r6t0"),
                     UdpTunnel.bind(new InetSocketAddress("198.18.72.1", 1194)), new InetSocketAddress("198.18.72.2", 1194),
                     new TunnelSession(ks[0], Liveness.defaults(now), 500_000_000L, now), UdpTunnel.Listener.NONE));
             net.own(ta);
-            UdpTunnel tb = b.call(() -> new UdpTunnel(UdpTunnel.openTun("r6t0"),
+            UdpTunnel tb = b.call(() -> new UdpTunnel(TunDevice.open("r6t0"),
                     UdpTunnel.bind(new InetSocketAddress("198.18.72.2", 1194)), null,
                     new TunnelSession(ks[1], Liveness.defaults(now), 700_000_000L, now), UdpTunnel.Listener.NONE));
             net.own(tb);

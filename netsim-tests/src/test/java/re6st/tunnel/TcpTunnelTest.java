@@ -65,14 +65,14 @@ class TcpTunnelTest {
             TcpEndpoint client = TcpEndpoint.dial(new InetSocketAddress("198.18." + n + ".2", 1194), fixedKeys(ab, ba),
                     Duration.ofSeconds(5));
             try {
-                return new TcpTunnel(UdpTunnel.openTun("r6t0"), client, client.first(Duration.ofSeconds(10)), watchA);
+                return new TcpTunnel(TunDevice.open("r6t0"), client, client.first(Duration.ofSeconds(10)), watchA);
             } catch (Exception e) {
                 client.close();
                 throw e;
             }
         });
         net.own(ta);
-        TcpTunnel tb = b.call(() -> new TcpTunnel(UdpTunnel.openTun("r6t0"), server, server.first(Duration.ofSeconds(10)),
+        TcpTunnel tb = b.call(() -> new TcpTunnel(TunDevice.open("r6t0"), server, server.first(Duration.ofSeconds(10)),
                 TcpTunnel.Listener.NONE));
         net.own(tb);
         a.addAddress("r6t0", "fd00:" + n + "::1/64");

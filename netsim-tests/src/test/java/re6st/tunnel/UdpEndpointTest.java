@@ -66,7 +66,7 @@ class UdpEndpointTest {
 
     /** Opens a TUN for peer CN "N/16" with address fd00:74:N::{host}/64. */
     static Tun tun(String name, String cn, int host) throws IOException {
-        Tun t = UdpTunnel.openTun(name);
+        Tun t = TunDevice.open(name);
         try (Netlink nl = Netlink.open()) {
             int idx = nl.index(t.name());
             nl.setMtu(idx, 1400);

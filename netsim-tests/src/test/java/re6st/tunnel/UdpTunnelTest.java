@@ -55,11 +55,11 @@ class UdpTunnelTest {
                     downAt.set(System.nanoTime());
                 }
             };
-            UdpTunnel ta = a.call(() -> new UdpTunnel(UdpTunnel.openTun("r6t0"),
+            UdpTunnel ta = a.call(() -> new UdpTunnel(TunDevice.open("r6t0"),
                     UdpTunnel.bind(new InetSocketAddress("198.18.70.1", 1194)), new InetSocketAddress("198.18.70.2", 1194),
                     new TunnelSession(new DataChannel(ab, ba), Liveness.defaults(System.nanoTime())), watch));
             net.own(ta);
-            UdpTunnel tb = b.call(() -> new UdpTunnel(UdpTunnel.openTun("r6t0"),
+            UdpTunnel tb = b.call(() -> new UdpTunnel(TunDevice.open("r6t0"),
                     UdpTunnel.bind(new InetSocketAddress("198.18.70.2", 1194)), null,
                     new TunnelSession(new DataChannel(ba, ab), Liveness.defaults(System.nanoTime())), UdpTunnel.Listener.NONE));
             net.own(tb);
@@ -99,11 +99,11 @@ class UdpTunnelTest {
             a.addAddress("veth0", "198.18.71.1/24");
             b.addAddress("veth0", "198.18.71.2/24");
             DataKey ab = key(3), ba = key(4);
-            UdpTunnel ta = a.call(() -> new UdpTunnel(UdpTunnel.openTun("r6t0"),
+            UdpTunnel ta = a.call(() -> new UdpTunnel(TunDevice.open("r6t0"),
                     UdpTunnel.bind(new InetSocketAddress("198.18.71.1", 1194)), new InetSocketAddress("198.18.71.2", 1194),
                     new TunnelSession(new DataChannel(ab, ba), Liveness.defaults(System.nanoTime())), UdpTunnel.Listener.NONE));
             net.own(ta);
-            UdpTunnel tb = b.call(() -> new UdpTunnel(UdpTunnel.openTun("r6t0"),
+            UdpTunnel tb = b.call(() -> new UdpTunnel(TunDevice.open("r6t0"),
                     UdpTunnel.bind(new InetSocketAddress("198.18.71.2", 1194)), null,
                     new TunnelSession(new DataChannel(ba, ab), Liveness.defaults(System.nanoTime())), UdpTunnel.Listener.NONE));
             net.own(tb);

@@ -130,11 +130,9 @@ public final class TcpTunnel implements AutoCloseable {
      * Starts a tunnel on {@code first}, a connection {@code endpoint} authenticated, and keeps
      * it going over the endpoint's later connections. Call from a thread in the tunnel's network
      * namespace (TUN, netlink and the sockets of reconnections belong to it). {@code tun} must be
-     * opened with {@link UdpTunnel#openTun}. The tunnel owns the endpoint and closes it.
+     * opened with {@link TunDevice#open}. The tunnel owns the endpoint and closes it.
      */
     public TcpTunnel(Tun tun, TcpEndpoint endpoint, TcpConnection first, Listener listener) throws IOException {
-        if (!tun.hasVnetHdr())
-            throw new IllegalArgumentException("the TUN device must be opened with UdpTunnel.openTun (vnet header, offloads)");
         if (first.session() == null)
             throw new IllegalArgumentException("the first connection is not authenticated");
         this.tun = tun;
@@ -144,10 +142,9 @@ public final class TcpTunnel implements AutoCloseable {
         this.peerName = first.peer();
         this.loop = first.channel().eventLoop();
         this.netlink = Netlink.open();
-        this.tunIndex = netlink.index(name);
-        this.slot = Math.max(2048, netlink.link(tunIndex).mtu() + 64);
-        UdpTunnel.keepAddressesWhenDown(name);
-        tun.setNonBlocking(true);
+        TunDevice.Attached at = TunDevice.attach(netlink, tun);
+        this.tunIndex = at.index();
+        this.slot = at.slot();
         switchTo(first);
         supervisor = new Thread(this::supervise, "tunnel-tcp-" + name);
         supervisor.setDaemon(true);

@@ -30,8 +30,7 @@ final class TunPump implements Runnable {
     private final Thread thread;
 
     TunPump(Tun tun, TunnelSession session, Outbox outbox, TunnelCounters counters, int slot) {
-        if (!tun.hasVnetHdr())
-            throw new IllegalArgumentException("the TUN device must be opened with UdpTunnel.openTun (vnet header, offloads)");
+        TunDevice.requireOffloads(tun);
         this.tun = tun;
         this.session = session;
         this.outbox = outbox;

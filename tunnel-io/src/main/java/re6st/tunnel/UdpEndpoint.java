@@ -259,7 +259,7 @@ public final class UdpEndpoint implements AutoCloseable {
      * must have.
      */
     public void connect(InetSocketAddress server, String expectedCn) {
-        SockAddr a = SockAddr.of(UdpTunnel.mapped(udp, server));
+        SockAddr a = SockAddr.of(udp.mapped(server));
         tasks.add(() -> {
             PeerTunnel p = new PeerTunnel(true, expectedCn, a);
             dialled.add(p);
@@ -673,10 +673,9 @@ public final class UdpEndpoint implements AutoCloseable {
                     return;
                 }
                 p.tun = tun;
-                p.tunIndex = netlink.index(tun.name());
-                p.slot = Math.max(2048, netlink.link(p.tunIndex).mtu() + 64);
-                UdpTunnel.keepAddressesWhenDown(tun.name());
-                tun.setNonBlocking(true);
+                TunDevice.Attached at = TunDevice.attach(netlink, tun);
+                p.tunIndex = at.index();
+                p.slot = at.slot();
             } else {
                 stopData(p);
             }

@@ -66,23 +66,20 @@ public final class UdpTunnel implements AutoCloseable {
 
     /**
      * Starts a tunnel. Call from a thread in the tunnel's network namespace (TUN, socket and
-     * netlink must all be there). {@code tun} must be opened with {@link #openTun}. {@code peer}
+     * netlink must all be there). {@code tun} must be opened with {@link TunDevice#open}. {@code peer}
      * may be null on the accepting side: it is learned from the first authentic packet.
      */
     public UdpTunnel(Tun tun, UdpSocket udp, InetSocketAddress peer, TunnelSession session, Listener listener)
             throws IOException {
-        if (!tun.hasVnetHdr())
-            throw new IllegalArgumentException("the TUN device must be opened with UdpTunnel.openTun (vnet header, offloads)");
         this.tun = tun;
         this.udp = udp;
-        this.peer = peer == null ? null : SockAddr.of(mapped(udp, peer));
+        this.peer = peer == null ? null : SockAddr.of(udp.mapped(peer));
         this.session = session;
         this.listener = listener;
         this.netlink = Netlink.open();
-        this.tunIndex = netlink.index(tun.name());
-        this.slot = Math.max(2048, netlink.link(tunIndex).mtu() + 64);
-        keepAddressesWhenDown(tun.name());
-        tun.setNonBlocking(true);
+        TunDevice.Attached at = TunDevice.attach(netlink, tun);
+        this.tunIndex = at.index();
+        this.slot = at.slot();
         udp.setBuffers(4 << 20, 4 << 20); // bursts outrun one receive loop: deep buffers avoid drops
         if (!udp.enableGro())
             LOG.log(Level.INFO, "tunnel {0}: the kernel has no UDP GRO: one receive per datagram", tun.name());
@@ -92,32 +89,6 @@ public final class UdpTunnel implements AutoCloseable {
         udpThread.setDaemon(true);
         pump.start();
         udpThread.start();
-    }
-
-    /** Opens a TUN device the way a tunnel needs it: vnet header, checksum and TSO offloads. */
-    public static Tun openTun(String name) throws ErrnoException {
-        Tun t = Tun.open(name, Tun.Mode.TUN, Tun.VNET_HDR);
-        try {
-            t.setOffload(Offload.TUN_OFFLOADS);
-        } catch (ErrnoException e) {
-            t.close();
-            throw e;
-        }
-        return t;
-    }
-
-    /** An IPv4 peer seen from an IPv6 socket bound to [::] is an IPv4-mapped address. */
-    static InetSocketAddress mapped(UdpSocket udp, InetSocketAddress a) {
-        if (!udp.isIpv6() || !(a.getAddress() instanceof java.net.Inet4Address))
-            return a;
-        byte[] v4 = a.getAddress().getAddress(), v6 = new byte[16];
-        v6[10] = v6[11] = (byte) 0xff;
-        System.arraycopy(v4, 0, v6, 12, 4);
-        try {
-            return new InetSocketAddress(java.net.InetAddress.getByAddress(v6), a.getPort());
-        } catch (java.net.UnknownHostException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     public TunnelSession session() {
@@ -222,20 +193,6 @@ public final class UdpTunnel implements AutoCloseable {
             netlink.setMtu(tunIndex, m);
         } catch (ErrnoException e) {
             LOG.log(Level.WARNING, "tunnel {0}: cannot set the MTU to {1}: {2}", tun.name(), m, e.getMessage());
-        }
-    }
-
-    /**
-     * Linux removes an interface's IPv6 addresses when it goes down (keep_addr_on_down = 0):
-     * a tunnel that goes down for a blackhole must come back with its addresses, so keep them.
-     * Written through /proc of the calling thread's namespace.
-     */
-    static void keepAddressesWhenDown(String ifname) {
-        java.nio.file.Path p = java.nio.file.Path.of("/proc/sys/net/ipv6/conf", ifname, "keep_addr_on_down");
-        try {
-            java.nio.file.Files.writeString(p, "1");
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "cannot set {0}: {1} (addresses will be lost when the tunnel goes down)", p, e.getMessage());
         }
     }
 

@@ -26,6 +26,7 @@ import re6st.tunnel.Liveness;
 import re6st.tunnel.TcpConnection;
 import re6st.tunnel.TcpEndpoint;
 import re6st.tunnel.TcpTunnel;
+import re6st.tunnel.TunDevice;
 import re6st.tunnel.TunnelSession;
 import re6st.tunnel.UdpEndpoint;
 import re6st.tunnel.UdpTunnel;
@@ -329,18 +330,7 @@ public final class TunnelCommand implements Callable<Integer>, Launcher.Verbosit
 
     /** Opens the TUN interface with the tunnel's offloads, MTU and {@code --address}, and sets it up. */
     private Tun tunInterface(int tunMtu) throws IOException {
-        Tun tun = UdpTunnel.openTun(ifname);
-        try (Netlink nl = Netlink.open()) {
-            int idx = nl.index(tun.name());
-            nl.setMtu(idx, tunMtu);
-            if (address != null)
-                nl.addAddress(idx, IpPrefix.parse(address), true);
-            nl.setUp(idx, true);
-        } catch (IOException | RuntimeException e) {
-            tun.close();
-            throw e;
-        }
-        return tun;
+        return TunDevice.open(ifname, tunMtu, address == null ? null : IpPrefix.parse(address));
     }
 
     /** Runs until SIGTERM (or SIGINT), then closes {@code t}. */
