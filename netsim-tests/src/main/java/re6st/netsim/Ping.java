@@ -27,6 +27,21 @@ public final class Ping {
         return parse(r.output());
     }
 
+    /**
+     * Pings every {@code interval} until {@code count} replies have come, for at most 20 s more than
+     * the pings take ({@code ping -c count -w deadline}): "this path carries traffic", where a reply
+     * late because the machine is loaded is no failure (with {@link #run}, ping gives up on a reply
+     * after about two round trips). A lost probe is replaced by another, so loss shows as
+     * {@code transmitted > received} only; measure loss with {@link #run}.
+     */
+    public static Result answered(Namespace from, String target, int count, Duration interval) {
+        double secs = interval.toNanos() / 1e9;
+        long deadline = (long) Math.ceil(count * secs) + 20;
+        Cmd.Result r = from.exec(Duration.ofSeconds(deadline + 10), "ping", "-n", "-q", "-c", Integer.toString(count), "-i",
+                String.format(java.util.Locale.ROOT, "%.3f", secs), "-w", Long.toString(deadline), target);
+        return parse(r.output());
+    }
+
     static Result parse(String out) {
         Matcher c = COUNTS.matcher(out);
         if (!c.find())

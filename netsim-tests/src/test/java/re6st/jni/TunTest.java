@@ -96,9 +96,9 @@ class TunTest {
             a.addAddress("tun0", "fd00:1::1/64");
             b.addAddress("tun0", "fd00:1::2/64");
             try (Relay relay = new Relay(ta, tb)) {
-                Ping.Result v4 = Ping.run(a, "198.18.1.2", 5, Duration.ofMillis(50));
+                Ping.Result v4 = Ping.answered(a, "198.18.1.2", 5, Duration.ofMillis(50));
                 assertEquals(5, v4.received(), v4.output());
-                Ping.Result v6 = Ping.run(b, "fd00:1::1", 5, Duration.ofMillis(50));
+                Ping.Result v6 = Ping.answered(b, "fd00:1::1", 5, Duration.ofMillis(50));
                 assertEquals(5, v6.received(), v6.output());
                 assertTrue(relay.packets.get() >= 20, "relay saw " + relay.packets.get() + " packets");
             }

@@ -107,7 +107,7 @@ class InjectionTest {
                 assertEquals(A, tb.peer(), "the peer's address did not move");
                 assertEquals(transitions, tb.session().liveness().transitions(), "liveness did not change");
             }
-            Ping.Result ok = Ping.run(a, "fd00:73::2", 5, Duration.ofMillis(50));
+            Ping.Result ok = Ping.answered(a, "fd00:73::2", 5, Duration.ofMillis(50));
             assertEquals(5, ok.received(), "the tunnel still works: " + ok.output());
         }
     }

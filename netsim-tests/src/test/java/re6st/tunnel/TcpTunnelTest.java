@@ -168,7 +168,7 @@ class TcpTunnelTest {
                 }
             });
             TcpTunnel ta = t[0], tb = t[1];
-            Ping.Result r = Ping.run(a, "fd00:74::2", 5, Duration.ofMillis(50));
+            Ping.Result r = Ping.answered(a, "fd00:74::2", 5, Duration.ofMillis(50));
             assertEquals(5, r.received(), r.output());
 
             long cut = System.nanoTime();
@@ -179,7 +179,7 @@ class TcpTunnelTest {
             wan.blackhole(false);
             long healed = System.nanoTime();
             Wait.until("tunnel up again at a", Duration.ofSeconds(30), () -> upAt.get() > healed);
-            Ping.Result again = Ping.run(a, "fd00:74::2", 3, Duration.ofMillis(50));
+            Ping.Result again = Ping.answered(a, "fd00:74::2", 3, Duration.ofMillis(50));
             assertEquals(3, again.received(), again.output());
             System.out.printf("tcp tunnel: down %.2f s after the cut, up %.2f s after healing%n", seconds, (upAt.get() - healed) / 1e9);
 
@@ -228,7 +228,7 @@ class TcpTunnelTest {
             Wait.until("both ends say the tunnel is up", Duration.ofSeconds(60),
                     () -> server.log().contains("tunnel up: tun0 <-> 1/16") && client.log().contains("tunnel up: tun0 <-> 2/16"));
             assertTrue(client.log().contains("over TCP"), client.log());
-            Ping.Result r = Ping.run(a, "fd00:93::2", 5, Duration.ofMillis(50));
+            Ping.Result r = Ping.answered(a, "fd00:93::2", 5, Duration.ofMillis(50));
             assertEquals(5, r.received(), r.output() + "\n" + client.log() + server.log());
 
             for (Namespace ns : ab) {
@@ -266,7 +266,7 @@ class TcpTunnelTest {
             Wait.until("pings pass", Duration.ofSeconds(10), () -> a.pings("fd00:94::2"));
 
             server.close(); // SIGTERM: the client sees the connection end
-            Wait.until("the client notices", Duration.ofSeconds(10), () -> client.log().contains("lost: closed by the peer (EOF)"));
+            Wait.until("the client notices", Duration.ofSeconds(30), () -> client.log().contains("lost: closed by the peer (EOF)"));
             NsProcess server2 = server(b, "server2", 94);
             Wait.until("the client is connected again", Duration.ofSeconds(60),
                     () -> client.log().contains("connected again to 2/16"));

@@ -164,7 +164,7 @@ class TunnelCommandTest {
                     "--ifname", "tun0", "--address", "fd00:90::1/64");
             Wait.until("both ends say the tunnel is up", Duration.ofSeconds(60),
                     () -> server.log().contains("tunnel up: tun0 <-> 1/16") && client.log().contains("tunnel up: tun0 <-> 2/16"));
-            Ping.Result r = Ping.run(a, "fd00:90::2", 5, Duration.ofMillis(50));
+            Ping.Result r = Ping.answered(a, "fd00:90::2", 5, Duration.ofMillis(50));
             assertEquals(5, r.received(), r.output() + "\n" + client.log() + server.log());
             client.close();
             server.close();
@@ -269,7 +269,7 @@ class TunnelCommandTest {
                     "--ifname", "tun0", "--address", "fd00:94::1/64");
             Wait.until("both ends say the tunnel is up", Duration.ofSeconds(60),
                     () -> server.log().contains("tunnel up: tun0 <-> 1/16") && client.log().contains("tunnel up: tun0 <-> 2/16"));
-            Ping.Result r = Ping.run(a, "fd00:94::2", 5, Duration.ofMillis(50));
+            Ping.Result r = Ping.answered(a, "fd00:94::2", 5, Duration.ofMillis(50));
             assertEquals(5, r.received(), r.output() + "\n" + client.log() + server.log());
             NsProcess iperf = re6st.netsim.Iperf.server(b);
             net.own(iperf);

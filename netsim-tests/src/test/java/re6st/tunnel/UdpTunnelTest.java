@@ -67,7 +67,7 @@ class UdpTunnelTest {
             b.addAddress("r6t0", "fd00:70::2/64");
             a.up("r6t0");
             b.up("r6t0");
-            Ping.Result r = Ping.run(a, "fd00:70::2", 5, Duration.ofMillis(50));
+            Ping.Result r = Ping.answered(a, "fd00:70::2", 5, Duration.ofMillis(50));
             assertEquals(5, r.received(), r.output());
             assertTrue(tb.peer() != null, "the accepting side learned the peer's address");
 
@@ -79,7 +79,7 @@ class UdpTunnelTest {
             wan.blackhole(false);
             long healed = System.nanoTime();
             Wait.until("tunnel up again at a", Duration.ofSeconds(30), () -> upAt.get() > healed);
-            Ping.Result again = Ping.run(a, "fd00:70::2", 3, Duration.ofMillis(50));
+            Ping.Result again = Ping.answered(a, "fd00:70::2", 3, Duration.ofMillis(50));
             assertEquals(3, again.received(), again.output());
             System.out.printf("tunnel: down %.2f s after the cut, up %.2f s after healing%n", seconds,
                     (upAt.get() - healed) / 1e9);
