@@ -46,7 +46,12 @@ class UdpEndpointTest {
 
     @AfterAll
     static void removePki() throws IOException {
-        try (var files = Files.walk(pki)) {
+        deleteTree(pki);
+    }
+
+    /** Removes a test's temporary directory and everything in it. */
+    static void deleteTree(Path dir) throws IOException {
+        try (var files = Files.walk(dir)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }

@@ -92,6 +92,12 @@ public final class TcpConnection extends ChannelInboundHandlerAdapter {
         return a == null ? null : a.peer();
     }
 
+    /** The authenticated peer's certificate (re-checked when the CRL changes); null before, or with fixed keys. */
+    public java.security.cert.X509Certificate peerCertificate() {
+        TcpEndpoint.Authenticated a = authenticated;
+        return a == null ? null : a.peerCertificate();
+    }
+
     public long handshakeNanos() {
         return handshakeNanos;
     }
@@ -110,12 +116,12 @@ public final class TcpConnection extends ChannelInboundHandlerAdapter {
         return closeReason;
     }
 
-    /** Closes the connection, {@code why} is what the logs will say. Any thread. */
     /** When the peer last sent bytes (System.nanoTime), or when the connection was accepted. */
     public long lastRead() {
         return lastRead;
     }
 
+    /** Closes the connection, {@code why} is what the logs will say. Any thread. */
     public void close(String why) {
         if (closeReason == null)
             closeReason = why;

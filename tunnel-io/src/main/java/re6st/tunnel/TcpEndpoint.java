@@ -44,7 +44,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
  * listening. Dialling: a refused or unreachable server is retried with backoff (0.5 s doubling
  * to 10 s); after a connection breaks, {@link #next} dials again the same way.
  */
-public final class TcpEndpoint implements AutoCloseable {
+public final class TcpEndpoint implements AutoCloseable, ConnectionSource {
     private static final Logger LOG = System.getLogger("re6st.tunnel");
 
     static {
@@ -60,8 +60,13 @@ public final class TcpEndpoint implements AutoCloseable {
         Authenticated authenticate(DatagramTransport transport, boolean client) throws IOException;
     }
 
-    /** What an authenticated connection carries: its data-channel session and the peer's name (CN). */
-    public record Authenticated(TunnelSession session, String peer) {}
+    /** What an authenticated connection carries: its data-channel session, the peer's name (CN) and certificate. */
+    public record Authenticated(TunnelSession session, String peer, java.security.cert.X509Certificate peerCertificate) {
+        /** Without a certificate (fixed keys, tests): revocation cannot be re-checked later. */
+        public Authenticated(TunnelSession session, String peer) {
+            this(session, peer, null);
+        }
+    }
 
     public static final int DEFAULT_MAX_UNAUTHENTICATED = 8;
     static final long BACKOFF_MIN_NS = 500_000_000L, BACKOFF_MAX_NS = 10_000_000_000L;
@@ -198,7 +203,8 @@ public final class TcpEndpoint implements AutoCloseable {
      * handshake (the caller decides whether it replaces {@code current}). Throws
      * InterruptedException when the endpoint closes.
      */
-    TcpConnection next(TcpConnection current) throws InterruptedException {
+    @Override
+    public TcpConnection next(TcpConnection current) throws InterruptedException {
         if (server == null) {
             while (!closed) {
                 TcpConnection c = ready.poll(1, TimeUnit.SECONDS);

@@ -89,7 +89,7 @@ public final class TcpTunnel implements AutoCloseable {
     private static final int REPLY = 128;
 
     private final Tun tun;
-    private final TcpEndpoint endpoint;
+    private final ConnectionSource endpoint;
     private final Listener listener;
     private final Netlink netlink;
     private final int tunIndex;
@@ -133,6 +133,11 @@ public final class TcpTunnel implements AutoCloseable {
      * opened with {@link TunDevice#open}. The tunnel owns the endpoint and closes it.
      */
     public TcpTunnel(Tun tun, TcpEndpoint endpoint, TcpConnection first, Listener listener) throws IOException {
+        this(tun, (ConnectionSource) endpoint, first, listener);
+    }
+
+    /** As the public constructor, with the later connections from {@code source} (one peer's, on a shared server). */
+    TcpTunnel(Tun tun, ConnectionSource endpoint, TcpConnection first, Listener listener) throws IOException {
         if (first.session() == null)
             throw new IllegalArgumentException("the first connection is not authenticated");
         this.tun = tun;
@@ -145,6 +150,7 @@ public final class TcpTunnel implements AutoCloseable {
         TunDevice.Attached at = TunDevice.attach(netlink, tun);
         this.tunIndex = at.index();
         this.slot = at.slot();
+        netlink.setUp(tunIndex, true); // established: the interface is up (as UdpEndpoint does), down only for liveness
         switchTo(first);
         supervisor = new Thread(this::supervise, "tunnel-tcp-" + name);
         supervisor.setDaemon(true);

@@ -60,8 +60,13 @@ public final class UdpEndpoint implements AutoCloseable {
 
     /** What the application decides and learns. Called on the endpoint's receiving thread. */
     public interface Handler {
-        /** A new peer authenticated: open the TUN for it ({@link UdpTunnel#openTun}), configured (MTU, addresses). Null refuses it. */
+        /** A new peer authenticated: open the TUN for it ({@link TunDevice#open}), configured (MTU, addresses). Null refuses it. */
         Tun tunFor(String peerCn, InetSocketAddress address) throws IOException;
+
+        /** As {@link #tunFor(String, InetSocketAddress)}, told whether we dialled the peer. */
+        default Tun tunFor(String peerCn, InetSocketAddress address, boolean dialled) throws IOException {
+            return tunFor(peerCn, address);
+        }
 
         /** The tunnel is established (first time, or again after a re-handshake). */
         default void established(PeerTunnel p, boolean first) {}
@@ -173,6 +178,17 @@ public final class UdpEndpoint implements AutoCloseable {
             return session != null;
         }
 
+        /** We dialled this peer (the client side); else it dialled us. */
+        public boolean isDialer() {
+            return dialer;
+        }
+
+        /** Established and its liveness up (as last seen from this thread). */
+        public boolean isUp() {
+            TunnelSession s = session;
+            return s != null && s.liveness().state() == Liveness.State.UP;
+        }
+
         @Override
         public String toString() {
             return (cn != null ? cn : "?") + " at " + inetAddress + (tun != null ? " on " + tun.name() : "");
@@ -271,17 +287,45 @@ public final class UdpEndpoint implements AutoCloseable {
 
     /** The established tunnels (a snapshot, taken on the endpoint's thread). */
     public List<PeerTunnel> peers() throws InterruptedException {
-        List<PeerTunnel> out = new ArrayList<>();
+        return peers(p -> p);
+    }
+
+    /** {@code view} of each established tunnel, computed on the endpoint's thread (so it sees consistent fields). */
+    public <T> List<T> peers(java.util.function.Function<PeerTunnel, T> view) throws InterruptedException {
+        List<T> out = new ArrayList<>();
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
         tasks.add(() -> {
-            for (PeerTunnel p : byCn.values())
-                out.add(p);
-            done.countDown();
+            try {
+                for (PeerTunnel p : byCn.values())
+                    out.add(view.apply(p));
+            } finally {
+                done.countDown();
+            }
         });
         wake();
         if (!done.await(5, TimeUnit.SECONDS))
             throw new IllegalStateException("endpoint thread does not answer");
         return out;
+    }
+
+    /**
+     * Closes the tunnel with {@code cn}, dialled or accepted, and stops dialling it (asynchronous:
+     * done on the endpoint's thread; the handler hears {@code removed}). A peer may dial again.
+     */
+    public void hangUp(String cn) {
+        tasks.add(() -> {
+            for (PeerTunnel p : new ArrayList<>(byAddress.values()))
+                if (cn.equals(p.cn) || p.dialer && cn.equals(p.expectedCn)) {
+                    dialled.remove(p);
+                    remove(p);
+                }
+        });
+        wake();
+    }
+
+    /** The address peers reach this endpoint at (with the port the kernel chose for port 0). */
+    public InetSocketAddress localAddress() throws IOException {
+        return udp.localAddress();
     }
 
     /**
@@ -666,7 +710,7 @@ public final class UdpEndpoint implements AutoCloseable {
                 dialled.remove(previous);
             }
             if (p.tun == null) {
-                Tun tun = handler.tunFor(cn, p.inetAddress);
+                Tun tun = handler.tunFor(cn, p.inetAddress, p.dialer);
                 if (tun == null) {
                     LOG.log(Level.WARNING, "no interface for {0}: tunnel refused", cn);
                     byAddress.remove(new Key(p.address));

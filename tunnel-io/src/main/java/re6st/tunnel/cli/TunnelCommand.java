@@ -284,7 +284,7 @@ public final class TunnelCommand implements Callable<Integer>, Launcher.Verbosit
             SessionKeys k = client ? DtlsHandshake.connect(transport, me, peerCn, handshakeTimeout)
                     : DtlsHandshake.acceptConnected(transport, me, handshakeTimeout);
             long now = System.nanoTime();
-            return new TcpEndpoint.Authenticated(new TunnelSession(k.schedule(), Liveness.defaults(now), rekeyNs, now), k.peerCn());
+            return new TcpEndpoint.Authenticated(new TunnelSession(k.schedule(), Liveness.defaults(now), rekeyNs, now), k.peerCn(), k.peer());
         };
         TcpEndpoint endpoint;
         try {

@@ -1,0 +1,178 @@
+package re6st.tunnel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import re6st.jni.Netlink;
+import re6st.jni.Tun;
+import re6st.jni.UdpSocket;
+import re6st.net.IpPrefix;
+import re6st.netsim.Namespace;
+import re6st.netsim.RequiresRoot;
+import re6st.netsim.TestNet;
+import re6st.netsim.Wait;
+import re6st.tunnel.handshake.Credentials;
+
+/**
+ * The one transport API the node drives, UDP and TCP alike: a server and two clients in
+ * namespaces. A client's tunnel is established on both sides with its own TUN (events, the
+ * snapshot, a ping through it); a second client beyond max_clients gets no TUN; a wrong CN
+ * fails with an event; a new CRL revoking the client closes its tunnel on the server (removed);
+ * hang-up closes it on the client.
+ */
+@RequiresRoot
+class TunnelTransportTest {
+    static Path pki;
+
+    @BeforeAll
+    static void makePki() throws IOException {
+        pki = Files.createTempDirectory("r6transport");
+        TunnelCommandTest.pki(pki, "ca", "1/16", "2/16", "3/16");
+    }
+
+    @AfterAll
+    static void removePki() throws IOException {
+        UdpEndpointTest.deleteTree(pki);
+    }
+
+    static Credentials creds(String cn, Path crl) throws IOException {
+        String n = pki + "/ca-" + cn.replace('/', '_');
+        return Credentials.load(pki.resolve("ca.crt"), Path.of(n + ".crt"), Path.of(n + ".key"), crl);
+    }
+
+    /** Events as "kind cn" lines, and the TUNs asked for. */
+    static final class Recorder implements TransportEvents {
+        final List<String> events = new CopyOnWriteArrayList<>();
+        final List<TunnelInfo> established = new CopyOnWriteArrayList<>();
+        final String self;
+        final int host;
+
+        Recorder(String self, int host) {
+            this.self = self;
+            this.host = host;
+        }
+
+        @Override
+        public Tun tunFor(String peerCn, InetSocketAddress remote, boolean outgoing) throws IOException {
+            events.add("tunFor " + peerCn + (outgoing ? " out" : " in"));
+            // the subnet of the client's CN: fd00:77:<client>::/64, server ::1, client ::2
+            String client = outgoing ? self : peerCn;
+            Tun t = TunDevice.open("re6st%d");
+            try (Netlink nl = Netlink.open()) {
+                int idx = nl.index(t.name());
+                nl.setMtu(idx, 1400);
+                nl.addAddress(idx, IpPrefix.parse("fd00:77:" + client.substring(0, client.indexOf('/')) + "::" + host + "/64"), true);
+            }
+            return t;
+        }
+
+        @Override
+        public void established(TunnelInfo t) {
+            established.add(t);
+            events.add("established " + t.peerCn());
+        }
+
+        @Override
+        public void removed(TunnelInfo t) {
+            events.add("removed " + t.peerCn());
+        }
+
+        @Override
+        public void failed(String peerCn, InetSocketAddress remote, IOException why) {
+            events.add("failed " + peerCn + ": " + why.getMessage());
+        }
+
+        boolean saw(String prefix) {
+            return events.stream().anyMatch(e -> e.startsWith(prefix));
+        }
+    }
+
+    static TunnelTransport transport(String kind, boolean server, Credentials me, TransportEvents events) throws IOException {
+        if (kind.equals("udp")) {
+            UdpEndpoint.Options o = UdpEndpoint.Options.defaults().withMaxClients(1).withAccept(server);
+            return new UdpTransport(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("0.0.0.0"), server ? 1194 : 0)), me, o, events);
+        }
+        return new TcpTransport(server ? new InetSocketAddress("0.0.0.0", 1194) : null, false, me,
+                TcpTransport.Options.defaults().withMaxClients(1), events);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"udp", "tcp"})
+    void oneApiForUdpAndTcp(String kind) throws Exception {
+        try (TestNet net = TestNet.create("transport-" + kind)) {
+            Namespace sw = net.lan("sw");
+            Namespace s = UdpEndpointTest.lanHost(net, sw, "s", "198.18.77.1/24");
+            Namespace c2 = UdpEndpointTest.lanHost(net, sw, "c2", "198.18.77.12/24");
+            Namespace c3 = UdpEndpointTest.lanHost(net, sw, "c3", "198.18.77.13/24");
+            Recorder rs = new Recorder("1/16", 1), r2 = new Recorder("2/16", 2), r3 = new Recorder("3/16", 2);
+            Credentials cs = creds("1/16", null), k2 = creds("2/16", null), k3 = creds("3/16", null);
+            TunnelTransport server = s.call(() -> transport(kind, true, cs, rs));
+            net.own(server);
+            TunnelTransport t2 = c2.call(() -> transport(kind, false, k2, r2));
+            net.own(t2);
+            TunnelTransport t3 = c3.call(() -> transport(kind, false, k3, r3));
+            net.own(t3);
+            assertEquals(kind, server.protocol());
+            assertEquals(1194, server.localAddress().getPort());
+            assertEquals(null, t2.localAddress(), "a client-only transport accepts nothing");
+
+            InetSocketAddress at = new InetSocketAddress("198.18.77.1", 1194);
+            t2.dial(at, "1/16");
+            Wait.until("2/16 established on both sides", Duration.ofSeconds(30),
+                    () -> rs.saw("established 2/16") && r2.saw("established 1/16"));
+            Wait.until("2/16 pings the server through the tunnel", Duration.ofSeconds(20), () -> c2.pings("fd00:77:2::1"));
+            assertEquals(List.of("tunFor 2/16 in", "established 2/16"), rs.events);
+            assertEquals(List.of("tunFor 1/16 out", "established 1/16"), r2.events);
+            TunnelInfo onServer = server.tunnels().get(0);
+            assertEquals("2/16", onServer.peerCn());
+            assertEquals(false, onServer.outgoing());
+            assertEquals(kind, onServer.protocol());
+            assertTrue(onServer.ifname().startsWith("re6st"), onServer.toString());
+            assertEquals(List.of("1/16"), t2.tunnels().stream().map(TunnelInfo::peerCn).toList());
+            assertTrue(t2.tunnels().get(0).outgoing());
+
+            // a wrong CN: the handshake fails, reported; no TUN
+            t3.dial(at, "9/16");
+            Wait.until("3/16's dial to a wrong CN fails", Duration.ofSeconds(30), () -> r3.saw("failed 9/16"));
+            assertTrue(r3.events.stream().noneMatch(e -> e.startsWith("tunFor")), r3.events.toString());
+            t3.hangUp("9/16");
+
+            // max_clients = 1: 3/16 is refused by the server, which opens no TUN for it
+            t3.dial(at, "1/16");
+            Wait.until("the full server refuses 3/16", Duration.ofSeconds(30), () -> refusedFull(server) > 0);
+            assertTrue(rs.events.stream().noneMatch(e -> e.contains("3/16")), rs.events.toString());
+            t3.hangUp("1/16");
+
+            // the CA revokes 2/16: a new CRL on the running server closes that tunnel
+            Path config = TunnelCommandTest.caConfig(pki, "ca");
+            TunnelCommandTest.openssl(pki, "ca", "-config", config.toString(), "-revoke", pki + "/ca-2_16.crt");
+            Path crl = pki.resolve("revoked-" + kind + ".crl");
+            TunnelCommandTest.openssl(pki, "ca", "-config", config.toString(), "-gencrl", "-out", crl.toString());
+            server.setCredentials(creds("1/16", crl));
+            Wait.until("the server removes the revoked 2/16", Duration.ofSeconds(10), () -> rs.saw("removed 2/16"));
+            assertEquals(List.of(), server.tunnels());
+
+            // hang-up on the client side
+            t2.hangUp("1/16");
+            Wait.until("the client removes its tunnel", Duration.ofSeconds(10), () -> r2.saw("removed 1/16"));
+            assertEquals(List.of(), t2.tunnels());
+        }
+    }
+
+    static long refusedFull(TunnelTransport t) {
+        return t instanceof UdpTransport u ? u.endpoint().full.getCount() : ((TcpTransport) t).refusedFull.getCount();
+    }
+}

@@ -1,0 +1,395 @@
+package re6st.tunnel;
+
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import re6st.jni.Tun;
+import re6st.tunnel.handshake.CertificateRefusedException;
+import re6st.tunnel.handshake.Credentials;
+import re6st.tunnel.handshake.DtlsHandshake;
+import re6st.tunnel.handshake.PeerVerifier;
+import re6st.tunnel.handshake.SessionKeys;
+
+/**
+ * Tunnels over TCP as a {@link TunnelTransport}: one listening {@link TcpEndpoint} shared by
+ * every peer that dials us (each authenticated connection goes to its peer's tunnel, a new peer
+ * gets a new tunnel and TUN, at most {@code maxClients} of them), and one dialling endpoint per
+ * peer we dial. Each peer's tunnel is a {@link TcpTunnel}, kept across reconnections. A tunnel
+ * that dialled us and stays without a connection for {@code expireAfter} is removed.
+ */
+public final class TcpTransport implements TunnelTransport {
+    private static final Logger LOG = System.getLogger("re6st.tunnel");
+
+    /**
+     * @param handshakeTimeout a DTLS handshake over a fresh connection gets this long
+     * @param rekeyIntervalNs  data-channel rekey interval
+     * @param maxClients       peers that dialled us, at most (re6st's max_clients); more are refused
+     * @param expireAfter      a peer that dialled us and has no connection for this long is removed
+     */
+    public record Options(Duration handshakeTimeout, long rekeyIntervalNs, int maxClients, int maxUnauthenticated, Duration expireAfter) {
+        public static Options defaults() {
+            return new Options(Duration.ofSeconds(10), 120_000_000_000L, 20, TcpEndpoint.DEFAULT_MAX_UNAUTHENTICATED,
+                    Duration.ofSeconds(120));
+        }
+
+        public Options withMaxClients(int n) {
+            return new Options(handshakeTimeout, rekeyIntervalNs, n, maxUnauthenticated, expireAfter);
+        }
+
+        public Options withExpireAfter(Duration d) {
+            return new Options(handshakeTimeout, rekeyIntervalNs, maxClients, maxUnauthenticated, d);
+        }
+    }
+
+    /** One peer's tunnel. */
+    private final class Peer implements TcpTunnel.Listener {
+        final String cn;
+        final boolean outgoing;
+        final InetSocketAddress remote;
+        final Inbox inbox;              // incoming: its connections; null when we dial
+        volatile TcpEndpoint dialler;   // outgoing: its endpoint, once connected
+        volatile TcpTunnel tunnel;
+        volatile X509Certificate cert;  // of the latest authenticated connection, re-checked by setCredentials
+        volatile long downSince;        // nanoTime, 0 while up
+        volatile Thread dialThread;
+
+        Peer(String cn, boolean outgoing, InetSocketAddress remote) {
+            this.cn = cn;
+            this.outgoing = outgoing;
+            this.remote = remote;
+            this.inbox = outgoing ? null : new Inbox();
+        }
+
+        TunnelInfo info() {
+            TcpTunnel t = tunnel;
+            return new TunnelInfo(cn, t == null ? null : t.tun().name(), remote, outgoing, protocol, t != null && t.isUp());
+        }
+
+        @Override
+        public void up(TcpTunnel t) {
+            downSince = 0;
+            events.up(info());
+        }
+
+        @Override
+        public void down(TcpTunnel t) {
+            downSince = System.nanoTime();
+            events.down(info());
+        }
+    }
+
+    /** The connections of one peer that dials our server: the dispatcher puts, its tunnel takes. */
+    private final class Inbox implements ConnectionSource {
+        final LinkedBlockingQueue<TcpConnection> queue = new LinkedBlockingQueue<>();
+        volatile boolean closed;
+
+        @Override
+        public TcpConnection next(TcpConnection current) throws InterruptedException {
+            while (!closed) {
+                TcpConnection c = queue.poll(1, TimeUnit.SECONDS);
+                if (c != null)
+                    return c;
+            }
+            throw new InterruptedException("the peer's tunnel is closed");
+        }
+
+        @Override
+        public TcpCounters counters() {
+            return server.counters();
+        }
+
+        @Override
+        public boolean isDialing() {
+            return false;
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            for (TcpConnection c; (c = queue.poll()) != null; )
+                c.close("the tunnel is closed");
+        }
+    }
+
+    private final Options options;
+    private final TransportEvents events;
+    private final String protocol;
+    private final TcpEndpoint server; // null: we do not accept
+    private volatile Credentials me;
+    private final Map<String, Peer> peers = new ConcurrentHashMap<>();
+    private final Thread dispatcher, janitor;
+    /**
+     * Starts the dial threads. Created by the constructor, so in its network namespace, which the
+     * threads it starts inherit: a dial asked from any thread connects from the transport's namespace.
+     */
+    private final Thread spawner;
+    private final LinkedBlockingQueue<Peer> toDial = new LinkedBlockingQueue<>();
+    private volatile boolean running = true;
+    /** Peers refused because {@code maxClients} were connected already. */
+    public final com.codahale.metrics.Counter refusedFull = new com.codahale.metrics.Counter();
+
+    /**
+     * Listens on {@code listenOn} (bound now, in the calling thread's namespace; null: no server)
+     * and dials from the same namespace. {@code ipv6} names the protocol when there is no server.
+     */
+    public TcpTransport(InetSocketAddress listenOn, boolean ipv6, Credentials me, Options options, TransportEvents events)
+            throws IOException {
+        this.me = me;
+        this.options = options;
+        this.events = events;
+        this.protocol = (listenOn != null ? listenOn.getAddress() instanceof Inet6Address : ipv6) ? "tcp6" : "tcp";
+        this.server = listenOn == null ? null
+                : TcpEndpoint.listen(listenOn, this::accept, options.handshakeTimeout(), options.maxUnauthenticated());
+        dispatcher = new Thread(this::dispatch, "tcp-transport-" + protocol);
+        dispatcher.setDaemon(true);
+        janitor = new Thread(this::expire, "tcp-transport-expiry-" + protocol);
+        janitor.setDaemon(true);
+        spawner = new Thread(this::spawnDials, "tcp-transport-dials-" + protocol);
+        spawner.setDaemon(true);
+        if (server != null)
+            dispatcher.start();
+        janitor.start();
+        spawner.start();
+    }
+
+    private void spawnDials() {
+        while (running) {
+            Peer p;
+            try {
+                p = toDial.take();
+            } catch (InterruptedException e) {
+                return;
+            }
+            Thread t = new Thread(() -> dialLoop(p), "tcp-dial-" + p.cn);
+            t.setDaemon(true);
+            p.dialThread = t;
+            t.start();
+        }
+    }
+
+    private TcpEndpoint.Authenticated accept(org.bouncycastle.tls.DatagramTransport t, boolean client) throws IOException {
+        return authenticated(DtlsHandshake.acceptConnected(t, me, options.handshakeTimeout()));
+    }
+
+    private TcpEndpoint.Authenticated authenticated(SessionKeys k) {
+        long now = System.nanoTime();
+        return new TcpEndpoint.Authenticated(new TunnelSession(k.schedule(), Liveness.defaults(now), options.rekeyIntervalNs(), now),
+                k.peerCn(), k.peer());
+    }
+
+    /** The server's connections, to their peers' tunnels (a new peer gets one, within maxClients). */
+    private void dispatch() {
+        while (running) {
+            TcpConnection c;
+            try {
+                c = server.next(null);
+            } catch (InterruptedException e) {
+                break;
+            }
+            try {
+                take(c);
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.WARNING, "tcp: cannot take {0} from {1}: {2}", c.peer(), c.remote(), e.toString());
+                c.close("the server could not take it");
+            }
+        }
+    }
+
+    private void take(TcpConnection c) throws IOException {
+        String cn = c.peer();
+        Peer p = peers.get(cn);
+        if (p != null) {
+            if (p.outgoing) { // we dial it too: one tunnel per pair is enough, ours
+                c.close("we have a tunnel to you already");
+                return;
+            }
+            p.cert = c.peerCertificate();
+            p.inbox.queue.add(c);
+            return;
+        }
+        long clients = peers.values().stream().filter(x -> !x.outgoing).count();
+        if (clients >= options.maxClients()) {
+            refusedFull.inc();
+            LOG.log(Level.WARNING, "tcp: refusing {0} from {1}: {2} clients already (max_clients)", cn, c.remote(), clients);
+            c.close("the server is full");
+            return;
+        }
+        Peer np = new Peer(cn, false, c.remote());
+        np.cert = c.peerCertificate();
+        Tun tun = events.tunFor(cn, c.remote(), false);
+        if (tun == null) {
+            c.close("refused");
+            return;
+        }
+        try {
+            np.tunnel = new TcpTunnel(tun, np.inbox, c, np);
+        } catch (IOException | RuntimeException e) {
+            tun.close();
+            throw e;
+        }
+        peers.put(cn, np);
+        events.established(np.info());
+    }
+
+    @Override
+    public String protocol() {
+        return protocol;
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return server == null ? null : server.localAddress();
+    }
+
+    @Override
+    public void dial(InetSocketAddress address, String peerCn) {
+        if (peerCn == null)
+            throw new IllegalArgumentException("a tunnel is dialled to a named peer (its CN)");
+        Peer p = new Peer(peerCn, true, address);
+        if (peers.putIfAbsent(peerCn, p) != null)
+            return; // a tunnel with it exists (either way)
+        toDial.add(p);
+    }
+
+    /** Until the first authenticated connection (backoff 0.5 s doubling to 30 s); then the tunnel re-dials by itself. */
+    private void dialLoop(Peer p) {
+        long backoff = 500;
+        while (running && peers.get(p.cn) == p) {
+            TcpEndpoint e = null;
+            try {
+                e = TcpEndpoint.dial(p.remote, (t, client) -> authenticated(
+                        DtlsHandshake.connect(t, me, p.cn, options.handshakeTimeout())), options.handshakeTimeout());
+                TcpConnection first = e.first(options.handshakeTimeout());
+                p.cert = first.peerCertificate();
+                Tun tun = events.tunFor(p.cn, p.remote, true);
+                if (tun == null) {
+                    e.close();
+                    peers.remove(p.cn, p);
+                    return;
+                }
+                p.dialler = e;
+                p.tunnel = new TcpTunnel(tun, e, first, p);
+                if (peers.get(p.cn) != p || !running) { // hung up meanwhile
+                    p.tunnel.close();
+                    return;
+                }
+                events.established(p.info());
+                return;
+            } catch (InterruptedException ie) {
+                if (e != null)
+                    e.close();
+                return;
+            } catch (IOException | RuntimeException ex) {
+                if (e != null)
+                    e.close();
+                events.failed(p.cn, p.remote, ex instanceof IOException io ? io : new IOException(ex.toString(), ex));
+            }
+            try {
+                Thread.sleep(backoff); // backoff between attempts, not synchronisation
+            } catch (InterruptedException ie) {
+                return;
+            }
+            backoff = Math.min(2 * backoff, 30_000);
+        }
+    }
+
+    @Override
+    public void hangUp(String peerCn) {
+        Peer p = peers.remove(peerCn);
+        if (p != null)
+            closePeer(p);
+    }
+
+    private void closePeer(Peer p) {
+        Thread t = p.dialThread;
+        if (t != null)
+            t.interrupt();
+        TcpTunnel tunnel = p.tunnel;
+        if (tunnel == null) {
+            if (p.inbox != null)
+                p.inbox.close();
+            return;
+        }
+        TunnelInfo info = p.info();
+        events.removed(info);
+        try {
+            tunnel.close();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "tcp: closing the tunnel with {0}: {1}", p.cn, e.getMessage());
+        }
+    }
+
+    @Override
+    public void setCredentials(Credentials c) {
+        me = c;
+        Date now = new Date();
+        for (Peer p : new ArrayList<>(peers.values())) {
+            X509Certificate cert = p.cert;
+            if (cert == null)
+                continue;
+            try {
+                PeerVerifier.verify(cert, c, null, now);
+            } catch (CertificateRefusedException e) {
+                LOG.log(Level.WARNING, "tcp: closing the tunnel with {0}: {1}", p.cn, e.getMessage());
+                if (peers.remove(p.cn, p))
+                    closePeer(p);
+            }
+        }
+    }
+
+    /** Each second: peers that dialled us and stayed without a connection too long are removed; expired certificates closed. */
+    private void expire() {
+        while (running) {
+            try {
+                Thread.sleep(1000); // a periodic check, not synchronisation
+            } catch (InterruptedException e) {
+                return;
+            }
+            long now = System.nanoTime();
+            for (Peer p : new ArrayList<>(peers.values())) {
+                long since = p.downSince;
+                if (!p.outgoing && since != 0 && now - since >= options.expireAfter().toNanos()) {
+                    LOG.log(Level.INFO, "tcp: {0} has not connected again for {1} s: its tunnel is removed", p.cn,
+                            options.expireAfter().toSeconds());
+                    if (peers.remove(p.cn, p))
+                        closePeer(p);
+                }
+            }
+            setCredentials(me); // notAfter passes too
+        }
+    }
+
+    @Override
+    public List<TunnelInfo> tunnels() {
+        List<TunnelInfo> out = new ArrayList<>();
+        for (Peer p : peers.values())
+            if (p.tunnel != null)
+                out.add(p.info());
+        return out;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        dispatcher.interrupt();
+        janitor.interrupt();
+        spawner.interrupt();
+        for (Peer p : new ArrayList<>(peers.values()))
+            if (peers.remove(p.cn, p))
+                closePeer(p);
+        if (server != null)
+            server.close();
+    }
+}
