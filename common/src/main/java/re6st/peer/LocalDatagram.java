@@ -52,7 +52,7 @@ public record LocalDatagram(String prefix, int code, byte[] body) {
      * characters, or no code byte). Never throws on any input.
      */
     public static LocalDatagram decode(byte[] b, int off, int len) {
-        if (off < 0 || len < 0 || off + len > b.length)
+        if (off < 0 || len < 0 || len > b.length - off)
             return null;
         int nul = -1;
         for (int i = 0; i < Math.min(len, MAX_PREFIX + 1); i++) {

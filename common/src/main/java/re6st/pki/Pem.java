@@ -57,9 +57,7 @@ public final class Pem {
         int end = text.indexOf(endLine, labelEnd + DASHES.length());
         if (end < 0)
             throw new IllegalArgumentException("PEM block " + label + " has no '" + endLine + "' line");
-        String body = text.substring(labelEnd + DASHES.length(), end);
-        if (body.indexOf(':') >= 0)
-            throw new IllegalArgumentException("PEM block " + label + " has headers (encrypted PEM is not supported)");
+        String body = withoutHeaders(label, text.substring(labelEnd + DASHES.length(), end));
         StringBuilder b64 = new StringBuilder(body.length());
         for (int i = 0; i < body.length(); i++) {
             char c = body.charAt(i);
@@ -75,6 +73,34 @@ public final class Pem {
         if (der.length == 0)
             throw new IllegalArgumentException("PEM block " + label + " is empty");
         return new Block(label, der);
+    }
+
+    /**
+     * The base64 of a block body after its RFC 1421 headers ("Name: value" lines, continuation lines
+     * starting with a blank, then an empty line), which are ignored, unless they say the block is
+     * encrypted: that is refused with the way to decrypt it.
+     */
+    private static String withoutHeaders(String label, String body) {
+        if (body.indexOf(':') < 0)
+            return body;
+        String[] lines = body.split("\r?\n", -1);
+        int i = lines.length > 0 && lines[0].isBlank() ? 1 : 0; // the rest of the BEGIN line
+        boolean headers = false;
+        for (; i < lines.length; i++) {
+            String l = lines[i];
+            if (l.indexOf(':') > 0 || headers && !l.isEmpty() && Character.isWhitespace(l.charAt(0)) && !l.isBlank()) {
+                headers = true;
+                if (l.toUpperCase(java.util.Locale.ROOT).contains("ENCRYPTED"))
+                    throw new IllegalArgumentException("PEM block " + label + " is encrypted: decrypt it first"
+                            + " (openssl pkey -in KEY -out PLAIN)");
+                continue;
+            }
+            break;
+        }
+        String rest = String.join("\n", java.util.Arrays.copyOfRange(lines, i, lines.length));
+        if (rest.indexOf(':') >= 0)
+            throw new IllegalArgumentException("PEM block " + label + " has a ':' inside its base64");
+        return rest;
     }
 
     public static String certificate(X509Certificate cert) {
@@ -138,7 +164,8 @@ public final class Pem {
             }
             case "ENCRYPTED PRIVATE KEY" -> throw new IllegalArgumentException("the private key is encrypted: decrypt it first"
                     + " (openssl pkey -in KEY -out PLAIN)");
-            default -> throw new IllegalArgumentException("PEM block is " + b.label() + ", not a PRIVATE KEY");
+            default -> throw new IllegalArgumentException("the PEM block is " + b.label()
+                    + ": node keys are RSA private keys (PRIVATE KEY or RSA PRIVATE KEY)");
         }
         try {
             return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(pkcs8));

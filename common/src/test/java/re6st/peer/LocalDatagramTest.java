@@ -40,6 +40,7 @@ class LocalDatagramTest {
         for (String s : List.of("", "\0\u0001", "01", "01\0", "012\0\u0001", "ab\0\u0001", "0".repeat(129) + "\0\u0001"))
             assertNull(LocalDatagram.decode(s.getBytes(StandardCharsets.ISO_8859_1), 0, s.length()), "'" + s + "'");
         assertNull(LocalDatagram.decode(new byte[4], 2, 5), "length past the array");
+        assertNull(LocalDatagram.decode(new byte[] {'1', 0, 1}, Integer.MAX_VALUE, 2), "offset + length overflowing int");
         assertEquals("0".repeat(128), LocalDatagram.decode(("0".repeat(128) + "\0\u0001").getBytes(StandardCharsets.US_ASCII), 0, 130).prefix());
     }
 

@@ -1,7 +1,6 @@
 package re6st.jni;
 
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -181,11 +180,7 @@ final class NetlinkMessage {
             check(off, len);
             byte[] b = new byte[len];
             buf.get(off, b);
-            try {
-                return InetAddress.getByAddress(b);
-            } catch (UnknownHostException e) {
-                throw new AssertionError(e);
-            }
+            return re6st.net.IpPrefix.ofBytes(b); // ::ffff:a.b.c.d stays IPv6
         }
 
         String string(int off, int len) {

@@ -45,6 +45,7 @@ class NetlinkMessageTest {
             Route.to("2001:db8:1::/64").via("fe80::1").dev(3).table(100).protocol(42).metric(256).onlink(true).build(),
             Route.to("::/0").from("2001:db8:7::/48").via("fd00::2").dev(4).protocol(42).build(),
             Route.to("198.18.0.0/15").type(RouteType.UNREACHABLE).table(200).protocol(4).build(),
+            Route.to("::ffff:0:0/96").via("fe80::1").dev(3).build(), // IPv4-mapped: an IPv6 route, not an IPv4 /96
         };
         for (Route r : routes) {
             Writer w = route(r);

@@ -43,9 +43,31 @@ public record IpPrefix(InetAddress address, int length) {
         if (!v4 && !v6)
             throw new IllegalArgumentException("not an IP address: '" + addr + "'");
         try {
-            return InetAddress.getByName(addr);
+            InetAddress a = InetAddress.getByName(addr);
+            return v6 ? ofBytes(a instanceof Inet4Address ? Ipv6Address.parse(addr).toBytes() : a.getAddress(), a) : a;
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("not an IP address: '" + addr + "'");
+        }
+    }
+
+    /**
+     * The address of 4 or 16 bytes, keeping the family: an IPv4-mapped IPv6 address
+     * ({@code ::ffff:a.b.c.d}) stays IPv6, where {@link InetAddress#getByAddress(byte[])} would turn
+     * it into IPv4 (and a kernel route to {@code ::ffff:0:0/96} into an impossible IPv4 /96).
+     */
+    public static InetAddress ofBytes(byte[] b) {
+        return ofBytes(b, null);
+    }
+
+    private static InetAddress ofBytes(byte[] b, InetAddress parsed) {
+        try {
+            if (b.length != 16)
+                return InetAddress.getByAddress(b);
+            if (parsed instanceof Inet6Address p6 && p6.getScopeId() != 0)
+                return parsed; // keep a zone (fe80::1%eth0)
+            return Inet6Address.getByAddress(null, b, -1);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("an IP address has 4 or 16 bytes, not " + b.length);
         }
     }
 
@@ -69,11 +91,7 @@ public record IpPrefix(InetAddress address, int length) {
             int keep = Math.max(0, Math.min(8, length - i * 8));
             b[i] &= (byte) (0xff << (8 - keep));
         }
-        try {
-            return new IpPrefix(InetAddress.getByAddress(b), length);
-        } catch (UnknownHostException e) {
-            throw new AssertionError(e);
-        }
+        return new IpPrefix(ofBytes(b), length);
     }
 
     public boolean contains(InetAddress a) {

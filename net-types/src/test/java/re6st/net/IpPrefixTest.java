@@ -36,4 +36,15 @@ class IpPrefixTest {
         assertThrows(IllegalArgumentException.class, () -> IpPrefix.parse("::/x"));
         assertThrows(IllegalArgumentException.class, () -> IpPrefix.parse("1.2.3/8"));
     }
+
+    @Test
+    void ipv4MappedStaysIpv6() {
+        IpPrefix p = IpPrefix.parse("::ffff:0:0/96");
+        assertTrue(p.isIpv6());
+        assertEquals("::ffff:0.0.0.0/96", p.toString());
+        assertTrue(p.contains(IpPrefix.literal("::ffff:198.18.0.1")));
+        assertFalse(p.contains(IpPrefix.literal("198.18.0.1")), "an IPv4 address is not in an IPv6 prefix");
+        assertEquals(p, IpPrefix.parse("::ffff:1.2.3.4/96").network());
+        assertTrue(IpPrefix.ofBytes(new byte[16]) instanceof java.net.Inet6Address);
+    }
 }
