@@ -228,18 +228,29 @@ public final class TcpTransport implements TunnelTransport {
         }
         Peer np = new Peer(cn, false, c.remote());
         np.cert = c.peerCertificate();
-        Tun tun = events.tunFor(cn, c.remote(), false);
-        if (tun == null) {
-            c.close("refused");
+        if (peers.putIfAbsent(cn, np) != null) { // we started dialling it meanwhile: ours is kept
+            c.close("we have a tunnel to you already");
             return;
         }
+        Tun tun = null;
         try {
+            tun = events.tunFor(cn, c.remote(), false);
+            if (tun == null) {
+                peers.remove(cn, np);
+                c.close("refused");
+                return;
+            }
             np.tunnel = new TcpTunnel(tun, np.inbox, c, np);
         } catch (IOException | RuntimeException e) {
-            tun.close();
+            peers.remove(cn, np);
+            if (tun != null)
+                tun.close();
             throw e;
         }
-        peers.put(cn, np);
+        if (peers.get(cn) != np) { // hung up meanwhile
+            closePeer(np);
+            return;
+        }
         events.established(np.info());
     }
 
