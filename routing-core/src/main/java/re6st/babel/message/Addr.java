@@ -1,15 +1,16 @@
 package re6st.babel.message;
 
-import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 
 import re6st.net.IpPrefix;
+import re6st.net.Ipv6Address;
 
 /**
- * A 128-bit address. IPv4 addresses are held IPv4-mapped ({@code ::ffff:a.b.c.d}), as babeld
- * does internally, so one route table and one prefix type serve both families. Immutable,
- * cheap to hash: two longs.
+ * A Babel address: 128 bits, IPv4 held IPv4-mapped ({@code ::ffff:a.b.c.d}) as babeld does
+ * internally, so one route table and one prefix type serve both families. Immutable, cheap to
+ * hash: two longs. Not {@link Ipv6Address} (the project's IPv6 value type, which it converts to
+ * and from): this one is of both families and prints an IPv4 address the IPv4 way, as babeld's
+ * control socket does; IPv6 text goes through {@link Ipv6Address}, the one formatter.
  */
 public record Addr(long hi, long lo) implements Comparable<Addr> {
     public static final Addr ZERO = new Addr(0, 0);
@@ -20,12 +21,16 @@ public record Addr(long hi, long lo) implements Comparable<Addr> {
             return new Addr(0, V4_MAPPED_LO_HIGH | (((b[0] & 0xffL) << 24) | ((b[1] & 0xffL) << 16) | ((b[2] & 0xffL) << 8) | (b[3] & 0xffL)));
         if (b.length != 16)
             throw new IllegalArgumentException("address of " + b.length + " bytes");
-        long h = 0, l = 0;
-        for (int i = 0; i < 8; i++)
-            h = (h << 8) | (b[i] & 0xff);
-        for (int i = 8; i < 16; i++)
-            l = (l << 8) | (b[i] & 0xff);
-        return new Addr(h, l);
+        return of(Ipv6Address.ofBytes(b));
+    }
+
+    public static Addr of(Ipv6Address a) {
+        return new Addr(a.high(), a.low());
+    }
+
+    /** The same 128 bits as an IPv6 address (an IPv4 address as ::ffff:a.b.c.d). */
+    public Ipv6Address toIpv6Address() {
+        return new Ipv6Address(hi, lo);
     }
 
     public static Addr of(InetAddress a) {
@@ -49,20 +54,11 @@ public record Addr(long hi, long lo) implements Comparable<Addr> {
     public byte[] bytes() {
         if (isV4())
             return new byte[] {(byte) (lo >>> 24), (byte) (lo >>> 16), (byte) (lo >>> 8), (byte) lo};
-        byte[] b = new byte[16];
-        for (int i = 0; i < 8; i++) {
-            b[i] = (byte) (hi >>> (56 - 8 * i));
-            b[8 + i] = (byte) (lo >>> (56 - 8 * i));
-        }
-        return b;
+        return toIpv6Address().toBytes();
     }
 
     public InetAddress toInetAddress() {
-        try {
-            return InetAddress.getByAddress(bytes());
-        } catch (UnknownHostException e) {
-            throw new AssertionError(e);
-        }
+        return IpPrefix.ofBytes(bytes());
     }
 
     /** Bit i (0 = most significant) of the 128-bit value. */
@@ -89,7 +85,6 @@ public record Addr(long hi, long lo) implements Comparable<Addr> {
 
     @Override
     public String toString() {
-        InetAddress a = toInetAddress();
-        return a instanceof Inet4Address ? a.getHostAddress() : IpPrefix.format(a);
+        return isV4() ? toInetAddress().getHostAddress() : toIpv6Address().toString();
     }
 }
