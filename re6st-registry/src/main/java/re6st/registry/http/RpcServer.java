@@ -44,6 +44,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.timeout.ReadTimeoutHandler;
+import re6st.registry.limit.SourceAddress;
 
 /**
  * The registry's HTTP front: {@code GET /<method>?<query>} dispatched to declared RPCs, with the
@@ -69,9 +70,12 @@ public final class RpcServer implements AutoCloseable {
 
     public enum Kind { PUBLIC, AUTHENTICATED, PRIVATE }
 
-    /** One call as the method sees it. {@code params} holds every declared parameter (defaults filled in). */
+    /**
+     * One call as the method sees it. {@code params} holds every declared parameter (defaults filled in);
+     * {@code source} is whom the abuse limits count it against ({@link SourceAddress}).
+     */
     public record Request(String method, Map<String, String> params, InetAddress client, List<String> forwardedFor,
-            String host, String userAgent) {
+            String host, String userAgent, SourceAddress source) {
         public String param(String name) {
             return params.get(name);
         }
@@ -251,14 +255,15 @@ public final class RpcServer implements AutoCloseable {
                 responseKey = authenticator.authenticate(params.get("cn"), uri, hmac);
             byte[] body;
             try (Timer.Context t = m.timer().time()) {
-                body = m.method().call(new Request(name, params, client, xff, host, agent));
+                body = m.method().call(new Request(name, params, client, xff, host, agent, SourceAddress.of(client, xff, authorizedOrigins)));
             }
             if (body == null || body.length == 0)
                 return new Result(HttpResponseStatus.NO_CONTENT, new byte[0], responseKey != null ? authenticator.sign(responseKey, new byte[0]) : null);
             return new Result(HttpResponseStatus.OK, body, responseKey != null ? authenticator.sign(responseKey, body) : null);
         } catch (RpcException e) {
             metrics.counter("registry.rpc.errors." + e.status()).inc();
-            LOG.log(e.status() == 401 ? Level.DEBUG : Level.INFO, "{0} from {1}: {2} {3}", name, client.getHostAddress(), e.status(), e.getMessage());
+            // 401 is normal after a restart; 429s come in floods (counted in the metrics): neither may fill the log
+            LOG.log(e.status() == 401 || e.status() == 429 ? Level.DEBUG : Level.INFO, "{0} from {1}: {2} {3}", name, client.getHostAddress(), e.status(), e.getMessage());
             return new Result(HttpResponseStatus.valueOf(e.status()), (e.getMessage() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
         } catch (IOException | RuntimeException e) {
             metrics.counter("registry.rpc.errors.500").inc();
