@@ -51,11 +51,11 @@ import re6st.registry.store.RegistryDb;
                 + "keeps its prefix and can renew (e.g. a certificate issued by mistake). The registry's own certificate (the first one issued) "
                 + "cannot be revoked (403).",
             "",
-            "Abuse limits (--*-rate-per-*, --token-failures-per-source): N/SECONDS allows N at once and N "
+            "Abuse limits (--max-connections, --*-rate-per-*, --token-failures-per-source): N/SECONDS allows N at once and N "
                 + "per SECONDS on average, per source network: an IPv6 /64, an IPv4 address; behind a reverse proxy on an admin "
                 + "origin (loopback, --authorized-origin), the address the proxy appends to X-Forwarded-For (the proxy must set it). "
-                + "0 turns a limit off. Over a limit the call gets 429 with the reason, and changes "
-                + "nothing; each is counted in the metrics (registry.limited.*). An admin origin "
+                + "0 turns a limit off. Over a limit the call gets 429 (a connection over the cap 503) with the reason, and changes "
+                + "nothing; each is counted in the metrics (registry.limited.*, registry.connections.refused). An admin origin "
                 + "calling for itself is not limited."})
 public final class RegistryCommand implements Callable<Integer>, Launcher.Verbosity {
     @Mixin
@@ -101,6 +101,8 @@ public final class RegistryCommand implements Callable<Integer>, Launcher.Verbos
             }
         if (o.requestTimeout < 1)
             throw CommandFailure.usage("--request-timeout must be at least 1 second, got " + o.requestTimeout);
+        if (o.maxConnections < 1)
+            throw CommandFailure.usage("--max-connections must be at least 1, got " + o.maxConnections);
         if (o.tokenLifetime < 0)
             throw CommandFailure.usage("--token-lifetime must be 0 (as long as --grace-period) or more seconds, got " + o.tokenLifetime);
         if (o.tokenLength < 8 || o.tokenLength > 26)
@@ -162,7 +164,7 @@ public final class RegistryCommand implements Callable<Integer>, Launcher.Verbos
         Registry registry = new Registry(o, ca, db, mailer, communities, geoip, Clock.systemUTC(), node);
         registry.registerMetrics(metrics);
         RpcServer server = new RpcServer(registry.authenticator(), Set.copyOf(o.origins()), metrics, 8,
-                new re6st.registry.http.ConnectionLimits.Settings(Duration.ofSeconds(o.requestTimeout)));
+                new re6st.registry.http.ConnectionLimits.Settings(Duration.ofSeconds(o.requestTimeout), o.maxConnections));
         registry.declare(server);
         List<InetSocketAddress> bound;
         try {

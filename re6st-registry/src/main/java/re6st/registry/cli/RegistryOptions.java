@@ -83,7 +83,7 @@ public final class RegistryOptions {
     @Option(names = "--metrics", paramLabel = "[ADDR:]PORT",
             description = "Serve metrics to Prometheus (GET /metrics) on this port, on loopback unless ADDR is given: RPC counts "
                     + "and latencies, errors by status, sessions, certificates, CRL length, network version, calls refused by the "
-                    + "abuse limits, connections timed out.")
+                    + "abuse limits, connections refused or timed out.")
     public String metrics;
 
     @Option(names = {"-v", "--verbose"}, defaultValue = "1", paramLabel = "LEVEL", description = "Log level 0..3 (default: ${DEFAULT-VALUE}).")
@@ -99,6 +99,10 @@ public final class RegistryOptions {
             + "within this long of the connection or of the previous answer, however it trickles in (slowloris); else the "
             + "connection is closed (default: ${DEFAULT-VALUE}).")
     public int requestTimeout = 10;
+
+    @Option(names = "--max-connections", defaultValue = "512", paramLabel = "N", description = "Connections served at once; one "
+            + "more gets 503 (a flood of connections cannot exhaust the registry's sockets and memory; default: ${DEFAULT-VALUE}).")
+    public int maxConnections = 512;
 
     private static final AbuseLimits.Settings LIMITS = AbuseLimits.Settings.defaults(); // the one place of their defaults
 

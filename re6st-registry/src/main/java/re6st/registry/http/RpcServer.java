@@ -165,8 +165,11 @@ public final class RpcServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        // over --max-connections, the request is still read (answering before it, then closing, makes the
+                        // client's kernel see a reset, and the client an error instead of the 503) and refused
+                        boolean admitted = limits.admit(ch);
                         ch.pipeline().addLast(new ReadTimeoutHandler(60), new HttpServerCodec(4096, 8192, 8192),
-                                new HttpObjectAggregator(65536), limits.deadline(), new Handler());
+                                new HttpObjectAggregator(65536), limits.deadline(), admitted ? new Handler() : limits.refusal());
                     }
                 });
         List<InetSocketAddress> bound = new ArrayList<>();
@@ -320,7 +323,7 @@ public final class RpcServer implements AutoCloseable {
         return out;
     }
 
-    private static void respond(ChannelHandlerContext ctx, HttpResponseStatus status, byte[] body, String hmac, boolean keepAlive) {
+    static void respond(ChannelHandlerContext ctx, HttpResponseStatus status, byte[] body, String hmac, boolean keepAlive) {
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
         r.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length); // no Content-Type, as the original
         if (hmac != null)
