@@ -202,7 +202,11 @@ public final class RegistryOptions {
     public static final class RateConverter implements picocli.CommandLine.ITypeConverter<Rate> {
         @Override
         public Rate convert(String value) {
-            return Rate.parse(value);
+            try {
+                return Rate.parse(value);
+            } catch (IllegalArgumentException e) { // picocli prints a conversion error's own message after the option's name
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
         }
     }
 
