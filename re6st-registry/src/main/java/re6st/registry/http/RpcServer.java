@@ -275,42 +275,16 @@ public final class RpcServer implements AutoCloseable {
         }
     }
 
+    /** Only IP literals count (a header value is never looked up in the DNS: "1.2.3.999" would be); IPv4-mapped is IPv4. */
     private boolean authorized(InetAddress client, List<String> forwardedFor) {
-        if (!authorizedOrigins.contains(normalize(client)))
+        if (!authorizedOrigins.contains(SourceAddress.normalize(client)))
             return false;
         for (String f : forwardedFor) {
-            try {
-                if (!authorizedOrigins.contains(normalize(InetAddress.getByName(literalOnly(f)))))
-                    return false;
-            } catch (IOException | IllegalArgumentException e) {
-                return false; // not an address: not authorised
-            }
+            InetAddress a = SourceAddress.literal(f);
+            if (a == null || !authorizedOrigins.contains(a)) // not an address: not authorised
+                return false;
         }
         return true;
-    }
-
-    /** Only IP literals (never a DNS lookup for a header value). */
-    private static String literalOnly(String s) {
-        if (!s.matches("\\d{1,3}(\\.\\d{1,3}){3}") && !s.matches("\\[?[0-9A-Fa-f:.]+(%\\w+)?\\]?"))
-            throw new IllegalArgumentException("not an IP literal: " + s);
-        return s.replace("[", "").replace("]", "");
-    }
-
-    /** An IPv4-mapped IPv6 address (a dual-stack socket) is the IPv4 address. */
-    static InetAddress normalize(InetAddress a) {
-        byte[] b = a.getAddress();
-        if (b.length == 16) {
-            boolean mapped = true;
-            for (int i = 0; i < 10; i++)
-                mapped &= b[i] == 0;
-            if (mapped && b[10] == (byte) 0xff && b[11] == (byte) 0xff)
-                try {
-                    return InetAddress.getByAddress(java.util.Arrays.copyOfRange(b, 12, 16));
-                } catch (java.net.UnknownHostException e) {
-                    throw new IllegalStateException(e);
-                }
-        }
-        return a;
     }
 
     static List<String> forwardedFor(String header) {

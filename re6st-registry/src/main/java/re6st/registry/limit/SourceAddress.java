@@ -61,7 +61,7 @@ public record SourceAddress(InetAddress address, boolean exempt) {
     }
 
     /** An IP literal ({@code [v6]} allowed), never a DNS lookup; null if the text is not one. */
-    static InetAddress literal(String s) {
+    public static InetAddress literal(String s) {
         String t = s.strip();
         if (t.startsWith("[") && t.endsWith("]"))
             t = t.substring(1, t.length() - 1);
@@ -80,7 +80,7 @@ public record SourceAddress(InetAddress address, boolean exempt) {
             if (t.indexOf(':') < 0 || !t.matches("[0-9A-Fa-f:.]+"))
                 return null;
             return normalize(InetAddress.getByName(t)); // with a ':' Java parses an IPv6 literal, never asks DNS
-        } catch (UnknownHostException e) {
+        } catch (UnknownHostException | IllegalArgumentException e) {
             return null;
         }
     }
