@@ -104,6 +104,11 @@ public final class RegistryOptions {
             + "more gets 503 (a flood of connections cannot exhaust the registry's sockets and memory; default: ${DEFAULT-VALUE}).")
     public int maxConnections = 512;
 
+    @Option(names = "--max-connections-per-source", defaultValue = "32", paramLabel = "N", description = "Of those, from one source "
+            + "network (an IPv6 /64, an IPv4 address; not counted for the admin origins, e.g. a reverse proxy on loopback): one "
+            + "host cannot take every place (default: ${DEFAULT-VALUE}).")
+    public int maxConnectionsPerSource = 32;
+
     private static final AbuseLimits.Settings LIMITS = AbuseLimits.Settings.defaults(); // the one place of their defaults
 
     // Abuse limits (issue 12): N/SECONDS = N at once and N per SECONDS on average, per source network (an IPv6 /64, an IPv4

@@ -1,6 +1,12 @@
 package re6st.registry.http;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +20,7 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import re6st.registry.limit.SourceAddress;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -25,79 +32,101 @@ import io.netty.handler.codec.http.FullHttpRequest;
  * <li>each request must arrive whole within {@code requestTimeout} of the connection opening or
  * of the previous response (a client that trickles its headers, or idles between requests, is
  * closed and counted in {@code registry.connections.timed_out});
- * <li>at most {@code maxConnections} connections are served at once. One more is refused: its
- * request is read (under the same deadline) and answered 503 with the reason, then closed, and
- * counted in {@code registry.connections.refused}. Answering before the request has arrived
- * would close a socket with unread data, which resets it: the client would see an error, not
- * the 503. Refused connections being read are capped too (a quarter of the cap, at least 16);
- * beyond, a connection is closed at once, counted as well.
+ * <li>at most {@code maxConnections} connections are served at once, and at most
+ * {@code maxPerSource} from one source network (an IPv6 /64, an IPv4 address; not counted for
+ * the admin origins, where a reverse proxy brings everyone's connections), so that one host
+ * cannot take every place. One more is refused: its request is read (under the same deadline)
+ * and answered 503 with the reason, then closed, and counted in
+ * {@code registry.connections.refused} (and {@code .source} when the per-source cap refused it).
+ * Answering before the request has arrived would close a socket with unread data, which resets
+ * it: the client would see an error, not the 503. Refused connections being read are capped too
+ * (a quarter of the cap, at least 16); beyond, a connection is closed at once, counted as well.
  * </ul>
- * One instance per server: {@link #admit} decides per accepted connection, {@link #deadline()}
- * and {@link #refusal()} give the per-connection handlers.
+ * One instance per server: {@link #admit} decides per accepted connection and gives its last
+ * handler; {@link #deadline()} gives the request deadline.
  */
 public final class ConnectionLimits {
     /**
      * @param requestTimeout how long a whole request may take to arrive
      * @param maxConnections how many connections are served at once
+     * @param maxPerSource   how many of them from one source network
      */
-    public record Settings(Duration requestTimeout, int maxConnections) {
-        public static final int DEFAULT_MAX_CONNECTIONS = 512;
+    public record Settings(Duration requestTimeout, int maxConnections, int maxPerSource) {
+        public static final int DEFAULT_MAX_CONNECTIONS = 512, DEFAULT_MAX_PER_SOURCE = 32;
 
         public Settings(Duration requestTimeout) {
-            this(requestTimeout, DEFAULT_MAX_CONNECTIONS);
+            this(requestTimeout, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_SOURCE);
         }
 
         public static Settings defaults() {
-            return new Settings(Duration.ofSeconds(10), DEFAULT_MAX_CONNECTIONS);
+            return new Settings(Duration.ofSeconds(10));
         }
     }
 
     private final Settings settings;
+    private final Set<InetAddress> exempt;
     private final AtomicInteger open = new AtomicInteger(), refusing = new AtomicInteger();
+    private final ConcurrentHashMap<String, Integer> perSource = new ConcurrentHashMap<>(); // at most maxConnections keys
     private final int maxRefusing;
-    private final Counter timedOut, refused;
+    private final Counter timedOut, refused, refusedPerSource;
 
-    public ConnectionLimits(Settings settings, MetricRegistry metrics) {
+    /** @param exempt addresses whose connections the per-source cap does not count (the admin origins, reverse proxies among them) */
+    public ConnectionLimits(Settings settings, MetricRegistry metrics, Set<InetAddress> exempt) {
         if (settings.requestTimeout().isNegative() || settings.requestTimeout().isZero())
             throw new IllegalArgumentException("the request timeout must be positive: " + settings);
-        if (settings.maxConnections() < 1)
-            throw new IllegalArgumentException("the connection cap must be positive: " + settings);
+        if (settings.maxConnections() < 1 || settings.maxPerSource() < 1)
+            throw new IllegalArgumentException("the connection caps must be positive: " + settings);
         this.settings = settings;
+        this.exempt = Set.copyOf(exempt);
         this.maxRefusing = Math.max(16, settings.maxConnections() / 4);
         this.timedOut = metrics.counter("registry.connections.timed_out");
         this.refused = metrics.counter("registry.connections.refused");
+        this.refusedPerSource = metrics.counter("registry.connections.refused.source");
         metrics.gauge("registry.connections.open", () -> open::get);
     }
 
     /**
-     * For an accepted connection, before its pipeline is built: true if it is served (counted open
-     * until it closes); false if it is over the cap: give it {@link #refusal()} instead of the RPC
-     * handler (or it is closed already, when too many refusals are under way).
+     * For an accepted connection, before its pipeline is built: the handler that ends its
+     * pipeline. {@code served} when it is admitted (counted open until it closes); a refusal (503)
+     * when it is over a cap (or it is closed already, when too many refusals are under way).
      */
-    public boolean admit(Channel ch) {
-        if (open.incrementAndGet() <= settings.maxConnections()) {
-            ch.closeFuture().addListener(f -> open.decrementAndGet());
-            return true;
+    public ChannelHandler admit(Channel ch, Supplier<ChannelHandler> served) {
+        SourceAddress peer = SourceAddress.of(((InetSocketAddress) ch.remoteAddress()).getAddress(), List.of(), exempt);
+        String source = peer.exempt() ? null : peer.key();
+        String why;
+        if (open.incrementAndGet() > settings.maxConnections()) {
+            why = "the registry is serving its maximum of " + settings.maxConnections() + " connections (--max-connections)";
+        } else if (source != null && perSource.merge(source, 1, Integer::sum) > settings.maxPerSource()) {
+            release(source);
+            refusedPerSource.inc();
+            why = source + " already has " + settings.maxPerSource() + " connections open (--max-connections-per-source)";
+        } else {
+            ch.closeFuture().addListener(f -> {
+                open.decrementAndGet();
+                if (source != null)
+                    release(source);
+            });
+            return served.get();
         }
         open.decrementAndGet();
         refused.inc();
-        if (refusing.incrementAndGet() > maxRefusing) {
-            refusing.decrementAndGet();
+        if (refusing.incrementAndGet() > maxRefusing)
             ch.close();
-            return false;
-        }
         ch.closeFuture().addListener(f -> refusing.decrementAndGet());
-        return false;
+        return refusal(why + ": retry later\n");
     }
 
-    /** Answers a connection over the cap: its request gets a 503 with the reason, then the connection is closed. */
-    public ChannelHandler refusal() {
+    private void release(String source) {
+        perSource.computeIfPresent(source, (k, n) -> n == 1 ? null : n - 1);
+    }
+
+    /** Answers a connection over a cap: its request gets a 503 with the reason, then the connection is closed. */
+    private static ChannelHandler refusal(String reason) {
+        byte[] body = reason.getBytes(StandardCharsets.UTF_8);
         return new SimpleChannelInboundHandler<FullHttpRequest>() {
             @Override
             protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
-                RpcServer.respond(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, ("the registry is serving its maximum of "
-                        + settings.maxConnections() + " connections (--max-connections): retry later\n").getBytes(StandardCharsets.UTF_8),
-                        null, false);
+                RpcServer.respond(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, body, null, false);
             }
 
             @Override

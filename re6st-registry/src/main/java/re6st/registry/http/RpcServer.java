@@ -133,9 +133,9 @@ public final class RpcServer implements AutoCloseable {
     /** @param limits how long a request may take to arrive ({@link ConnectionLimits}) */
     public RpcServer(Authenticator authenticator, Set<InetAddress> authorizedOrigins, MetricRegistry metrics, int workerThreads,
             ConnectionLimits.Settings limits) {
-        this.limits = new ConnectionLimits(limits, metrics);
         this.authenticator = authenticator;
         this.authorizedOrigins = Set.copyOf(authorizedOrigins);
+        this.limits = new ConnectionLimits(limits, metrics, this.authorizedOrigins);
         this.metrics = metrics;
         this.workers = new java.util.concurrent.ThreadPoolExecutor(workerThreads, workerThreads, 60, TimeUnit.SECONDS,
                 new java.util.concurrent.ArrayBlockingQueue<>(1024), r -> {
@@ -167,9 +167,8 @@ public final class RpcServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         // over --max-connections, the request is still read (answering before it, then closing, makes the
                         // client's kernel see a reset, and the client an error instead of the 503) and refused
-                        boolean admitted = limits.admit(ch);
                         ch.pipeline().addLast(new ReadTimeoutHandler(60), new HttpServerCodec(4096, 8192, 8192),
-                                new HttpObjectAggregator(65536), limits.deadline(), admitted ? new Handler() : limits.refusal());
+                                new HttpObjectAggregator(65536), limits.deadline(), limits.admit(ch, Handler::new));
                     }
                 });
         List<InetSocketAddress> bound = new ArrayList<>();
