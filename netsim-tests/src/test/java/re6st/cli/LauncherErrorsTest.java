@@ -94,6 +94,17 @@ class LauncherErrorsTest {
     // ---- re6st registry ----
 
     @Test
+    void registryWithABadLimitNamesTheOptionAndTheForm(@TempDir Path dir) throws Exception {
+        Run r = re6st("registry", "--ca", dir.resolve("ca.crt").toString(), "--key", dir.resolve("ca.key").toString(),
+                "--hello-rate-per-source", "30");
+        assertEquals(2, r.code, "stderr: " + r.err);
+        assertEquals(List.of("re6st registry: Invalid value for option '--hello-rate-per-source': '30' is not a rate: N/SECONDS "
+                + "(e.g. 30/60: 30 at once, 30 a minute), or 0 for none", "Run 're6st registry --help' for the options."), r.err);
+        re6st("registry", "--ca", dir.resolve("ca.crt").toString(), "--key", dir.resolve("ca.key").toString(), "--token-length", "5")
+                .saysOnly(2, "re6st registry: --token-length must be 8 (the original's) to 26 (every letter once), got 5");
+    }
+
+    @Test
     void registryWithAMissingCaFileNamesIt(@TempDir Path dir) throws Exception {
         Path ca = dir.resolve("ca.crt");
         re6st("registry", "--ca", ca.toString(), "--key", dir.resolve("ca.key").toString(), "--db", dir.resolve("r.db").toString())

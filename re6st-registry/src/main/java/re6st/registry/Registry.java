@@ -33,6 +33,8 @@ import re6st.registry.http.RpcException;
 import re6st.registry.http.RpcServer.Kind;
 import re6st.registry.http.RpcServer.Param;
 import re6st.registry.http.RpcServer;
+import re6st.registry.limit.AbuseLimits;
+import re6st.registry.limit.SourceAddress;
 import re6st.registry.mail.TokenMailer;
 import re6st.registry.node.NodeLink;
 import re6st.registry.protocol.BabelHmacKeys;
@@ -55,6 +57,8 @@ import re6st.registry.store.Token;
 public final class Registry {
     private static final Logger LOG = System.getLogger("re6st.registry");
     static final String TOKEN_LETTERS = "abcdefghijklmnopqrstuvwxyz";
+    /** A caller on the registry's own host, for itself: not limited (tests, tools calling the methods directly). */
+    static final SourceAddress LOCAL = new SourceAddress(java.net.InetAddress.getLoopbackAddress(), true);
 
     private final RegistryOptions options;
     private final CertificateAuthority ca;
@@ -69,6 +73,7 @@ public final class Registry {
     private final NetworkConfig.Parameters parameters;
     private final GeoIp geoip; // null: no GeoIP database
     private final NodeLink node;
+    private final AbuseLimits limits;
     private final Object peersLock = new Object();
     private java.util.Deque<String> peers = new java.util.ArrayDeque<>(); // getBootstrapPeer candidates
     private long peersUntil; // epoch millis
@@ -92,6 +97,7 @@ public final class Registry {
         this.mailer = mailer;
         this.communities = communities;
         this.clock = clock;
+        this.limits = new AbuseLimits(options.abuseLimits(), () -> Math.multiplyExact(clock.millis(), 1_000_000L));
         this.allocator = new PrefixAllocator(ca.network());
         this.parameters = new NetworkConfig.Parameters(options.clientCount, options.encrypt, options.hello, options.maxClients(),
                 options.minProtocol, options.tunnelRefresh, options.ipv4 != null ? options.ipv4.get(0) : null,
@@ -117,7 +123,7 @@ public final class Registry {
             long now = clock.instant().getEpochSecond();
             int[] purged = new int[1];
             re6st.registry.alloc.ExpiryReport r = db.transaction(tx -> {
-                re6st.registry.alloc.ExpiryReport x = allocator.expire(tx, now, options.gracePeriod);
+                re6st.registry.alloc.ExpiryReport x = allocator.expire(tx, now, options.gracePeriod, options.tokenLifetime());
                 purged[0] = tx.purgeCrl(now); // a revoked certificate past its notAfter needs no CRL entry any more
                 return x;
             });
@@ -172,6 +178,7 @@ public final class Registry {
     public void registerMetrics(com.codahale.metrics.MetricRegistry m) {
         m.gauge("registry.sessions", () -> sessions::size);
         m.gauge("registry.sessions.evicted", () -> sessions::evicted);
+        limits.registerMetrics(m);
         m.gauge("registry.certificates.issued", () -> () -> db.read(tx -> tx.issuedCount()));
         m.gauge("registry.crl.entries", () -> () -> db.read(tx -> tx.crlCount()));
         m.gauge("registry.network.version", () -> () -> db.read(tx -> tx.configBlob(ConfigKey.VERSION).map(NetworkVersion::decode)
@@ -198,12 +205,12 @@ public final class Registry {
 
     /** Declares every RPC of protocol 10 on {@code s}. */
     public void declare(RpcServer s) {
-        s.declare("hello", Kind.PUBLIC, r -> hello(r.param("client_prefix"), r.param("protocol")), Param.required("client_prefix"),
+        s.declare("hello", Kind.PUBLIC, r -> hello(r.param("client_prefix"), r.param("protocol"), r.source()), Param.required("client_prefix"),
                 Param.optional("protocol", "1"));
         s.declare("getCa", Kind.PUBLIC, r -> ca.certificatePem().getBytes(StandardCharsets.US_ASCII));
-        s.declare("requestToken", Kind.PUBLIC, r -> requestToken(r.param("email")), Param.required("email"));
+        s.declare("requestToken", Kind.PUBLIC, r -> requestToken(r.param("email"), r.source()), Param.required("email"));
         s.declare("requestCertificate", Kind.PUBLIC, r -> requestCertificate(r.param("token"), r.param("req"), r.param("location"),
-                ClientAddress.of(r.param("ip"), r.forwardedFor(), r.client())),
+                ClientAddress.of(r.param("ip"), r.forwardedFor(), r.client()), r.source()),
                 Param.required("token"), Param.required("req"), Param.optional("location", ""), Param.optional("ip", ""));
         s.declare("getDh", Kind.AUTHENTICATED, r -> {
             if (options.dh == null)
@@ -344,6 +351,11 @@ public final class Registry {
     }
 
     byte[] hello(String prefix, String protocol) throws RpcException {
+        return hello(prefix, protocol, LOCAL);
+    }
+
+    /** hello: limited per source network and, when it would push out another address's pending secret, per prefix. */
+    byte[] hello(String prefix, String protocol, SourceAddress source) throws RpcException {
         if (!prefix.matches("[01]{1,128}"))
             throw RpcException.badRequest("hello: client_prefix must be a binary prefix, got '" + QueryString.abbreviate(prefix) + "'");
         int proto;
@@ -352,19 +364,29 @@ public final class Registry {
         } catch (NumberFormatException e) {
             throw RpcException.badRequest("hello: protocol must be an integer");
         }
+        limits.hello(source); // before the database and the RSA work
         X509Certificate cert = db.read(tx -> tx.cert(prefix)).filter(CertRow::isIssued).map(c -> parse(c.cert())).orElse(null);
         if (cert == null)
             throw new RpcException(404, "no certificate for " + prefix);
         byte[] secret = HelloResponse.newSecret(clock, random);
-        sessions.hello(prefix, secret, proto);
+        sessions.hello(prefix, secret, proto, source.key(), () -> {
+            if (!source.exempt())
+                limits.helloEviction(prefix);
+        });
         return HelloResponse.build(secret, cert.getPublicKey(), ca);
     }
 
     byte[] requestToken(String email) throws RpcException, IOException {
+        return requestToken(email, LOCAL);
+    }
+
+    /** requestToken: limited per e-mail address and per source network. */
+    byte[] requestToken(String email, SourceAddress source) throws RpcException, IOException {
         if (mailer == null || options.prefixLength == 0)
             throw RpcException.forbidden("registration by mail is disabled on this registry");
         if (!email.matches("[^\\s<>@,;]+@[^\\s<>@,;]+"))
             throw RpcException.badRequest("requestToken: not an e-mail address");
+        limits.requestToken(source, email);
         String token = addToken(email, "");
         try {
             mailer.send(email, token);
@@ -388,10 +410,10 @@ public final class Registry {
         }
     }
 
-    /** 8 distinct random lowercase letters, as the original. */
+    /** {@code --token-length} (default 8, as the original) distinct random lowercase letters. */
     String newToken() {
         StringBuilder b = new StringBuilder();
-        while (b.length() < 8) {
+        while (b.length() < options.tokenLength) {
             char c = TOKEN_LETTERS.charAt(random.nextInt(26));
             if (b.indexOf(String.valueOf(c)) < 0)
                 b.append(c);
@@ -405,6 +427,22 @@ public final class Registry {
 
     /** @param ip the address whose GeoIP location picks the community when {@code location} is empty ({@link ClientAddress}) */
     byte[] requestCertificate(String token, String req, String location, String ip) throws RpcException {
+        return requestCertificate(token, req, location, ip, LOCAL);
+    }
+
+    /**
+     * requestCertificate from {@code source}: anonymous ones are limited per source network; with a
+     * token, a source that gave too many wrong tokens is refused before the token is looked at.
+     * A token older than --token-lifetime is unknown (204), as if the expiry had already removed it.
+     */
+    byte[] requestCertificate(String token, String req, String location, String ip, SourceAddress source) throws RpcException {
+        if (token.isEmpty()) {
+            if (options.anonymousPrefixLength == null)
+                throw RpcException.forbidden("anonymous registration is disabled on this registry");
+            limits.anonymous(source);
+        } else {
+            limits.tokenAttempt(source);
+        }
         CertificateRequest csr;
         try {
             csr = ca.parseRequest(req); // before anything changes: a bad CSR consumes no token
@@ -423,8 +461,8 @@ public final class Registry {
                     email = null;
                 } else {
                     Optional<Token> t = tx.takeToken(token);
-                    if (t.isEmpty())
-                        return null; // 204: unknown token
+                    if (t.isEmpty() || t.get().date() <= clock.instant().getEpochSecond() - options.tokenLifetime())
+                        return null; // 204: unknown token (an expired one is deleted by takeToken, as the expiry would)
                     length = t.get().prefixLength();
                     email = t.get().email();
                 }
@@ -441,8 +479,11 @@ public final class Registry {
                 LOG.log(Level.INFO, "issued {0} ({1})", node.cn(), email == null ? "anonymous" : "by mail");
                 return out[0];
             });
-            if (pem == null)
+            if (pem == null) {
+                limits.wrongToken(source);
+                LOG.log(Level.DEBUG, "requestCertificate from {0}: unknown or expired token", source); // counted: registry.tokens.wrong
                 return null;
+            }
             updateNetworkConfig(false);
             return pem.getBytes(StandardCharsets.US_ASCII);
         } catch (Refused e) {

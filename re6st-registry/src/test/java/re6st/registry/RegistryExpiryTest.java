@@ -8,8 +8,6 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 
 import org.bouncycastle.asn1.x500.X500Name;
@@ -30,25 +28,6 @@ import re6st.registry.store.RegistryDb;
 
 /** Expiry drops CRL entries of certificates past their notAfter and publishes the shorter CRL (a new version). */
 class RegistryExpiryTest {
-    static final class MovableClock extends Clock {
-        Instant now = Instant.now();
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     static String csr(KeyPair k) throws Exception {
         return Pem.encode("CERTIFICATE REQUEST", new JcaPKCS10CertificationRequestBuilder(new X500Name("O=test"), k.getPublic())
                 .build(new JcaContentSignerBuilder("SHA512withRSA").build(k.getPrivate())).getEncoded());
@@ -56,7 +35,7 @@ class RegistryExpiryTest {
 
     @Test
     void revokedCertificatesLeaveTheCrlOnceExpired(@TempDir Path dir) throws Exception {
-        MovableClock clock = new MovableClock();
+        TestClock clock = new TestClock();
         CertificateAuthority ca = CertificateAuthority.initCa(Network.parse("2001:db8:42::/48"), 2048, new X500Name("CN=test"),
                 Duration.ofDays(3650), Clock.systemUTC());
         RegistryOptions o = new RegistryOptions();

@@ -159,11 +159,17 @@ public final class PrefixAllocator {
      *     freed; thrown before the caller commits, so nothing is changed
      */
     public ExpiryReport expire(Transaction tx, long now, long gracePeriod) {
-        if (gracePeriod < 0)
-            throw new IllegalArgumentException("negative grace period " + gracePeriod);
+        return expire(tx, now, gracePeriod, gracePeriod);
+    }
+
+    /** {@link #expire(Transaction, long, long)}, unused tokens being deleted {@code tokenLifetime} seconds after they were made. */
+    public ExpiryReport expire(Transaction tx, long now, long gracePeriod, long tokenLifetime) {
+        if (gracePeriod < 0 || tokenLifetime < 0)
+            throw new IllegalArgumentException("negative grace period " + gracePeriod + " or token lifetime " + tokenLifetime);
         long old = now - gracePeriod;
-        int tokens = tx.deleteTokensUpTo(old);
-        long next = tx.oldestTokenDate().orElse(Long.MAX_VALUE);
+        int tokens = tx.deleteTokensUpTo(now - tokenLifetime);
+        long nextToken = tx.oldestTokenDate().stream().map(d -> d + tokenLifetime).min().orElse(Long.MAX_VALUE);
+        long next = Long.MAX_VALUE; // the earliest notAfter, then + grace period
         String own = tx.configText(ConfigKey.PREFIX).orElse(null);
         List<String> freed = new ArrayList<>(), unreadable = new ArrayList<>();
         for (CertRow row : tx.issuedCerts()) {
@@ -184,8 +190,9 @@ public final class PrefixAllocator {
             }
         }
         int merged = mergeFree(tx);
+        long due = Math.min(nextToken, next == Long.MAX_VALUE ? Long.MAX_VALUE : next + gracePeriod);
         return new ExpiryReport(List.copyOf(freed), tokens, merged, List.copyOf(unreadable),
-                next == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(next + gracePeriod));
+                due == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(due));
     }
 
     /** A PEM certificate's notAfter in epoch seconds; IllegalArgumentException if it is not one. */

@@ -9,13 +9,17 @@ import java.util.OptionalInt;
 import re6st.registry.protocol.HmacChain;
 
 /**
- * The registry's authenticated sessions, one per client prefix (the {@code cn} argument),
- * exactly as the original keeps them: a list of (key, protocol) where
+ * The registry's authenticated sessions, one per client prefix (the {@code cn} argument), as the
+ * original keeps them, except that a stranger's hello cannot lock a node out:
  * <ul>
- * <li>{@link #hello} keeps the first entry, the key the client really used last, and puts the
- * new hello secret after it, replacing any earlier hello secret (an unauthenticated hello, maybe
- * from someone else, cannot break a working session; a client's first hello makes the list);</li>
- * <li>{@link #authenticate} accepts a MAC made with any listed key, then collapses the list to
+ * <li>{@link #hello} keeps the key the client really used last, if any, and adds the new hello
+ * secret as pending for the address it came from: one pending secret per source address (a new
+ * hello from the same address replaces its earlier one) and up to {@value #PENDING_PER_PREFIX}
+ * addresses per prefix. The original keeps a single pending secret, so anyone's hello for a
+ * prefix replaced the node's own between its hello and its first call; here a stranger needs
+ * {@value #PENDING_PER_PREFIX} addresses to push it out, and a hello that would push one out
+ * passes a gate first (the registry's per-prefix hello limit);</li>
+ * <li>{@link #authenticate} accepts a MAC made with any listed key, then collapses the session to
  * one entry: the next key of the chain, SHA1(SHA1(K)), with that entry's protocol. So every
  * key works once: a replayed request is refused;</li>
  * <li>a client without a session gets 401 (after a restart), a bad MAC 400, the session unchanged.</li>
@@ -27,6 +31,8 @@ import re6st.registry.protocol.HmacChain;
  */
 public final class Sessions {
     public static final int DEFAULT_CAPACITY = 100_000;
+    /** Pending hello secrets kept per prefix, one per source address. */
+    public static final int PENDING_PER_PREFIX = 4;
 
     /** A call that passed: the key K it used (its response is MACed with SHA1(K)) and the client's protocol. */
     public record Authenticated(String prefix, byte[] key, int protocol) {
@@ -36,11 +42,22 @@ public final class Sessions {
         }
     }
 
+    /** Asked before a hello pushes out another address's pending secret; throws to refuse (nothing is changed then). */
+    @FunctionalInterface
+    public interface EvictionGate<E extends Exception> {
+        void admit() throws E;
+    }
+
     private record Entry(byte[] key, int protocol) {
     }
 
+    private static final class Session {
+        Entry used; // the key the client really used last; null until its first call
+        final LinkedHashMap<String, Entry> pending = new LinkedHashMap<>(); // by source address, oldest first
+    }
+
     private final int capacity;
-    private final LinkedHashMap<String, List<Entry>> sessions;
+    private final LinkedHashMap<String, Session> sessions;
     private long evicted;
 
     public Sessions() {
@@ -55,7 +72,7 @@ public final class Sessions {
             private static final long serialVersionUID = 1L;
 
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, List<Entry>> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<String, Session> eldest) {
                 if (size() <= Sessions.this.capacity)
                     return false;
                 evicted++;
@@ -64,14 +81,29 @@ public final class Sessions {
         };
     }
 
-    /** After a {@code hello} from {@code prefix}: {@code secret} is the K sent to it. */
-    public synchronized void hello(String prefix, byte[] secret, int protocol) {
-        List<Entry> old = sessions.get(prefix);
-        List<Entry> now = new ArrayList<>(2);
-        if (old != null)
-            now.add(old.get(0));
-        now.add(new Entry(secret.clone(), protocol));
-        sessions.put(prefix, List.copyOf(now));
+    /** After a {@code hello} from {@code prefix} and {@code source} (an address): {@code secret} is the K sent to it. */
+    public synchronized void hello(String prefix, byte[] secret, int protocol, String source) {
+        hello(prefix, secret, protocol, source, () -> {});
+    }
+
+    /**
+     * {@link #hello}, asking {@code gate} first when this would push out the oldest pending secret
+     * of another address; if the gate throws, nothing changes.
+     */
+    public synchronized <E extends Exception> void hello(String prefix, byte[] secret, int protocol, String source,
+            EvictionGate<E> gate) throws E {
+        Session s = sessions.get(prefix);
+        if (s != null && !s.pending.containsKey(source) && s.pending.size() >= PENDING_PER_PREFIX)
+            gate.admit();
+        if (s == null)
+            s = new Session();
+        s.pending.remove(source); // re-added last: the newest
+        s.pending.put(source, new Entry(secret.clone(), protocol));
+        for (var i = s.pending.keySet().iterator(); s.pending.size() > PENDING_PER_PREFIX; ) {
+            i.next();
+            i.remove();
+        }
+        sessions.put(prefix, s);
     }
 
     /**
@@ -82,15 +114,20 @@ public final class Sessions {
      */
     public synchronized Authenticated authenticate(String prefix, String pathWithQuery, String header)
             throws AuthenticationException {
-        List<Entry> session = sessions.get(prefix);
+        Session session = sessions.get(prefix);
         if (session == null)
             throw new AuthenticationException(AuthenticationException.UNKNOWN_SESSION,
                     "no session for " + prefix + " (registry restarted?): say hello first");
         if (header == null)
             throw new AuthenticationException(AuthenticationException.BAD_MAC, "no " + HmacChain.HEADER + " header");
-        for (Entry e : session) {
+        List<Entry> keys = new ArrayList<>(1 + session.pending.size());
+        if (session.used != null)
+            keys.add(session.used);
+        keys.addAll(session.pending.values());
+        for (Entry e : keys) {
             if (HmacChain.verifyRequest(e.key(), pathWithQuery, header)) {
-                sessions.put(prefix, List.of(new Entry(HmacChain.nextKey(e.key()), e.protocol())));
+                session.used = new Entry(HmacChain.nextKey(e.key()), e.protocol());
+                session.pending.clear();
                 return new Authenticated(prefix, e.key().clone(), e.protocol());
             }
         }
@@ -98,10 +135,15 @@ public final class Sessions {
                 + " for " + prefix + " (replayed, or signed with an old key)");
     }
 
-    /** The protocol of the client's session (the key it really used last), if any (the original's getPeerProtocol). */
+    /**
+     * The protocol of the client's session (the key it really used last; before any call, its
+     * oldest pending hello's, as the original's first entry), if any (the original's getPeerProtocol).
+     */
     public synchronized OptionalInt protocol(String prefix) {
-        List<Entry> s = sessions.get(prefix);
-        return s == null ? OptionalInt.empty() : OptionalInt.of(s.get(0).protocol());
+        Session s = sessions.get(prefix);
+        if (s == null)
+            return OptionalInt.empty();
+        return OptionalInt.of(s.used != null ? s.used.protocol() : s.pending.values().iterator().next().protocol());
     }
 
     /** Forgets a client's session ({@code revoke}). */

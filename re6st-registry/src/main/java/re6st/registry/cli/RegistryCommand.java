@@ -48,7 +48,14 @@ import re6st.registry.store.RegistryDb;
             "Revoking (admin call, from an --authorized-origin): /revoke?cn_or_serial=7/16 excludes the node: its certificate "
                 + "joins the CRL and its prefix is freed. /revoke?cn_or_serial=SERIAL only revokes that certificate: the node "
                 + "keeps its prefix and can renew (e.g. a certificate issued by mistake). The registry's own certificate (the first one issued) "
-                + "cannot be revoked (403)."})
+                + "cannot be revoked (403).",
+            "",
+            "Abuse limits (--max-connections*, --*-rate-per-*, --token-failures-per-source): N/SECONDS allows N at once and N "
+                + "per SECONDS on average, per source network: an IPv6 /64, an IPv4 address; behind a reverse proxy on an admin "
+                + "origin (loopback, --authorized-origin), the address the proxy appends to X-Forwarded-For (the proxy must set it). "
+                + "0 turns a limit off. Over a limit the call gets 429 (a connection over the cap 503) with the reason, and changes "
+                + "nothing; each is counted in the metrics (registry.limited.*, registry.connections.refused). An admin origin "
+                + "calling for itself is not limited."})
 public final class RegistryCommand implements Callable<Integer>, Launcher.Verbosity {
     @Mixin
     RegistryOptions o;
@@ -93,6 +100,13 @@ public final class RegistryCommand implements Callable<Integer>, Launcher.Verbos
             }
         if (o.requestTimeout < 1)
             throw CommandFailure.usage("--request-timeout must be at least 1 second, got " + o.requestTimeout);
+        if (o.maxConnections < 1 || o.maxConnectionsPerSource < 1)
+            throw CommandFailure.usage("--max-connections and --max-connections-per-source must be at least 1, got "
+                    + o.maxConnections + " and " + o.maxConnectionsPerSource);
+        if (o.tokenLifetime < 0)
+            throw CommandFailure.usage("--token-lifetime must be 0 (as long as --grace-period) or more seconds, got " + o.tokenLifetime);
+        if (o.tokenLength < 8 || o.tokenLength > 26)
+            throw CommandFailure.usage("--token-length must be 8 (the original's) to 26 (every letter once), got " + o.tokenLength);
         // Everything that only reads the configuration comes before anything is opened or created.
         CertificateAuthority ca;
         try {
@@ -150,7 +164,8 @@ public final class RegistryCommand implements Callable<Integer>, Launcher.Verbos
         Registry registry = new Registry(o, ca, db, mailer, communities, geoip, Clock.systemUTC(), node);
         registry.registerMetrics(metrics);
         RpcServer server = new RpcServer(registry.authenticator(), Set.copyOf(o.origins()), metrics, 8,
-                new re6st.registry.http.ConnectionLimits.Settings(Duration.ofSeconds(o.requestTimeout)));
+                new re6st.registry.http.ConnectionLimits.Settings(Duration.ofSeconds(o.requestTimeout), o.maxConnections,
+                        o.maxConnectionsPerSource));
         registry.declare(server);
         List<InetSocketAddress> bound;
         try {

@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import picocli.CommandLine.Option;
+import re6st.registry.limit.AbuseLimits;
+import re6st.registry.limit.Rate;
 
 /**
  * The original {@code re6st-registry}'s options (registry-protocol.md "Command line"), same names
@@ -80,7 +82,8 @@ public final class RegistryOptions {
 
     @Option(names = "--metrics", paramLabel = "[ADDR:]PORT",
             description = "Serve metrics to Prometheus (GET /metrics) on this port, on loopback unless ADDR is given: RPC counts "
-                    + "and latencies, errors by status, sessions, certificates, CRL length, network version.")
+                    + "and latencies, errors by status, sessions, certificates, CRL length, network version, calls refused by the "
+                    + "abuse limits, connections refused or timed out.")
     public String metrics;
 
     @Option(names = {"-v", "--verbose"}, defaultValue = "1", paramLabel = "LEVEL", description = "Log level 0..3 (default: ${DEFAULT-VALUE}).")
@@ -95,14 +98,64 @@ public final class RegistryOptions {
     @Option(names = "--request-timeout", defaultValue = "10", paramLabel = "SECONDS", description = "A whole request must arrive "
             + "within this long of the connection or of the previous answer, however it trickles in (slowloris); else the "
             + "connection is closed (default: ${DEFAULT-VALUE}).")
-    public int requestTimeout;
+    public int requestTimeout = 10;
+
+    @Option(names = "--max-connections", defaultValue = "512", paramLabel = "N", description = "Connections served at once; one "
+            + "more gets 503 (a flood of connections cannot exhaust the registry's sockets and memory; default: ${DEFAULT-VALUE}).")
+    public int maxConnections = 512;
+
+    @Option(names = "--max-connections-per-source", defaultValue = "32", paramLabel = "N", description = "Of those, from one source "
+            + "network (an IPv6 /64, an IPv4 address; not counted for the admin origins, e.g. a reverse proxy on loopback): one "
+            + "host cannot take every place (default: ${DEFAULT-VALUE}).")
+    public int maxConnectionsPerSource = 32;
+
+    private static final AbuseLimits.Settings LIMITS = AbuseLimits.Settings.defaults(); // the one place of their defaults
+
+    // Abuse limits (issue 12): N/SECONDS = N at once and N per SECONDS on average, per source network (an IPv6 /64, an IPv4
+    // address; behind a reverse proxy on an admin origin, the address it forwards); 0 = no limit. Over one: 429, nothing done.
+    @Option(names = "--hello-rate-per-source", paramLabel = "N/SECONDS", converter = RateConverter.class,
+            description = "hello calls per source network: each costs an RSA signature with the CA key (default: ${DEFAULT-VALUE}).")
+    public Rate helloPerSource = LIMITS.helloPerSource();
+
+    @Option(names = "--hello-rate-per-prefix", paramLabel = "N/SECONDS", converter = RateConverter.class,
+            description = "hello calls for one node prefix that push out another address's pending hello (each prefix keeps "
+                    + "the pending hellos of " + re6st.registry.auth.Sessions.PENDING_PER_PREFIX + " addresses, so strangers' "
+                    + "hellos cannot lock the node out; default: ${DEFAULT-VALUE}).")
+    public Rate helloPerPrefix = LIMITS.helloPerPrefix();
+
+    @Option(names = "--token-request-rate-per-email", paramLabel = "N/SECONDS", converter = RateConverter.class,
+            description = "requestToken calls (token mails) per e-mail address: nobody is mail-bombed (default: ${DEFAULT-VALUE}).")
+    public Rate tokenRequestsPerEmail = LIMITS.tokenRequestsPerEmail();
+
+    @Option(names = "--token-request-rate-per-source", paramLabel = "N/SECONDS", converter = RateConverter.class,
+            description = "requestToken calls per source network: the token table and the mail host are not flooded "
+                    + "(default: ${DEFAULT-VALUE}).")
+    public Rate tokenRequestsPerSource = LIMITS.tokenRequestsPerSource();
+
+    @Option(names = "--anonymous-rate-per-source", paramLabel = "N/SECONDS", converter = RateConverter.class,
+            description = "Anonymous requestCertificate calls per source network: the free prefixes are not drained, "
+                    + "each also costs an RSA signature (default: ${DEFAULT-VALUE}); the registry's own host is not limited.")
+    public Rate anonymousPerSource = LIMITS.anonymousPerSource();
+
+    @Option(names = "--token-failures-per-source", paramLabel = "N/SECONDS", converter = RateConverter.class,
+            description = "Wrong (unknown or expired) tokens per source network; over it, requestCertificate with a token is "
+                    + "refused until the allowance refills, so tokens cannot be guessed (default: ${DEFAULT-VALUE}).")
+    public Rate tokenFailuresPerSource = LIMITS.tokenFailuresPerSource();
+
+    @Option(names = "--token-lifetime", defaultValue = "604800", paramLabel = "SECONDS", description = "An unused token is "
+            + "deleted this long after it was made (0: after --grace-period, as the original; default: ${DEFAULT-VALUE}, 7 days).")
+    public long tokenLifetime = 604800;
+
+    @Option(names = "--token-length", defaultValue = "8", paramLabel = "N", description = "Letters in a new token, all different "
+            + "(8 to 26; default: ${DEFAULT-VALUE}, as the original: ~36 bits; 12 gives ~52). Any length works with re6st-conf.")
+    public int tokenLength = 8;
 
     @Option(names = "--community", paramLabel = "FILE", description = "Communities: '<binary subprefix> <locations...>' per line.")
     public Path community;
 
     @Option(names = "--grace-period", defaultValue = "8640000", paramLabel = "SECONDS",
             description = "How long an expired certificate keeps its prefix (default: ${DEFAULT-VALUE}, 100 days).")
-    public long gracePeriod;
+    public long gracePeriod = 8640000;
 
     @Option(names = "--hello", defaultValue = "15", paramLabel = "SECONDS", description = "Babel hello interval for nodes (default: ${DEFAULT-VALUE}).")
     public int hello;
@@ -138,6 +191,28 @@ public final class RegistryOptions {
         for (String o : authorizedOrigins)
             out.add(InetAddress.getByName(o));
         return out;
+    }
+
+    /** How long an unused token lives, in seconds: --token-lifetime, or the grace period for 0. */
+    public long tokenLifetime() {
+        return tokenLifetime == 0 ? gracePeriod : tokenLifetime;
+    }
+
+    public AbuseLimits.Settings abuseLimits() {
+        return new AbuseLimits.Settings(helloPerSource, helloPerPrefix, tokenRequestsPerEmail, tokenRequestsPerSource, anonymousPerSource,
+                tokenFailuresPerSource);
+    }
+
+    /** {@code N/SECONDS} or 0, for picocli (a bad value is a usage error naming the option). */
+    public static final class RateConverter implements picocli.CommandLine.ITypeConverter<Rate> {
+        @Override
+        public Rate convert(String value) {
+            try {
+                return Rate.parse(value);
+            } catch (IllegalArgumentException e) { // picocli prints a conversion error's own message after the option's name
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
     }
 
     public int maxClients() {

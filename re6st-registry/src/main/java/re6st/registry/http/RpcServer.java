@@ -44,6 +44,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.timeout.ReadTimeoutHandler;
+import re6st.registry.limit.SourceAddress;
 
 /**
  * The registry's HTTP front: {@code GET /<method>?<query>} dispatched to declared RPCs, with the
@@ -69,9 +70,12 @@ public final class RpcServer implements AutoCloseable {
 
     public enum Kind { PUBLIC, AUTHENTICATED, PRIVATE }
 
-    /** One call as the method sees it. {@code params} holds every declared parameter (defaults filled in). */
+    /**
+     * One call as the method sees it. {@code params} holds every declared parameter (defaults filled in);
+     * {@code source} is whom the abuse limits count it against ({@link SourceAddress}).
+     */
     public record Request(String method, Map<String, String> params, InetAddress client, List<String> forwardedFor,
-            String host, String userAgent) {
+            String host, String userAgent, SourceAddress source) {
         public String param(String name) {
             return params.get(name);
         }
@@ -129,9 +133,9 @@ public final class RpcServer implements AutoCloseable {
     /** @param limits how long a request may take to arrive ({@link ConnectionLimits}) */
     public RpcServer(Authenticator authenticator, Set<InetAddress> authorizedOrigins, MetricRegistry metrics, int workerThreads,
             ConnectionLimits.Settings limits) {
-        this.limits = new ConnectionLimits(limits, metrics);
         this.authenticator = authenticator;
         this.authorizedOrigins = Set.copyOf(authorizedOrigins);
+        this.limits = new ConnectionLimits(limits, metrics, this.authorizedOrigins);
         this.metrics = metrics;
         this.workers = new java.util.concurrent.ThreadPoolExecutor(workerThreads, workerThreads, 60, TimeUnit.SECONDS,
                 new java.util.concurrent.ArrayBlockingQueue<>(1024), r -> {
@@ -161,8 +165,10 @@ public final class RpcServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        // over --max-connections, the request is still read (answering before it, then closing, makes the
+                        // client's kernel see a reset, and the client an error instead of the 503) and refused
                         ch.pipeline().addLast(new ReadTimeoutHandler(60), new HttpServerCodec(4096, 8192, 8192),
-                                new HttpObjectAggregator(65536), limits.deadline(), new Handler());
+                                new HttpObjectAggregator(65536), limits.deadline(), limits.admit(ch, Handler::new));
                     }
                 });
         List<InetSocketAddress> bound = new ArrayList<>();
@@ -251,14 +257,15 @@ public final class RpcServer implements AutoCloseable {
                 responseKey = authenticator.authenticate(params.get("cn"), uri, hmac);
             byte[] body;
             try (Timer.Context t = m.timer().time()) {
-                body = m.method().call(new Request(name, params, client, xff, host, agent));
+                body = m.method().call(new Request(name, params, client, xff, host, agent, SourceAddress.of(client, xff, authorizedOrigins)));
             }
             if (body == null || body.length == 0)
                 return new Result(HttpResponseStatus.NO_CONTENT, new byte[0], responseKey != null ? authenticator.sign(responseKey, new byte[0]) : null);
             return new Result(HttpResponseStatus.OK, body, responseKey != null ? authenticator.sign(responseKey, body) : null);
         } catch (RpcException e) {
             metrics.counter("registry.rpc.errors." + e.status()).inc();
-            LOG.log(e.status() == 401 ? Level.DEBUG : Level.INFO, "{0} from {1}: {2} {3}", name, client.getHostAddress(), e.status(), e.getMessage());
+            // 401 is normal after a restart; 429s come in floods (counted in the metrics): neither may fill the log
+            LOG.log(e.status() == 401 || e.status() == 429 ? Level.DEBUG : Level.INFO, "{0} from {1}: {2} {3}", name, client.getHostAddress(), e.status(), e.getMessage());
             return new Result(HttpResponseStatus.valueOf(e.status()), (e.getMessage() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
         } catch (IOException | RuntimeException e) {
             metrics.counter("registry.rpc.errors.500").inc();
@@ -267,42 +274,16 @@ public final class RpcServer implements AutoCloseable {
         }
     }
 
+    /** Only IP literals count (a header value is never looked up in the DNS: "1.2.3.999" would be); IPv4-mapped is IPv4. */
     private boolean authorized(InetAddress client, List<String> forwardedFor) {
-        if (!authorizedOrigins.contains(normalize(client)))
+        if (!authorizedOrigins.contains(SourceAddress.normalize(client)))
             return false;
         for (String f : forwardedFor) {
-            try {
-                if (!authorizedOrigins.contains(normalize(InetAddress.getByName(literalOnly(f)))))
-                    return false;
-            } catch (IOException | IllegalArgumentException e) {
-                return false; // not an address: not authorised
-            }
+            InetAddress a = SourceAddress.literal(f);
+            if (a == null || !authorizedOrigins.contains(a)) // not an address: not authorised
+                return false;
         }
         return true;
-    }
-
-    /** Only IP literals (never a DNS lookup for a header value). */
-    private static String literalOnly(String s) {
-        if (!s.matches("\\d{1,3}(\\.\\d{1,3}){3}") && !s.matches("\\[?[0-9A-Fa-f:.]+(%\\w+)?\\]?"))
-            throw new IllegalArgumentException("not an IP literal: " + s);
-        return s.replace("[", "").replace("]", "");
-    }
-
-    /** An IPv4-mapped IPv6 address (a dual-stack socket) is the IPv4 address. */
-    static InetAddress normalize(InetAddress a) {
-        byte[] b = a.getAddress();
-        if (b.length == 16) {
-            boolean mapped = true;
-            for (int i = 0; i < 10; i++)
-                mapped &= b[i] == 0;
-            if (mapped && b[10] == (byte) 0xff && b[11] == (byte) 0xff)
-                try {
-                    return InetAddress.getByAddress(java.util.Arrays.copyOfRange(b, 12, 16));
-                } catch (java.net.UnknownHostException e) {
-                    throw new IllegalStateException(e);
-                }
-        }
-        return a;
     }
 
     static List<String> forwardedFor(String header) {
@@ -315,7 +296,7 @@ public final class RpcServer implements AutoCloseable {
         return out;
     }
 
-    private static void respond(ChannelHandlerContext ctx, HttpResponseStatus status, byte[] body, String hmac, boolean keepAlive) {
+    static void respond(ChannelHandlerContext ctx, HttpResponseStatus status, byte[] body, String hmac, boolean keepAlive) {
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
         r.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length); // no Content-Type, as the original
         if (hmac != null)

@@ -40,7 +40,7 @@ class SessionsTest {
     void twoRequestsThenAReplay() throws Exception {
         Sessions s = new Sessions();
         byte[] k = secret();
-        s.hello(CN, k, 10);
+        s.hello(CN, k, 10, "192.0.2.1");
         HmacChain client = new HmacChain(k);
 
         HmacChain.Step first = client.step(PATH);
@@ -64,12 +64,12 @@ class SessionsTest {
     void aHelloInTheMiddleDoesNotBreakTheSession() throws Exception {
         Sessions s = new Sessions();
         byte[] k = secret();
-        s.hello(CN, k, 10);
+        s.hello(CN, k, 10, "192.0.2.1");
         HmacChain client = new HmacChain(k);
         s.authenticate(CN, PATH, client.step(PATH).requestHeader());
 
-        s.hello(CN, secret(), 9); // someone else says hello for this prefix (it is unauthenticated)
-        s.hello(CN, secret(), 9);
+        s.hello(CN, secret(), 9, "198.51.100.7"); // someone else says hello for this prefix (it is unauthenticated)
+        s.hello(CN, secret(), 9, "198.51.100.8");
         assertEquals(OptionalInt.of(10), s.protocol(CN), "the key really used last comes first");
         Sessions.Authenticated a = s.authenticate(CN, PATH, client.step(PATH).requestHeader());
         assertEquals(10, a.protocol());
@@ -77,12 +77,12 @@ class SessionsTest {
     }
 
     @Test
-    void theLatestHelloWorksAndTheEarlierOneIsReplaced() throws Exception {
+    void theLatestHelloFromOneAddressReplacesItsEarlierOnes() throws Exception {
         Sessions s = new Sessions();
         byte[] k1 = secret(), k2 = secret(), k3 = secret();
-        s.hello(CN, k1, 7);
-        s.hello(CN, k2, 8);
-        s.hello(CN, k3, 9);
+        s.hello(CN, k1, 7, "192.0.2.1");
+        s.hello(CN, k2, 8, "192.0.2.1");
+        s.hello(CN, k3, 9, "192.0.2.1");
         assertEquals(400, status(s, PATH, HmacChain.requestHeader(k2, PATH)), "k2 was replaced by k3");
         Sessions.Authenticated a = s.authenticate(CN, PATH, HmacChain.requestHeader(k3, PATH));
         assertEquals(9, a.protocol());
@@ -94,13 +94,53 @@ class SessionsTest {
     void the1stHelloKeyStaysUsableAfterLaterHellos() throws Exception {
         Sessions s = new Sessions();
         byte[] k1 = secret();
-        s.hello(CN, k1, 10);
-        s.hello(CN, secret(), 9); // a stranger's hello before the client's first call
+        s.hello(CN, k1, 10, "192.0.2.1");
+        s.hello(CN, secret(), 9, "198.51.100.7"); // a stranger's hello before the client's first call
         Sessions.Authenticated a = s.authenticate(CN, PATH, HmacChain.requestHeader(k1, PATH));
         assertArrayEquals(k1, a.key(), "the client's own key, not the stranger's");
         assertEquals(10, a.protocol(), "with the protocol of the client's hello");
         assertArrayEquals(HmacChain.nextKey(k1), s.authenticate(CN, PATH, HmacChain.requestHeader(HmacChain.nextKey(k1), PATH)).key(),
                 "and the chain goes on from it");
+    }
+
+    @Test
+    void theNodesPendingHelloSurvivesStrangersFromThreeOtherAddresses() throws Exception {
+        Sessions s = new Sessions();
+        byte[] mine = secret();
+        s.hello(CN, mine, 10, "192.0.2.1");
+        for (int i = 0; i < 20; i++) // the original keeps one pending secret: the first of these would lock the node out
+            s.hello(CN, secret(), 9, "198.51.100." + (i % (Sessions.PENDING_PER_PREFIX - 1)));
+        Sessions.Authenticated a = s.authenticate(CN, PATH, HmacChain.requestHeader(mine, PATH));
+        assertArrayEquals(mine, a.key());
+        assertEquals(10, a.protocol());
+    }
+
+    @Test
+    void aHelloPushingOutAnotherAddressesPendingOnePassesTheGateFirst() throws Exception {
+        Sessions s = new Sessions();
+        List<byte[]> keys = new ArrayList<>();
+        for (int i = 0; i < Sessions.PENDING_PER_PREFIX; i++) {
+            keys.add(secret());
+            s.hello(CN, keys.get(i), 10, "198.51.100." + i, () -> {
+                throw new AssertionError("no pending hello is pushed out yet");
+            });
+        }
+        s.hello(CN, secret(), 10, "198.51.100.0", () -> { // the same address again: replaces its own
+            throw new AssertionError("an address replacing its own pending hello pushes nobody out");
+        });
+        class Refused extends Exception {
+            private static final long serialVersionUID = 1L;
+        }
+        assertThrows(Refused.class, () -> s.hello(CN, secret(), 10, "203.0.113.1", () -> {
+            throw new Refused();
+        }));
+        int[] asked = {0};
+        s.hello(CN, secret(), 10, "203.0.113.2", () -> asked[0]++);
+        assertEquals(1, asked[0]);
+        assertEquals(400, status(s, PATH, HmacChain.requestHeader(keys.get(1), PATH)),
+                "the oldest pending hello (198.51.100.1, as 198.51.100.0 said hello again) was pushed out");
+        assertArrayEquals(keys.get(2), s.authenticate(CN, PATH, HmacChain.requestHeader(keys.get(2), PATH)).key(),
+                "the refused hello pushed nothing out: 198.51.100.2's is still there");
     }
 
     @Test
@@ -111,7 +151,7 @@ class SessionsTest {
         assertEquals(401, e.status());
         assertEquals("no session for " + CN + " (registry restarted?): say hello first", e.getMessage());
         byte[] k = secret();
-        s.hello(CN, k, 10);
+        s.hello(CN, k, 10, "192.0.2.1");
         assertEquals(400, status(s, PATH, null));
         assertEquals(400, status(s, PATH, "!!"));
         assertEquals(400, status(s, PATH + "&x=", HmacChain.requestHeader(k, PATH)), "signed another query");
@@ -125,11 +165,11 @@ class SessionsTest {
     void boundedLeastRecentlyUsedFirst() throws Exception {
         Sessions s = new Sessions(3);
         byte[] k = secret();
-        s.hello("0", k, 10);
-        s.hello("1", secret(), 10);
-        s.hello("10", secret(), 10);
+        s.hello("0", k, 10, "192.0.2.1");
+        s.hello("1", secret(), 10, "192.0.2.1");
+        s.hello("10", secret(), 10, "192.0.2.1");
         s.authenticate("0", "/x?cn=0", HmacChain.requestHeader(k, "/x?cn=0")); // "0" is now the most recent
-        s.hello("11", secret(), 10);
+        s.hello("11", secret(), 10, "192.0.2.1");
         assertEquals(3, s.size());
         assertEquals(1, s.evicted());
         assertEquals(OptionalInt.empty(), s.protocol("1"), "least recently used, forgotten");
@@ -141,7 +181,7 @@ class SessionsTest {
     void oneKeyPassesOnceUnderConcurrency() throws Exception {
         Sessions s = new Sessions();
         byte[] k = secret();
-        s.hello(CN, k, 10);
+        s.hello(CN, k, 10, "192.0.2.1");
         String header = HmacChain.requestHeader(k, PATH);
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {

@@ -165,6 +165,7 @@ class RpcServerTest {
 
     @Test
     void mappedAddressesAreTheirIpv4() throws Exception {
-        assertEquals(InetAddress.getByName("127.0.0.1"), RpcServer.normalize(InetAddress.getByName("::ffff:127.0.0.1")));
+        assertEquals(InetAddress.getByName("127.0.0.1"),
+                re6st.registry.limit.SourceAddress.normalize(InetAddress.getByName("::ffff:127.0.0.1")));
     }
 }
