@@ -26,14 +26,9 @@ import re6st.babel.KernelRoute;
 import re6st.babel.message.Addr;
 import re6st.babel.message.Message;
 import re6st.babel.message.Prefix;
-import re6st.babel.mac.Authenticator;
 import re6st.babel.mac.MacKey;
 import re6st.babel.mac.MacPolicy;
-import re6st.babel.mac.PseudoHeader;
-import re6st.babel.mac.Verdict;
-import re6st.babel.wire.DecodedPacket;
-import re6st.babel.wire.MalformedPacketException;
-import re6st.babel.wire.PacketDecoder;
+import re6st.babel.mac.PacketProtector;
 import re6st.babel.wire.PacketEncoder;
 import re6st.jni.Netlink;
 import re6st.jni.NetlinkEvent;
@@ -65,9 +60,8 @@ public final class BabelDaemon implements Effects, AutoCloseable {
     private final Map<List<Object>, List<Message>> outbox = new LinkedHashMap<>();
     private final Map<String, Integer> ifindex = new HashMap<>();
     private final Map<Integer, String> ifname = new java.util.concurrent.ConcurrentHashMap<>(); // read by the receive thread
-    private final Map<String, PacketEncoder> encoders = new HashMap<>();
-    private final Map<String, Authenticator> authenticators = new HashMap<>();
-    private final Map<String, Addr> linkLocals = new HashMap<>();
+    private final Map<String, PacketProtector> protectors = new HashMap<>();
+    private final Map<String, PacketProtector.Sink> sinks = new HashMap<>();
     private static final Addr GROUP = Addr.parse("ff02::1:6");
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final DaemonStats stats = new DaemonStats();
@@ -141,14 +135,9 @@ public final class BabelDaemon implements Effects, AutoCloseable {
     private void attach(String name, InterfaceSettings settings, MacPolicy mac, Addr ll, Addr v4, int idx, int mtu, long now) {
         ifindex.put(name, idx);
         ifname.put(idx, name);
-        linkLocals.put(name, ll);
-        int reserve = 0;
-        if (mac != null) {
-            Authenticator auth = new Authenticator(mac);
-            authenticators.put(name, auth);
-            reserve = auth.trailerLength();
-        }
-        encoders.put(name, new PacketEncoder(PacketEncoder.maxSizeForMtu(mtu), reserve, ll));
+        protectors.put(name, new PacketProtector(ll, PacketEncoder.maxSizeForMtu(mtu), mac, GROUP, opts.port(),
+                new SecureRandom(), System::nanoTime));
+        sinks.put(name, (packet, dest) -> transmit(packet, dest, idx));
         core.addInterface(name, settings, ll, now);
         if (v4 != null)
             core.setInterfaceIpv4(name, v4); // the next hop of the IPv4 routes we announce there
@@ -161,23 +150,10 @@ public final class BabelDaemon implements Effects, AutoCloseable {
      */
     public void setMacPolicy(String name, MacPolicy policy) throws Exception {
         call(core -> {
-            Addr ll = linkLocals.get(name);
-            if (ll == null)
+            PacketProtector p = protectors.get(name);
+            if (p == null)
                 throw new IllegalArgumentException("no Babel interface " + name);
-            Authenticator auth = authenticators.get(name);
-            if (auth == null) {
-                auth = new Authenticator(policy);
-                authenticators.put(name, auth);
-            } else {
-                auth.setPolicy(policy);
-            }
-            int mtu;
-            try {
-                mtu = BabelSocket.mtu(name);
-            } catch (IOException e) {
-                mtu = 1280;
-            }
-            encoders.put(name, new PacketEncoder(PacketEncoder.maxSizeForMtu(mtu), auth.trailerLength(), ll));
+            p.setPolicy(policy);
             return null;
         });
         LOG.log(Level.INFO, "MAC keys on {0}: sign {1}, accept {2}{3}", name, ids(policy.sign()), ids(policy.accept()),
@@ -198,9 +174,8 @@ public final class BabelDaemon implements Effects, AutoCloseable {
             Integer idx = ifindex.remove(name);
             if (idx != null)
                 ifname.remove(idx);
-            encoders.remove(name);
-            authenticators.remove(name);
-            linkLocals.remove(name);
+            protectors.remove(name);
+            sinks.remove(name);
             kernel.forgetInterface(name);
             return null;
         });
@@ -317,7 +292,6 @@ public final class BabelDaemon implements Effects, AutoCloseable {
     }
 
     private final re6st.cli.LoopFailures loopFailures = new re6st.cli.LoopFailures(LOG, "babel core");
-    private final re6st.cli.LoopFailures receiveFailures = new re6st.cli.LoopFailures(LOG, "babel receive");
     private final java.util.concurrent.atomic.AtomicBoolean loopDeathReported = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile java.util.function.BiConsumer<String, Throwable> onLoopDeath = (loop, why) -> { };
 
@@ -353,58 +327,15 @@ public final class BabelDaemon implements Effects, AutoCloseable {
     }
 
     private void flush(Map.Entry<List<Object>, List<Message>> e) {
-        {
-            String name = (String) e.getKey().get(0);
-            Addr dest = (Addr) e.getKey().get(1);
-            PacketEncoder enc = encoders.get(name);
-            Integer idx = ifindex.get(name);
-            if (enc == null || idx == null)
-                return;
-            Authenticator auth = authenticators.get(name);
-            startPacket(enc, auth);
-            int inPacket = 0;
-            for (Message m : e.getValue()) {
-                if (enc.add(m)) {
-                    inPacket++;
-                    continue;
-                }
-                if (inPacket > 0)
-                    transmit(enc, auth, name, dest, idx);
-                startPacket(enc, auth);
-                inPacket = 0;
-                if (enc.add(m)) {
-                    inPacket++;
-                } else {
-                    stats.encodeErrors.inc();
-                    LOG.log(Level.WARNING, "message too large for one packet on {0}: {1}", name, m);
-                }
-            }
-            if (inPacket > 0)
-                transmit(enc, auth, name, dest, idx);
-        }
+        String name = (String) e.getKey().get(0);
+        PacketProtector p = protectors.get(name);
+        if (p != null)
+            stats.encodeErrors.inc(p.pack(e.getValue(), (Addr) e.getKey().get(1), sinks.get(name)));
     }
 
-    /** A fresh packet; with MAC on, it starts with this interface's packet counter (RFC 8967). */
-    private static void startPacket(PacketEncoder enc, Authenticator auth) {
-        enc.reset();
-        if (auth != null)
-            enc.add(auth.nextPc());
-    }
-
-    private void transmit(PacketEncoder enc, Authenticator auth, String name, Addr dest, int idx) {
-        if (enc.hasTimestampedHello())
-            enc.stampHello(BabelRouter.micros(System.nanoTime())); // RTT: the time it really leaves
-        int len = enc.finish();
-        if (auth != null) {
-            byte[] trailer = auth.sign(enc.array(), 0, len, linkLocals.get(name), dest == null ? GROUP : dest);
-            for (int at = 0; at + 2 <= trailer.length; ) {
-                int n = trailer[at + 1] & 0xff;
-                enc.appendTrailer(new Message.Mac(java.util.Arrays.copyOfRange(trailer, at + 2, at + 2 + n)));
-                at += 2 + n;
-            }
-        }
+    private void transmit(ByteBuffer packet, Addr dest, int idx) {
         try {
-            socket.send(enc.buffer(), dest, idx);
+            socket.send(packet, dest, idx);
             stats.sent.inc();
         } catch (IOException e) {
             stats.sendErrors.inc();
@@ -412,40 +343,29 @@ public final class BabelDaemon implements Effects, AutoCloseable {
         }
     }
 
-    /**
-     * Java has no IPV6_PKTINFO: the destination a packet was sent to (our group or our address)
-     * is found by which one its MAC verifies with. Null when neither does.
-     */
-    private Addr macDestination(byte[] data, DecodedPacket p, Addr src, String name, Authenticator auth) {
-        for (Addr dst : new Addr[] {GROUP, linkLocals.get(name)}) {
-            byte[] prefix = PseudoHeader.prefix(src, PseudoHeader.BABEL_PORT, dst, PseudoHeader.BABEL_PORT);
-            for (MacKey k : auth.policy().verifyKeys()) {
-                byte[] mac = k.compute(prefix, data, p.macCoveredOffset(), p.macCoveredLength());
-                for (Message.Mac m : p.trailer())
-                    if (java.security.MessageDigest.isEqual(mac, m.digest()))
-                        return dst;
-            }
+    /** On the core thread: decoded and (with keys) verified, then the messages to the core. */
+    private void deliver(String name, Addr from, byte[] data, long now) {
+        PacketProtector p = protectors.get(name);
+        if (p == null)
+            return; // the interface went away since
+        PacketProtector.Opened o = p.open(data, 0, data.length, from, now);
+        if (o.outcome() == PacketProtector.Outcome.MALFORMED) {
+            stats.malformedPackets.inc();
+            LOG.log(Level.DEBUG, "malformed packet from {0}%{1}: {2}", from, name, o.why());
+            return;
         }
-        return null;
-    }
-
-    /** On the core thread: MAC check (if configured), then the messages to the core. */
-    private void deliver(String name, Addr from, byte[] data, DecodedPacket p, long now) {
-        Authenticator auth = authenticators.get(name);
-        if (auth != null) {
-            Addr dst = macDestination(data, p, from, name, auth);
-            boolean multicast = dst == null || dst.equals(GROUP);
-            Verdict v = auth.check(data, 0, data.length, from, dst == null ? GROUP : dst, multicast, p.body(),
-                    List.copyOf(p.trailer()), now);
-            for (Message m : v.toSend())
-                send(name, from, m);
-            if (!v.accepted()) {
-                stats.macDropped.inc();
-                LOG.log(Level.DEBUG, "dropped packet from {0}%{1}: {2}", from, name, v.reason());
-                return;
-            }
+        stats.received.inc();
+        stats.malformedTlvs.inc(o.packet().malformedCount());
+        stats.ignoredTlvs.inc(o.packet().ignoredCount());
+        stats.countTlvs(o.packet().body());
+        for (Message m : o.reply())
+            send(name, from, m);
+        if (!o.accepted()) {
+            stats.macDropped.inc();
+            LOG.log(Level.DEBUG, "dropped packet from {0}%{1}: {2}", from, name, o.why());
+            return;
         }
-        core.receive(name, from, false, p.body(), now);
+        core.receive(name, from, o.unicast(), o.body(), now);
     }
 
     // ------------------------------------------------------------ receiving
@@ -499,25 +419,9 @@ public final class BabelDaemon implements Effects, AutoCloseable {
             String name = ifname.get(from.ifindex());
             if (name == null)
                 continue; // not one of our interfaces
-            DecodedPacket p;
-            try {
-                p = PacketDecoder.decode(data, from.address());
-            } catch (MalformedPacketException e) {
-                stats.malformedPackets.inc();
-                LOG.log(Level.DEBUG, "malformed packet from {0}%{1}: {2}", from.address(), name, e.getMessage());
-                continue;
-            } catch (RuntimeException e) { // a decoder bug: this packet is lost, not the loop
-                stats.loopFailures.inc();
-                receiveFailures.survived("a packet from " + from.address() + "%" + name, e);
-                continue;
-            }
-            stats.received.inc();
-            stats.malformedTlvs.inc(p.malformedCount());
-            stats.ignoredTlvs.inc(p.ignoredCount());
-            stats.countTlvs(p.body());
             byte[] datagram = data;
             long receivedAt = System.nanoTime(); // RTT: when it arrived, not when the core got to it
-            tasks.add(() -> deliver(name, from.address(), datagram, p, receivedAt));
+            tasks.add(() -> deliver(name, from.address(), datagram, receivedAt)); // a decoder bug is one failed task
         }
     }
 
