@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,6 +24,11 @@ import re6st.babel.BabelRouter;
 import re6st.babel.Effects;
 import re6st.babel.InterfaceSettings;
 import re6st.babel.KernelRoute;
+import re6st.babel.config.BabelConfig;
+import re6st.babel.config.InstallFilter;
+import re6st.babel.config.InterfaceParameters;
+import re6st.babel.config.InterfaceType;
+import re6st.babel.config.RedistributeFilter;
 import re6st.babel.message.Addr;
 import re6st.babel.message.Message;
 import re6st.babel.message.Prefix;
@@ -49,11 +55,67 @@ public final class BabelDaemon implements Effects, AutoCloseable {
         Integer metric(Prefix dst, Prefix src, int proto, boolean localAddress, String ifname);
     }
 
-    /** What the daemon needs to run. */
+    /**
+     * What the daemon needs to run. Built from a {@link BabelConfig} by {@link #from}, the one
+     * place where configuration statements become daemon options (the command line, the node
+     * and the tests all go through it).
+     */
     public record Options(long routerId, Map<String, InterfaceSettings> interfaces, int smoothingHalfLifeMs,
             int exportTable, int importTable, int kernelMetric, Path stateFile, Path pidFile, Redistribution redistribution,
             BabelRouter.InputFilter inputFilter, int port, Map<String, MacPolicy> macPolicies,
-            KernelAdapter.InstallPolicy installPolicy) {}
+            KernelAdapter.InstallPolicy installPolicy) {
+
+        /**
+         * The options of {@code cfg} on {@code interfaces} (the configuration's own 'interface'
+         * statements are not added: the caller says which interfaces run), with {@code routerId}
+         * (the configuration's, or one the caller derived as babeld does).
+         */
+        public static Options from(BabelConfig cfg, Collection<String> interfaces, long routerId) {
+            Map<String, InterfaceSettings> settings = new LinkedHashMap<>();
+            Map<String, MacPolicy> macs = new LinkedHashMap<>();
+            for (String name : interfaces) {
+                settings.put(name, interfaceSettings(cfg, name));
+                MacPolicy mac = macPolicy(cfg, name);
+                if (mac != null)
+                    macs.put(name, mac);
+            }
+            RedistributeFilter redistribute = cfg.redistribute();
+            InstallFilter install = cfg.install();
+            return new Options(routerId, settings, cfg.smoothingHalfLife() * 1000, cfg.exportTable(),
+                    cfg.importTables().isEmpty() ? BabelConfig.RT_TABLE_MAIN : cfg.importTables().get(0),
+                    cfg.kernelPriority(), cfg.stateFile().map(Path::of).orElse(null), cfg.pidFile().map(Path::of).orElse(null),
+                    (dst, src, proto, local, ifname) -> {
+                        RedistributeFilter.Decision d = redistribute.decide(dst, src, proto, local, ifname);
+                        return d.announce() ? Integer.valueOf(d.metric()) : null;
+                    }, null, cfg.protocolPort(), macs, r -> {
+                        InstallFilter.Decision d = install.decide(r.prefix(), r.src(), r.routerId(), r.ifname());
+                        return d.install() ? new KernelAdapter.Placement(d.table(),
+                                d.prefSrc() == null ? null : d.prefSrc().toInetAddress()) : null;
+                    });
+        }
+
+        /** The same with the command line's -S, -I and -p, where given (null: the configuration's). */
+        public Options withOverrides(Path stateFile, Path pidFile, Integer port) {
+            return new Options(routerId, interfaces, smoothingHalfLifeMs, exportTable, importTable, kernelMetric,
+                    stateFile != null ? stateFile : this.stateFile, pidFile != null ? pidFile : this.pidFile, redistribution,
+                    inputFilter, port != null ? port : this.port, macPolicies, installPolicy);
+        }
+
+        /** How Babel runs on {@code name} under {@code cfg} (also for an interface added at run time). */
+        public static InterfaceSettings interfaceSettings(BabelConfig cfg, String name) {
+            InterfaceParameters p = cfg.interfaceParameters(name);
+            InterfaceSettings.Type t = p.type() == InterfaceType.TUNNEL ? InterfaceSettings.Type.TUNNEL : InterfaceSettings.Type.WIRED;
+            int rttMax = p.rttMax() > p.rttMin() ? p.rttMax() : p.rttMin() + 10_000;
+            return new InterfaceSettings(t, p.helloInterval(), p.updateInterval(), p.rxcost(), p.timestamps(), p.rttMin(),
+                    rttMax, p.maxRttPenalty(), p.rttDecay());
+        }
+
+        /** The MAC keys of {@code name} under {@code cfg}, null without a key. */
+        public static MacPolicy macPolicy(BabelConfig cfg, String name) {
+            InterfaceParameters p = cfg.interfaceParameters(name);
+            return p.key() == null ? null : MacPolicy.of(p.key()).withAcceptBadSignatures(p.acceptBadSignatures());
+        }
+    }
 
     private final Options opts;
     private final BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
