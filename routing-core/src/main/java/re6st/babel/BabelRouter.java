@@ -149,20 +149,27 @@ public final class BabelRouter {
             neighbourCostChanged(n, now);
     }
 
-    /** The interface went down (or its tunnel died): neighbours on it are gone, routes through them lost. */
-    public void interfaceDown(String name, long now) {
+    /**
+     * The interface went down (or its tunnel died): neighbours on it are gone, routes through
+     * them switched to feasible alternatives or lost, in this call. False if it was down already.
+     */
+    public boolean interfaceDown(String name, long now) {
         Interface ifc = iface(name);
         if (!ifc.up)
-            return;
+            return false;
         ifc.up = false;
         for (Neighbour n : new ArrayList<>(ifc.neighbours))
             flushNeighbour(n, now);
+        return true;
     }
 
-    public void interfaceUp(String name, long now) {
+    /** The interface is back: Hellos and a wildcard route request at once. False if it was up already. */
+    public boolean interfaceUp(String name, long now) {
         Interface ifc = iface(name);
-        if (!ifc.up)
-            up(ifc, now);
+        if (ifc.up)
+            return false;
+        up(ifc, now);
+        return true;
     }
 
     public void removeInterface(String name, long now) {
@@ -571,14 +578,28 @@ public final class BabelRouter {
         }
     }
 
+    /**
+     * Forgets a neighbour (gone silent, or its interface went down) and its routes. An installed
+     * route with a feasible alternative through another neighbour is switched to it by one
+     * kernel replace, so the destination is never without a route; the others are lost as
+     * babeld loses them (retraction, seqno request).
+     */
     private void flushNeighbour(Neighbour n, long now) {
         stats.neighboursFlushed++;
         for (Route r : new ArrayList<>(n.routes)) {
             boolean wasInstalled = r.installed;
             int old = r.metric();
             Source src = r.source;
-            if (wasInstalled)
+            if (wasInstalled) {
+                Route alt = best(r.entry, now, n);
+                if (alt != null) {
+                    switchRoutes(r, alt, now);
+                    table.remove(r);
+                    triggeredUpdate(alt, src, old, now);
+                    continue;
+                }
                 uninstall(r, now);
+            }
             table.remove(r);
             if (wasInstalled)
                 routeLost(src, old, now);

@@ -159,12 +159,9 @@ class SimulationMacTest {
 
     @Test
     void withoutKeysAPacketCutShortIsParsedUpToTheCutAndCounted() {
-        Simulation sim = new Simulation(14);
-        Node a = sim.node("a"), b = sim.node("b");
-        Link ab = sim.connect(a, b, 1, WIRED);
-        a.originate(p(1));
-        b.originate(p(2));
-        assertTrue(sim.runUntil(60_000, sim::fullyConnected));
+        SimulationTest.Pair pair = SimulationTest.Pair.converged(14);
+        Simulation sim = pair.sim();
+        Link ab = pair.ab();
         PacketProtector atA = ab.protector();
         long malformed = atA.malformed(), tlvs = atA.malformedTlvs();
         sim.inject(ab, new byte[] {42, 2, 0});

@@ -124,6 +124,7 @@ public final class BabelDaemon implements Effects, AutoCloseable {
     private final Map<Integer, String> ifname = new java.util.concurrent.ConcurrentHashMap<>(); // read by the receive thread
     private final Map<String, PacketProtector> protectors = new HashMap<>();
     private final Map<String, PacketProtector.Sink> sinks = new HashMap<>();
+    private final Map<String, java.nio.channels.MembershipKey> memberships = new HashMap<>();
     private static final Addr GROUP = Addr.parse("ff02::1:6");
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final DaemonStats stats = new DaemonStats();
@@ -158,11 +159,8 @@ public final class BabelDaemon implements Effects, AutoCloseable {
         if (opts.inputFilter() != null)
             core.setInputFilter(opts.inputFilter());
         long now = System.nanoTime();
-        for (Map.Entry<String, InterfaceSettings> e : opts.interfaces().entrySet()) {
-            String name = e.getKey();
-            attach(name, e.getValue(), opts.macPolicies() == null ? null : opts.macPolicies().get(name),
-                    socket.join(name), BabelSocket.ipv4(name), netlink.index(name), BabelSocket.mtu(name), now);
-        }
+        for (Map.Entry<String, InterfaceSettings> e : opts.interfaces().entrySet())
+            attach(e.getKey(), e.getValue(), opts.macPolicies() == null ? null : opts.macPolicies().get(e.getKey()), now);
         if (opts.pidFile() != null)
             Files.writeString(opts.pidFile(), ProcessHandle.current().pid() + "\n");
         redistributeInitial(now);
@@ -181,20 +179,42 @@ public final class BabelDaemon implements Effects, AutoCloseable {
         return t;
     }
 
-    /** Starts Babel on one more interface while running (a tunnel came up). */
+    /**
+     * Starts Babel on one more interface while running (a tunnel came up): Hellos and a route
+     * request go out at once. Thread-safe; waits until it is done (an exception says why not:
+     * no such interface, no link-local address yet, already running there).
+     */
     public void addInterface(String name, InterfaceSettings settings, MacPolicy mac) throws Exception {
-        Addr ll = socket.join(name);
-        int idx = netlink.index(name);
-        int mtu = BabelSocket.mtu(name);
-        Addr v4 = BabelSocket.ipv4(name);
         call(core -> {
-            attach(name, settings, mac, ll, v4, idx, mtu, System.nanoTime());
+            try {
+                attach(name, settings, mac, System.nanoTime());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("babel on " + name + ": " + e.getMessage(), e);
+            }
             return null;
         });
     }
 
-    /** Core-thread (or pre-start) part of adding an interface. */
-    private void attach(String name, InterfaceSettings settings, MacPolicy mac, Addr ll, Addr v4, int idx, int mtu, long now) {
+    /**
+     * Core-thread (or pre-start) part of adding an interface. What the kernel knows of it comes
+     * from netlink, which answers for the daemon's namespace whatever thread asks.
+     */
+    private void attach(String name, InterfaceSettings settings, MacPolicy mac, long now) throws IOException {
+        if (core.hasInterface(name))
+            throw new IllegalArgumentException("babel already runs on " + name);
+        int idx = netlink.index(name);
+        Addr ll = null, v4 = null;
+        for (NetlinkEvent.AddressChanged a : netlink.addresses(Netlink.AF_UNSPEC, idx)) {
+            Addr addr = Addr.of(a.address().address().getAddress());
+            if (ll == null && !addr.isV4() && addr.isLinkLocal())
+                ll = addr;
+            else if (v4 == null && addr.isV4())
+                v4 = addr;
+        }
+        if (ll == null)
+            throw new java.net.SocketException(name + " has no IPv6 link-local address (is IPv6 enabled and DAD finished?)");
+        int mtu = Math.max(netlink.link(idx).mtu(), 512);
+        memberships.put(name, socket.join(name));
         ifindex.put(name, idx);
         ifname.put(idx, name);
         protectors.put(name, new PacketProtector(ll, PacketEncoder.maxSizeForMtu(mtu), mac, GROUP, opts.port(),
@@ -238,14 +258,67 @@ public final class BabelDaemon implements Effects, AutoCloseable {
                 ifname.remove(idx);
             protectors.remove(name);
             sinks.remove(name);
+            java.nio.channels.MembershipKey k = memberships.remove(name);
+            if (k != null)
+                k.drop();
             kernel.forgetInterface(name);
             return null;
         });
         LOG.log(Level.INFO, "babel stopped on {0}", name);
     }
 
+    /**
+     * The tunnel under {@code name} lost its liveness (or the interface is otherwise down):
+     * Babel treats it as babeld treats an interface going down, at once rather than at the next
+     * hello timeout. On the core thread, in one turn: the neighbours on it and their MAC state
+     * are flushed, each route through them is switched to a feasible alternative by one kernel
+     * replace, or retracted (a seqno request goes out for it), and no Hello goes out on it until
+     * {@link #interfaceUp}. Thread-safe, does not wait: the future completes once the kernel
+     * routes have changed (exceptionally for an interface Babel does not run on).
+     */
+    public CompletableFuture<Void> interfaceDown(String name) {
+        return submit(core -> {
+            down(name, "reported down", System.nanoTime());
+            return null;
+        });
+    }
+
+    /** The interface is usable again: Hellos and a wildcard route request go out on it at once. Thread-safe, does not wait. */
+    public CompletableFuture<Void> interfaceUp(String name) {
+        return submit(core -> {
+            up(name, "reported up", System.nanoTime());
+            return null;
+        });
+    }
+
+    /** Core thread: {@code name} down, and what it changed. */
+    private void down(String name, String why, long now) {
+        int neighbours = core.neighbourCount();
+        long changes = core.stats().routeChanges;
+        if (!core.interfaceDown(name, now))
+            return; // down already
+        PacketProtector p = protectors.get(name);
+        if (p != null)
+            p.forgetNeighbours(); // like babeld: a neighbour seen again is challenged again
+        flushOutbox(); // the retractions and requests leave now, with the kernel changes
+        LOG.log(Level.INFO, "babel: {0} {1}: {2} neighbour(s) flushed, {3} route change(s)", name, why,
+                neighbours - core.neighbourCount(), core.stats().routeChanges - changes);
+    }
+
+    private void up(String name, String why, long now) {
+        if (!core.interfaceUp(name, now))
+            return; // up already (the kernel reports every link change)
+        flushOutbox();
+        LOG.log(Level.INFO, "babel: {0} {1}: hellos and a route request sent", name, why);
+    }
+
     /** Runs {@code task} on the core thread and waits for its result. */
     public <T> T call(Function<BabelRouter, T> task) throws Exception {
+        return submit(task).get(10, TimeUnit.SECONDS);
+    }
+
+    /** Queues {@code task} for the core thread; the future has its result or its exception. */
+    private <T> CompletableFuture<T> submit(Function<BabelRouter, T> task) {
         CompletableFuture<T> f = new CompletableFuture<>();
         tasks.add(() -> {
             try {
@@ -254,7 +327,7 @@ public final class BabelDaemon implements Effects, AutoCloseable {
                 f.completeExceptionally(e);
             }
         });
-        return f.get(10, TimeUnit.SECONDS);
+        return f;
     }
 
     /** The control-interface view of the core; only from the core thread (e.g. in {@link #afterEachStep}). */
@@ -523,9 +596,9 @@ public final class BabelDaemon implements Effects, AutoCloseable {
             considerRoute(rc.route(), rc.removed(), now);
         } else if (e instanceof NetlinkEvent.LinkChanged lc && ifindex.containsKey(lc.link().name())) {
             if (lc.removed() || !lc.link().up())
-                core.interfaceDown(lc.link().name(), now);
+                down(lc.link().name(), "down in the kernel", now);
             else
-                core.interfaceUp(lc.link().name(), now);
+                up(lc.link().name(), "up in the kernel", now);
         } else if (e instanceof NetlinkEvent.Overflow) {
             LOG.log(Level.WARNING, "netlink events lost; re-reading kernel state");
             try {
