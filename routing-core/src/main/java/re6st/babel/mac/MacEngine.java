@@ -4,8 +4,6 @@ import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
-import org.bouncycastle.crypto.digests.Blake2sDigest;
-
 /**
  * Computes one key's RFC 8967 MAC again and again without allocating: the digest objects, the
  * HMAC pads and the inner hash buffer are made once, at construction. {@link MacKey#compute} is
@@ -20,7 +18,7 @@ final class MacEngine {
     private final MessageDigest sha;    // HMAC-SHA256 only
     private final byte[] ipad, opad;    // the key zero-padded to the block, xor 0x36 / 0x5c (babeld never hashes it)
     private final byte[] inner;
-    private final Blake2sDigest blake;  // BLAKE2s-128 only; doFinal resets it to the keyed state
+    private final Blake2s blake;        // BLAKE2s-128 only; doFinal resets it to the keyed state
 
     MacEngine(MacKey key) {
         this.key = key;
@@ -39,7 +37,7 @@ final class MacEngine {
         } else {
             sha = null;
             ipad = opad = inner = null;
-            blake = new Blake2sDigest(value, 16, null, null);
+            blake = new Blake2s(value, key.digestLength());
         }
     }
 
