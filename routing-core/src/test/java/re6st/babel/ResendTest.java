@@ -16,9 +16,9 @@ import re6st.babel.message.Prefix;
 /**
  * Seqno requests are resent as babeld's resend.c does: sent once, then resent twice at
  * intervals of max(min(2 s, hello / 2), 20 ms) doubling each time, and no more; a request an
- * update satisfies is not resent; a forwarded request goes to the successor by unicast. The
- * retraction of a lost route goes out in the same call. (babeld also resends urgent updates;
- * BabelRouter sends them once: not tested here because not done.)
+ * update satisfies is not resent; a forwarded request goes to the successor by unicast. Urgent
+ * updates (babeld's send_update_resend: the retraction of a lost route, a change of source) go
+ * out in the same call and are resent on the same schedule.
  */
 class ResendTest {
     static final long MS = 1_000_000L, S = 1000 * MS;
@@ -58,7 +58,7 @@ class ResendTest {
 
     /** eth0 (hello {@code helloMs}) has a neighbour announcing P with seqno 10; eth1 has nobody. */
     void routeLearnedOnEth0(int helloMs) {
-        InterfaceSettings s = InterfaceSettings.wired(helloMs);
+        InterfaceSettings s = InterfaceSettings.wired(helloMs).withUpdateInterval(60_000); // no periodic update in the way
         router.addInterface("eth0", s, ME0, at(1 * S));
         router.addInterface("eth1", s, ME1, at(1 * S));
         for (int i = 0; i < 2; i++)
@@ -66,6 +66,7 @@ class ResendTest {
                     new Message.Ihu(ME0, 96, 3 * helloMs / 10, Message.NO_TIMESTAMP, Message.NO_TIMESTAMP)), at((1 + i) * S));
         router.receive("eth0", PEER, false, List.of(new Message.Update(P, null, ORIGIN, null, 10, 0, 400)), at(2 * S));
         assertEquals(96, router.installed(P, null).metric(), "learned through eth0");
+        runUntil(2500 * MS); // the first full updates, due 1 s after the interfaces came up
     }
 
     long at(long t) {
@@ -131,6 +132,45 @@ class ResendTest {
             assertEquals("eth0", s.ifname);
             assertEquals(4, ((Message.SeqnoRequest) s.m).hopCount(), "one hop less");
         }
+    }
+
+    /** The updates about P sent within 2 s of {@code t0}, as ms after t0. */
+    List<Long> updatesOfP(long t0) {
+        return out.sent.stream().filter(s -> s.m instanceof Message.Update u && P.equals(u.prefix()) && s.at - t0 < 2 * S)
+                .map(s -> (s.at - t0) / MS).toList();
+    }
+
+    @Test
+    void theRetractionOfALostRouteIsResentTwice() {
+        routeLearnedOnEth0(1000);
+        long t0 = at(3 * S);
+        out.sent.clear();
+        router.interfaceDown("eth0", t0);
+        runUntil(t0 + 60 * S);
+        assertEquals(List.of(0L, 500L, 1500L), updatesOfP(t0), "sent at once, resent after 500 ms and 1000 ms more");
+        assertTrue(out.sent.stream().filter(s -> s.m instanceof Message.Update u && P.equals(u.prefix()) && s.at - t0 < 2 * S)
+                .allMatch(s -> ((Message.Update) s.m).isRetraction() && s.ifname.equals("eth1")), "retractions, on eth1: " + out.sent);
+    }
+
+    @Test
+    void aChangeOfSourceIsUrgentAndResent() {
+        routeLearnedOnEth0(1000);
+        Addr peer2 = Addr.parse("fe80::2:2");
+        long origin2 = 0x0200_0000_0000_0009L;
+        for (int i = 0; i < 2; i++)
+            router.receive("eth1", peer2, false, List.of(new Message.Hello(false, 7 + i, 100, Message.NO_TIMESTAMP),
+                    new Message.Ihu(ME1, 96, 300, Message.NO_TIMESTAMP, Message.NO_TIMESTAMP)), at(2500 * MS + i * 50 * MS));
+        router.receive("eth1", peer2, false, List.of(new Message.Update(P, null, origin2, null, 3, 0, 400)), at(2600 * MS));
+        assertEquals(ORIGIN, router.installed(P, null).routerId(), "same metric: the first route stays");
+        long t0 = at(3 * S);
+        out.sent.clear();
+        router.interfaceDown("eth0", t0); // switches to the route through peer2, another source
+        assertEquals(origin2, router.installed(P, null).routerId());
+        runUntil(t0 + 60 * S);
+        assertEquals(List.of(0L, 500L, 1500L), updatesOfP(t0), out.sent.toString());
+        assertTrue(out.sent.stream().filter(s -> s.m instanceof Message.Update u && P.equals(u.prefix()) && s.at - t0 < 2 * S)
+                .allMatch(s -> ((Message.Update) s.m).routerId() == origin2 && ((Message.Update) s.m).metric() == 96),
+                "the new source's route: " + out.sent);
     }
 
     @Test
