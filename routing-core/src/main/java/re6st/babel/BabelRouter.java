@@ -63,6 +63,7 @@ public final class BabelRouter {
     private final Map<RouteTable.Key, List<Source>> sources = new HashMap<>();
     private final Map<RouteTable.Key, XRoute> xroutes = new LinkedHashMap<>();
     private final Map<RouteTable.Key, PendingRequest> requests = new HashMap<>();
+    private final Map<RouteTable.Key, UpdateResend> updateResends = new HashMap<>();
     private long nextNeighbourCheck = Long.MAX_VALUE;
     private long nextExpiry = Long.MAX_VALUE;
     private long lastSourceGc;
@@ -77,9 +78,7 @@ public final class BabelRouter {
         long routerId;
         int hopCount;
         Neighbour to;        // null: multicast on every interface
-        int resendsLeft;
-        long nextResend;
-        long intervalNs;
+        final Resend resend = new Resend();
         long sentAt;
 
         PendingRequest(Prefix prefix, Prefix src) {
@@ -87,6 +86,13 @@ public final class BabelRouter {
             this.src = src;
         }
     }
+
+    /**
+     * An urgent update resent as babeld's send_update_resend does (a change of source can make
+     * transient loops, a retraction a black hole, if a neighbour misses it): each resend
+     * announces what we hold then for the destination.
+     */
+    record UpdateResend(Prefix prefix, Prefix src, Resend resend) {}
 
     /** Counters a daemon exports as metrics. */
     public static final class Stats {
@@ -149,20 +155,27 @@ public final class BabelRouter {
             neighbourCostChanged(n, now);
     }
 
-    /** The interface went down (or its tunnel died): neighbours on it are gone, routes through them lost. */
-    public void interfaceDown(String name, long now) {
+    /**
+     * The interface went down (or its tunnel died): neighbours on it are gone, routes through
+     * them switched to feasible alternatives or lost, in this call. False if it was down already.
+     */
+    public boolean interfaceDown(String name, long now) {
         Interface ifc = iface(name);
         if (!ifc.up)
-            return;
+            return false;
         ifc.up = false;
         for (Neighbour n : new ArrayList<>(ifc.neighbours))
             flushNeighbour(n, now);
+        return true;
     }
 
-    public void interfaceUp(String name, long now) {
+    /** The interface is back: Hellos and a wildcard route request at once. False if it was up already. */
+    public boolean interfaceUp(String name, long now) {
         Interface ifc = iface(name);
-        if (!ifc.up)
-            up(ifc, now);
+        if (ifc.up)
+            return false;
+        up(ifc, now);
+        return true;
     }
 
     public void removeInterface(String name, long now) {
@@ -527,6 +540,7 @@ public final class BabelRouter {
         } else if (oldMetric < INFINITY) {
             // Avoid a blackhole: tell the neighbours, then ask for a newer seqno (starvation recovery).
             sendRetraction(src.prefix, src.src, src.routerId, src.seqno);
+            resendUpdate(src.prefix, src.src, now);
             if (oldMetric <= INFINITY / 2)
                 sendSeqnoRequest(null, src.prefix, src.src,
                         src.metric >= INFINITY ? src.seqno : Seqno.plus(src.seqno, 1), src.routerId, DEFAULT_HOP_COUNT, now);
@@ -548,6 +562,8 @@ public final class BabelRouter {
         if (!announce)
             return;
         sendUpdateAll(r.entry.prefix, r.entry.src, now);
+        if (r.source != oldSource || (oldMetric < INFINITY && m >= INFINITY))
+            resendUpdate(r.entry.prefix, r.entry.src, now);
         if (oldMetric < INFINITY && m >= oldMetric + 288)
             sendSeqnoRequest(null, r.entry.prefix, r.entry.src, Seqno.plus(r.source.seqno, 1), r.source.routerId,
                     DEFAULT_HOP_COUNT, now);
@@ -571,14 +587,28 @@ public final class BabelRouter {
         }
     }
 
+    /**
+     * Forgets a neighbour (gone silent, or its interface went down) and its routes. An installed
+     * route with a feasible alternative through another neighbour is switched to it by one
+     * kernel replace, so the destination is never without a route; the others are lost as
+     * babeld loses them (retraction, seqno request).
+     */
     private void flushNeighbour(Neighbour n, long now) {
         stats.neighboursFlushed++;
         for (Route r : new ArrayList<>(n.routes)) {
             boolean wasInstalled = r.installed;
             int old = r.metric();
             Source src = r.source;
-            if (wasInstalled)
+            if (wasInstalled) {
+                Route alt = best(r.entry, now, n);
+                if (alt != null) {
+                    switchRoutes(r, alt, now);
+                    table.remove(r);
+                    triggeredUpdate(alt, src, old, now);
+                    continue;
+                }
                 uninstall(r, now);
+            }
             table.remove(r);
             if (wasInstalled)
                 routeLost(src, old, now);
@@ -657,19 +687,25 @@ public final class BabelRouter {
         if (p == null) {
             p = new PendingRequest(prefix, src);
             requests.put(k, p);
-        } else if (p.routerId == id && Seqno.compare(p.seqno, wanted) >= 0 && p.to == to && p.resendsLeft > 0) {
+        } else if (p.routerId == id && Seqno.compare(p.seqno, wanted) >= 0 && p.to == to && !p.resend.done()) {
             return; // the same request is already pending
         }
         p.seqno = wanted;
         p.routerId = id;
         p.hopCount = hops;
         p.to = to;
-        p.resendsLeft = 2; // sent 3 times in all, as babeld
         p.sentAt = now;
-        p.intervalNs = to != null ? resendBaseNs(to.ifc) : minResendBase();
-        p.nextResend = now + p.intervalNs;
-        nextRequestEvent = Math.min(nextRequestEvent, p.nextResend);
+        p.resend.start(now, to != null ? resendBaseNs(to.ifc) : minResendBase());
+        nextRequestEvent = Math.min(nextRequestEvent, p.resend.next());
         transmit(p);
+    }
+
+    /** Resends our update for a destination twice more, at doubling intervals (babeld's urgent updates). */
+    private void resendUpdate(Prefix prefix, Prefix src, long now) {
+        UpdateResend u = updateResends.computeIfAbsent(new RouteTable.Key(prefix, src),
+                k -> new UpdateResend(prefix, src, new Resend()));
+        u.resend.start(now, minResendBase());
+        nextRequestEvent = Math.min(nextRequestEvent, u.resend.next());
     }
 
     private void transmit(PendingRequest p) {
@@ -929,20 +965,25 @@ public final class BabelRouter {
         long next = Long.MAX_VALUE;
         for (var it = requests.values().iterator(); it.hasNext(); ) {
             PendingRequest p = it.next();
-            if (p.resendsLeft <= 0) {
+            if (p.resend.done()) {
                 if (now - p.sentAt > 30_000 * MS)
                     it.remove();
                 else
                     next = Math.min(next, p.sentAt + 30_000 * MS + 1);
                 continue;
             }
-            if (now - p.nextResend >= 0) {
-                p.resendsLeft--;
-                p.intervalNs *= 2;
-                p.nextResend = now + p.intervalNs;
+            if (p.resend.due(now))
                 transmit(p);
-            }
-            next = Math.min(next, p.resendsLeft > 0 ? p.nextResend : p.sentAt + 30_000 * MS + 1);
+            next = Math.min(next, !p.resend.done() ? p.resend.next() : p.sentAt + 30_000 * MS + 1);
+        }
+        for (var it = updateResends.values().iterator(); it.hasNext(); ) {
+            UpdateResend u = it.next();
+            if (u.resend.due(now))
+                sendUpdateAll(u.prefix, u.src, now);
+            if (u.resend.done())
+                it.remove();
+            else
+                next = Math.min(next, u.resend.next());
         }
         nextRequestEvent = next;
     }

@@ -1,6 +1,7 @@
 package re6st.babel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -78,24 +79,93 @@ class SimulationTest {
         double seconds = (sim.now() - cut) / 1e9;
         assertTrue(seconds < 10, "rerouted after " + seconds + " s at hello 1 s");
         ab.blackhole(false);
-        assertTrue(sim.runUntil(120_000, () -> List.of(a, b).equals(sim.path(a, p(2)))), "the direct path comes back");
+        assertDirectPathComesBack(sim, a, b, 120_000);
+    }
+
+    static void assertDirectPathComesBack(Simulation sim, Node a, Node b, double maxMillis) {
+        assertTrue(sim.runUntil(maxMillis, () -> List.of(a, b).equals(sim.path(a, p(2)))), "the direct path comes back");
     }
 
     @Test
     void interfaceDownSwitchesAtOnceToAFeasibleAlternative() {
-        Simulation sim = new Simulation(4);
-        Node a = sim.node("a"), b = sim.node("b"), c = sim.node("c");
-        Link ab = sim.connect(a, b, 5, WIRED);
-        sim.connect(b, c, 5, WIRED.withRxcost(50)); // c's metric to b (50) is below a's distance (96): feasible
-        sim.connect(a, c, 5, WIRED);
-        b.originate(p(2));
-        a.originate(p(1));
-        c.originate(p(3));
-        sim.afterStep = Simulation::checkLoopFree;
-        assertTrue(sim.runUntil(60_000, () -> List.of(a, b).equals(sim.path(a, p(2)))));
-        sim.run(30_000); // until a has heard c's route too
-        sim.down(ab);
-        assertEquals(List.of(a, c, b), sim.path(a, p(2)), "the feasible alternative is installed in the same step");
+        Triangle t = Triangle.converged(4);
+        t.sim.down(t.ab);
+        assertEquals(List.of(t.a, t.c, t.b), t.sim.path(t.a, p(2)), "the feasible alternative is installed in the same step");
+    }
+
+    /**
+     * a-b direct, and a-c-b where c's metric to b (50) is below a's distance (96): a feasible
+     * alternative. Converged, a routing b's prefix over ab, and settled until a has heard c's route too.
+     */
+    record Triangle(Simulation sim, Node a, Node b, Node c, Link ab, Link ac) {
+        static Triangle converged(long seed) {
+            Simulation sim = new Simulation(seed);
+            Node a = sim.node("a"), b = sim.node("b"), c = sim.node("c");
+            Link ab = sim.connect(a, b, 5, WIRED);
+            sim.connect(b, c, 5, WIRED.withRxcost(50));
+            Link ac = sim.connect(a, c, 5, WIRED);
+            b.originate(p(2));
+            a.originate(p(1));
+            c.originate(p(3));
+            sim.afterStep = Simulation::checkLoopFree;
+            assertTrue(sim.runUntil(60_000, () -> List.of(a, b).equals(sim.path(a, p(2)))));
+            sim.run(30_000);
+            return new Triangle(sim, a, b, c, ab, ac);
+        }
+    }
+
+    /** Two nodes on one link, each originating a prefix, converged. */
+    record Pair(Simulation sim, Node a, Node b, Link ab) {
+        static Pair converged(long seed) {
+            Simulation sim = new Simulation(seed);
+            Node a = sim.node("a"), b = sim.node("b");
+            Link ab = sim.connect(a, b, 5, WIRED);
+            b.originate(p(2));
+            a.originate(p(1));
+            assertTrue(sim.runUntil(60_000, sim::fullyConnected));
+            return new Pair(sim, a, b, ab);
+        }
+    }
+
+    /**
+     * What the node does when a tunnel's liveness is lost: only its own end goes down (the far
+     * end may not know yet). The feasible alternative is in the FIB at the same virtual instant,
+     * put there by one replace (no uninstall: never a moment without a route).
+     */
+    @Test
+    void interfaceDownOnOneEndSwitchesTheKernelRouteInTheSameInstantWithoutAGap() {
+        Triangle tri = Triangle.converged(8);
+        Simulation sim = tri.sim;
+        Node a = tri.a, b = tri.b, c = tri.c;
+        Link ab = tri.ab, ac = tri.ac;
+        assertEquals(ab.ifname, a.route(p(2)).ifname());
+        long t = sim.now(), installs = a.installs, uninstalls = a.uninstalls;
+
+        sim.interfaceDown(ab);
+
+        assertEquals(t, sim.now(), "no virtual time passed");
+        KernelRoute r = a.route(p(2));
+        assertEquals(ac.ifname, r.ifname(), "switched to the path through c: " + r);
+        assertEquals(ac.peer().linkLocal, r.nextHop());
+        assertFalse(r.unreachable());
+        assertEquals(List.of(a, c, b), sim.path(a, p(2)));
+        assertEquals(uninstalls, a.uninstalls, "replaced, never removed: no instant without a route");
+        assertTrue(a.installs > installs);
+        assertTrue(a.router.neighbours().stream().noneMatch(n -> n.interfaceName().equals(ab.ifname)),
+                "the neighbour on the downed interface is flushed");
+
+        sim.interfaceUp(ab);
+        assertDirectPathComesBack(sim, a, b, 60_000);
+    }
+
+    /** Without an alternative, the route becomes unreachable in the same instant (not at a hello timeout). */
+    @Test
+    void interfaceDownWithoutAlternativeMakesTheRouteUnreachableAtOnce() {
+        Pair pair = Pair.converged(9);
+        pair.sim.interfaceDown(pair.ab);
+        KernelRoute r = pair.a.route(p(2));
+        assertTrue(r == null || r.unreachable(), "no usable route left at once: " + r);
+        assertNull(pair.sim.path(pair.a, p(2)));
     }
 
     @Test
@@ -145,17 +215,10 @@ class SimulationTest {
     /** The tunnel manager drains a tunnel before closing it: a high cost multiplier moves traffic away first. */
     @Test
     void costMultiplierDrainsANeighbour() {
-        Simulation sim = new Simulation(7);
-        Node a = sim.node("a"), b = sim.node("b"), c = sim.node("c");
-        Link ab = sim.connect(a, b, 5, WIRED);
-        sim.connect(b, c, 5, WIRED.withRxcost(50));
-        sim.connect(a, c, 5, WIRED);
-        b.originate(p(2));
-        a.originate(p(1));
-        c.originate(p(3));
-        sim.afterStep = Simulation::checkLoopFree;
-        assertTrue(sim.runUntil(60_000, () -> List.of(a, b).equals(sim.path(a, p(2)))));
-        sim.run(30_000);
+        Triangle tri = Triangle.converged(7);
+        Simulation sim = tri.sim;
+        Node a = tri.a, b = tri.b, c = tri.c;
+        Link ab = tri.ab;
         a.router.setCostMultiplier(ab.ifname, ab.peer().linkLocal, 100, sim.now());
         assertTrue(sim.runUntil(5_000, () -> List.of(a, c, b).equals(sim.path(a, p(2)))), "traffic moved off the drained link");
         assertTrue(a.router.routes().stream().noneMatch(r -> r.installed() && r.neighbour().interfaceName().equals(ab.ifname)),

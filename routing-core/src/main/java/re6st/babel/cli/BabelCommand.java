@@ -3,10 +3,8 @@ package re6st.babel.cli;
 import java.net.NetworkInterface;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
@@ -16,19 +14,12 @@ import picocli.CommandLine.Parameters;
 import re6st.cli.CommandFailure;
 import re6st.cli.Daemon;
 import re6st.cli.Launcher;
-import re6st.babel.InterfaceSettings;
 import re6st.babel.config.BabelConfig;
 import re6st.babel.config.ConfigException;
 import re6st.babel.config.ControlSocket;
-import re6st.babel.config.InterfaceParameters;
-import re6st.babel.config.InterfaceType;
-import re6st.babel.config.RedistributeFilter;
 import re6st.babel.daemon.BabelDaemon;
 import re6st.babel.daemon.BabelSocket;
 import re6st.babel.daemon.ControlServer;
-import re6st.babel.daemon.KernelAdapter;
-import re6st.babel.config.InstallFilter;
-import re6st.babel.mac.MacPolicy;
 import re6st.babel.message.Addr;
 
 /**
@@ -117,30 +108,11 @@ public final class BabelCommand implements Callable<Integer>, Launcher.Verbosity
         names.addAll(interfaces);
         if (names.isEmpty())
             throw CommandFailure.usage("no interface given (name them as arguments or with 'interface IF' statements)");
-        Map<String, InterfaceSettings> settings = new LinkedHashMap<>();
-        Map<String, MacPolicy> macs = new LinkedHashMap<>();
-        for (String name : names) {
+        for (String name : names)
             if (NetworkInterface.getByName(name) == null)
                 throw CommandFailure.usage("no interface " + name + " on this machine ('ip link' lists them)");
-            InterfaceParameters ip = cfg.interfaceParameters(name);
-            settings.put(name, toSettings(ip));
-            if (ip.key() != null)
-                macs.put(name, MacPolicy.of(ip.key()).withAcceptBadSignatures(ip.acceptBadSignatures()));
-        }
         long routerId = cfg.routerId().isPresent() ? cfg.routerId().getAsLong() : defaultRouterId(names.iterator().next());
-        RedistributeFilter redistribute = cfg.redistribute();
-        BabelDaemon.Options opts = new BabelDaemon.Options(routerId, settings, cfg.smoothingHalfLife() * 1000,
-                cfg.exportTable(), cfg.importTables().isEmpty() ? BabelConfig.RT_TABLE_MAIN : cfg.importTables().get(0),
-                cfg.kernelPriority(), stateFile != null ? stateFile : cfg.stateFile().map(Path::of).orElse(null),
-                pidFile != null ? pidFile : cfg.pidFile().map(Path::of).orElse(null),
-                (dst, src, proto, local, ifname) -> {
-                    RedistributeFilter.Decision d = redistribute.decide(dst, src, proto, local, ifname);
-                    return d.announce() ? Integer.valueOf(d.metric()) : null;
-                }, null, port != null ? port : cfg.protocolPort(), macs, r -> {
-                    InstallFilter.Decision d = cfg.install().decide(r.prefix(), r.src(), r.routerId(), r.ifname());
-                    return d.install() ? new KernelAdapter.Placement(d.table(),
-                            d.prefSrc() == null ? null : d.prefSrc().toInetAddress()) : null;
-                });
+        BabelDaemon.Options opts = BabelDaemon.Options.from(cfg, names, routerId).withOverrides(stateFile, pidFile, port);
         BabelDaemon daemon = new BabelDaemon(opts);
         daemon.onLoopDeath((loop, why) -> Daemon.die("re6st babel", "babel " + loop, why));
         try {
@@ -178,13 +150,6 @@ public final class BabelCommand implements Callable<Integer>, Launcher.Verbosity
             // said below
         }
         throw CommandFailure.usage(option + ": '" + s + "' is not a port number (1-65535)");
-    }
-
-    static InterfaceSettings toSettings(InterfaceParameters p) {
-        InterfaceSettings.Type t = p.type() == InterfaceType.TUNNEL ? InterfaceSettings.Type.TUNNEL : InterfaceSettings.Type.WIRED;
-        int rttMax = p.rttMax() > p.rttMin() ? p.rttMax() : p.rttMin() + 10_000;
-        return new InterfaceSettings(t, p.helloInterval(), p.updateInterval(), p.rxcost(), p.timestamps(), p.rttMin(),
-                rttMax, p.maxRttPenalty(), p.rttDecay());
     }
 
     /** Like babeld: the EUI-64 of the first interface (the low 64 bits of its link-local address). */

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,17 +24,17 @@ import re6st.babel.BabelRouter;
 import re6st.babel.Effects;
 import re6st.babel.InterfaceSettings;
 import re6st.babel.KernelRoute;
-import re6st.babel.mac.Authenticator;
+import re6st.babel.config.BabelConfig;
+import re6st.babel.config.InstallFilter;
+import re6st.babel.config.InterfaceParameters;
+import re6st.babel.config.InterfaceType;
+import re6st.babel.config.RedistributeFilter;
 import re6st.babel.mac.MacKey;
 import re6st.babel.mac.MacPolicy;
-import re6st.babel.mac.PseudoHeader;
-import re6st.babel.mac.Verdict;
+import re6st.babel.mac.PacketProtector;
 import re6st.babel.message.Addr;
 import re6st.babel.message.Message;
 import re6st.babel.message.Prefix;
-import re6st.babel.wire.DecodedPacket;
-import re6st.babel.wire.MalformedPacketException;
-import re6st.babel.wire.PacketDecoder;
 import re6st.babel.wire.PacketEncoder;
 import re6st.jni.Netlink;
 import re6st.jni.NetlinkEvent;
@@ -54,20 +55,76 @@ public final class BabelDaemon implements Effects, AutoCloseable {
         Integer metric(Prefix dst, Prefix src, int proto, boolean localAddress, String ifname);
     }
 
-    /** What the daemon needs to run. */
+    /**
+     * What the daemon needs to run. Built from a {@link BabelConfig} by {@link #from}, the one
+     * place where configuration statements become daemon options (the command line, the node
+     * and the tests all go through it).
+     */
     public record Options(long routerId, Map<String, InterfaceSettings> interfaces, int smoothingHalfLifeMs,
             int exportTable, int importTable, int kernelMetric, Path stateFile, Path pidFile, Redistribution redistribution,
             BabelRouter.InputFilter inputFilter, int port, Map<String, MacPolicy> macPolicies,
-            KernelAdapter.InstallPolicy installPolicy) {}
+            KernelAdapter.InstallPolicy installPolicy) {
+
+        /**
+         * The options of {@code cfg} on {@code interfaces} (the configuration's own 'interface'
+         * statements are not added: the caller says which interfaces run), with {@code routerId}
+         * (the configuration's, or one the caller derived as babeld does).
+         */
+        public static Options from(BabelConfig cfg, Collection<String> interfaces, long routerId) {
+            Map<String, InterfaceSettings> settings = new LinkedHashMap<>();
+            Map<String, MacPolicy> macs = new LinkedHashMap<>();
+            for (String name : interfaces) {
+                settings.put(name, interfaceSettings(cfg, name));
+                MacPolicy mac = macPolicy(cfg, name);
+                if (mac != null)
+                    macs.put(name, mac);
+            }
+            RedistributeFilter redistribute = cfg.redistribute();
+            InstallFilter install = cfg.install();
+            return new Options(routerId, settings, cfg.smoothingHalfLife() * 1000, cfg.exportTable(),
+                    cfg.importTables().isEmpty() ? BabelConfig.RT_TABLE_MAIN : cfg.importTables().get(0),
+                    cfg.kernelPriority(), cfg.stateFile().map(Path::of).orElse(null), cfg.pidFile().map(Path::of).orElse(null),
+                    (dst, src, proto, local, ifname) -> {
+                        RedistributeFilter.Decision d = redistribute.decide(dst, src, proto, local, ifname);
+                        return d.announce() ? Integer.valueOf(d.metric()) : null;
+                    }, null, cfg.protocolPort(), macs, r -> {
+                        InstallFilter.Decision d = install.decide(r.prefix(), r.src(), r.routerId(), r.ifname());
+                        return d.install() ? new KernelAdapter.Placement(d.table(),
+                                d.prefSrc() == null ? null : d.prefSrc().toInetAddress()) : null;
+                    });
+        }
+
+        /** The same with the command line's -S, -I and -p, where given (null: the configuration's). */
+        public Options withOverrides(Path stateFile, Path pidFile, Integer port) {
+            return new Options(routerId, interfaces, smoothingHalfLifeMs, exportTable, importTable, kernelMetric,
+                    stateFile != null ? stateFile : this.stateFile, pidFile != null ? pidFile : this.pidFile, redistribution,
+                    inputFilter, port != null ? port : this.port, macPolicies, installPolicy);
+        }
+
+        /** How Babel runs on {@code name} under {@code cfg} (also for an interface added at run time). */
+        public static InterfaceSettings interfaceSettings(BabelConfig cfg, String name) {
+            InterfaceParameters p = cfg.interfaceParameters(name);
+            InterfaceSettings.Type t = p.type() == InterfaceType.TUNNEL ? InterfaceSettings.Type.TUNNEL : InterfaceSettings.Type.WIRED;
+            int rttMax = p.rttMax() > p.rttMin() ? p.rttMax() : p.rttMin() + 10_000;
+            return new InterfaceSettings(t, p.helloInterval(), p.updateInterval(), p.rxcost(), p.timestamps(), p.rttMin(),
+                    rttMax, p.maxRttPenalty(), p.rttDecay());
+        }
+
+        /** The MAC keys of {@code name} under {@code cfg}, null without a key. */
+        public static MacPolicy macPolicy(BabelConfig cfg, String name) {
+            InterfaceParameters p = cfg.interfaceParameters(name);
+            return p.key() == null ? null : MacPolicy.of(p.key()).withAcceptBadSignatures(p.acceptBadSignatures());
+        }
+    }
 
     private final Options opts;
     private final BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
     private final Map<List<Object>, List<Message>> outbox = new LinkedHashMap<>();
     private final Map<String, Integer> ifindex = new HashMap<>();
     private final Map<Integer, String> ifname = new java.util.concurrent.ConcurrentHashMap<>(); // read by the receive thread
-    private final Map<String, PacketEncoder> encoders = new HashMap<>();
-    private final Map<String, Authenticator> authenticators = new HashMap<>();
-    private final Map<String, Addr> linkLocals = new HashMap<>();
+    private final Map<String, PacketProtector> protectors = new HashMap<>();
+    private final Map<String, PacketProtector.Sink> sinks = new HashMap<>();
+    private final Map<String, java.nio.channels.MembershipKey> memberships = new HashMap<>();
     private static final Addr GROUP = Addr.parse("ff02::1:6");
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final DaemonStats stats = new DaemonStats();
@@ -102,11 +159,8 @@ public final class BabelDaemon implements Effects, AutoCloseable {
         if (opts.inputFilter() != null)
             core.setInputFilter(opts.inputFilter());
         long now = System.nanoTime();
-        for (Map.Entry<String, InterfaceSettings> e : opts.interfaces().entrySet()) {
-            String name = e.getKey();
-            attach(name, e.getValue(), opts.macPolicies() == null ? null : opts.macPolicies().get(name),
-                    socket.join(name), BabelSocket.ipv4(name), netlink.index(name), BabelSocket.mtu(name), now);
-        }
+        for (Map.Entry<String, InterfaceSettings> e : opts.interfaces().entrySet())
+            attach(e.getKey(), e.getValue(), opts.macPolicies() == null ? null : opts.macPolicies().get(e.getKey()), now);
         if (opts.pidFile() != null)
             Files.writeString(opts.pidFile(), ProcessHandle.current().pid() + "\n");
         redistributeInitial(now);
@@ -125,30 +179,47 @@ public final class BabelDaemon implements Effects, AutoCloseable {
         return t;
     }
 
-    /** Starts Babel on one more interface while running (a tunnel came up). */
+    /**
+     * Starts Babel on one more interface while running (a tunnel came up): Hellos and a route
+     * request go out at once. Thread-safe; waits until it is done (an exception says why not:
+     * no such interface, no link-local address yet, already running there).
+     */
     public void addInterface(String name, InterfaceSettings settings, MacPolicy mac) throws Exception {
-        Addr ll = socket.join(name);
-        int idx = netlink.index(name);
-        int mtu = BabelSocket.mtu(name);
-        Addr v4 = BabelSocket.ipv4(name);
         call(core -> {
-            attach(name, settings, mac, ll, v4, idx, mtu, System.nanoTime());
+            try {
+                attach(name, settings, mac, System.nanoTime());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("babel on " + name + ": " + e.getMessage(), e);
+            }
             return null;
         });
     }
 
-    /** Core-thread (or pre-start) part of adding an interface. */
-    private void attach(String name, InterfaceSettings settings, MacPolicy mac, Addr ll, Addr v4, int idx, int mtu, long now) {
+    /**
+     * Core-thread (or pre-start) part of adding an interface. What the kernel knows of it comes
+     * from netlink, which answers for the daemon's namespace whatever thread asks.
+     */
+    private void attach(String name, InterfaceSettings settings, MacPolicy mac, long now) throws IOException {
+        if (core.hasInterface(name))
+            throw new IllegalArgumentException("babel already runs on " + name);
+        int idx = netlink.index(name);
+        Addr ll = null, v4 = null;
+        for (NetlinkEvent.AddressChanged a : netlink.addresses(Netlink.AF_UNSPEC, idx)) {
+            Addr addr = Addr.of(a.address().address().getAddress());
+            if (ll == null && !addr.isV4() && addr.isLinkLocal())
+                ll = addr;
+            else if (v4 == null && addr.isV4())
+                v4 = addr;
+        }
+        if (ll == null)
+            throw new java.net.SocketException(name + " has no IPv6 link-local address (is IPv6 enabled and DAD finished?)");
+        int mtu = Math.max(netlink.link(idx).mtu(), 512);
+        memberships.put(name, socket.join(name));
         ifindex.put(name, idx);
         ifname.put(idx, name);
-        linkLocals.put(name, ll);
-        int reserve = 0;
-        if (mac != null) {
-            Authenticator auth = new Authenticator(mac);
-            authenticators.put(name, auth);
-            reserve = auth.trailerLength();
-        }
-        encoders.put(name, new PacketEncoder(PacketEncoder.maxSizeForMtu(mtu), reserve, ll));
+        protectors.put(name, new PacketProtector(ll, PacketEncoder.maxSizeForMtu(mtu), mac, GROUP, opts.port(),
+                new SecureRandom(), System::nanoTime));
+        sinks.put(name, (packet, dest) -> transmit(packet, dest, idx));
         core.addInterface(name, settings, ll, now);
         if (v4 != null)
             core.setInterfaceIpv4(name, v4); // the next hop of the IPv4 routes we announce there
@@ -161,23 +232,10 @@ public final class BabelDaemon implements Effects, AutoCloseable {
      */
     public void setMacPolicy(String name, MacPolicy policy) throws Exception {
         call(core -> {
-            Addr ll = linkLocals.get(name);
-            if (ll == null)
+            PacketProtector p = protectors.get(name);
+            if (p == null)
                 throw new IllegalArgumentException("no Babel interface " + name);
-            Authenticator auth = authenticators.get(name);
-            if (auth == null) {
-                auth = new Authenticator(policy);
-                authenticators.put(name, auth);
-            } else {
-                auth.setPolicy(policy);
-            }
-            int mtu;
-            try {
-                mtu = BabelSocket.mtu(name);
-            } catch (IOException e) {
-                mtu = 1280;
-            }
-            encoders.put(name, new PacketEncoder(PacketEncoder.maxSizeForMtu(mtu), auth.trailerLength(), ll));
+            p.setPolicy(policy);
             return null;
         });
         LOG.log(Level.INFO, "MAC keys on {0}: sign {1}, accept {2}{3}", name, ids(policy.sign()), ids(policy.accept()),
@@ -198,17 +256,69 @@ public final class BabelDaemon implements Effects, AutoCloseable {
             Integer idx = ifindex.remove(name);
             if (idx != null)
                 ifname.remove(idx);
-            encoders.remove(name);
-            authenticators.remove(name);
-            linkLocals.remove(name);
+            protectors.remove(name);
+            sinks.remove(name);
+            java.nio.channels.MembershipKey k = memberships.remove(name);
+            if (k != null)
+                k.drop();
             kernel.forgetInterface(name);
             return null;
         });
         LOG.log(Level.INFO, "babel stopped on {0}", name);
     }
 
+    /**
+     * The tunnel under {@code name} lost its liveness (or the interface is otherwise down):
+     * Babel treats it as babeld treats an interface going down, at once rather than at the next
+     * hello timeout. On the core thread, in one turn: the neighbours on it and their MAC state
+     * are flushed, each route through them is switched to a feasible alternative by one kernel
+     * replace, or retracted (a seqno request goes out for it), and no Hello goes out on it until
+     * {@link #interfaceUp}. Thread-safe, does not wait: the future completes once the kernel
+     * routes have changed (exceptionally for an interface Babel does not run on).
+     */
+    public CompletableFuture<Void> interfaceDown(String name) {
+        return submit(core -> {
+            down(name, "reported down", System.nanoTime());
+            return null;
+        });
+    }
+
+    /** The interface is usable again: Hellos and a wildcard route request go out on it at once. Thread-safe, does not wait. */
+    public CompletableFuture<Void> interfaceUp(String name) {
+        return submit(core -> {
+            up(name, "reported up", System.nanoTime());
+            return null;
+        });
+    }
+
+    /** Core thread: {@code name} down, and what it changed. */
+    private void down(String name, String why, long now) {
+        int neighbours = core.neighbourCount();
+        long changes = core.stats().routeChanges;
+        if (!core.interfaceDown(name, now))
+            return; // down already
+        PacketProtector p = protectors.get(name);
+        if (p != null)
+            p.forgetNeighbours(); // like babeld: a neighbour seen again is challenged again
+        flushOutbox(); // the retractions and requests leave now, with the kernel changes
+        LOG.log(Level.INFO, "babel: {0} {1}: {2} neighbour(s) flushed, {3} route change(s)", name, why,
+                neighbours - core.neighbourCount(), core.stats().routeChanges - changes);
+    }
+
+    private void up(String name, String why, long now) {
+        if (!core.interfaceUp(name, now))
+            return; // up already (the kernel reports every link change)
+        flushOutbox();
+        LOG.log(Level.INFO, "babel: {0} {1}: hellos and a route request sent", name, why);
+    }
+
     /** Runs {@code task} on the core thread and waits for its result. */
     public <T> T call(Function<BabelRouter, T> task) throws Exception {
+        return submit(task).get(10, TimeUnit.SECONDS);
+    }
+
+    /** Queues {@code task} for the core thread; the future has its result or its exception. */
+    private <T> CompletableFuture<T> submit(Function<BabelRouter, T> task) {
         CompletableFuture<T> f = new CompletableFuture<>();
         tasks.add(() -> {
             try {
@@ -217,7 +327,7 @@ public final class BabelDaemon implements Effects, AutoCloseable {
                 f.completeExceptionally(e);
             }
         });
-        return f.get(10, TimeUnit.SECONDS);
+        return f;
     }
 
     /** The control-interface view of the core; only from the core thread (e.g. in {@link #afterEachStep}). */
@@ -317,7 +427,6 @@ public final class BabelDaemon implements Effects, AutoCloseable {
     }
 
     private final re6st.cli.LoopFailures loopFailures = new re6st.cli.LoopFailures(LOG, "babel core");
-    private final re6st.cli.LoopFailures receiveFailures = new re6st.cli.LoopFailures(LOG, "babel receive");
     private final java.util.concurrent.atomic.AtomicBoolean loopDeathReported = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile java.util.function.BiConsumer<String, Throwable> onLoopDeath = (loop, why) -> { };
 
@@ -353,58 +462,15 @@ public final class BabelDaemon implements Effects, AutoCloseable {
     }
 
     private void flush(Map.Entry<List<Object>, List<Message>> e) {
-        {
-            String name = (String) e.getKey().get(0);
-            Addr dest = (Addr) e.getKey().get(1);
-            PacketEncoder enc = encoders.get(name);
-            Integer idx = ifindex.get(name);
-            if (enc == null || idx == null)
-                return;
-            Authenticator auth = authenticators.get(name);
-            startPacket(enc, auth);
-            int inPacket = 0;
-            for (Message m : e.getValue()) {
-                if (enc.add(m)) {
-                    inPacket++;
-                    continue;
-                }
-                if (inPacket > 0)
-                    transmit(enc, auth, name, dest, idx);
-                startPacket(enc, auth);
-                inPacket = 0;
-                if (enc.add(m)) {
-                    inPacket++;
-                } else {
-                    stats.encodeErrors.inc();
-                    LOG.log(Level.WARNING, "message too large for one packet on {0}: {1}", name, m);
-                }
-            }
-            if (inPacket > 0)
-                transmit(enc, auth, name, dest, idx);
-        }
+        String name = (String) e.getKey().get(0);
+        PacketProtector p = protectors.get(name);
+        if (p != null)
+            stats.encodeErrors.inc(p.pack(e.getValue(), (Addr) e.getKey().get(1), sinks.get(name)));
     }
 
-    /** A fresh packet; with MAC on, it starts with this interface's packet counter (RFC 8967). */
-    private static void startPacket(PacketEncoder enc, Authenticator auth) {
-        enc.reset();
-        if (auth != null)
-            enc.add(auth.nextPc());
-    }
-
-    private void transmit(PacketEncoder enc, Authenticator auth, String name, Addr dest, int idx) {
-        if (enc.hasTimestampedHello())
-            enc.stampHello(BabelRouter.micros(System.nanoTime())); // RTT: the time it really leaves
-        int len = enc.finish();
-        if (auth != null) {
-            byte[] trailer = auth.sign(enc.array(), 0, len, linkLocals.get(name), dest == null ? GROUP : dest);
-            for (int at = 0; at + 2 <= trailer.length; ) {
-                int n = trailer[at + 1] & 0xff;
-                enc.appendTrailer(new Message.Mac(java.util.Arrays.copyOfRange(trailer, at + 2, at + 2 + n)));
-                at += 2 + n;
-            }
-        }
+    private void transmit(ByteBuffer packet, Addr dest, int idx) {
         try {
-            socket.send(enc.buffer(), dest, idx);
+            socket.send(packet, dest, idx);
             stats.sent.inc();
         } catch (IOException e) {
             stats.sendErrors.inc();
@@ -412,40 +478,29 @@ public final class BabelDaemon implements Effects, AutoCloseable {
         }
     }
 
-    /**
-     * Java has no IPV6_PKTINFO: the destination a packet was sent to (our group or our address)
-     * is found by which one its MAC verifies with. Null when neither does.
-     */
-    private Addr macDestination(byte[] data, DecodedPacket p, Addr src, String name, Authenticator auth) {
-        for (Addr dst : new Addr[] {GROUP, linkLocals.get(name)}) {
-            byte[] prefix = PseudoHeader.prefix(src, PseudoHeader.BABEL_PORT, dst, PseudoHeader.BABEL_PORT);
-            for (MacKey k : auth.policy().verifyKeys()) {
-                byte[] mac = k.compute(prefix, data, p.macCoveredOffset(), p.macCoveredLength());
-                for (Message.Mac m : p.trailer())
-                    if (java.security.MessageDigest.isEqual(mac, m.digest()))
-                        return dst;
-            }
+    /** On the core thread: decoded and (with keys) verified, then the messages to the core. */
+    private void deliver(String name, Addr from, byte[] data, long now) {
+        PacketProtector p = protectors.get(name);
+        if (p == null)
+            return; // the interface went away since
+        PacketProtector.Opened o = p.open(data, 0, data.length, from, now);
+        if (o.outcome() == PacketProtector.Outcome.MALFORMED) {
+            stats.malformedPackets.inc();
+            LOG.log(Level.DEBUG, "malformed packet from {0}%{1}: {2}", from, name, o.why());
+            return;
         }
-        return null;
-    }
-
-    /** On the core thread: MAC check (if configured), then the messages to the core. */
-    private void deliver(String name, Addr from, byte[] data, DecodedPacket p, long now) {
-        Authenticator auth = authenticators.get(name);
-        if (auth != null) {
-            Addr dst = macDestination(data, p, from, name, auth);
-            boolean multicast = dst == null || dst.equals(GROUP);
-            Verdict v = auth.check(data, 0, data.length, from, dst == null ? GROUP : dst, multicast, p.body(),
-                    List.copyOf(p.trailer()), now);
-            for (Message m : v.toSend())
-                send(name, from, m);
-            if (!v.accepted()) {
-                stats.macDropped.inc();
-                LOG.log(Level.DEBUG, "dropped packet from {0}%{1}: {2}", from, name, v.reason());
-                return;
-            }
+        stats.received.inc();
+        stats.malformedTlvs.inc(o.packet().malformedCount());
+        stats.ignoredTlvs.inc(o.packet().ignoredCount());
+        stats.countTlvs(o.packet().body());
+        for (Message m : o.reply())
+            send(name, from, m);
+        if (!o.accepted()) {
+            stats.macDropped.inc();
+            LOG.log(Level.DEBUG, "dropped packet from {0}%{1}: {2}", from, name, o.why());
+            return;
         }
-        core.receive(name, from, false, p.body(), now);
+        core.receive(name, from, o.unicast(), o.body(), now);
     }
 
     // ------------------------------------------------------------ receiving
@@ -499,25 +554,9 @@ public final class BabelDaemon implements Effects, AutoCloseable {
             String name = ifname.get(from.ifindex());
             if (name == null)
                 continue; // not one of our interfaces
-            DecodedPacket p;
-            try {
-                p = PacketDecoder.decode(data, from.address());
-            } catch (MalformedPacketException e) {
-                stats.malformedPackets.inc();
-                LOG.log(Level.DEBUG, "malformed packet from {0}%{1}: {2}", from.address(), name, e.getMessage());
-                continue;
-            } catch (RuntimeException e) { // a decoder bug: this packet is lost, not the loop
-                stats.loopFailures.inc();
-                receiveFailures.survived("a packet from " + from.address() + "%" + name, e);
-                continue;
-            }
-            stats.received.inc();
-            stats.malformedTlvs.inc(p.malformedCount());
-            stats.ignoredTlvs.inc(p.ignoredCount());
-            stats.countTlvs(p.body());
             byte[] datagram = data;
             long receivedAt = System.nanoTime(); // RTT: when it arrived, not when the core got to it
-            tasks.add(() -> deliver(name, from.address(), datagram, p, receivedAt));
+            tasks.add(() -> deliver(name, from.address(), datagram, receivedAt)); // a decoder bug is one failed task
         }
     }
 
@@ -557,9 +596,9 @@ public final class BabelDaemon implements Effects, AutoCloseable {
             considerRoute(rc.route(), rc.removed(), now);
         } else if (e instanceof NetlinkEvent.LinkChanged lc && ifindex.containsKey(lc.link().name())) {
             if (lc.removed() || !lc.link().up())
-                core.interfaceDown(lc.link().name(), now);
+                down(lc.link().name(), "down in the kernel", now);
             else
-                core.interfaceUp(lc.link().name(), now);
+                up(lc.link().name(), "up in the kernel", now);
         } else if (e instanceof NetlinkEvent.Overflow) {
             LOG.log(Level.WARNING, "netlink events lost; re-reading kernel state");
             try {

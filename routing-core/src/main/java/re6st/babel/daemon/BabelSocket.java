@@ -5,6 +5,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
+import java.nio.channels.MembershipKey;
 import java.net.SocketException;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
@@ -38,16 +39,17 @@ public final class BabelSocket implements AutoCloseable {
         channel.bind(new InetSocketAddress(InetAddress.getByName("::"), port));
     }
 
-    /** Joins the Babel group on an interface; returns its link-local address. */
-    public Addr join(String ifname) throws IOException {
+    /**
+     * Joins the Babel group on an interface; drop the returned key to leave it. (The JDK finds
+     * the interface from the calling thread's namespace by its IPv4 enumeration, which lists
+     * IPv6-only interfaces only in the process's own namespace: in-process tests in another
+     * namespace give the interface an IPv4 address.)
+     */
+    public MembershipKey join(String ifname) throws IOException {
         NetworkInterface ni = NetworkInterface.getByName(ifname);
         if (ni == null)
             throw new SocketException("no interface " + ifname);
-        Addr ll = linkLocal(ni);
-        if (ll == null)
-            throw new SocketException(ifname + " has no IPv6 link-local address (is IPv6 enabled and DAD finished?)");
-        channel.join(InetAddress.getByName(GROUP), ni);
-        return ll;
+        return channel.join(InetAddress.getByName(GROUP), ni);
     }
 
     /** The interface's fe80::/10 address, or null. */
@@ -58,23 +60,6 @@ public final class BabelSocket implements AutoCloseable {
                 return Addr.of(a.getAddress());
         }
         return null;
-    }
-
-    /** The interface's first IPv4 address, or null. */
-    public static Addr ipv4(String ifname) throws SocketException {
-        NetworkInterface ni = NetworkInterface.getByName(ifname);
-        if (ni != null)
-            for (Enumeration<InetAddress> e = ni.getInetAddresses(); e.hasMoreElements(); ) {
-                InetAddress a = e.nextElement();
-                if (a instanceof java.net.Inet4Address)
-                    return Addr.of(a.getAddress());
-            }
-        return null;
-    }
-
-    public static int mtu(String ifname) throws SocketException {
-        NetworkInterface ni = NetworkInterface.getByName(ifname);
-        return ni == null ? 1280 : Math.max(ni.getMTU(), 512);
     }
 
     /** A received datagram: its source (link-local) and the interface index it came from. */

@@ -64,7 +64,14 @@ public final class Authenticator {
     private final int protocolPort;
     private final PacketCounter counter;
     private final Map<Addr, NeighbourMacState> neighbours = new HashMap<>();
-    private final EnumMap<Verdict.Reason, Long> counts = new EnumMap<>(Verdict.Reason.class);
+    private final long[] counts = new long[Verdict.Reason.values().length];
+    // The verdicts without messages, made once: the receiving path allocates none for them.
+    private static final Verdict AUTHENTICATED = Verdict.accept(Verdict.Reason.AUTHENTICATED, List.of());
+    private static final Verdict OLD_PC = Verdict.drop(Verdict.Reason.OLD_PC, List.of());
+    private static final Verdict ACCEPTED_NO_MAC = Verdict.accept(Verdict.Reason.NO_MAC, List.of());
+    private static final Verdict ACCEPTED_BAD_MAC = Verdict.accept(Verdict.Reason.BAD_MAC, List.of());
+    private static final Verdict DROPPED_NO_MAC = Verdict.drop(Verdict.Reason.NO_MAC, List.of());
+    private static final Verdict DROPPED_BAD_MAC = Verdict.drop(Verdict.Reason.BAD_MAC, List.of());
     private MacPolicy policy;
     private long challengeRequestsSent, challengeRepliesSent;
 
@@ -145,14 +152,21 @@ public final class Authenticator {
     public Verdict check(byte[] packet, int off, int len, Addr src, Addr dst, boolean multicast,
             List<Message> body, List<Message> trailer, long nowNanos) {
         int bodyLen = Math.min(bodyLength(packet, off, len), len - 4); // babeld: "Received truncated packet", bodylen = len - 4
+        return decide(verifyMac(packet, off, 4 + bodyLen, src, dst, trailer), src, multicast, body, nowNanos);
+    }
 
-        Verdict.Reason macResult = verifyMac(packet, off, 4 + bodyLen, src, dst, trailer);
+    /**
+     * The part of {@link #check} after the MAC: {@code macResult} is null when a MAC verified
+     * (the caller computed it, e.g. {@link PacketProtector} with its reusable engines), else
+     * {@code NO_MAC} or {@code BAD_MAC}.
+     */
+    Verdict decide(Verdict.Reason macResult, Addr src, boolean multicast, List<Message> body, long nowNanos) {
         if (macResult != null) {
             if (policy.acceptBadSignatures()) {
                 LOG.log(System.Logger.Level.DEBUG, "accepting packet from {0} with {1} (accept-bad-signatures)", src, macResult);
-                return count(Verdict.accept(macResult, List.of()));
+                return count(macResult == Verdict.Reason.NO_MAC ? ACCEPTED_NO_MAC : ACCEPTED_BAD_MAC);
             }
-            return count(Verdict.drop(macResult, List.of()));
+            return count(macResult == Verdict.Reason.NO_MAC ? DROPPED_NO_MAC : DROPPED_BAD_MAC);
         }
         return count(replayCheck(src, multicast, body, nowNanos));
     }
@@ -162,6 +176,11 @@ public final class Authenticator {
         neighbours.remove(neighbour);
     }
 
+    /** Drops what we know about every neighbour (the interface went down). */
+    public void forgetAll() {
+        neighbours.clear();
+    }
+
     /** Number of neighbours with MAC state. */
     public int neighbourCount() {
         return neighbours.size();
@@ -169,7 +188,16 @@ public final class Authenticator {
 
     /** How many packets got each reason (accepted or not), since creation. */
     public Map<Verdict.Reason, Long> counts() {
-        return new EnumMap<>(counts);
+        EnumMap<Verdict.Reason, Long> m = new EnumMap<>(Verdict.Reason.class);
+        for (Verdict.Reason r : Verdict.Reason.values())
+            if (counts[r.ordinal()] > 0)
+                m.put(r, counts[r.ordinal()]);
+        return m;
+    }
+
+    /** The sender's packet counter of this interface. */
+    PacketCounter counter() {
+        return counter;
     }
 
     public long challengeRequestsSent() {
@@ -222,7 +250,7 @@ public final class Authenticator {
             }
         }
 
-        List<Message> toSend = new ArrayList<>(2);
+        List<Message> toSend = null; // allocated only when there is something to send
         Verdict.Reason reason;
         if (pc == null) {
             reason = Verdict.Reason.NO_PC;
@@ -232,26 +260,31 @@ public final class Authenticator {
         } else if (!n.knowsIndex(pc.index())) {
             byte[] nonce = n.newChallenge(random, now);
             if (nonce != null) {
+                toSend = new ArrayList<>(2);
                 toSend.add(new Message.ChallengeRequest(nonce));
                 challengeRequestsSent++;
             }
             reason = Verdict.Reason.UNKNOWN_INDEX;
         } else if (!n.advance(pc.pc(), multicast)) {
             // Possibly a replay: answering its challenge request would help an attacker.
-            return Verdict.drop(Verdict.Reason.OLD_PC, List.of());
+            return OLD_PC;
         } else {
             reason = Verdict.Reason.AUTHENTICATED;
         }
         if (requestNonce != null && n.mayReply(now)) {
+            if (toSend == null)
+                toSend = new ArrayList<>(1);
             toSend.add(new Message.ChallengeReply(requestNonce));
             challengeRepliesSent++;
         }
+        if (reason == Verdict.Reason.AUTHENTICATED && toSend == null)
+            return AUTHENTICATED;
         boolean accepted = reason == Verdict.Reason.AUTHENTICATED || reason == Verdict.Reason.CHALLENGE_SUCCEEDED;
-        return new Verdict(accepted, reason, toSend);
+        return new Verdict(accepted, reason, toSend == null ? List.of() : toSend);
     }
 
     private Verdict count(Verdict v) {
-        counts.merge(v.reason(), 1L, Long::sum);
+        counts[v.reason().ordinal()]++;
         return v;
     }
 

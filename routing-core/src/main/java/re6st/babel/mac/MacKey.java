@@ -1,21 +1,17 @@
 package re6st.babel.mac;
 
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Objects;
 
-import org.bouncycastle.crypto.digests.Blake2sDigest;
-
 /**
  * One RFC 8967 key: a name, an algorithm and a secret value. Immutable; {@link #toString} never
  * shows the value. Computes the MAC of a packet given the 36-byte pseudo-header prefix (see
- * {@link PseudoHeader}) and the packet's header and body, exactly as babeld's {@code compute_mac}.
+ * {@link PseudoHeader}) and the packet's header and body, exactly as babeld's {@code compute_mac} ({@link MacEngine} does the
+ * computing, reusably).
  */
 public final class MacKey {
-    private static final int SHA256_BLOCK = 64;
-
     private final String id;
     private final MacAlgorithm algorithm;
     private final byte[] value;
@@ -70,44 +66,9 @@ public final class MacKey {
      */
     public byte[] compute(byte[] prefix, byte[] packet, int off, int len) {
         Objects.checkFromIndexSize(off, len, packet.length);
-        return switch (algorithm) {
-            case HMAC_SHA256 -> hmacSha256(prefix, packet, off, len);
-            case BLAKE2S_128 -> blake2s128(prefix, packet, off, len);
-        };
-    }
-
-    /* RFC 2104 written out, as babeld does: the key is zero-padded to the block (never hashed). */
-    private byte[] hmacSha256(byte[] prefix, byte[] packet, int off, int len) {
-        byte[] pad = new byte[SHA256_BLOCK];
-        MessageDigest sha = sha256();
-        for (int i = 0; i < SHA256_BLOCK; i++)
-            pad[i] = (byte) ((i < value.length ? value[i] : 0) ^ 0x36);
-        sha.update(pad);
-        sha.update(prefix);
-        sha.update(packet, off, len);
-        byte[] inner = sha.digest();
-        for (int i = 0; i < SHA256_BLOCK; i++)
-            pad[i] = (byte) ((i < value.length ? value[i] : 0) ^ 0x5c);
-        sha.update(pad);
-        sha.update(inner);
-        return sha.digest();
-    }
-
-    private byte[] blake2s128(byte[] prefix, byte[] packet, int off, int len) {
-        Blake2sDigest d = new Blake2sDigest(value, 16, null, null);
-        d.update(prefix, 0, prefix.length);
-        d.update(packet, off, len);
-        byte[] out = new byte[16];
-        d.doFinal(out, 0);
+        byte[] out = new byte[digestLength()];
+        new MacEngine(this).compute(prefix, packet, off, len, out, 0);
         return out;
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError("every JDK has SHA-256", e);
-        }
     }
 
     /** Same id, algorithm and value. */

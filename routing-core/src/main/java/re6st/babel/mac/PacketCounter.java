@@ -31,11 +31,25 @@ public final class PacketCounter {
 
     /** The PC TLV for the next packet; each call is one packet. */
     public Message.Pc next() {
+        long value = advance();
+        return new Message.Pc(value, index);
+    }
+
+    /**
+     * The counter for the next packet, without a message object (the sending path writes it
+     * straight into the packet with {@link #index()}); each call is one packet.
+     */
+    long advance() {
         if (pc == 0)
             index = freshIndex();
-        Message.Pc m = new Message.Pc(pc, index);
+        long value = pc;
         pc = (pc + 1) & 0xFFFF_FFFFL;
-        return m;
+        return value;
+    }
+
+    /** The current index, not a copy: read it, never change it. Valid until the counter wraps. */
+    byte[] index() {
+        return index;
     }
 
     private byte[] freshIndex() {

@@ -25,11 +25,16 @@ public final class PseudoHeader {
     /** The 36-byte prefix: src addr | src port | dst addr | dst port. */
     public static byte[] prefix(Addr src, int srcPort, Addr dst, int dstPort) {
         byte[] p = new byte[PREFIX_LENGTH];
+        write(p, src, srcPort, dst, dstPort);
+        return p;
+    }
+
+    /** The same prefix written into {@code p[0 .. 36)} (a reused buffer: nothing allocated per packet). */
+    public static void write(byte[] p, Addr src, int srcPort, Addr dst, int dstPort) {
         putAddr(p, 0, src);
         putPort(p, 16, srcPort);
         putAddr(p, 18, dst);
         putPort(p, 34, dstPort);
-        return p;
     }
 
     /** The whole authenticated byte string: prefix, then {@code packet[off .. off+len)} (header + body). */

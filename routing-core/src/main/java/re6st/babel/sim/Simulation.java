@@ -15,12 +15,17 @@ import re6st.babel.KernelRoute;
 import re6st.babel.message.Addr;
 import re6st.babel.message.Message;
 import re6st.babel.message.Prefix;
+import re6st.babel.mac.MacPolicy;
+import re6st.babel.mac.PacketProtector;
+import re6st.babel.mac.PseudoHeader;
+import re6st.babel.wire.PacketEncoder;
 
 /**
  * Many Babel protocol cores in one process, joined by simulated point-to-point links with a
- * one-way delay, on a virtual clock: no sockets, no threads, no sleeping. Messages are handed
- * over as decoded {@link Message} lists (the codec is tested on its own). Used by unit tests
- * (convergence, loop freedom, starvation) and by the large-scale simulation.
+ * one-way delay, on a virtual clock: no sockets, no threads, no sleeping. Every packet goes
+ * through a {@link PacketProtector} per interface, as in the daemon: encoded (with its PC and
+ * MAC when the node has keys), carried as bytes, then decoded and verified at the far end. Used
+ * by unit tests (convergence, loop freedom, starvation, MAC) and by the large-scale simulation.
  */
 public final class Simulation {
     static final long MS = 1_000_000L;
@@ -35,6 +40,7 @@ public final class Simulation {
         public final Map<List<Prefix>, KernelRoute> fib = new HashMap<>();
         final Map<List<Object>, List<Message>> outbox = new LinkedHashMap<>();
         final List<Prefix> originated = new ArrayList<>();
+        MacPolicy macPolicy;
         public long installs, uninstalls, messagesSent;
 
         Node(String name, int index, long routerId, int halfLifeMs) {
@@ -72,6 +78,17 @@ public final class Simulation {
             return fib.get(key(p, null));
         }
 
+        /** Signs and verifies with these keys on every interface, present and future (null: no MAC). */
+        public void macPolicy(MacPolicy policy) {
+            macPolicy = policy;
+            for (Link l : links.values())
+                l.protector.setPolicy(policy);
+        }
+
+        public Map<String, Link> links() {
+            return java.util.Collections.unmodifiableMap(links);
+        }
+
         @Override
         public String toString() {
             return name;
@@ -83,6 +100,7 @@ public final class Simulation {
         public final Node node;
         public final String ifname;
         public final Addr linkLocal;
+        final PacketProtector protector;
         Link peer;
         long delayNs;
         boolean blackholed;
@@ -92,10 +110,17 @@ public final class Simulation {
             this.ifname = ifname;
             this.linkLocal = linkLocal;
             this.delayNs = delayNs;
+            this.protector = new PacketProtector(linkLocal, PacketEncoder.maxSizeForMtu(MTU), node.macPolicy, GROUP,
+                    PseudoHeader.BABEL_PORT, random.split(), Simulation.this::now);
         }
 
         public Link peer() {
             return peer;
+        }
+
+        /** This interface's codec and MAC, with its counters (packets rejected, malformed...). */
+        public PacketProtector protector() {
+            return protector;
         }
 
         /** Drops everything both ways (the interfaces stay up: an ISP fault). */
@@ -118,13 +143,18 @@ public final class Simulation {
         }
     }
 
+    /** MTU of every simulated link (the tunnels' typical one). */
+    static final int MTU = 1420;
+    static final Addr GROUP = Addr.parse("ff02::1:6");
+
     private final SplittableRandom random;
     private final PriorityQueue<Event> events = new PriorityQueue<>();
     private final List<Node> nodes = new ArrayList<>();
     private long now = 1_000_000_000L; // start at 1 s: 0 is not special anywhere
     private long seq;
     private int linkCount;
-    public long packetsDelivered, packetsDropped;
+    /** Packets that reached the far end; dropped by the link (blackhole, wrong destination); refused there (malformed, MAC). */
+    public long packetsDelivered, packetsDropped, packetsRefused;
 
     public Simulation(long seed) {
         this.random = new SplittableRandom(seed);
@@ -171,10 +201,24 @@ public final class Simulation {
 
     /** Takes the interface down on both ends (what the tunnel layer reports when it sees a dead path). */
     public void down(Link l) {
+        interfaceDown(l);
+        interfaceDown(l.peer);
+    }
+
+    /**
+     * Takes one end's interface down, as a node does when its tunnel's liveness is lost (the
+     * far end may not know yet): its neighbours and their MAC state are forgotten, at once.
+     */
+    public void interfaceDown(Link l) {
         l.node.router.interfaceDown(l.ifname, now);
-        l.peer.node.router.interfaceDown(l.peer.ifname, now);
+        l.protector.forgetNeighbours();
         flush(l.node);
-        flush(l.peer.node);
+    }
+
+    /** Brings one end's interface back up (Hellos and a route request go out at once). */
+    public void interfaceUp(Link l) {
+        l.node.router.interfaceUp(l.ifname, now);
+        flush(l.node);
     }
 
     /** Runs the network for {@code millis} of virtual time. */
@@ -186,6 +230,9 @@ public final class Simulation {
     public boolean runUntil(double maxMillis, java.util.function.BooleanSupplier check) {
         return runUntil(now + (long) (maxMillis * MS), check);
     }
+
+    /** Sees every packet put on a link (the sending end, a copy of the bytes): captures for tests. */
+    public java.util.function.BiConsumer<Link, byte[]> wireTap;
 
     /** Hook called after every step (e.g. a loop check). */
     public java.util.function.Consumer<Simulation> afterStep;
@@ -222,7 +269,7 @@ public final class Simulation {
         throw new IllegalStateException("simulation did not reach its end time in 50M steps");
     }
 
-    /** Sends what a node queued during its last call, one packet per (interface, destination). */
+    /** Sends what a node queued during its last call, packed as the daemon packs it, per (interface, destination). */
     void flush(Node n) {
         if (n.outbox.isEmpty())
             return;
@@ -230,25 +277,51 @@ public final class Simulation {
         n.outbox.clear();
         for (Map.Entry<List<Object>, List<Message>> e : batch) {
             Link l = n.links.get((String) e.getKey().get(0));
-            Addr dest = (Addr) e.getKey().get(1);
-            if (l == null)
-                continue;
-            List<Message> msgs = List.copyOf(e.getValue());
-            if (l.blackholed || (dest != null && !dest.equals(l.peer.linkLocal))) {
-                packetsDropped++;
-                continue;
-            }
-            Link to = l.peer;
-            events.add(new Event(now + l.delayNs, seq++, () -> {
-                if (to.blackholed) {
-                    packetsDropped++;
-                    return;
-                }
-                packetsDelivered++;
-                to.node.router.receive(to.ifname, l.linkLocal, dest != null, msgs, now);
-                flush(to.node);
-            }));
+            if (l != null)
+                l.protector.pack(e.getValue(), (Addr) e.getKey().get(1), (packet, dest) -> carry(l, packet, dest));
         }
+    }
+
+    /** One packet onto the wire: delivered after the link's delay unless the link drops it. */
+    private void carry(Link l, java.nio.ByteBuffer packet, Addr dest) {
+        if (l.blackholed || (dest != null && !dest.equals(l.peer.linkLocal))) {
+            packetsDropped++;
+            return;
+        }
+        byte[] bytes = new byte[packet.remaining()];
+        packet.get(bytes);
+        if (wireTap != null)
+            wireTap.accept(l, bytes.clone());
+        Link to = l.peer;
+        events.add(new Event(now + l.delayNs, seq++, () -> {
+            if (to.blackholed) {
+                packetsDropped++;
+                return;
+            }
+            receive(to, l.linkLocal, bytes);
+        }));
+    }
+
+    /** A datagram arriving on {@code to} from {@code from}: opened (decoded, verified), then to the core. */
+    private void receive(Link to, Addr from, byte[] datagram) {
+        PacketProtector.Opened o = to.protector.open(datagram, 0, datagram.length, from, now);
+        for (Message m : o.reply())
+            to.node.send(to.ifname, from, m);
+        if (o.accepted()) {
+            packetsDelivered++;
+            to.node.router.receive(to.ifname, from, o.unicast(), o.body(), now);
+        } else {
+            packetsRefused++;
+        }
+        flush(to.node);
+    }
+
+    /**
+     * Puts raw bytes on {@code to}'s interface as if its peer had sent them (garbled,
+     * truncated, forged packets), at the current virtual time.
+     */
+    public void inject(Link to, byte[] datagram) {
+        receive(to, to.peer.linkLocal, datagram.clone());
     }
 
     // ------------------------------------------------------------- checks

@@ -139,11 +139,33 @@ public final class PacketEncoder {
             rollback();
             throw e;
         }
+        return fits(m);
+    }
+
+    /**
+     * Adds an RFC 8967 PC TLV, like {@code add(new Message.Pc(pc, index))} but without the
+     * message object: the sending path calls it for every packet.
+     */
+    public boolean addPc(long pc, byte[] index) {
+        if (finished)
+            throw new IllegalStateException("packet finished: reset() first");
+        mark();
+        try {
+            pc(pc, index);
+        } catch (RuntimeException e) {
+            rollback();
+            throw e;
+        }
+        return fits("PC");
+    }
+
+    /** After a write: true if it fits, else undone (and an error if it can never fit). */
+    private boolean fits(Object what) {
         if (pos <= bodyLimit)
             return true;
         rollback();
         if (pos == PacketHeader.LENGTH)
-            throw new IllegalArgumentException("message larger than an empty packet of " + maxSize + " bytes: " + m);
+            throw new IllegalArgumentException("message larger than an empty packet of " + maxSize + " bytes: " + what);
         return false;
     }
 
@@ -194,12 +216,7 @@ public final class PacketEncoder {
         } else if (m instanceof Message.SeqnoRequest r) {
             seqnoRequest(r);
         } else if (m instanceof Message.Pc p) {
-            byte[] index = p.index();
-            if (index.length > MAX_PC_INDEX)
-                throw new IllegalArgumentException("PC index of " + index.length + " bytes (at most " + MAX_PC_INDEX + ")");
-            tlv(TlvType.PC, 4 + index.length);
-            u32(p.pc(), "packet counter");
-            bytes(index);
+            pc(p.pc(), p.index());
         } else if (m instanceof Message.ChallengeRequest c) {
             nonce(TlvType.CHALLENGE_REQUEST, c.nonce());
         } else if (m instanceof Message.ChallengeReply c) {
@@ -209,6 +226,14 @@ public final class PacketEncoder {
         } else {
             throw new IllegalArgumentException("unknown message " + m);
         }
+    }
+
+    private void pc(long pc, byte[] index) {
+        if (index.length > MAX_PC_INDEX)
+            throw new IllegalArgumentException("PC index of " + index.length + " bytes (at most " + MAX_PC_INDEX + ")");
+        tlv(TlvType.PC, 4 + index.length);
+        u32(pc, "packet counter");
+        bytes(index);
     }
 
     private void nonce(int type, byte[] nonce) {
@@ -451,7 +476,7 @@ public final class PacketEncoder {
         if (finished)
             throw new IllegalStateException("packet already finished");
         bodyEnd = pos;
-        new PacketHeader(pos - PacketHeader.LENGTH).write(buf, 0);
+        PacketHeader.write(buf, 0, pos - PacketHeader.LENGTH);
         finished = true;
         return pos;
     }
@@ -461,16 +486,31 @@ public final class PacketEncoder {
      * Returns false, writing nothing, when the packet would exceed its maximum size.
      */
     public boolean appendTrailer(Message.Mac mac) {
+        byte[] digest = mac.digest();
+        int at = appendMac(digest.length);
+        if (at < 0)
+            return false;
+        System.arraycopy(digest, 0, buf, at, digest.length);
+        return true;
+    }
+
+    /**
+     * Appends a MAC TLV of {@code digestLength} bytes to the trailer of a finished packet and
+     * returns the index in {@link #array()} where the caller writes the digest (computed over
+     * {@code array()[0 .. finish())}, which it does not overlap); -1, writing nothing, when the
+     * packet would exceed its maximum size. The signing path's form: no copy of the digest.
+     */
+    public int appendMac(int digestLength) {
         if (!finished)
             throw new IllegalStateException("finish() the body before the trailer");
-        byte[] digest = mac.digest();
-        if (digest.length == 0 || digest.length > 255)
-            throw new IllegalArgumentException("MAC digest of " + digest.length + " bytes");
-        if (pos + 2 + digest.length > maxSize)
-            return false;
-        tlv(TlvType.MAC, digest.length);
-        bytes(digest);
-        return true;
+        if (digestLength <= 0 || digestLength > 255)
+            throw new IllegalArgumentException("MAC digest of " + digestLength + " bytes");
+        if (pos + 2 + digestLength > maxSize)
+            return -1;
+        tlv(TlvType.MAC, digestLength);
+        int at = pos;
+        pos += digestLength;
+        return at;
     }
 
     /** The packet, from index 0; valid until the next {@link #reset}. */

@@ -34,6 +34,13 @@ public record PacketHeader(int bodyLength) {
 
     /** Writes the header at {@code buf[offset]}; returns the offset just after it (the body). */
     public int write(byte[] buf, int offset) {
+        return write(buf, offset, bodyLength);
+    }
+
+    /** The same without a header object (the encoder, once per packet sent). */
+    static int write(byte[] buf, int offset, int bodyLength) {
+        if (bodyLength < 0 || bodyLength > MAX_BODY_LENGTH)
+            throw new IllegalArgumentException("body length " + bodyLength + " outside 0.." + MAX_BODY_LENGTH);
         java.util.Objects.checkFromIndexSize(offset, LENGTH, buf.length);
         buf[offset] = (byte) MAGIC;
         buf[offset + 1] = (byte) VERSION;
