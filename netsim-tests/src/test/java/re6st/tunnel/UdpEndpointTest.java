@@ -2,6 +2,7 @@ package re6st.tunnel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -12,6 +13,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,6 +27,7 @@ import re6st.jni.UdpSocket;
 import re6st.netsim.Namespace;
 import re6st.netsim.RequiresRoot;
 import re6st.netsim.TestNet;
+import re6st.netsim.UdpProbe;
 import re6st.netsim.Wait;
 import re6st.tunnel.handshake.Credentials;
 
@@ -279,6 +283,77 @@ class UdpEndpointTest {
             assertTrue(clients.get(1).pings("fd00:74:3::1"), "3/16 keeps its tunnel");
             Wait.until("2/16, dialling again, is refused", Duration.ofSeconds(30), () -> server.refused.getCount() > refusedBefore);
             assertEquals(List.of("3/16"), server.peers().stream().map(UdpEndpoint.PeerTunnel::cn).toList());
+        }
+    }
+    /**
+     * The maximum session lifetime (issue 12 item 5): with a 3 s lifetime and a UDP probe stream
+     * (one datagram every 10 ms) through the tunnel, the client renews the session by new
+     * handshakes again and again; the keys really change (the old keys are wiped at both ends),
+     * and the tunnel never notices: same TUN, same session object, liveness never down, no probe lost.
+     */
+    @Test
+    void shortLifetimeRenewsTheSessionUnderTrafficWithoutAGap() throws Exception {
+        try (TestNet net = TestNet.create("lifetime")) {
+            Namespace sw = net.lan("sw");
+            Namespace s = lanHost(net, sw, "s", "198.18.80.1/24");
+            Namespace c = lanHost(net, sw, "c", "198.18.80.11/24");
+            UdpEndpoint.Options options = UdpEndpoint.Options.defaults().withSessionLifetime(Duration.ofSeconds(3));
+            AtomicInteger downs = new AtomicInteger();
+            List<String> removed = new CopyOnWriteArrayList<>();
+            Map<String, Tun> serverTuns = new ConcurrentHashMap<>();
+            UdpEndpoint server = server(net, s, serverTuns, removed, options);
+            Credentials cc = creds("ca", "2/16");
+            UdpEndpoint client = c.call(() -> new UdpEndpoint(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("0.0.0.0"), 0)),
+                    cc, options.withAccept(false), new UdpEndpoint.Handler() {
+                        @Override
+                        public Tun tunFor(String peerCn, InetSocketAddress a) throws IOException {
+                            return tun("r6c0", "2/16", 2);
+                        }
+
+                        @Override
+                        public void down(UdpEndpoint.PeerTunnel p) {
+                            downs.incrementAndGet();
+                        }
+                    }));
+            net.own(client);
+            client.connect(new InetSocketAddress("198.18.80.1", 1194), "1/16");
+            Wait.until("2/16 pings the server through its tunnel", Duration.ofSeconds(20), () -> c.pings("fd00:74:2::1"));
+            UdpEndpoint.PeerTunnel atServer = server.peers().get(0), atClient = client.peers().get(0);
+            TunnelSession serverSession = atServer.session(), clientSession = atClient.session();
+            Tun serverTun = atServer.tun();
+            long serialS = serverSession.keySerial(), serialC = clientSession.keySerial();
+
+            UdpProbe probe = UdpProbe.start(c, s, "fd00:74:2::1", 7000, Duration.ofMillis(10));
+            Wait.until("the probe gets answers", Duration.ofSeconds(10), () -> probe.received() > 10);
+            long t0 = System.nanoTime();
+            Wait.until("two renewals changed the keys over at both ends, and the old keys were wiped", Duration.ofSeconds(90),
+                    () -> serverSession.keySerial() >= serialS + 2 && clientSession.keySerial() >= serialC + 2
+                            && serverSession.retiredKeypairs() >= 2 && clientSession.retiredKeypairs() >= 2);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            long sentBefore = probe.sent();
+            Wait.until("probes sent after the last renewal are answered", Duration.ofSeconds(10),
+                    () -> probe.received() >= sentBefore);
+            probe.close();
+            System.out.printf("session lifetime 3 s: %d renewals (server %d) in %.1f s, key serial %d/%d, %d probes sent, "
+                    + "%d answered, %d lost, longest gap %d ms, handshakes %d%n", client.renewals.getCount(),
+                    server.renewals.getCount(), seconds, clientSession.keySerial(), serverSession.keySerial(), probe.sent(),
+                    probe.received(), probe.lost(), probe.longestGap(false).toMillis(), server.handshakeTime.getCount());
+
+            assertTrue(client.renewals.getCount() >= 2 && server.renewals.getCount() >= 2, "renewal handshakes counted");
+            assertTrue(clientSession.retiredKeypairs() >= 2 && serverSession.retiredKeypairs() >= 2,
+                    "the old keys were wiped at both ends: " + clientSession.retiredKeypairs() + "/" + serverSession.retiredKeypairs());
+            assertEquals(0, probe.lost(), "no probe lost through the renewals");
+            assertEquals(0, downs.get(), "the client's liveness never went down");
+            assertEquals(0, clientSession.liveness().transitions(), "client: no liveness transition");
+            assertEquals(0, serverSession.liveness().transitions(), "server: no liveness transition");
+            UdpEndpoint.PeerTunnel nowAtServer = server.peers().get(0);
+            assertSame(serverSession, nowAtServer.session(), "the server's session object carries on (no new data path)");
+            assertSame(serverTun, nowAtServer.tun(), "the same TUN");
+            assertSame(clientSession, client.peers().get(0).session(), "the client's session object carries on");
+            assertEquals(List.of(), removed, "nothing removed");
+            assertEquals(0, server.closedLifetime.getCount() + client.closedLifetime.getCount(), "no session outlived its lifetime");
+            assertTrue(s.exec(Duration.ofSeconds(5), "ip", "link", "show", serverTun.name()).output().contains(",UP"),
+                    "the server's interface is up");
         }
     }
 }

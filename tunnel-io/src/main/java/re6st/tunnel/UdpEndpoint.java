@@ -74,6 +74,9 @@ public final class UdpEndpoint implements AutoCloseable {
         /** A handshake failed: refused certificate, aborted by the peer, timed out. {@code p} is null for an unknown client. */
         default void handshakeFailed(PeerTunnel p, InetSocketAddress address, IOException why) {}
 
+        /** A new handshake renewed the session of a live tunnel (its lifetime); the keys change over without a gap. */
+        default void renewed(PeerTunnel p) {}
+
         /** The peer was dropped (dead too long, or the endpoint closes); its TUN is closed after this. */
         default void removed(PeerTunnel p) {}
     }
@@ -85,37 +88,63 @@ public final class UdpEndpoint implements AutoCloseable {
      * @param acceptTimeout           an incoming handshake (not yet authenticated) gets this long
      * @param maxConcurrentHandshakes threads for our dials, and as many again for incoming handshakes
      * @param maxClients              authenticated clients at most (re6st's max_clients); a new CN beyond is refused
+     * @param sessionLifetime         a session's keys are used at most this long: the dialer renews the session
+     *                                (a new handshake) from 90% of it on, without a gap; a session not renewed
+     *                                {@code handshakeTimeout} after its lifetime is closed (either side)
      */
     public record Options(Duration handshakeTimeout, long rekeyIntervalNs, Duration rehandshakeAfter, Duration retryMax,
-            Duration expireAfter, int maxConcurrentHandshakes, boolean accept, Duration acceptTimeout, int maxClients) {
+            Duration expireAfter, int maxConcurrentHandshakes, boolean accept, Duration acceptTimeout, int maxClients,
+            Duration sessionLifetime) {
+        public static final Duration DEFAULT_SESSION_LIFETIME = Duration.ofHours(1);
+
+        public Options {
+            if (sessionLifetime.toMillis() < 1000)
+                throw new IllegalArgumentException("session lifetime must be at least 1 s, got " + sessionLifetime);
+        }
+
         public static Options defaults() {
             return new Options(Duration.ofSeconds(10), 120_000_000_000L, Duration.ofSeconds(3), Duration.ofSeconds(30),
-                    Duration.ofSeconds(120), 4, true, Duration.ofSeconds(5), 20);
+                    Duration.ofSeconds(120), 4, true, Duration.ofSeconds(5), 20, DEFAULT_SESSION_LIFETIME);
         }
 
         public Options withAccept(boolean a) {
             return new Options(handshakeTimeout, rekeyIntervalNs, rehandshakeAfter, retryMax, expireAfter, maxConcurrentHandshakes, a,
-                    acceptTimeout, maxClients);
+                    acceptTimeout, maxClients, sessionLifetime);
         }
 
         public Options withRekeyInterval(long ns) {
             return new Options(handshakeTimeout, ns, rehandshakeAfter, retryMax, expireAfter, maxConcurrentHandshakes, accept,
-                    acceptTimeout, maxClients);
+                    acceptTimeout, maxClients, sessionLifetime);
         }
 
         public Options withHandshakeTimeout(Duration d) {
             return new Options(d, rekeyIntervalNs, rehandshakeAfter, retryMax, expireAfter, maxConcurrentHandshakes, accept,
-                    acceptTimeout, maxClients);
+                    acceptTimeout, maxClients, sessionLifetime);
         }
 
         public Options withAcceptTimeout(Duration d) {
             return new Options(handshakeTimeout, rekeyIntervalNs, rehandshakeAfter, retryMax, expireAfter, maxConcurrentHandshakes, accept,
-                    d, maxClients);
+                    d, maxClients, sessionLifetime);
         }
 
         public Options withMaxClients(int n) {
             return new Options(handshakeTimeout, rekeyIntervalNs, rehandshakeAfter, retryMax, expireAfter, maxConcurrentHandshakes, accept,
-                    acceptTimeout, n);
+                    acceptTimeout, n, sessionLifetime);
+        }
+
+        public Options withSessionLifetime(Duration d) {
+            return new Options(handshakeTimeout, rekeyIntervalNs, rehandshakeAfter, retryMax, expireAfter, maxConcurrentHandshakes, accept,
+                    acceptTimeout, maxClients, d);
+        }
+
+        /** When the dialer starts renewing a session (from its start): 90% of the lifetime. */
+        long renewAfterNs() {
+            return sessionLifetime.toNanos() / 10 * 9;
+        }
+
+        /** When a session not renewed is closed: its lifetime, plus a handshake's time. */
+        long closeAfterNs() {
+            return sessionLifetime.toNanos() + handshakeTimeout.toNanos();
         }
     }
 
@@ -134,6 +163,7 @@ public final class UdpEndpoint implements AutoCloseable {
         DTLSTransport dtls;          // server side, until the client is seen done: answers a retransmitted last client flight
         QueueDatagramTransport dtlsQueue; // the transport dtls reads from
         long establishedAt, retransmitTokensAt;
+        long keysSince, keySerial;  // when the session's current keys came into use, and which they are
         java.security.cert.X509Certificate peerCert; // of the current session: re-checked when the CRL changes, and for expiry
         int retransmitTokens = RETRANSMIT_BURST;
         final java.util.concurrent.atomic.AtomicBoolean retransmitting = new java.util.concurrent.atomic.AtomicBoolean();
@@ -207,7 +237,11 @@ public final class UdpEndpoint implements AutoCloseable {
             handshakesFailed = new Counter(), refused = new Counter(), dtlsDropped = new Counter(),
             /** records of repeated client flights handed to BouncyCastle, which resends our final flight once it has a whole one */
             retransmissions = new Counter(),
-            evicted = new Counter(), full = new Counter(), closedInvalid = new Counter();
+            evicted = new Counter(), full = new Counter(), closedInvalid = new Counter(),
+            /** sessions of live tunnels renewed by a new handshake (their lifetime), and renewals taken again (tag in use, never used) */
+            renewals = new Counter(), renewalsRetried = new Counter(),
+            /** sessions closed because they outlived their lifetime without a renewal */
+            closedLifetime = new Counter();
     public final Timer handshakeTime = new Timer();
 
     /** Starts the endpoint on {@code udp} (bound; call from a thread in the right network namespace). */
@@ -247,6 +281,9 @@ public final class UdpEndpoint implements AutoCloseable {
         r.register(prefix + ".handshakes.evicted", evicted);
         r.register(prefix + ".clients.refused_full", full);
         r.register(prefix + ".tunnels.closed_revoked_or_expired", closedInvalid);
+        r.register(prefix + ".tunnels.closed_lifetime", closedLifetime);
+        r.register(prefix + ".sessions.renewed", renewals);
+        r.register(prefix + ".sessions.renewals_retried", renewalsRetried);
         r.register(prefix + ".handshakes.failed", handshakesFailed);
         r.register(prefix + ".handshakes.refused", refused);
         r.register(prefix + ".handshakes", handshakeTime);
@@ -381,8 +418,8 @@ public final class UdpEndpoint implements AutoCloseable {
                     }
                     if (p != null && p.counters != null)
                         p.counters.udpReceives.inc();
-                    if (authentic && p.dtls != null)
-                        forgetDtls(p); // authentic data from the client: it finished its handshake, nothing to resend
+                    if (authentic && p.dtls != null && p.session != null && !p.session.renewalPending())
+                        forgetDtls(p); // authentic data from the client under the newest keys: it finished its handshake
                     if (authentic && !touched.contains(p))
                         touched.add(p);
                 }
@@ -629,6 +666,8 @@ public final class UdpEndpoint implements AutoCloseable {
                     refused.inc();
                 LOG.log(Level.WARNING, "handshake with {0} failed: {1}", p.inetAddress, error.getMessage());
                 handler.handshakeFailed(p.cn != null || p.dialer ? p : null, p.inetAddress, error);
+                if (p.session != null && !p.removed && refusesPeer(error))
+                    closeRefused(p, error);
             }
             if (p.dialer) {
                 p.backoffNs = Math.min(Math.max(2 * p.backoffNs, 500_000_000L), options.retryMax().toNanos());
@@ -641,6 +680,11 @@ public final class UdpEndpoint implements AutoCloseable {
         handshakeTime.update(now - p.handshakeStarted, TimeUnit.NANOSECONDS);
         p.backoffNs = 0;
         String cn = keys.peerCn();
+        if (p.session != null && p.tun != null && cn.equals(p.cn)
+                && (!p.dialer || p.session.liveness().state() == Liveness.State.UP)) {
+            renewed(p, q, keys, dtls, now); // a live tunnel's new session: make before break
+            return;
+        }
         if (!p.dialer && !byCn.containsKey(cn) && clients() >= options.maxClients()) {
             full.inc();
             LOG.log(Level.WARNING, "{0} at {1} refused: {2} clients already (max clients)", cn, p.inetAddress, options.maxClients());
@@ -690,6 +734,8 @@ public final class UdpEndpoint implements AutoCloseable {
             now = System.nanoTime(); // after the TUN set-up: that time is not the peer's silence
             p.session = new TunnelSession(keys.schedule(), Liveness.defaults(now), PathMtu.defaults(mtu, now),
                     options.rekeyIntervalNs(), now);
+            p.keysSince = now;
+            p.keySerial = p.session.keySerial();
             p.sink = new TunSink(p.tun, p.session, p.counters, p.slot);
             p.pump = new TunPump(p.tun, p.session, new UdpOutbox(udp, () -> p.address, p.counters), p.counters, p.slot);
             p.pump.start();
@@ -700,6 +746,55 @@ public final class UdpEndpoint implements AutoCloseable {
         } catch (IOException e) {
             LOG.log(Level.WARNING, "cannot set up the tunnel with {0}: {1}", cn, e.getMessage());
         }
+    }
+
+    /**
+     * Whether a failed handshake with a live peer means its certificate is no longer good: we
+     * refused it as revoked, expired or not yet valid (such a certificate is the CA's: an
+     * on-path stranger cannot forge that). Other failures (timeouts, a stranger's certificate
+     * sent from the peer's address) leave the live session alone.
+     */
+    private static boolean refusesPeer(IOException error) {
+        return error instanceof CertificateRefusedException r && (r.reason() == CertificateRefusedException.Reason.REVOKED
+                || r.reason() == CertificateRefusedException.Reason.EXPIRED || r.reason() == CertificateRefusedException.Reason.NOT_YET_VALID);
+    }
+
+    /** The renewal of a live tunnel refused the peer's certificate: the tunnel closes (a dialer tries again with backoff). */
+    private void closeRefused(PeerTunnel p, IOException why) {
+        LOG.log(Level.WARNING, "tunnel {0} to {1} closed: renewing its session refused the peer: {2}", p.tun != null ? p.tun.name() : "?",
+                p.cn, why.getMessage());
+        closedInvalid.inc();
+        if (p.dialer) {
+            stopData(p);
+            p.peerCert = null;
+        } else {
+            remove(p);
+        }
+    }
+
+    /**
+     * A live tunnel's session was renewed (a new handshake with the same peer at the same
+     * address): its keys wait in the session until both ends hold them, then replace the old
+     * ones ({@link TunnelSession#renew}); the TUN, liveness and path MTU carry on.
+     */
+    private void renewed(PeerTunnel p, QueueDatagramTransport q, SessionKeys keys, DTLSTransport dtls, long now) {
+        if (p.session.renew(keys.schedule(), now) == TunnelSession.Renewal.TAG_IN_USE) {
+            renewalsRetried.inc();
+            LOG.log(Level.DEBUG, "tunnel {0}: the renewed session's tag is in use; handshaking again", p.tun.name());
+            if (p.dialer)
+                p.nextAttempt = now;
+            return;
+        }
+        p.peerCert = keys.peer(); // checked by this handshake against the CRL of now; maybe a renewed certificate
+        if (!p.dialer) {
+            p.dtls = dtls;
+            p.dtlsQueue = dtls != null ? q : null;
+            p.establishedAt = now;
+        }
+        renewals.inc();
+        LOG.log(Level.INFO, "tunnel {0} to {1}: session renewed ({2} ms handshake); the keys change over once both ends hold them",
+                p.tun.name(), p.cn, (now - p.handshakeStarted) / 1_000_000);
+        handler.renewed(p);
     }
 
     /**
@@ -751,7 +846,7 @@ public final class UdpEndpoint implements AutoCloseable {
         long next = now + 200_000_000L;
         for (PeerTunnel p : byAddress.values()) {
             if (p.session != null)
-                next = Math.min(next, p.session.liveness().nextCheck(now));
+                next = Math.min(next, p.session.liveness().nextCheck(now)); // key changes: the 200 ms turn is soon enough
             if (p.dialer && p.handshake == null && p.session == null)
                 next = Math.min(next, p.nextAttempt);
         }
@@ -798,6 +893,8 @@ public final class UdpEndpoint implements AutoCloseable {
             if (p.dtls != null && now - p.establishedAt > options.handshakeTimeout().toNanos())
                 forgetDtls(p); // the client would have given up repeating its flight by now
             TunnelSession s = p.session;
+            if (lifetime(p, s, now))
+                return;
             s.tick(now);
             while (s.replyPending()) {
                 reply.clear();
@@ -840,6 +937,43 @@ public final class UdpEndpoint implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * The session lifetime: the dialer renews a live session from 90% of its lifetime on (again
+     * after a failure, with backoff); a renewal the peer never takes up is given up after a
+     * handshake timeout; a session past its lifetime plus a handshake timeout is closed (the
+     * dialer handshakes again at once, the server forgets the client). True if it was closed.
+     */
+    private boolean lifetime(PeerTunnel p, TunnelSession s, long now) {
+        if (s.keySerial() != p.keySerial) { // the keys changed over
+            p.keySerial = s.keySerial();
+            p.keysSince = now;
+        }
+        long age = now - p.keysSince;
+        if (age >= options.closeAfterNs()) {
+            LOG.log(Level.WARNING, "tunnel {0} to {1}: session {2} s old, not renewed within its lifetime of {3} s: closed",
+                    p.tun.name(), p.cn, age / 1_000_000_000L, options.sessionLifetime().toSeconds());
+            closedLifetime.inc();
+            if (p.dialer) {
+                stopData(p);
+                p.nextAttempt = now;
+            } else {
+                expired.add(p);
+            }
+            return true;
+        }
+        if (s.renewalPending() && now - s.renewalPendingSince() >= options.handshakeTimeout().toNanos()) {
+            LOG.log(Level.INFO, "tunnel {0} to {1}: the peer never used the renewed session; given up", p.tun.name(), p.cn);
+            s.abandonRenewal();
+            renewalsRetried.inc();
+        }
+        if (p.dialer && p.handshake == null && !s.renewalPending() && age >= options.renewAfterNs() && now >= p.nextAttempt
+                && s.liveness().state() == Liveness.State.UP) {
+            LOG.log(Level.DEBUG, "tunnel {0} to {1}: renewing the session ({2} s old)", p.tun.name(), p.cn, age / 1_000_000_000L);
+            startClientHandshake(p, now); // a failure backs off (completed), the old keys carry on meanwhile
+        }
+        return false;
     }
 
     private void remove(PeerTunnel p) {
