@@ -356,4 +356,51 @@ class UdpEndpointTest {
                     "the server's interface is up");
         }
     }
+
+    /**
+     * The server's final flight (ChangeCipherSpec, Finished) lost once on the way: the client
+     * repeats its last flight, the server's endpoint hands it to BouncyCastle (on its own
+     * thread), which sends the final flight again; the tunnel comes up.
+     */
+    @Test
+    void theServersFinalFlightLostOnceIsSentAgain() throws Exception {
+        try (TestNet net = TestNet.create("endpoint-final")) {
+            Namespace a = net.namespace("a"), b = net.namespace("b");
+            re6st.netsim.WanLink link = net.wan("ab", a, "wan0", b, "wan0", re6st.netsim.LinkParams.delayMillis(1));
+            a.addAddress("wan0", "198.18.81.1/24");
+            b.addAddress("wan0", "198.18.81.2/24");
+            Wait.until("underlay", Duration.ofSeconds(10), () -> a.pings("198.18.81.2"));
+            long[] firstDrop = {0};
+            link.filter(re6st.netsim.WanLink.Direction.B_TO_A, (frame, off, len) -> {
+                if (len < 14 + 28 + 14 || frame.getShort(off + 12) != 0x0800)
+                    return false;
+                re6st.netsim.RawPackets.Udp u = re6st.netsim.RawPackets.parseUdp(frame, off + 14, len - 14);
+                if (u == null || u.source().getPort() != 1194 || u.payloadLength() < 13)
+                    return false;
+                int at = u.payloadOffset(), type = frame.get(at); // (an absolute position)
+                boolean finalFlight = type == 20 || type == 22 && frame.getShort(at + 3) == 1; // CCS, or Finished (epoch 1)
+                long now = System.nanoTime();
+                if (!finalFlight || firstDrop[0] != 0 && now - firstDrop[0] > 200_000_000L)
+                    return false; // only the first sending of the final flight (its records leave together)
+                if (firstDrop[0] == 0)
+                    firstDrop[0] = now;
+                return true;
+            });
+            UdpEndpoint server = server(net, b, new ConcurrentHashMap<>(), new java.util.ArrayList<>());
+            Credentials cc = creds("ca", "2/16");
+            UdpEndpoint client = a.call(() -> new UdpEndpoint(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("0.0.0.0"), 0)),
+                    cc, UdpEndpoint.Options.defaults().withAccept(false), (peerCn, x) -> tun("r6c0", "2/16", 2)));
+            net.own(client);
+            long t0 = System.nanoTime();
+            client.connect(new InetSocketAddress("198.18.81.2", 1194), "1/16");
+            Wait.until("2/16 pings the server through its tunnel", Duration.ofSeconds(30), () -> a.pings("fd00:74:2::1"));
+            System.out.printf("final flight lost once (%d frames dropped): tunnel up after %.2f s, %d client flight records "
+                    + "handed to BouncyCastle, client handshakes failed %d%n", link.filtered(re6st.netsim.WanLink.Direction.B_TO_A),
+                    (System.nanoTime() - t0) / 1e9, server.retransmissions.getCount(), client.handshakesFailed.getCount());
+            assertTrue(link.filtered(re6st.netsim.WanLink.Direction.B_TO_A) >= 1, "the final flight was dropped");
+            assertTrue(server.retransmissions.getCount() >= 1, "the client's repeated flight reached BouncyCastle");
+            assertEquals(0, client.handshakesFailed.getCount(), "the first handshake completed (no new one)");
+            assertEquals(1, server.handshakeTime.getCount(), "one handshake in all");
+        }
+    }
 }

@@ -20,6 +20,8 @@ public final class TcpCounters {
     public final Counter handshakeTimeouts = new Counter();
     /** Incoming connections closed at once: too many were handshaking already. */
     public final Counter refusedBusy = new Counter();
+    /** Incoming connections closed at once: their address had MAX_PENDING_PER_ADDRESS handshakes in progress already. */
+    public final Counter refusedPerAddress = new Counter();
     /** Connections closed because they sent nothing before their handshake while a new client needed the slot. */
     public final Counter evicted = new Counter();
     /** Incoming connections refused after the handshake: another peer than the tunnel's. */
@@ -41,6 +43,7 @@ public final class TcpCounters {
         r.register(prefix + ".tcp.handshake_timeouts", handshakeTimeouts);
         r.register(prefix + ".tcp.refused_busy", refusedBusy);
         r.register(prefix + ".tcp.evicted", evicted);
+        r.register(prefix + ".tcp.refused_per_address", refusedPerAddress);
         r.register(prefix + ".tcp.refused_peer", refusedPeer);
         r.register(prefix + ".tcp.connect_failures", connectFailures);
         r.register(prefix + ".tcp.closed_revoked_or_expired", closedInvalid);

@@ -323,6 +323,11 @@ public final class TcpEndpoint implements AutoCloseable {
             ch.close();
             return;
         }
+        if (pendingFrom(from.getAddress()) >= MAX_PENDING_PER_ADDRESS) {
+            counters.refusedPerAddress.inc(); // one address cannot take every slot, nor evict the others' by idling
+            ch.close();
+            return;
+        }
         if (handshaking.get() >= maxUnauthenticated && !evictIdle()) {
             counters.refusedBusy.inc();
             busySinceLog++;
@@ -369,6 +374,22 @@ public final class TcpEndpoint implements AutoCloseable {
             if (unauthenticated.remove(c)) // (an evicted one was removed, and its count given back, already)
                 handshaking.decrementAndGet();
         }
+    }
+
+    /**
+     * Connections from one IP address in their handshake at once; more are closed at once
+     * ({@link TcpCounters#refusedPerAddress}). A real node has one (a reconnection may overlap
+     * a dying one).
+     */
+    static final int MAX_PENDING_PER_ADDRESS = 2;
+
+    /** Connections from {@code a} in their handshake now (event loop; a handful at most: a scan). */
+    private int pendingFrom(java.net.InetAddress a) {
+        int n = 0;
+        for (TcpConnection c : unauthenticated)
+            if (!c.authenticated() && c.remote().getAddress().equals(a))
+                n++;
+        return n;
     }
 
     /** Connections in their handshake, to find one that sends nothing when a new client needs room. */

@@ -168,6 +168,7 @@ public final class UdpEndpoint implements AutoCloseable {
         int retransmitTokens = RETRANSMIT_BURST;
         final java.util.concurrent.atomic.AtomicBoolean retransmitting = new java.util.concurrent.atomic.AtomicBoolean();
         QueueDatagramTransport handshake; // in progress, or null
+        QueueDatagramTransport evictedHandshake; // the one roomToAccept cut short (BouncyCastle closes a failed one too)
         long handshakeStarted, nextAttempt, backoffNs;
         final TunnelCounters counters = new TunnelCounters();
         boolean removed;
@@ -216,9 +217,18 @@ public final class UdpEndpoint implements AutoCloseable {
     private final CookieGate gate = new CookieGate();
     private final Netlink netlink;
     private final ExecutorService dials, accepts; // our dials never wait behind strangers' handshakes
+    /** Final flights resent (about a millisecond each), never behind handshakes of the accept pool (seconds). */
+    private final ExecutorService resends;
     // incoming handshakes in progress, and how many per source address (endpoint thread only)
     private final List<PeerTunnel> accepting = new ArrayList<>();
     private final Map<java.net.InetAddress, Integer> acceptingBySource = new HashMap<>();
+    private final Map<java.net.InetAddress, Integer> acceptingByPrefix = new HashMap<>(); // IPv6 sources by /64
+    /**
+     * Incoming handshakes at once from one IPv6 /64 (one per address besides): whoever holds a
+     * /64 holds 2^64 addresses, so a per-address cap alone would not stop one site from taking
+     * every slot; a few real nodes may share a LAN's /64.
+     */
+    static final int MAX_ACCEPTS_PER_64 = 2;
     /**
      * An incoming handshake may be cut short for a new client once it has run this long: longer
      * than a real handshake takes with a lost flight and its retransmission (1 s timer + RTT), and
@@ -234,6 +244,8 @@ public final class UdpEndpoint implements AutoCloseable {
 
     // endpoint-wide metrics
     public final Counter unknownPeer = new Counter(), junk = new Counter(), busy = new Counter(),
+            /** verified ClientHellos turned away: their IPv6 /64 has MAX_ACCEPTS_PER_64 handshakes in progress */
+            busyPrefix = new Counter(),
             handshakesFailed = new Counter(), refused = new Counter(), dtlsDropped = new Counter(),
             /** records of repeated client flights handed to BouncyCastle, which resends our final flight once it has a whole one */
             retransmissions = new Counter(),
@@ -256,6 +268,7 @@ public final class UdpEndpoint implements AutoCloseable {
             LOG.log(Level.INFO, "the kernel has no UDP GRO: one receive per datagram");
         this.dials = pool(options.maxConcurrentHandshakes(), "tunnel-dial");
         this.accepts = pool(options.maxConcurrentHandshakes(), "tunnel-accept");
+        this.resends = pool(1, "tunnel-resend");
         this.thread = new Thread(this::loop, "tunnel-endpoint-" + udp.localAddress().getPort());
         thread.setDaemon(true);
         thread.start();
@@ -278,6 +291,7 @@ public final class UdpEndpoint implements AutoCloseable {
         r.register(prefix + ".drops.dtls", dtlsDropped);
         r.register(prefix + ".handshakes.client_flight_records", retransmissions);
         r.register(prefix + ".handshakes.busy", busy);
+        r.register(prefix + ".handshakes.busy_prefix", busyPrefix);
         r.register(prefix + ".handshakes.evicted", evicted);
         r.register(prefix + ".clients.refused_full", full);
         r.register(prefix + ".tunnels.closed_revoked_or_expired", closedInvalid);
@@ -507,6 +521,9 @@ public final class UdpEndpoint implements AutoCloseable {
         return d.remaining() > 13 && (d.get(p) & 0xff) == 22 && d.get(p + 3) == 0 && (d.get(p + 4) == 0 || d.get(p + 4) == 1);
     }
 
+    /** A dialer refused by a full server (access_denied) waits at least this long before it dials again (doubling). */
+    static final long FULL_BACKOFF_NS = 5_000_000_000L;
+
     /** Records of a repeated client flight a peer may hand to BouncyCastle at once, and again each second. */
     static final int RETRANSMIT_BURST = 16;
 
@@ -525,6 +542,11 @@ public final class UdpEndpoint implements AutoCloseable {
     private boolean roomToAccept(java.net.InetAddress source) {
         if (acceptingBySource.getOrDefault(source, 0) >= 1)
             return false;
+        java.net.InetAddress prefix = prefix64(source);
+        if (prefix != null && acceptingByPrefix.getOrDefault(prefix, 0) >= MAX_ACCEPTS_PER_64) {
+            busyPrefix.inc();
+            return false;
+        }
         if (accepting.size() < options.maxConcurrentHandshakes())
             return true;
         long now = System.nanoTime();
@@ -535,17 +557,34 @@ public final class UdpEndpoint implements AutoCloseable {
         if (victim == null)
             return false;
         LOG.log(Level.INFO, "handshake with {0} cut short after {1} ms: a new client waits", victim.inetAddress,
-                (now - victim.handshakeStarted) / 1_000_000);
-        evicted.inc();
+                (now - victim.handshakeStarted) / 1_000_000); // counted in handshakes.evicted when its thread ends
         stopAccepting(victim);
+        victim.evictedHandshake = victim.handshake;
         victim.handshake.close(); // its thread ends now; completed() sees the failure
         return true;
     }
 
     private void stopAccepting(PeerTunnel p) {
-        if (accepting.remove(p))
+        if (accepting.remove(p)) {
             acceptingBySource.computeIfPresent(p.inetAddress.getAddress(), (k, n) -> n > 1 ? n - 1 : null);
+            java.net.InetAddress prefix = prefix64(p.inetAddress.getAddress());
+            if (prefix != null)
+                acceptingByPrefix.computeIfPresent(prefix, (k, n) -> n > 1 ? n - 1 : null);
+        }
         acceptsInProgress = accepting.size();
+    }
+
+    /** The /64 of an IPv6 source (null for IPv4, IPv4-mapped ones included: Java gives those as Inet4Address). */
+    static java.net.InetAddress prefix64(java.net.InetAddress a) {
+        if (!(a instanceof java.net.Inet6Address))
+            return null;
+        byte[] b = a.getAddress();
+        java.util.Arrays.fill(b, 8, 16, (byte) 0);
+        try {
+            return java.net.InetAddress.getByAddress(b);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e); // 16 bytes: cannot happen
+        }
     }
 
     private volatile int acceptsInProgress;
@@ -572,7 +611,8 @@ public final class UdpEndpoint implements AutoCloseable {
      * again. Never on this (the data) thread: BouncyCastle's receive costs about a millisecond, so
      * junk records from, or spoofed as, a member's address would stall every tunnel. Only epoch-0
      * handshake records, at most one every 250 ms per peer and one at a time; the rest is dropped
-     * and counted. (The client's own retransmission timer is 1 s and more.)
+     * and counted. (The client's own retransmission timer is 1 s and more.) On their own thread:
+     * behind the accept pool's handshakes, our final flight would come too late.
      */
     private void retransmitFinalFlight(PeerTunnel p, ByteBuffer d) {
         long now = System.nanoTime();
@@ -587,25 +627,35 @@ public final class UdpEndpoint implements AutoCloseable {
         p.retransmitTokens--;
         retransmissions.inc();
         if (!p.retransmitting.compareAndSet(false, true))
-            return; // the task running now reads this record too
+            return; // the task running now reads this record too (it checks again after it lets go)
         DTLSTransport t = p.dtls;
         QueueDatagramTransport q = p.dtlsQueue;
         try {
-            accepts.execute(() -> {
-                byte[] buf = new byte[2048];
-                try {
-                    do { // the whole flight that is queued; BouncyCastle resends ours once it has all of it
-                        t.receive(buf, 0, buf.length, 1); // 1 ms: BC treats 0 as "no timeout"
-                    } while (q.pending() > 0);
-                } catch (IOException | RuntimeException e) {
-                    LOG.log(Level.DEBUG, "retransmission for {0}: {1}", p.cn, e.toString());
-                } finally {
-                    p.retransmitting.set(false);
-                }
-            });
+            resends.execute(() -> resend(p, t, q));
         } catch (java.util.concurrent.RejectedExecutionException e) { // closing
             p.retransmitting.set(false);
         }
+    }
+
+    /**
+     * Hands the queued records of a repeated client flight to BouncyCastle, which resends our
+     * final flight once it has the whole flight. A record offered after the last look at the
+     * queue but before the flag is released would wait for the client's next retransmission
+     * (a second or more): so the queue is looked at again once the flag is released.
+     */
+    private void resend(PeerTunnel p, DTLSTransport t, QueueDatagramTransport q) {
+        byte[] buf = new byte[2048];
+        do {
+            try {
+                while (q.pending() > 0)
+                    t.receive(buf, 0, buf.length, 1); // 1 ms: BC treats 0 as "no timeout"
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.DEBUG, "retransmission for {0}: {1}", p.cn, e.toString());
+                p.retransmitting.set(false);
+                return;
+            }
+            p.retransmitting.set(false);
+        } while (q.pending() > 0 && p.retransmitting.compareAndSet(false, true));
     }
 
     private void startServerHandshake(PeerTunnel existing, SockAddr from, DTLSRequest request) {
@@ -618,10 +668,13 @@ public final class UdpEndpoint implements AutoCloseable {
         p.handshakeStarted = System.nanoTime();
         accepting.add(p);
         acceptingBySource.merge(p.inetAddress.getAddress(), 1, Integer::sum);
+        java.net.InetAddress prefix = prefix64(p.inetAddress.getAddress());
+        if (prefix != null)
+            acceptingByPrefix.merge(prefix, 1, Integer::sum);
         acceptsInProgress = accepting.size();
         accepts.execute(() -> {
             try {
-                DtlsHandshake.ServerSession s = DtlsHandshake.acceptSession(q, request, me, options.acceptTimeout());
+                DtlsHandshake.ServerSession s = DtlsHandshake.acceptSession(q, request, me, options.acceptTimeout(), this::admission);
                 tasks.add(() -> completed(p, q, s.keys(), s.dtls(), null));
             } catch (IOException e) {
                 tasks.add(() -> completed(p, q, null, null, e));
@@ -661,37 +714,49 @@ public final class UdpEndpoint implements AutoCloseable {
         long now = System.nanoTime();
         if (error != null || p.removed) {
             if (error != null) {
-                handshakesFailed.inc();
+                boolean cutShort = p.evictedHandshake == q;
+                if (error instanceof re6st.tunnel.handshake.AdmissionRefusedException)
+                    full.inc(); // not a failure: a member we have no room for, told so (access_denied)
+                else if (cutShort)
+                    evicted.inc(); // cut short for a new client (roomToAccept): not a failure of the peer's
+                else
+                    handshakesFailed.inc();
                 if (error instanceof CertificateRefusedException)
                     refused.inc();
-                LOG.log(Level.WARNING, "handshake with {0} failed: {1}", p.inetAddress, error.getMessage());
+                LOG.log(cutShort ? Level.DEBUG : Level.WARNING, "handshake with {0} failed: {1}", p.inetAddress,
+                        error.getMessage());
                 handler.handshakeFailed(p.cn != null || p.dialer ? p : null, p.inetAddress, error);
                 if (p.session != null && !p.removed && refusesPeer(error))
                     closeRefused(p, error);
             }
             if (p.dialer) {
-                p.backoffNs = Math.min(Math.max(2 * p.backoffNs, 500_000_000L), options.retryMax().toNanos());
+                long least = error instanceof DtlsHandshake.HandshakeAbortedException a
+                        && a.alert() == org.bouncycastle.tls.AlertDescription.access_denied ? FULL_BACKOFF_NS : 500_000_000L;
+                p.backoffNs = Math.min(Math.max(2 * p.backoffNs, least), options.retryMax().toNanos());
                 p.nextAttempt = now + p.backoffNs;
             } else if (p.session == null) {
                 byAddress.remove(new Key(p.address)); // an unknown client that failed: forget it
             }
             return;
         }
-        handshakeTime.update(now - p.handshakeStarted, TimeUnit.NANOSECONDS);
-        p.backoffNs = 0;
         String cn = keys.peerCn();
         if (p.session != null && p.tun != null && cn.equals(p.cn)
                 && (!p.dialer || p.session.liveness().state() == Liveness.State.UP)) {
+            handshakeTime.update(now - p.handshakeStarted, TimeUnit.NANOSECONDS);
+            p.backoffNs = 0;
             renewed(p, q, keys, dtls, now); // a live tunnel's new session: make before break
             return;
         }
         if (!p.dialer && !byCn.containsKey(cn) && clients() >= options.maxClients()) {
+            // two new clients admitted at once for the last place (admission runs on the handshake threads)
             full.inc();
             LOG.log(Level.WARNING, "{0} at {1} refused: {2} clients already (max clients)", cn, p.inetAddress, options.maxClients());
             if (p.session == null)
                 byAddress.remove(new Key(p.address));
             return;
         }
+        handshakeTime.update(now - p.handshakeStarted, TimeUnit.NANOSECONDS); // handshakes that gave a tunnel (or a renewal)
+        p.backoffNs = 0;
         if (p.cn != null && !p.cn.equals(cn))
             forgetIdentity(p, cn);
         PeerTunnel previous = byCn.get(cn);
@@ -726,6 +791,7 @@ public final class UdpEndpoint implements AutoCloseable {
             }
             p.cn = cn;
             byCn.put(cn, p);
+            publishClients();
             p.dtls = dtls;
             p.dtlsQueue = dtls != null ? q : null;
             p.establishedAt = now;
@@ -807,6 +873,7 @@ public final class UdpEndpoint implements AutoCloseable {
         stopData(p);
         if (byCn.get(p.cn) == p)
             byCn.remove(p.cn);
+        publishClients();
         handler.removed(p);
         closeTun(p);
         p.cn = null;
@@ -823,6 +890,27 @@ public final class UdpEndpoint implements AutoCloseable {
             }
             p.tun = null;
         }
+    }
+
+    /** CNs of the clients with a tunnel now, for the handshake threads (republished by {@link #publishClients}). */
+    private volatile java.util.Set<String> clientCns = java.util.Set.of();
+
+    private void publishClients() {
+        java.util.Set<String> s = new java.util.HashSet<>();
+        for (PeerTunnel x : byCn.values())
+            if (!x.dialer)
+                s.add(x.cn);
+        clientCns = java.util.Set.copyOf(s);
+    }
+
+    /**
+     * On a handshake thread, once the client's certificate is verified: a new CN beyond
+     * maxClients is refused there, with an access_denied alert (it backs off), before any key
+     * or tunnel exists; a client we have (renewal, roaming) is always taken.
+     */
+    private String admission(String cn) {
+        java.util.Set<String> now = clientCns;
+        return now.contains(cn) || now.size() < options.maxClients() ? null : now.size() + " clients already (max clients)";
     }
 
     /** Authenticated peers that dialled us. */
@@ -982,6 +1070,7 @@ public final class UdpEndpoint implements AutoCloseable {
         byAddress.remove(new Key(p.address));
         if (p.cn != null && byCn.get(p.cn) == p)
             byCn.remove(p.cn);
+        publishClients();
         handler.removed(p);
         closeTun(p);
     }
@@ -1005,6 +1094,7 @@ public final class UdpEndpoint implements AutoCloseable {
         }
         dials.shutdownNow();
         accepts.shutdownNow();
+        resends.shutdownNow();
         for (PeerTunnel p : new ArrayList<>(byAddress.values()))
             remove(p);
         udp.close();
