@@ -302,6 +302,8 @@ public final class UdpEndpoint implements AutoCloseable {
         r.register(prefix + ".handshakes.refused", refused);
         r.register(prefix + ".handshakes", handshakeTime);
         r.register(prefix + ".cookies.sent", (com.codahale.metrics.Gauge<Long>) gate::helloVerifyRequests);
+        r.register(prefix + ".cookies.rotations", (com.codahale.metrics.Gauge<Long>) gate::rotations);
+        r.register(prefix + ".cookies.previous_secret", (com.codahale.metrics.Gauge<Long>) gate::verifiedPrevious);
     }
 
     /**
