@@ -222,18 +222,7 @@ class UdpEndpointTest {
                 java.util.Random random = new java.util.Random(7);
                 for (int i = 0; i < records; i++) {
                     // handshake (epoch 0: a Certificate message), change cipher spec, alert, application data (epoch 1)
-                    int type = new int[] {22, 20, 21, 23}[i % 4];
-                    byte[] r = new byte[13 + 40 + random.nextInt(200)];
-                    random.nextBytes(r);
-                    r[0] = (byte) type;
-                    r[1] = (byte) 0xFE;
-                    r[2] = (byte) 0xFD;
-                    r[3] = 0;
-                    r[4] = (byte) (type == 23 ? 1 : 0);
-                    r[11] = (byte) ((r.length - 13) >> 8);
-                    r[12] = (byte) (r.length - 13);
-                    if (type == 22)
-                        r[13] = 11;
+                    byte[] r = re6st.netsim.RawPackets.forgedDtlsRecord(random, i);
                     byte[] pkt = re6st.netsim.RawPackets.udp(from, to, r);
                     java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(pkt.length).put(pkt);
                     raw.send(b, 0, pkt.length, re6st.jni.PacketSocket.ETH_P_IP);
