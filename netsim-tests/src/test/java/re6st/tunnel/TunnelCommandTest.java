@@ -289,8 +289,9 @@ class TunnelCommandTest {
     }
 
     /**
-     * {@code --crl} is read again when the file is replaced: the server's tunnel with a peer the
-     * new CRL revokes closes, over UDP and over TCP, and the server says what changed.
+     * {@code --crl} is read again when the file is replaced (and on SIGHUP): the server's tunnel
+     * with a peer the new CRL revokes closes, over UDP and over TCP, and the server says what
+     * changed; a file that does not load changes nothing.
      */
     @Test
     void replacingTheCrlFileClosesTheRevokedPeersTunnel() throws Exception {
@@ -345,6 +346,12 @@ class TunnelCommandTest {
                 Wait.until(protos[i] + ": the revoked peer's tunnel carries nothing", Duration.ofSeconds(30), () -> !a.pings(target));
                 assertTrue(server.isAlive(), "the server goes on" + server.log());
                 assertTrue(server.log().contains("CRL reloaded from " + live + " (the file changed): 2 revoked"), server.log());
+            }
+            for (NsProcess server : servers) { // SIGHUP reads the file again, changed or not
+                server.signal("HUP");
+                Wait.until(server + " reloads on SIGHUP", Duration.ofSeconds(30),
+                        () -> server.log().contains("CRL reloaded from " + live + " (SIGHUP): 2 revoked, no change"));
+                assertTrue(server.isAlive(), "SIGHUP does not end it" + server.log());
             }
         }
     }
