@@ -94,11 +94,19 @@ public final class TcpEndpoint implements AutoCloseable {
 
         @Override
         public Authenticated authenticate(DatagramTransport transport, boolean client) throws IOException {
-            Credentials c = me;
-            SessionKeys k = client ? DtlsHandshake.connect(transport, c, expectedCn, timeout)
-                    : DtlsHandshake.acceptConnected(transport, c, timeout);
+            SessionKeys k = handshake(transport, client);
             long now = System.nanoTime();
             return new Authenticated(new TunnelSession(k.schedule(), Liveness.defaults(now), rekeyIntervalNs, now), k.peerCn(), k.peer());
+        }
+
+        /** One DTLS handshake over {@code transport} with the credentials of now (also a renewal's, {@link TcpTunnel}). */
+        SessionKeys handshake(DatagramTransport transport, boolean client) throws IOException {
+            Credentials c = me;
+            return client ? DtlsHandshake.connect(transport, c, expectedCn, timeout) : DtlsHandshake.acceptConnected(transport, c, timeout);
+        }
+
+        Duration timeout() {
+            return timeout;
         }
     }
 
@@ -445,6 +453,10 @@ public final class TcpEndpoint implements AutoCloseable {
             throw new IllegalStateException("this endpoint's authenticator takes no credentials: " + auth);
         d.me = c;
         group.next().execute(() -> recheck(System.currentTimeMillis()));
+    }
+
+    Authenticator authenticator() {
+        return auth;
     }
 
     /** The credentials handshakes use now (null if the authenticator is not {@link Dtls}). */

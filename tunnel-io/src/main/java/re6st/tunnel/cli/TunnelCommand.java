@@ -99,11 +99,11 @@ public final class TunnelCommand implements Callable<Integer>, Launcher.Verbosit
     long rekeySeconds;
 
     @Option(names = "--session-lifetime", paramLabel = "DURATION", defaultValue = "1h", description = {
-        "Over UDP: renew the session (a new handshake: fresh ECDHE keys, and the peer's certificate checked again "
+        "Renew the session (a new handshake: fresh ECDHE keys, and the peer's certificate checked again "
             + "against the CRL of the moment) before it is this old (default: ${DEFAULT-VALUE}); e.g. 3600, 90s, 30m, 2h. "
             + "The dialling side renews from 90% of the lifetime on; traffic goes on over the old keys until both ends "
-            + "hold the new ones. A session not renewed by its lifetime plus the handshake timeout is closed. Over TCP "
-            + "a connection keeps its session."})
+            + "hold the new ones. A session not renewed by its lifetime plus the handshake timeout is closed (over TCP: "
+            + "its connection, and the dialling side reconnects)."})
     String sessionLifetime;
 
     @Option(names = "--metrics", paramLabel = "[ADDR:]PORT", description = "Serve the tunnels' metrics to Prometheus "
@@ -330,7 +330,10 @@ public final class TunnelCommand implements Callable<Integer>, Launcher.Verbosit
                 System.out.println("tunnel " + tun.name() + " down: no answer from " + peer + " for 1 s");
             }
         });
+        t.sessionLifetime(sessionLifetimeValue);
         t.counters().register(metrics, "tunnel." + tun.name(), t::session);
+        metrics.register("tunnel." + tun.name() + ".sessions.renewed", t.renewals);
+        metrics.register("tunnel." + tun.name() + ".sessions.renewals_failed", t.renewalsFailed);
         t.tcpCounters().register(metrics, "tunnel." + tun.name() + ".tcp");
         System.out.println("tunnel up: " + tun.name() + " <-> " + peer + " at " + first.remote() + " over TCP (mtu " + tunMtu
                 + ", handshake " + first.handshakeNanos() / 1_000_000 + " ms)");
