@@ -392,4 +392,55 @@ class UdpEndpointTest {
             assertEquals(1, server.handshakeTime.getCount(), "one handshake in all");
         }
     }
+
+    /**
+     * A renewal checks the peer's certificate again: the server moves to another certificate of
+     * its CN, which the client's CRL revokes; the client's stored certificate of the server is
+     * still good (the per-second check sees nothing), but its next renewal is refused (REVOKED)
+     * and the tunnel closes.
+     */
+    @Test
+    void aRenewalThatRefusesThePeersCertificateClosesTheTunnel() throws Exception {
+        Path config = TunnelCommandTest.caConfig(pki, "ca");
+        String other = pki + "/ca-1_16-other";
+        TunnelCommandTest.openssl(pki, "req", "-new", "-key", pki + "/ca-1_16.key", "-out", other + ".csr", "-subj", "/CN=1\\/16");
+        TunnelCommandTest.openssl(pki, "ca", "-config", config.toString(), "-batch", "-notext", "-in", other + ".csr", "-out",
+                other + ".crt", "-days", "30");
+        TunnelCommandTest.openssl(pki, "ca", "-config", config.toString(), "-revoke", other + ".crt");
+        Path crl = pki.resolve("other-1.crl");
+        TunnelCommandTest.openssl(pki, "ca", "-config", config.toString(), "-gencrl", "-out", crl.toString());
+        try (TestNet net = TestNet.create("endpoint-renewcrl")) {
+            Namespace sw = net.lan("sw");
+            Namespace s = lanHost(net, sw, "s", "198.18.85.1/24");
+            UdpEndpoint server = server(net, s, new ConcurrentHashMap<>(), new java.util.ArrayList<>());
+            Namespace c = lanHost(net, sw, "c", "198.18.85.11/24");
+            Credentials cc = Credentials.load(pki.resolve("ca.crt"), pki.resolve("ca-2_16.crt"), pki.resolve("ca-2_16.key"), crl);
+            List<IOException> failures = new CopyOnWriteArrayList<>();
+            UdpEndpoint client = c.call(() -> new UdpEndpoint(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("0.0.0.0"), 0)),
+                    cc, UdpEndpoint.Options.defaults().withAccept(false).withSessionLifetime(Duration.ofSeconds(3)),
+                    new UdpEndpoint.Handler() {
+                        @Override
+                        public Tun tunFor(String peerCn, InetSocketAddress a) throws IOException {
+                            return tun("r6c0", "2/16", 2);
+                        }
+
+                        @Override
+                        public void handshakeFailed(UdpEndpoint.PeerTunnel p, InetSocketAddress a, IOException why) {
+                            failures.add(why);
+                        }
+                    }));
+            net.own(client);
+            client.connect(new InetSocketAddress("198.18.85.1", 1194), "1/16");
+            Wait.until("2/16 pings the server through its tunnel", Duration.ofSeconds(20), () -> c.pings("fd00:74:2::1"));
+            Wait.until("a first renewal", Duration.ofSeconds(30), () -> client.renewals.getCount() >= 1);
+            assertEquals(0, client.closedInvalid.getCount());
+            server.setCredentials(Credentials.load(pki.resolve("ca.crt"), Path.of(other + ".crt"), pki.resolve("ca-1_16.key"), null));
+            Wait.until("the client's next renewal refuses the server's new certificate and closes the tunnel", Duration.ofSeconds(30),
+                    () -> client.closedInvalid.getCount() >= 1);
+            re6st.tunnel.handshake.CertificateRefusedException refusal = (re6st.tunnel.handshake.CertificateRefusedException) failures.get(0);
+            assertEquals(re6st.tunnel.handshake.CertificateRefusedException.Reason.REVOKED, refusal.reason(), refusal.getMessage());
+            Wait.until("the tunnel carries nothing any more", Duration.ofSeconds(10), () -> !c.pings("fd00:74:2::1"));
+            assertEquals(null, client.peers().get(0).session(), "the client's session is closed");
+        }
+    }
 }
