@@ -6,7 +6,8 @@
  *    a packet with a partial checksum gets it completed.
  *  - coalesce + write: decrypted IP packets of one TCP flow that follow each other are written
  *    to the TUN as one GSO super-packet (one write instead of ~45, and one trip through the
- *    receiving TCP stack), with writev so payloads are not copied; others go one by one.
+ *    receiving TCP stack), with writev so payloads are not copied; others go one by one, and so
+ *    does a segment whose TCP checksum is wrong (the kernel drops it, as it would have).
  * No allocation; everything works in the caller's direct buffers. */
 #include "util.h"
 #include "re6st_jni_Offload.h"
@@ -221,6 +222,17 @@ static int parse_tcp(uint8_t *ip, size_t len, struct seg *s)
     return 1;
 }
 
+/* Whether a TCP segment's checksum is right: summed over the pseudo-header, the TCP header
+ * (checksum field included) and the payload, it folds to 0xffff. A segment joins a super-packet
+ * only then: the super-packet's checksum is left to the kernel (NEEDS_CSUM), which computes it
+ * afresh, so a segment that was corrupted before it was sealed would otherwise come out valid.
+ * A segment that fails goes to the TUN alone, as it is: the kernel drops it and counts it. */
+static int tcp_checksum_ok(const struct seg *s)
+{
+    size_t l4 = s->len - s->iphl;
+    return fold(sum_bytes(s->ip + s->iphl, l4, pseudo_sum(s->ip, s->v6, (uint32_t)l4))) == 0xffff;
+}
+
 /* Can b follow a (the group's first packet, with `next` the sequence number expected)? */
 static int same_flow(const struct seg *a, const struct seg *b)
 {
@@ -342,7 +354,7 @@ JNIEXPORT jlong JNICALL Java_re6st_jni_Offload_writeCoalesced0(JNIEnv *env, jcla
             return 0;
         }
         struct seg s;
-        int tcp = parse_tcp(ip, len, &s) && s.payload > 0;
+        int tcp = parse_tcp(ip, len, &s) && s.payload > 0 && tcp_checksum_ok(&s); /* may be coalesced */
         int g = -1;
         if (tcp || (len >= 20 && parse_tcp(ip, len, &s))) {
             for (int k = 0; k < ngroups; k++)

@@ -437,14 +437,14 @@ public final class TunnelCompareBench {
             throw new IllegalStateException(bin + " not found (install the Debian package " + debianPackage + ")");
     }
 
-    private static void openssl(String... args) {
+    static void openssl(String... args) {
         List<String> c = new ArrayList<>(List.of("openssl"));
         c.addAll(List.of(args));
         Cmd.run(c.toArray(String[]::new));
     }
 
     /** Key and certificate {@code base}.key/.crt with CN {@code cn}, issued by {@code ca}.crt/.key. */
-    private static void issue(String ca, String base, String cn, String keyType) {
+    static void issue(String ca, String base, String cn, String keyType) {
         List<String> req = new ArrayList<>(List.of("req", "-newkey", keyType));
         if (keyType.equals("ec"))
             req.addAll(List.of("-pkeyopt", "ec_paramgen_curve:prime256v1"));

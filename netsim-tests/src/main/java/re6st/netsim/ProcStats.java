@@ -32,6 +32,23 @@ public final class ProcStats {
         throw new IllegalStateException("no VmRSS for pid " + pid + " (a kernel thread or a zombie?)");
     }
 
+    /**
+     * A counter of {@code /proc/net/snmp} in namespace {@code ns}: {@code protocol} is the line's
+     * name ("Udp", "Tcp", "Ip"...), {@code field} the column (e.g. "RcvbufErrors", "InCsumErrors").
+     */
+    public static long snmp(Namespace ns, String protocol, String field) {
+        String[] lines = ns.run("cat", "/proc/net/snmp").output().split("\n");
+        String prefix = protocol + ":";
+        for (int i = 0; i + 1 < lines.length; i++)
+            if (lines[i].startsWith(prefix) && lines[i + 1].startsWith(prefix)) {
+                String[] names = lines[i].split("\\s+"), values = lines[i + 1].split("\\s+");
+                for (int k = 0; k < names.length; k++)
+                    if (names[k].equals(field))
+                        return Long.parseLong(values[k]);
+            }
+        throw new IllegalStateException("no " + protocol + " " + field + " in /proc/net/snmp");
+    }
+
     /** Clock ticks per second of {@code /proc} times ({@code getconf CLK_TCK}, 100 on Linux). */
     public static long clockTicks() {
         long t = clockTicks;

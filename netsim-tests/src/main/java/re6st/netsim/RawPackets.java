@@ -39,6 +39,27 @@ public final class RawPackets {
     }
 
     /**
+     * A forged DTLS 1.2 record, the {@code i}-th of a series cycling through the types a junk
+     * flood uses: a handshake record (a Certificate message), change cipher spec and alert, all of
+     * epoch 0, and application data of epoch 1; a random body of 40 to 239 bytes, lengths consistent.
+     */
+    public static byte[] forgedDtlsRecord(java.util.Random random, int i) {
+        int type = new int[] {22, 20, 21, 23}[i % 4];
+        byte[] r = new byte[13 + 40 + random.nextInt(200)];
+        random.nextBytes(r);
+        r[0] = (byte) type;
+        r[1] = (byte) 0xFE;
+        r[2] = (byte) 0xFD;
+        r[3] = 0;
+        r[4] = (byte) (type == 23 ? 1 : 0);
+        r[11] = (byte) ((r.length - 13) >> 8);
+        r[12] = (byte) (r.length - 13);
+        if (type == 22)
+            r[13] = 11;
+        return r;
+    }
+
+    /**
      * An IPv4 or IPv6 (as the addresses are; both the same family) UDP datagram from
      * {@code source} to {@code destination} carrying {@code payload}, with hop limit 64 and
      * correct IPv4 header and UDP checksums.

@@ -84,6 +84,26 @@ public final class WanLink implements AutoCloseable {
         ba.set(ba.params().withBlackhole(on));
     }
 
+    /** Decides, frame by frame, which frames the emulator drops (a test's precise fault: "the server's final flight, once"). */
+    @FunctionalInterface
+    public interface FrameFilter {
+        /** {@code frame[off, off + len)} is an Ethernet frame (read it, do not keep it); true drops it. Runs on the pipe's thread. */
+        boolean drop(java.nio.ByteBuffer frame, int off, int len);
+    }
+
+    /** Drops the frames {@code f} picks in direction {@code d} (null: no filter), counted in {@link #filtered}. */
+    public void filter(Direction d, FrameFilter f) {
+        if (d != Direction.B_TO_A)
+            ab.filter(f);
+        if (d != Direction.A_TO_B)
+            ba.filter(f);
+    }
+
+    /** Frames a {@link FrameFilter} dropped in direction {@code d} (BOTH: the sum). */
+    public long filtered(Direction d) {
+        return (d != Direction.B_TO_A ? ab.filtered.get() : 0) + (d != Direction.A_TO_B ? ba.filtered.get() : 0);
+    }
+
     public LinkParams params(Direction d) {
         return d == Direction.B_TO_A ? ba.params() : ab.params();
     }

@@ -29,12 +29,13 @@ final class WanPipe implements Runnable {
     private final long[] due = new long[RING];
     private final SplittableRandom random;
     private volatile LinkParams params;
+    private volatile WanLink.FrameFilter filter; // null: none
     private volatile boolean running = true;
     private int head, count;
     private long lastDue, lastTxEnd;
 
     final AtomicLong forwarded = new AtomicLong(), lost = new AtomicLong(), blackholed = new AtomicLong(),
-            queueDrops = new AtomicLong(), oversize = new AtomicLong();
+            queueDrops = new AtomicLong(), oversize = new AtomicLong(), filtered = new AtomicLong();
     volatile Throwable failure;
 
     WanPipe(String name, Tun from, Tun to, LinkParams params, long seed) {
@@ -47,6 +48,10 @@ final class WanPipe implements Runnable {
 
     void set(LinkParams p) {
         params = p;
+    }
+
+    void filter(WanLink.FrameFilter f) {
+        filter = f;
     }
 
     LinkParams params() {
@@ -107,6 +112,11 @@ final class WanPipe implements Runnable {
             }
             if (p.blackhole()) {
                 blackholed.incrementAndGet();
+                continue;
+            }
+            WanLink.FrameFilter f = filter;
+            if (f != null && f.drop(ringFull ? scratch : ring, ringFull ? 0 : slot * SLOT, n)) {
+                filtered.incrementAndGet();
                 continue;
             }
             if (p.loss() > 0 && random.nextDouble() < p.loss()) {

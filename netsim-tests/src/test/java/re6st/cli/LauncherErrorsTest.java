@@ -172,6 +172,10 @@ class LauncherErrorsTest {
                 "re6st tunnel: --connect: 'peer.example.com' is not an IP address (give the peer's address, not a name)");
         re6st("tunnel", "--listen", "99999", "--ca", "a", "--cert", "b", "--key", "c").saysOnly(2,
                 "re6st tunnel: --listen: '99999' is not a port number (0-65535)");
+        re6st("tunnel", "--listen", "1194", "--ca", "a", "--cert", "b", "--key", "c", "--session-lifetime", "1 day").saysOnly(2,
+                "re6st tunnel: --session-lifetime: expected a duration such as 3600, 90s, 30m or 1h, got '1 day'");
+        re6st("tunnel", "--listen", "1194", "--ca", "a", "--cert", "b", "--key", "c", "--session-lifetime", "0").saysOnly(2,
+                "re6st tunnel: --session-lifetime must be between 1 s and 7 days, got 0");
     }
 
     @Test

@@ -152,6 +152,78 @@ class TunTest {
         }
     }
 
+    /**
+     * Received TCP segments of one flow are glued into one GSO super-packet whose checksum the
+     * kernel computes afresh (NEEDS_CSUM): a segment corrupted before it was sealed must not come
+     * out valid. Three good segments: one write, no checksum error; the middle one corrupted: it
+     * goes to the TUN alone and the kernel counts a TCP checksum error (TcpExt/Tcp InCsumErrors).
+     */
+    @Test
+    void aCorruptedTcpSegmentIsNotCoalescedIntoAValidSuperPacket() throws Exception {
+        try (TestNet net = TestNet.create("coalesce")) {
+            Namespace a = net.namespace("a");
+            Tun t = a.call(() -> Tun.open("ctun0", Tun.Mode.TUN, Tun.VNET_HDR));
+            net.own(t);
+            t.setOffload(Offload.TUN_OFFLOADS);
+            t.setNonBlocking(true);
+            a.addAddress("ctun0", "198.18.41.1/24");
+            a.up("ctun0");
+            PacketBatch batch = new PacketBatch(3, 2048);
+            long[] result = new long[2];
+            long[] csumErrors = new long[2];
+            for (int round = 0; round < 2; round++) {
+                for (int i = 0; i < 3; i++) {
+                    byte[] seg = tcpSegment(new byte[] {(byte) 198, 18, 41, 2}, new byte[] {(byte) 198, 18, 41, 1}, 40000 + round,
+                            5000, 1000 + i * 1000, 1000);
+                    if (round == 1 && i == 1)
+                        seg[40 + 500] ^= 0x01; // one payload bit flipped after the checksum was made
+                    batch.buffer().put(batch.offset(i), seg);
+                    batch.setLength(i, seg.length);
+                }
+                long before = re6st.netsim.ProcStats.snmp(a, "Tcp", "InCsumErrors");
+                long rstsBefore = re6st.netsim.ProcStats.snmp(a, "Tcp", "OutRsts");
+                result[round] = Offload.writeCoalesced(t, batch, 3);
+                // every valid segment (or super-packet) to this closed port gets a reset, in order: after the last
+                // one's, the kernel has judged the corrupted one, which came before it
+                int resets = round == 0 ? 1 : 2;
+                re6st.netsim.Wait.until("the kernel answered the valid segments with " + resets
+                        + " reset(s) (a corrupted segment merged into a super-packet with them would leave one)", Duration.ofSeconds(10),
+                        () -> re6st.netsim.ProcStats.snmp(a, "Tcp", "OutRsts") - rstsBefore >= resets);
+                csumErrors[round] = re6st.netsim.ProcStats.snmp(a, "Tcp", "InCsumErrors") - before;
+            }
+            System.out.printf("good flow: %d write(s), %d checksum errors; corrupted middle segment: %d writes, %d checksum errors%n",
+                    (int) result[0], csumErrors[0], (int) result[1], csumErrors[1]);
+            assertEquals(1, (int) result[0], "three good segments are written as one super-packet");
+            assertEquals(0, csumErrors[0]);
+            assertEquals(3, (int) result[1], "the corrupted segment breaks the group: three writes");
+            assertEquals(0, result[1] >>> 32, "none refused by the TUN itself");
+            assertEquals(1, csumErrors[1], "the kernel saw the corrupted segment's bad checksum and dropped it");
+        }
+    }
+
+    /** An IPv4 TCP segment (ACK, no options) with {@code n} payload bytes and correct checksums. */
+    static byte[] tcpSegment(byte[] src, byte[] dst, int sport, int dport, long seq, int n) {
+        byte[] p = new byte[40 + n];
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(p);
+        b.put(0, (byte) 0x45).putShort(2, (short) p.length).put(6, (byte) 0x40).put(8, (byte) 64).put(9, (byte) 6);
+        b.put(12, src).put(16, dst);
+        putChecksum(p, 0, 20, 10);
+        b.putShort(20, (short) sport).putShort(22, (short) dport).putInt(24, (int) seq).putInt(28, 1);
+        b.put(32, (byte) 0x50).put(33, (byte) 0x10).putShort(34, (short) 1024);
+        for (int i = 0; i < n; i++)
+            p[40 + i] = (byte) (i * 7);
+        byte[] pseudo = new byte[12 + 20 + n]; // pseudo-header, then the TCP segment
+        System.arraycopy(src, 0, pseudo, 0, 4);
+        System.arraycopy(dst, 0, pseudo, 4, 4);
+        pseudo[9] = 6;
+        pseudo[10] = (byte) ((20 + n) >> 8);
+        pseudo[11] = (byte) (20 + n);
+        System.arraycopy(p, 20, pseudo, 12, 20 + n);
+        putChecksum(pseudo, 0, pseudo.length, 12 + 16);
+        System.arraycopy(pseudo, 12 + 16, p, 36, 2);
+        return p;
+    }
+
     /** A minimal IPv4 ICMP echo request with correct checksums. */
     static byte[] echoRequest(byte[] src, byte[] dst) {
         byte[] p = new byte[28];

@@ -92,14 +92,6 @@ class RekeyUnderTrafficTest {
 
     /** UDP datagrams the namespace's kernel dropped because a socket's receive buffer was full. */
     static long rcvbufErrors(Namespace ns) {
-        String[] lines = ns.run("cat", "/proc/net/snmp").output().split("\n");
-        for (int i = 0; i + 1 < lines.length; i++)
-            if (lines[i].startsWith("Udp:") && lines[i + 1].startsWith("Udp:")) {
-                String[] names = lines[i].split("\\s+"), values = lines[i + 1].split("\\s+");
-                for (int k = 0; k < names.length; k++)
-                    if (names[k].equals("RcvbufErrors"))
-                        return Long.parseLong(values[k]);
-            }
-        throw new IllegalStateException("no Udp RcvbufErrors in /proc/net/snmp");
+        return re6st.netsim.ProcStats.snmp(ns, "Udp", "RcvbufErrors");
     }
 }

@@ -58,12 +58,17 @@ class TcpTunnelTest {
     /** Tunnel ends on r6t0 in a (dialling 198.18.N.2:1194) and b (listening), inner fd00:N::1 and ::2. */
     static TcpTunnel[] tunnels(TestNet net, Namespace a, Namespace b, int n, TcpTunnel.Listener watchA) throws Exception {
         DataKey ab = UdpTunnelTest.key(2 * n), ba = UdpTunnelTest.key(2 * n + 1);
+        return tunnels(net, a, b, n, watchA, fixedKeys(ba, ab), fixedKeys(ab, ba), Duration.ofSeconds(5));
+    }
+
+    /** As {@link #tunnels(TestNet, Namespace, Namespace, int, TcpTunnel.Listener)}, with these authenticators. */
+    static TcpTunnel[] tunnels(TestNet net, Namespace a, Namespace b, int n, TcpTunnel.Listener watchA, TcpEndpoint.Authenticator serverAuth,
+            TcpEndpoint.Authenticator clientAuth, Duration timeout) throws Exception {
         TcpEndpoint server = b.call(() -> TcpEndpoint.listen(new InetSocketAddress("198.18." + n + ".2", 1194),
-                fixedKeys(ba, ab), Duration.ofSeconds(5), TcpEndpoint.DEFAULT_MAX_UNAUTHENTICATED));
+                serverAuth, timeout, TcpEndpoint.DEFAULT_MAX_UNAUTHENTICATED));
         net.own(server);
         TcpTunnel ta = a.call(() -> {
-            TcpEndpoint client = TcpEndpoint.dial(new InetSocketAddress("198.18." + n + ".2", 1194), fixedKeys(ab, ba),
-                    Duration.ofSeconds(5));
+            TcpEndpoint client = TcpEndpoint.dial(new InetSocketAddress("198.18." + n + ".2", 1194), clientAuth, timeout);
             try {
                 return new TcpTunnel(TunDevice.open("r6t0"), client, client.first(Duration.ofSeconds(10)), watchA);
             } catch (Exception e) {
@@ -286,6 +291,64 @@ class TcpTunnelTest {
             assertTrue(server2.log().contains("still listening") && server2.isAlive(), "the server goes on listening:\n" + server2.log());
             assertTrue(a.pings("fd00:94::2"), "the tunnel still carries pings");
             assertFalse(a.exec(Duration.ofSeconds(5), "ip", "link", "show", "tun9").ok(), "no TUN for the stranger");
+        }
+    }
+
+    /**
+     * The session lifetime over TCP: with a 3 s lifetime and a UDP probe stream (every 10 ms)
+     * through the tunnel, the dialling side renews the session by new DTLS handshakes inside the
+     * same connection; keys change over at both ends, the old ones are wiped, and nothing else
+     * changes: one connection, the same session object, liveness never down, no probe lost.
+     */
+    @Test
+    void shortLifetimeRenewsTheSessionInsideTheConnection() throws Exception {
+        try (TestNet net = TestNet.create("tcplifetime")) {
+            Namespace a = net.namespace("a"), b = net.namespace("b");
+            net.veth(a, "veth0", b, "veth0");
+            a.addAddress("veth0", "198.18.83.1/24");
+            b.addAddress("veth0", "198.18.83.2/24");
+            Duration timeout = Duration.ofSeconds(10);
+            re6st.tunnel.handshake.Credentials ca1 = re6st.tunnel.handshake.Credentials.load(dir.resolve("ca.crt"),
+                    dir.resolve("ca-1_16.crt"), dir.resolve("ca-1_16.key"), null);
+            re6st.tunnel.handshake.Credentials ca2 = re6st.tunnel.handshake.Credentials.load(dir.resolve("ca.crt"),
+                    dir.resolve("ca-2_16.crt"), dir.resolve("ca-2_16.key"), null);
+            AtomicLong downs = new AtomicLong();
+            TcpTunnel[] t = tunnels(net, a, b, 83, new TcpTunnel.Listener() {
+                @Override
+                public void up(TcpTunnel x) {}
+
+                @Override
+                public void down(TcpTunnel x) {
+                    downs.incrementAndGet();
+                }
+            }, new TcpEndpoint.Dtls(ca2, null, timeout, 120_000_000_000L), new TcpEndpoint.Dtls(ca1, "2/16", timeout, 120_000_000_000L),
+                    timeout);
+            TcpTunnel ta = t[0], tb = t[1];
+            ta.sessionLifetime(Duration.ofSeconds(3));
+            tb.sessionLifetime(Duration.ofSeconds(3));
+            Wait.until("tunnel passes pings", Duration.ofSeconds(10), () -> a.pings("fd00:83::2"));
+            TunnelSession sa = ta.session(), sb = tb.session();
+            long serialA = sa.keySerial(), serialB = sb.keySerial();
+            re6st.netsim.UdpProbe probe = re6st.netsim.UdpProbe.start(a, b, "fd00:83::2", 7000, Duration.ofMillis(10));
+            Wait.until("the probe gets answers", Duration.ofSeconds(10), () -> probe.received() > 10);
+            Wait.until("two renewals changed the keys over at both ends, and the old keys were wiped", Duration.ofSeconds(90),
+                    () -> sa.keySerial() >= serialA + 2 && sb.keySerial() >= serialB + 2 && sa.retiredKeypairs() >= 2
+                            && sb.retiredKeypairs() >= 2);
+            long sentBefore = probe.sent();
+            Wait.until("probes sent after the last renewal are answered", Duration.ofSeconds(10), () -> probe.received() >= sentBefore);
+            probe.close();
+            System.out.printf("TCP session lifetime 3 s: renewals a %d b %d (failed %d/%d), key serial %d/%d, %d probes, %d lost, "
+                    + "longest gap %d ms%n", ta.renewals.getCount(), tb.renewals.getCount(), ta.renewalsFailed.getCount(),
+                    tb.renewalsFailed.getCount(), sa.keySerial(), sb.keySerial(), probe.sent(), probe.lost(),
+                    probe.longestGap(false).toMillis());
+            assertTrue(ta.renewals.getCount() >= 2 && tb.renewals.getCount() >= 2, "renewal handshakes at both ends");
+            assertEquals(0, probe.lost(), "no probe lost through the renewals");
+            assertEquals(0, downs.get(), "liveness never went down");
+            assertEquals(0, sa.liveness().transitions() + sb.liveness().transitions(), "no liveness transition");
+            assertTrue(sa == ta.session() && sb == tb.session(), "the same sessions carry on");
+            assertEquals(1, ta.tcpCounters().connections.getCount(), "one connection: the renewals ran inside it");
+            assertEquals(1, tb.tcpCounters().connections.getCount());
+            assertEquals(0, ta.renewalRecordsDropped.getCount() + tb.renewalRecordsDropped.getCount(), "no DTLS record dropped");
         }
     }
 }

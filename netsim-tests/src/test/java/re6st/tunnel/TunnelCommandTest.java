@@ -287,4 +287,72 @@ class TunnelCommandTest {
                     "metrics are not served to the network by default");
         }
     }
+
+    /**
+     * {@code --crl} is read again when the file is replaced (and on SIGHUP): the server's tunnel
+     * with a peer the new CRL revokes closes, over UDP and over TCP, and the server says what
+     * changed; a file that does not load changes nothing.
+     */
+    @Test
+    void replacingTheCrlFileClosesTheRevokedPeersTunnel() throws Exception {
+        issue(dir, dir.resolve("ca-ca.cnf"), "ca", "5/16", "1/16");
+        Path live = dir.resolve("live.crl");
+        Files.copy(crl, live, java.nio.file.StandardCopyOption.REPLACE_EXISTING); // revokes 3/16 only
+        try (TestNet net = TestNet.create("tunnelcrl")) {
+            Namespace[] ab = underlay(net, 95);
+            Namespace a = ab[0], b = ab[1];
+            String[] protos = {"udp", "tcp"};
+            NsProcess[] servers = new NsProcess[2], clients = new NsProcess[2];
+            for (int i = 0; i < 2; i++) {
+                String port = Integer.toString(1194 + i), proto = protos[i];
+                servers[i] = tunnel(b, "server-" + proto, dir, "ca", "2/16", "--proto", proto, "--listen", port, "--ifname", "tun" + i,
+                        "--address", "fd00:" + (95 + i) + "::2/64", "--crl", live.toString());
+                NsProcess server = servers[i];
+                Wait.until(server + " listens", Duration.ofSeconds(30), () -> {
+                    if (!server.isAlive())
+                        throw new AssertionError(server + " exited before listening:\n" + server.log());
+                    return b.exec(Duration.ofSeconds(5), "ss", "-Hln" + proto.charAt(0)).output().contains(":" + port + " ");
+                });
+                clients[i] = tunnel(a, "client-" + proto, dir, "ca", "5/16", "--proto", proto, "--connect", "198.18.95.2:" + port,
+                        "--peer-cn", "2/16", "--ifname", "tun" + i, "--address", "fd00:" + (95 + i) + "::1/64");
+            }
+            for (int i = 0; i < 2; i++) {
+                String target = "fd00:" + (95 + i) + "::2";
+                Wait.until(protos[i] + " tunnel passes pings", Duration.ofSeconds(60), () -> a.pings(target));
+            }
+            // a file that is no CRL: said, and the CRL in force stays (the tunnels carry on)
+            Path junk = dir.resolve("junk.crl");
+            Files.writeString(junk, "-----BEGIN X509 CRL-----\nnot base64\n-----END X509 CRL-----\n");
+            Files.move(junk, live, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            for (NsProcess server : servers)
+                Wait.until(server + " reports the bad file", Duration.ofSeconds(30),
+                        () -> server.log().contains("cannot reload the CRL " + live + " (the file changed)")
+                                && server.log().contains("the previous CRL stays in force"));
+            for (int i = 0; i < 2; i++)
+                assertTrue(a.pings("fd00:" + (95 + i) + "::2"), protos[i] + " tunnel still up after a bad CRL file");
+            // the CA revokes 5/16; the new CRL replaces the file the servers watch (as an atomic rename)
+            Path config = dir.resolve("ca-ca.cnf");
+            openssl(dir, "ca", "-config", config.toString(), "-revoke", dir + "/ca-5_16.crt");
+            Path next = dir.resolve("live.crl.new");
+            openssl(dir, "ca", "-config", config.toString(), "-gencrl", "-out", next.toString());
+            String serial = Cmd.run("openssl", "x509", "-noout", "-serial", "-in", dir + "/ca-5_16.crt").output().trim()
+                    .replaceFirst("^serial=0*", "").toLowerCase(java.util.Locale.ROOT);
+            Files.move(next, live, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            for (int i = 0; i < 2; i++) {
+                NsProcess server = servers[i];
+                String target = "fd00:" + (95 + i) + "::2";
+                Wait.until(protos[i] + ": the server reloads the CRL and closes the revoked peer's tunnel", Duration.ofSeconds(30),
+                        () -> server.log().contains("newly revoked serials 0x" + serial) && server.log().contains("certificate is revoked"));
+                Wait.until(protos[i] + ": the revoked peer's tunnel carries nothing", Duration.ofSeconds(30), () -> !a.pings(target));
+                assertTrue(server.isAlive(), "the server goes on" + server.log());
+                assertTrue(server.log().contains("CRL reloaded from " + live + " (the file changed): 2 revoked"), server.log());
+            }
+            for (NsProcess server : servers) { // SIGHUP reads the file again, changed or not
+                server.signal("HUP");
+                Wait.until(server + " reloads on SIGHUP", Duration.ofSeconds(30),
+                        () -> server.log().contains("CRL reloaded from " + live + " (SIGHUP): 2 revoked, no change"));
+                assertTrue(server.isAlive(), "SIGHUP does not end it" + server.log());
+            }
+        }
+    }
 }

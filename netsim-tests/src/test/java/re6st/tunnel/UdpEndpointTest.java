@@ -2,6 +2,7 @@ package re6st.tunnel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -12,6 +13,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,6 +27,7 @@ import re6st.net.IpPrefix;
 import re6st.netsim.Namespace;
 import re6st.netsim.RequiresRoot;
 import re6st.netsim.TestNet;
+import re6st.netsim.UdpProbe;
 import re6st.netsim.Wait;
 import re6st.tunnel.handshake.Credentials;
 
@@ -223,18 +227,7 @@ class UdpEndpointTest {
                 java.util.Random random = new java.util.Random(7);
                 for (int i = 0; i < records; i++) {
                     // handshake (epoch 0: a Certificate message), change cipher spec, alert, application data (epoch 1)
-                    int type = new int[] {22, 20, 21, 23}[i % 4];
-                    byte[] r = new byte[13 + 40 + random.nextInt(200)];
-                    random.nextBytes(r);
-                    r[0] = (byte) type;
-                    r[1] = (byte) 0xFE;
-                    r[2] = (byte) 0xFD;
-                    r[3] = 0;
-                    r[4] = (byte) (type == 23 ? 1 : 0);
-                    r[11] = (byte) ((r.length - 13) >> 8);
-                    r[12] = (byte) (r.length - 13);
-                    if (type == 22)
-                        r[13] = 11;
+                    byte[] r = re6st.netsim.RawPackets.forgedDtlsRecord(random, i);
                     byte[] pkt = re6st.netsim.RawPackets.udp(from, to, r);
                     java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(pkt.length).put(pkt);
                     raw.send(b, 0, pkt.length, re6st.jni.PacketSocket.ETH_P_IP);
@@ -284,6 +277,175 @@ class UdpEndpointTest {
             assertTrue(clients.get(1).pings("fd00:74:3::1"), "3/16 keeps its tunnel");
             Wait.until("2/16, dialling again, is refused", Duration.ofSeconds(30), () -> server.refused.getCount() > refusedBefore);
             assertEquals(List.of("3/16"), server.peers().stream().map(UdpEndpoint.PeerTunnel::cn).toList());
+        }
+    }
+    /**
+     * The maximum session lifetime (issue 12 item 5): with a 3 s lifetime and a UDP probe stream
+     * (one datagram every 10 ms) through the tunnel, the client renews the session by new
+     * handshakes again and again; the keys really change (the old keys are wiped at both ends),
+     * and the tunnel never notices: same TUN, same session object, liveness never down, no probe lost.
+     */
+    @Test
+    void shortLifetimeRenewsTheSessionUnderTrafficWithoutAGap() throws Exception {
+        try (TestNet net = TestNet.create("lifetime")) {
+            Namespace sw = net.lan("sw");
+            Namespace s = lanHost(net, sw, "s", "198.18.80.1/24");
+            Namespace c = lanHost(net, sw, "c", "198.18.80.11/24");
+            UdpEndpoint.Options options = UdpEndpoint.Options.defaults().withSessionLifetime(Duration.ofSeconds(3));
+            AtomicInteger downs = new AtomicInteger();
+            List<String> removed = new CopyOnWriteArrayList<>();
+            Map<String, Tun> serverTuns = new ConcurrentHashMap<>();
+            UdpEndpoint server = server(net, s, serverTuns, removed, options);
+            Credentials cc = creds("ca", "2/16");
+            UdpEndpoint client = c.call(() -> new UdpEndpoint(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("0.0.0.0"), 0)),
+                    cc, options.withAccept(false), new UdpEndpoint.Handler() {
+                        @Override
+                        public Tun tunFor(String peerCn, InetSocketAddress a) throws IOException {
+                            return tun("r6c0", "2/16", 2);
+                        }
+
+                        @Override
+                        public void down(UdpEndpoint.PeerTunnel p) {
+                            downs.incrementAndGet();
+                        }
+                    }));
+            net.own(client);
+            client.connect(new InetSocketAddress("198.18.80.1", 1194), "1/16");
+            Wait.until("2/16 pings the server through its tunnel", Duration.ofSeconds(20), () -> c.pings("fd00:74:2::1"));
+            UdpEndpoint.PeerTunnel atServer = server.peers().get(0), atClient = client.peers().get(0);
+            TunnelSession serverSession = atServer.session(), clientSession = atClient.session();
+            Tun serverTun = atServer.tun();
+            long serialS = serverSession.keySerial(), serialC = clientSession.keySerial();
+
+            UdpProbe probe = UdpProbe.start(c, s, "fd00:74:2::1", 7000, Duration.ofMillis(10));
+            Wait.until("the probe gets answers", Duration.ofSeconds(10), () -> probe.received() > 10);
+            long t0 = System.nanoTime();
+            Wait.until("two renewals changed the keys over at both ends, and the old keys were wiped", Duration.ofSeconds(90),
+                    () -> serverSession.keySerial() >= serialS + 2 && clientSession.keySerial() >= serialC + 2
+                            && serverSession.retiredKeypairs() >= 2 && clientSession.retiredKeypairs() >= 2);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            long sentBefore = probe.sent();
+            Wait.until("probes sent after the last renewal are answered", Duration.ofSeconds(10),
+                    () -> probe.received() >= sentBefore);
+            probe.close();
+            System.out.printf("session lifetime 3 s: %d renewals (server %d) in %.1f s, key serial %d/%d, %d probes sent, "
+                    + "%d answered, %d lost, longest gap %d ms, handshakes %d%n", client.renewals.getCount(),
+                    server.renewals.getCount(), seconds, clientSession.keySerial(), serverSession.keySerial(), probe.sent(),
+                    probe.received(), probe.lost(), probe.longestGap(false).toMillis(), server.handshakeTime.getCount());
+
+            assertTrue(client.renewals.getCount() >= 2 && server.renewals.getCount() >= 2, "renewal handshakes counted");
+            assertTrue(clientSession.retiredKeypairs() >= 2 && serverSession.retiredKeypairs() >= 2,
+                    "the old keys were wiped at both ends: " + clientSession.retiredKeypairs() + "/" + serverSession.retiredKeypairs());
+            assertEquals(0, probe.lost(), "no probe lost through the renewals");
+            assertEquals(0, downs.get(), "the client's liveness never went down");
+            assertEquals(0, clientSession.liveness().transitions(), "client: no liveness transition");
+            assertEquals(0, serverSession.liveness().transitions(), "server: no liveness transition");
+            UdpEndpoint.PeerTunnel nowAtServer = server.peers().get(0);
+            assertSame(serverSession, nowAtServer.session(), "the server's session object carries on (no new data path)");
+            assertSame(serverTun, nowAtServer.tun(), "the same TUN");
+            assertSame(clientSession, client.peers().get(0).session(), "the client's session object carries on");
+            assertEquals(List.of(), removed, "nothing removed");
+            assertEquals(0, server.closedLifetime.getCount() + client.closedLifetime.getCount(), "no session outlived its lifetime");
+            assertTrue(s.exec(Duration.ofSeconds(5), "ip", "link", "show", serverTun.name()).output().contains(",UP"),
+                    "the server's interface is up");
+        }
+    }
+
+    /**
+     * The server's final flight (ChangeCipherSpec, Finished) lost once on the way: the client
+     * repeats its last flight, the server's endpoint hands it to BouncyCastle (on its own
+     * thread), which sends the final flight again; the tunnel comes up.
+     */
+    @Test
+    void theServersFinalFlightLostOnceIsSentAgain() throws Exception {
+        try (TestNet net = TestNet.create("endpoint-final")) {
+            Namespace a = net.namespace("a"), b = net.namespace("b");
+            re6st.netsim.WanLink link = net.wan("ab", a, "wan0", b, "wan0", re6st.netsim.LinkParams.delayMillis(1));
+            a.addAddress("wan0", "198.18.81.1/24");
+            b.addAddress("wan0", "198.18.81.2/24");
+            Wait.until("underlay", Duration.ofSeconds(10), () -> a.pings("198.18.81.2"));
+            long[] firstDrop = {0};
+            link.filter(re6st.netsim.WanLink.Direction.B_TO_A, (frame, off, len) -> {
+                if (len < 14 + 28 + 14 || frame.getShort(off + 12) != 0x0800)
+                    return false;
+                re6st.netsim.RawPackets.Udp u = re6st.netsim.RawPackets.parseUdp(frame, off + 14, len - 14);
+                if (u == null || u.source().getPort() != 1194 || u.payloadLength() < 13)
+                    return false;
+                int at = u.payloadOffset(), type = frame.get(at); // (an absolute position)
+                boolean finalFlight = type == 20 || type == 22 && frame.getShort(at + 3) == 1; // CCS, or Finished (epoch 1)
+                long now = System.nanoTime();
+                if (!finalFlight || firstDrop[0] != 0 && now - firstDrop[0] > 200_000_000L)
+                    return false; // only the first sending of the final flight (its records leave together)
+                if (firstDrop[0] == 0)
+                    firstDrop[0] = now;
+                return true;
+            });
+            UdpEndpoint server = server(net, b, new ConcurrentHashMap<>(), new java.util.ArrayList<>());
+            Credentials cc = creds("ca", "2/16");
+            UdpEndpoint client = a.call(() -> new UdpEndpoint(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("0.0.0.0"), 0)),
+                    cc, UdpEndpoint.Options.defaults().withAccept(false), (peerCn, x) -> tun("r6c0", "2/16", 2)));
+            net.own(client);
+            long t0 = System.nanoTime();
+            client.connect(new InetSocketAddress("198.18.81.2", 1194), "1/16");
+            Wait.until("2/16 pings the server through its tunnel", Duration.ofSeconds(30), () -> a.pings("fd00:74:2::1"));
+            System.out.printf("final flight lost once (%d frames dropped): tunnel up after %.2f s, %d client flight records "
+                    + "handed to BouncyCastle, client handshakes failed %d%n", link.filtered(re6st.netsim.WanLink.Direction.B_TO_A),
+                    (System.nanoTime() - t0) / 1e9, server.retransmissions.getCount(), client.handshakesFailed.getCount());
+            assertTrue(link.filtered(re6st.netsim.WanLink.Direction.B_TO_A) >= 1, "the final flight was dropped");
+            assertTrue(server.retransmissions.getCount() >= 1, "the client's repeated flight reached BouncyCastle");
+            assertEquals(0, client.handshakesFailed.getCount(), "the first handshake completed (no new one)");
+            assertEquals(1, server.handshakeTime.getCount(), "one handshake in all");
+        }
+    }
+
+    /**
+     * A renewal checks the peer's certificate again: the server moves to another certificate of
+     * its CN, which the client's CRL revokes; the client's stored certificate of the server is
+     * still good (the per-second check sees nothing), but its next renewal is refused (REVOKED)
+     * and the tunnel closes.
+     */
+    @Test
+    void aRenewalThatRefusesThePeersCertificateClosesTheTunnel() throws Exception {
+        Path config = TunnelCommandTest.caConfig(pki, "ca");
+        String other = pki + "/ca-1_16-other";
+        TunnelCommandTest.openssl(pki, "req", "-new", "-key", pki + "/ca-1_16.key", "-out", other + ".csr", "-subj", "/CN=1\\/16");
+        TunnelCommandTest.openssl(pki, "ca", "-config", config.toString(), "-batch", "-notext", "-in", other + ".csr", "-out",
+                other + ".crt", "-days", "30");
+        TunnelCommandTest.openssl(pki, "ca", "-config", config.toString(), "-revoke", other + ".crt");
+        Path crl = pki.resolve("other-1.crl");
+        TunnelCommandTest.openssl(pki, "ca", "-config", config.toString(), "-gencrl", "-out", crl.toString());
+        try (TestNet net = TestNet.create("endpoint-renewcrl")) {
+            Namespace sw = net.lan("sw");
+            Namespace s = lanHost(net, sw, "s", "198.18.85.1/24");
+            UdpEndpoint server = server(net, s, new ConcurrentHashMap<>(), new java.util.ArrayList<>());
+            Namespace c = lanHost(net, sw, "c", "198.18.85.11/24");
+            Credentials cc = Credentials.load(pki.resolve("ca.crt"), pki.resolve("ca-2_16.crt"), pki.resolve("ca-2_16.key"), crl);
+            List<IOException> failures = new CopyOnWriteArrayList<>();
+            UdpEndpoint client = c.call(() -> new UdpEndpoint(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("0.0.0.0"), 0)),
+                    cc, UdpEndpoint.Options.defaults().withAccept(false).withSessionLifetime(Duration.ofSeconds(3)),
+                    new UdpEndpoint.Handler() {
+                        @Override
+                        public Tun tunFor(String peerCn, InetSocketAddress a) throws IOException {
+                            return tun("r6c0", "2/16", 2);
+                        }
+
+                        @Override
+                        public void handshakeFailed(UdpEndpoint.PeerTunnel p, InetSocketAddress a, IOException why) {
+                            failures.add(why);
+                        }
+                    }));
+            net.own(client);
+            client.connect(new InetSocketAddress("198.18.85.1", 1194), "1/16");
+            Wait.until("2/16 pings the server through its tunnel", Duration.ofSeconds(20), () -> c.pings("fd00:74:2::1"));
+            Wait.until("a first renewal", Duration.ofSeconds(30), () -> client.renewals.getCount() >= 1);
+            assertEquals(0, client.closedInvalid.getCount());
+            server.setCredentials(Credentials.load(pki.resolve("ca.crt"), Path.of(other + ".crt"), pki.resolve("ca-1_16.key"), null));
+            Wait.until("the client's next renewal refuses the server's new certificate and closes the tunnel", Duration.ofSeconds(30),
+                    () -> client.closedInvalid.getCount() >= 1);
+            re6st.tunnel.handshake.CertificateRefusedException refusal = (re6st.tunnel.handshake.CertificateRefusedException) failures.get(0);
+            assertEquals(re6st.tunnel.handshake.CertificateRefusedException.Reason.REVOKED, refusal.reason(), refusal.getMessage());
+            Wait.until("the tunnel carries nothing any more", Duration.ofSeconds(10), () -> !c.pings("fd00:74:2::1"));
+            assertEquals(null, client.peers().get(0).session(), "the client's session is closed");
         }
     }
 }

@@ -11,6 +11,9 @@ interface ConnectionSource {
 
     TcpCounters counters();
 
+    /** How its connections authenticate (a {@link TcpEndpoint.Dtls} lets the tunnel renew its session in place). */
+    TcpEndpoint.Authenticator authenticator();
+
     /** We dial (so a lost connection is dialled again); else we wait for the peer to connect again. */
     boolean isDialing();
 

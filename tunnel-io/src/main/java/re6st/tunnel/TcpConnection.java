@@ -92,10 +92,10 @@ public final class TcpConnection extends ChannelInboundHandlerAdapter {
         return a == null ? null : a.peer();
     }
 
-    /** The authenticated peer's certificate (re-checked when the CRL changes); null before, or with fixed keys. */
+    /** The authenticated peer's certificate (null before the handshake, or without certificates). */
     public java.security.cert.X509Certificate peerCertificate() {
         TcpEndpoint.Authenticated a = authenticated;
-        return a == null ? null : a.peerCertificate();
+        return a == null ? null : a.certificate();
     }
 
     public long handshakeNanos() {

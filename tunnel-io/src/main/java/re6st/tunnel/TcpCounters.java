@@ -20,10 +20,14 @@ public final class TcpCounters {
     public final Counter handshakeTimeouts = new Counter();
     /** Incoming connections closed at once: too many were handshaking already. */
     public final Counter refusedBusy = new Counter();
+    /** Incoming connections closed at once: their address had MAX_PENDING_PER_ADDRESS handshakes in progress already. */
+    public final Counter refusedPerAddress = new Counter();
     /** Connections closed because they sent nothing before their handshake while a new client needed the slot. */
     public final Counter evicted = new Counter();
     /** Incoming connections refused after the handshake: another peer than the tunnel's. */
     public final Counter refusedPeer = new Counter();
+    /** Connections closed because the peer's certificate was revoked (a new CRL) or expired while they ran. */
+    public final Counter closedInvalid = new Counter();
     /** Connection attempts that failed (refused, unreachable, timed out) before the handshake. */
     public final Counter connectFailures = new Counter();
     /** Batches of frames handed to the socket (frames / writes = batching factor). */
@@ -39,8 +43,10 @@ public final class TcpCounters {
         r.register(prefix + ".tcp.handshake_timeouts", handshakeTimeouts);
         r.register(prefix + ".tcp.refused_busy", refusedBusy);
         r.register(prefix + ".tcp.evicted", evicted);
+        r.register(prefix + ".tcp.refused_per_address", refusedPerAddress);
         r.register(prefix + ".tcp.refused_peer", refusedPeer);
         r.register(prefix + ".tcp.connect_failures", connectFailures);
+        r.register(prefix + ".tcp.closed_revoked_or_expired", closedInvalid);
         r.register(prefix + ".tcp.writes", writes);
         r.register(prefix + ".tcp.reads", reads);
     }

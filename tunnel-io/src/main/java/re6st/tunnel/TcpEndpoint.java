@@ -15,6 +15,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.bouncycastle.tls.DatagramTransport;
 
+import re6st.tunnel.handshake.Credentials;
+import re6st.tunnel.handshake.DtlsHandshake;
+import re6st.tunnel.handshake.SessionKeys;
+
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -60,11 +64,49 @@ public final class TcpEndpoint implements AutoCloseable, ConnectionSource {
         Authenticated authenticate(DatagramTransport transport, boolean client) throws IOException;
     }
 
-    /** What an authenticated connection carries: its data-channel session, the peer's name (CN) and certificate. */
-    public record Authenticated(TunnelSession session, String peer, java.security.cert.X509Certificate peerCertificate) {
-        /** Without a certificate (fixed keys, tests): revocation cannot be re-checked later. */
+    /**
+     * What an authenticated connection carries: its data-channel session, the peer's name (CN)
+     * and its certificate (null: not certificate-based; then it is never re-checked).
+     */
+    public record Authenticated(TunnelSession session, String peer, java.security.cert.X509Certificate certificate) {
         public Authenticated(TunnelSession session, String peer) {
             this(session, peer, null);
+        }
+    }
+
+    /**
+     * The tunnel's authenticator: the DTLS handshake ({@link DtlsHandshake}) with our
+     * credentials, which {@link TcpEndpoint#setCredentials} replaces at run time (a new CRL).
+     */
+    public static final class Dtls implements Authenticator {
+        private volatile Credentials me;
+        private final String expectedCn;
+        private final Duration timeout;
+        private final long rekeyIntervalNs;
+
+        /** {@code expectedCn}: the CN a dialled server must have (null: any member). */
+        public Dtls(Credentials me, String expectedCn, Duration timeout, long rekeyIntervalNs) {
+            this.me = me;
+            this.expectedCn = expectedCn;
+            this.timeout = timeout;
+            this.rekeyIntervalNs = rekeyIntervalNs;
+        }
+
+        @Override
+        public Authenticated authenticate(DatagramTransport transport, boolean client) throws IOException {
+            SessionKeys k = handshake(transport, client);
+            long now = System.nanoTime();
+            return new Authenticated(new TunnelSession(k.schedule(), Liveness.defaults(now), rekeyIntervalNs, now), k.peerCn(), k.peer());
+        }
+
+        /** One DTLS handshake over {@code transport} with the credentials of now (also a renewal's, {@link TcpTunnel}). */
+        SessionKeys handshake(DatagramTransport transport, boolean client) throws IOException {
+            Credentials c = me;
+            return client ? DtlsHandshake.connect(transport, c, expectedCn, timeout) : DtlsHandshake.acceptConnected(transport, c, timeout);
+        }
+
+        Duration timeout() {
+            return timeout;
         }
     }
 
@@ -98,6 +140,7 @@ public final class TcpEndpoint implements AutoCloseable, ConnectionSource {
         this.handshakeTimeout = handshakeTimeout;
         this.maxUnauthenticated = maxUnauthenticated;
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("re6st-tcp", true), EpollIoHandler.newFactory());
+        group.next().scheduleAtFixedRate(() -> recheck(System.currentTimeMillis()), 1, 1, TimeUnit.SECONDS); // certificates expire
         if (server != null) {
             this.label = "tcp to " + server;
             this.listener = null;
@@ -278,6 +321,7 @@ public final class TcpEndpoint implements AutoCloseable, ConnectionSource {
         TcpConnection c = f.channel().pipeline().get(TcpConnection.class);
         c.authenticate(auth, true);
         counters.connections.inc();
+        live(c);
         return c;
     }
 
@@ -285,6 +329,11 @@ public final class TcpEndpoint implements AutoCloseable, ConnectionSource {
     private void accepted(Channel ch) {
         InetSocketAddress from = (InetSocketAddress) ch.remoteAddress();
         if (closed) {
+            ch.close();
+            return;
+        }
+        if (pendingFrom(from.getAddress()) >= MAX_PENDING_PER_ADDRESS) {
+            counters.refusedPerAddress.inc(); // one address cannot take every slot, nor evict the others' by idling
             ch.close();
             return;
         }
@@ -321,6 +370,7 @@ public final class TcpEndpoint implements AutoCloseable, ConnectionSource {
             c.authenticate(auth, false);
             timeout.cancel(false);
             counters.connections.inc();
+            live(c);
             LOG.log(Level.INFO, "{0}: {1} authenticated from {2} (handshake {3} ms)", label, c.peer(), c.remote(),
                     Long.toString(c.handshakeNanos() / 1_000_000));
             if (closed)
@@ -333,6 +383,22 @@ public final class TcpEndpoint implements AutoCloseable, ConnectionSource {
             if (unauthenticated.remove(c)) // (an evicted one was removed, and its count given back, already)
                 handshaking.decrementAndGet();
         }
+    }
+
+    /**
+     * Connections from one IP address in their handshake at once; more are closed at once
+     * ({@link TcpCounters#refusedPerAddress}). A real node has one (a reconnection may overlap
+     * a dying one).
+     */
+    static final int MAX_PENDING_PER_ADDRESS = 2;
+
+    /** Connections from {@code a} in their handshake now (event loop; a handful at most: a scan). */
+    private int pendingFrom(java.net.InetAddress a) {
+        int n = 0;
+        for (TcpConnection c : unauthenticated)
+            if (!c.authenticated() && c.remote().getAddress().equals(a))
+                n++;
+        return n;
     }
 
     /** Connections in their handshake, to find one that sends nothing when a new client needs room. */
@@ -364,6 +430,59 @@ public final class TcpEndpoint implements AutoCloseable, ConnectionSource {
         counters.evicted.inc();
         victim.close("silent for " + (now - victim.lastRead()) / 1_000_000 + " ms before its handshake, and a new client waits");
         return true;
+    }
+
+    // ---- credentials at run time --------------------------------------------------------------
+
+    /** Authenticated connections still open: their peers' certificates are re-checked. */
+    private final java.util.Set<TcpConnection> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private void live(TcpConnection c) {
+        live.add(c);
+        c.channel().closeFuture().addListener(f -> live.remove(c));
+    }
+
+    /**
+     * New credentials (typically a new CRL): handshakes from now on use them, and every open
+     * connection whose peer certificate they revoke, or which has expired, is closed at once
+     * (as {@link UdpEndpoint#setCredentials}); expiry is also checked each second. The dialling
+     * side then reconnects with backoff, and a revoked server refuses it; a revoked client
+     * reconnecting is refused. Needs the endpoint's authenticator to be {@link Dtls}.
+     */
+    public void setCredentials(Credentials c) {
+        if (!(auth instanceof Dtls d))
+            throw new IllegalStateException("this endpoint's authenticator takes no credentials: " + auth);
+        d.me = c;
+        group.next().execute(() -> recheck(System.currentTimeMillis()));
+    }
+
+    @Override
+    public Authenticator authenticator() {
+        return auth;
+    }
+
+    /** The credentials handshakes use now (null if the authenticator is not {@link Dtls}). */
+    public Credentials credentials() {
+        return auth instanceof Dtls d ? d.me : null;
+    }
+
+    /** Closes the connections whose peer certificate is revoked by our CRL or past its notAfter (event loop). */
+    private void recheck(long nowMillis) {
+        Credentials me = credentials();
+        for (TcpConnection c : live) {
+            java.security.cert.X509Certificate cert = c.peerCertificate();
+            if (cert == null || !c.isOpen())
+                continue;
+            String why = me != null && me.crl() != null && me.crl().isRevoked(cert)
+                    ? "revoked (serial " + cert.getSerialNumber() + " is in the CRL)"
+                    : cert.getNotAfter().getTime() < nowMillis ? "expired on " + cert.getNotAfter().toInstant() : null;
+            if (why != null) {
+                LOG.log(Level.WARNING, "{0}: connection with {1} at {2} closed: its certificate is {3}", label, c.peer(), c.remote(), why);
+                counters.closedInvalid.inc();
+                live.remove(c);
+                c.close("the peer's certificate is " + why);
+            }
+        }
     }
 
     static String message(Throwable t) {

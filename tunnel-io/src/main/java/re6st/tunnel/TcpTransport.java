@@ -18,9 +18,7 @@ import java.util.concurrent.TimeUnit;
 import re6st.jni.Tun;
 import re6st.tunnel.handshake.CertificateRefusedException;
 import re6st.tunnel.handshake.Credentials;
-import re6st.tunnel.handshake.DtlsHandshake;
 import re6st.tunnel.handshake.PeerVerifier;
-import re6st.tunnel.handshake.SessionKeys;
 
 /**
  * Tunnels over TCP as a {@link TunnelTransport}: one listening {@link TcpEndpoint} shared by
@@ -116,6 +114,11 @@ public final class TcpTransport implements TunnelTransport {
         }
 
         @Override
+        public TcpEndpoint.Authenticator authenticator() {
+            return server.authenticator();
+        }
+
+        @Override
         public void close() {
             closed = true;
             for (TcpConnection c; (c = queue.poll()) != null; )
@@ -151,7 +154,7 @@ public final class TcpTransport implements TunnelTransport {
         this.events = events;
         this.protocol = (listenOn != null ? listenOn.getAddress() instanceof Inet6Address : ipv6) ? "tcp6" : "tcp";
         this.server = listenOn == null ? null
-                : TcpEndpoint.listen(listenOn, this::accept, options.handshakeTimeout(), options.maxUnauthenticated());
+                : TcpEndpoint.listen(listenOn, dtls(null), options.handshakeTimeout(), options.maxUnauthenticated());
         dispatcher = new Thread(this::dispatch, "tcp-transport-" + protocol);
         dispatcher.setDaemon(true);
         janitor = new Thread(this::expire, "tcp-transport-expiry-" + protocol);
@@ -179,14 +182,9 @@ public final class TcpTransport implements TunnelTransport {
         }
     }
 
-    private TcpEndpoint.Authenticated accept(org.bouncycastle.tls.DatagramTransport t, boolean client) throws IOException {
-        return authenticated(DtlsHandshake.acceptConnected(t, me, options.handshakeTimeout()));
-    }
-
-    private TcpEndpoint.Authenticated authenticated(SessionKeys k) {
-        long now = System.nanoTime();
-        return new TcpEndpoint.Authenticated(new TunnelSession(k.schedule(), Liveness.defaults(now), options.rekeyIntervalNs(), now),
-                k.peerCn(), k.peer());
+    /** The DTLS authenticator with today's credentials; {@code expectedCn} for a dial, null for the server. */
+    private TcpEndpoint.Dtls dtls(String expectedCn) {
+        return new TcpEndpoint.Dtls(me, expectedCn, options.handshakeTimeout(), options.rekeyIntervalNs());
     }
 
     /** The server's connections, to their peers' tunnels (a new peer gets one, within maxClients). */
@@ -280,8 +278,7 @@ public final class TcpTransport implements TunnelTransport {
         while (running && peers.get(p.cn) == p) {
             TcpEndpoint e = null;
             try {
-                e = TcpEndpoint.dial(p.remote, (t, client) -> authenticated(
-                        DtlsHandshake.connect(t, me, p.cn, options.handshakeTimeout())), options.handshakeTimeout());
+                e = TcpEndpoint.dial(p.remote, dtls(p.cn), options.handshakeTimeout());
                 TcpConnection first = e.first(options.handshakeTimeout());
                 p.cert = first.peerCertificate();
                 Tun tun = events.tunFor(p.cn, p.remote, true);
@@ -345,6 +342,18 @@ public final class TcpTransport implements TunnelTransport {
     @Override
     public void setCredentials(Credentials c) {
         me = c;
+        if (server != null)
+            server.setCredentials(c); // handshakes from now on, and its connections re-checked
+        for (Peer p : peers.values()) {
+            TcpEndpoint d = p.dialler;
+            if (d != null)
+                d.setCredentials(c);
+        }
+        recheck(c);
+    }
+
+    /** Removes the tunnels whose peer is now revoked or expired (the endpoints only close their connections). */
+    private void recheck(Credentials c) {
         Date now = new Date();
         for (Peer p : new ArrayList<>(peers.values())) {
             X509Certificate cert = p.cert;
@@ -378,7 +387,7 @@ public final class TcpTransport implements TunnelTransport {
                         closePeer(p);
                 }
             }
-            setCredentials(me); // notAfter passes too
+            recheck(me); // notAfter passes too
         }
     }
 

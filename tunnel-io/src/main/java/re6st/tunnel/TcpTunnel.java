@@ -61,7 +61,9 @@ import re6st.tunnel.handshake.StreamDatagramTransport;
  * keeps its TUN: the dialling side reconnects with backoff (0.5 s doubling to 10 s) and
  * handshakes again, the listening side accepts the same peer (same CN) again, a new connection
  * replacing the old one. Each new connection brings a fresh session (keys, counters, replay
- * window); the interface comes up with it if it had gone down.
+ * window); the interface comes up with it if it had gone down. Within a connection, the session
+ * is renewed by new handshakes ({@link #sessionLifetime}): their DTLS records are frames like the
+ * data's, told apart by their first byte (20..25; data is 0x01).
  */
 public final class TcpTunnel implements AutoCloseable {
     private static final Logger LOG = System.getLogger("re6st.tunnel");
@@ -247,6 +249,13 @@ public final class TcpTunnel implements AutoCloseable {
                 old.conn.close("replaced by a new connection from " + c.remote());
         }
         link = new Link(c, new TunSink(tun, c.session(), counters, slot));
+        Renewal r = renewing;
+        if (r != null) {
+            r.transport.closed("the connection was replaced");
+            renewing = null;
+        }
+        keysSince = nextRenewal = System.nanoTime();
+        keySerial = c.session().keySerial();
         c.session().liveness().dataPathStarted(System.nanoTime()); // the TUN set-up after the handshake is not silence
         c.startData(receiver);
         if (!up)
@@ -265,6 +274,11 @@ public final class TcpTunnel implements AutoCloseable {
             Link l = link;
             if (l == null || l.conn != c)
                 return;
+            int type = payload.remaining() > 0 ? payload.get(payload.position()) & 0xff : -1;
+            if (type >= 20 && type <= 25) { // a DTLS record: a session renewal's handshake
+                renewalRecord(l, payload, now);
+                return;
+            }
             try {
                 authentic |= l.sink.accept(payload, now);
             } catch (ErrnoException e) {
@@ -288,6 +302,9 @@ public final class TcpTunnel implements AutoCloseable {
         @Override
         public void closed(TcpConnection c, String why) {
             Link l = link;
+            Renewal r = renewing;
+            if (r != null && r.link.conn == c)
+                r.transport.closed(why); // its thread ends now
             if (l == null || l.conn != c || !running)
                 return;
             flush(l);
@@ -320,6 +337,8 @@ public final class TcpTunnel implements AutoCloseable {
         long wait = 200_000_000L;
         if (l != null) {
             l.session.tick(now);
+            if (lifetimeNs > 0)
+                renewalTimers(l, now);
             sendReplies(l);
             transition(l);
             wait = Math.max(1_000_000L, Math.min(wait, l.session.liveness().nextCheck(now) - now));
@@ -493,6 +512,147 @@ public final class TcpTunnel implements AutoCloseable {
             next = (next + 1) % RING;
             return true;
         }
+    }
+
+    // ---- session renewal ------------------------------------------------------------------------
+
+    /**
+     * Renews the session within {@code lifetime} (0: never), as {@link UdpEndpoint} does over
+     * UDP: the dialling side runs a new DTLS handshake over the same connection from 90% of the
+     * lifetime on (its records are frames like the data's, told apart by their first byte), the
+     * listening side answers it; the new keys wait in the {@link TunnelSession} until both ends
+     * hold them ({@link TunnelSession#renew}), so nothing is lost. A session not renewed by its
+     * lifetime plus the handshake timeout closes its connection (the dialling side reconnects).
+     * Needs the endpoint's authenticator to be {@link TcpEndpoint.Dtls}; call once, before traffic matters.
+     */
+    public TcpTunnel sessionLifetime(java.time.Duration lifetime) {
+        if (!(endpoint.authenticator() instanceof TcpEndpoint.Dtls))
+            throw new IllegalStateException("renewing sessions needs the DTLS authenticator (TcpEndpoint.Dtls)");
+        lifetimeNs = lifetime.toNanos();
+        return this;
+    }
+
+    /** Renewals completed (handshakes whose keys went to the session) and failed. */
+    public final com.codahale.metrics.Counter renewals = new com.codahale.metrics.Counter(),
+            renewalsFailed = new com.codahale.metrics.Counter(),
+            /** DTLS records that came outside a renewal (or beyond one's queue): dropped */
+            renewalRecordsDropped = new com.codahale.metrics.Counter();
+
+    private volatile long lifetimeNs;
+    private volatile Renewal renewing; // written on the event loop
+    private long keysSince, keySerial, nextRenewal, renewalBackoffNs; // event loop
+
+    /** A renewal handshake over the link's connection, on a thread of its own. */
+    private final class Renewal implements Runnable {
+        final Link link;
+        final boolean client;
+        final StreamDatagramTransport transport;
+        volatile boolean full;
+
+        Renewal(Link link, boolean client) {
+            this.link = link;
+            this.client = client;
+            Channel ch = link.conn.channel();
+            this.transport = new StreamDatagramTransport(frame -> ch.writeAndFlush(Unpooled.wrappedBuffer(frame)),
+                    TcpConnection.HANDSHAKE_QUEUE, () -> full = false);
+        }
+
+        @Override
+        public void run() {
+            try {
+                re6st.tunnel.handshake.SessionKeys k = ((TcpEndpoint.Dtls) endpoint.authenticator()).handshake(transport, client);
+                if (!k.peerCn().equals(peerName)) {
+                    k.schedule().destroy();
+                    throw new IOException("the renewal authenticated " + k.peerCn() + ", not " + peerName);
+                }
+                loop.execute(() -> renewed(this, k));
+            } catch (IOException | RuntimeException e) {
+                try {
+                    loop.execute(() -> renewalFailed(this, e));
+                } catch (java.util.concurrent.RejectedExecutionException closing) {
+                    // the tunnel is closing
+                }
+            }
+        }
+    }
+
+    /** Event loop: a DTLS record on the data connection goes to the renewal in progress, or starts one (listening side). */
+    private void renewalRecord(Link l, ByteBuffer record, long now) {
+        Renewal r = renewing;
+        if (r == null && lifetimeNs > 0 && !endpoint.isDialing() && UdpEndpoint.isClientHello(record) && now - nextRenewal >= 0) {
+            r = startRenewal(l, false);
+            nextRenewal = now + 1_000_000_000L; // a peer renews once in a while, not in a loop
+        }
+        if (r == null || r.link != l || r.full) {
+            renewalRecordsDropped.inc();
+            return;
+        }
+        if (!r.transport.deliver(record))
+            r.full = true; // the handshake is behind: what comes next is dropped (DTLS retransmits)
+    }
+
+    private Renewal startRenewal(Link l, boolean client) {
+        Renewal r = new Renewal(l, client);
+        renewing = r;
+        Thread t = new Thread(r, "tunnel-tcp-renewal-" + name);
+        t.setDaemon(true);
+        t.start();
+        return r;
+    }
+
+    /** Event loop: the dialling side renews when due; either side closes a session past its lifetime. */
+    private void renewalTimers(Link l, long now) {
+        TunnelSession s = l.session;
+        if (s.keySerial() != keySerial) { // the keys changed over
+            keySerial = s.keySerial();
+            keysSince = now;
+        }
+        long age = now - keysSince, timeout = ((TcpEndpoint.Dtls) endpoint.authenticator()).timeout().toNanos();
+        if (age >= lifetimeNs + timeout) {
+            LOG.log(Level.WARNING, "tunnel {0}: session {1} s old, not renewed within its lifetime: closing the connection", name,
+                    Long.toString(age / 1_000_000_000L));
+            l.conn.close("session not renewed within its lifetime");
+            return;
+        }
+        if (s.renewalPending() && now - s.renewalPendingSince() >= timeout) {
+            s.abandonRenewal();
+            renewalsFailed.inc();
+        }
+        if (endpoint.isDialing() && renewing == null && !s.renewalPending() && age >= lifetimeNs / 10 * 9 && now - nextRenewal >= 0
+                && up)
+            startRenewal(l, true);
+    }
+
+    private void renewed(Renewal r, re6st.tunnel.handshake.SessionKeys k) {
+        if (renewing == r)
+            renewing = null;
+        Link l = link;
+        if (l != r.link) {
+            k.schedule().destroy();
+            return;
+        }
+        long now = System.nanoTime();
+        if (l.session.renew(k.schedule(), now) == TunnelSession.Renewal.TAG_IN_USE) {
+            nextRenewal = now; // handshake again
+            return;
+        }
+        renewalBackoffNs = 0;
+        renewals.inc();
+        LOG.log(Level.INFO, "tunnel {0} to {1}: session renewed; the keys change over once both ends hold them", name, peerName);
+    }
+
+    private void renewalFailed(Renewal r, Exception e) {
+        if (renewing == r)
+            renewing = null;
+        renewalsFailed.inc();
+        long now = System.nanoTime();
+        renewalBackoffNs = Math.min(Math.max(2 * renewalBackoffNs, 500_000_000L), 30_000_000_000L);
+        nextRenewal = now + renewalBackoffNs;
+        LOG.log(Level.WARNING, "tunnel {0}: renewing the session with {1} failed: {2}", name, peerName, e.getMessage());
+        if (e instanceof re6st.tunnel.handshake.CertificateRefusedException c
+                && c.reason() != re6st.tunnel.handshake.CertificateRefusedException.Reason.OTHER_CA
+                && c.reason() != re6st.tunnel.handshake.CertificateRefusedException.Reason.MALFORMED && r.link == link)
+            r.link.conn.close("renewing the session refused the peer: " + e.getMessage());
     }
 
     // ---- life cycle -----------------------------------------------------------------------

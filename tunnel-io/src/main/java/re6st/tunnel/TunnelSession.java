@@ -17,6 +17,7 @@ import re6st.tunnel.data.DataPacket;
  *   liveness (10 bytes):  0x00 | kind (1 = probe, 2 = echo) | 8-byte send time of the probe
  *   MTU probe (S bytes):  0x00 | 3 | 2-byte S | 8-byte send time | S - 12 zero bytes
  *   MTU ack (12 bytes):   0x00 | 4 | 2-byte S | 8-byte send time of the probe
+ *   keys (10 bytes):      0x00 | 5 | 8-byte send time      (sealed with a renewed session's keys: "I hold them")
  * </pre>
  * (integers big-endian). An MTU probe of size S is an inner packet of exactly S bytes, so its
  * datagram is as big as a data packet of a full S-byte IP packet; it is answered at once with a
@@ -33,17 +34,49 @@ import re6st.tunnel.data.DataPacket;
  * any thread (they take effect at the next {@link #tick}).
  */
 public final class TunnelSession {
-    static final int CONTROL = 0x00, PROBE = 1, ECHO = 2, MTU_PROBE = 3, MTU_ACK = 4, CONTROL_LEN = 10, MTU_LEN = 12;
+    static final int CONTROL = 0x00, PROBE = 1, ECHO = 2, MTU_PROBE = 3, MTU_ACK = 4, KEYS = 5, CONTROL_LEN = 10, MTU_LEN = 12;
     private static final long NO_REPORT = -1L, NO_HINT = 0xffff_ffffL;
 
     /** What an underlay packet turned out to be. */
     public enum Kind { DATA, CONTROL, DROPPED }
 
-    private final DataChannel channel;
+    /** One handshake's keys: its data channel and the schedule of its rekey generations (null: fixed keys). */
+    private static final class Keypair {
+        final DataChannel channel;
+        final re6st.tunnel.handshake.KeySchedule schedule;
+        long sendGeneration, receiveGeneration; // sendGeneration: the TUN side's, under the channel's lock
+
+        Keypair(DataChannel channel, re6st.tunnel.handshake.KeySchedule schedule) {
+            this.channel = channel;
+            this.schedule = schedule;
+        }
+
+        int tag() {
+            return channel.tag();
+        }
+    }
+
+    /**
+     * How long the keys of the previous session still open packets once the change-over is
+     * complete (both ends use the new keys): packets sealed with the old keys just before may be
+     * in flight or reordered for about an RTT. Then the old keys are wiped (forward secrecy).
+     */
+    public static final long OVERLAP_NS = 2_000_000_000L;
+    /** While a renewed session waits for the peer, a KEYS message under it goes out this often. */
+    static final long CONFIRM_INTERVAL_NS = 100_000_000L;
+
+    // Sessions (as wireguard-go's keypairs): current seals and opens; previous only opens, until
+    // OVERLAP_NS after the change-over; next (a renewal's keys) opens, and becomes current at the
+    // first authentic packet under it: the proof that the peer holds it too. The TUN thread reads
+    // current only; the rest is the underlay thread's.
+    private volatile Keypair current;
+    private Keypair previous, next;
+    private long previousRetireAt, nextSince, confirmAt;
+    private Keypair confirmUnder; // a KEYS message to seal with these keys (null: none)
+    private volatile long keySerial = 1, retiredKeypairs;
     private final Liveness liveness;
-    private final re6st.tunnel.handshake.KeySchedule schedule; // null: fixed keys, no rekey
     private final long rekeyIntervalNs;
-    private long sendGeneration, receiveGeneration, lastRekey;
+    private volatile long lastRekey;
     private volatile long rekeys;
     private final ByteBuffer controlOut = ByteBuffer.allocate(MTU_LEN);
     private long echoSentTime = Long.MIN_VALUE;
@@ -67,9 +100,8 @@ public final class TunnelSession {
 
     /** A session with fixed keys (no rekey); {@code pathMtu} null: no path-MTU probing. */
     public TunnelSession(DataChannel channel, Liveness liveness, PathMtu pathMtu) {
-        this.channel = channel;
+        this.current = new Keypair(channel, null);
         this.liveness = liveness;
-        this.schedule = null;
         this.rekeyIntervalNs = Long.MAX_VALUE;
         this.pathMtu = pathMtu;
         this.mtuProbeOut = probeBuffer(pathMtu);
@@ -89,14 +121,18 @@ public final class TunnelSession {
             long now) {
         if (rekeyIntervalNs <= 0)
             throw new IllegalArgumentException("rekey interval must be positive");
-        this.schedule = schedule;
-        this.channel = new DataChannel(schedule.sendKey(0), schedule.receiveKey(0));
-        channel.setNextReceiveKey(schedule.receiveKey(1));
+        this.current = keypair(schedule, null);
         this.liveness = liveness;
         this.rekeyIntervalNs = rekeyIntervalNs;
         this.lastRekey = now;
         this.pathMtu = pathMtu;
         this.mtuProbeOut = probeBuffer(pathMtu);
+    }
+
+    private static Keypair keypair(re6st.tunnel.handshake.KeySchedule schedule, DataChannel countsWith) {
+        DataChannel c = new DataChannel(schedule.sendKey(0), schedule.receiveKey(0), schedule.sessionTag(), countsWith);
+        c.setNextReceiveKey(schedule.receiveKey(1));
+        return new Keypair(c, schedule);
     }
 
     private static ByteBuffer probeBuffer(PathMtu p) {
@@ -108,33 +144,130 @@ public final class TunnelSession {
      * per batch (cheap: a comparison). Returns true when it rekeyed.
      */
     public boolean maybeRekey(long now) {
-        if (schedule == null || (now - lastRekey < rekeyIntervalNs && !channel.needsRekey()))
+        Keypair k = current;
+        if (k.schedule == null || (now - lastRekey < rekeyIntervalNs && !k.channel.needsRekey()))
             return false;
-        re6st.tunnel.data.DataKey k = schedule.sendKey(sendGeneration + 1); // derived outside the lock
-        synchronized (channel) {
-            channel.rekeySend(k);
-            sendGeneration++;
+        re6st.tunnel.data.DataKey key;
+        try {
+            key = k.schedule.sendKey(k.sendGeneration + 1); // derived outside the lock
+        } catch (IllegalStateException e) { // renewed meanwhile, and these keys already wiped
+            return false;
+        }
+        synchronized (k.channel) {
+            k.channel.rekeySend(key);
+            k.sendGeneration++;
         }
         lastRekey = now;
         rekeys++;
         return true;
     }
 
-    /** Our send-key changes so far. */
+    /** Our send-key changes so far (rekeys within sessions, not renewals). */
     public long rekeys() {
         return rekeys;
     }
 
     /** After the peer's rekey was followed, prepares its next key (underlay thread, off the per-packet path). */
     void prepareNextReceiveKey() {
-        if (schedule != null && channel.wantsNextReceiveKey()) {
-            receiveGeneration++;
-            channel.setNextReceiveKey(schedule.receiveKey(receiveGeneration + 1));
+        prepareNextReceiveKey(current);
+        if (previous != null)
+            prepareNextReceiveKey(previous); // the peer may rekey the old session before it changes over
+    }
+
+    private static void prepareNextReceiveKey(Keypair k) {
+        if (k.schedule != null && k.channel.wantsNextReceiveKey()) {
+            k.receiveGeneration++;
+            k.channel.setNextReceiveKey(k.schedule.receiveKey(k.receiveGeneration + 1));
         }
     }
 
+    // ---- renewal: a new handshake's keys replace the session's without a gap -------------------
+
+    /** Why {@link #renew} did not take new keys. */
+    public enum Renewal { PENDING, TAG_IN_USE }
+
+    /**
+     * Keys of a new handshake with the same peer (underlay thread). They do not seal anything
+     * yet: they open packets at once, a KEYS control message goes out under them every
+     * {@link #CONFIRM_INTERVAL_NS} (sent by {@link #takeReply}), and they replace the current
+     * keys at the first authentic packet the peer sealed with them (its KEYS message or its
+     * data): from then on we seal with them, and the old keys still open packets for
+     * {@link #OVERLAP_NS} before they are wiped. So traffic never waits for the change-over, and
+     * neither side seals with keys the other does not hold yet, whichever completes its
+     * handshake first. A renewal already waiting is replaced (its keys wiped).
+     * Returns TAG_IN_USE (keys wiped, nothing changed) if the new session's tag is one of the
+     * current or previous session's: the caller handshakes again.
+     */
+    public Renewal renew(re6st.tunnel.handshake.KeySchedule schedule, long now) {
+        if (current.schedule == null)
+            throw new IllegalStateException("a session with fixed keys cannot be renewed");
+        int tag = schedule.sessionTag();
+        if (tag == current.tag() || previous != null && tag == previous.tag()) {
+            schedule.destroy();
+            return Renewal.TAG_IN_USE;
+        }
+        abandonRenewal();
+        next = keypair(schedule, current.channel);
+        nextSince = now;
+        confirmAt = now; // at the next tick
+        return Renewal.PENDING;
+    }
+
+    /** Whether renewed keys wait for the peer (since {@link #renewalPendingSince()}). */
+    public boolean renewalPending() {
+        return next != null;
+    }
+
+    public long renewalPendingSince() {
+        return nextSince;
+    }
+
+    /** Gives up a renewal that waits (the peer never used it): its keys are wiped. */
+    public void abandonRenewal() {
+        if (next != null) {
+            if (confirmUnder == next)
+                confirmUnder = null;
+            retire(next);
+            next = null;
+        }
+    }
+
+    /** The peer used the renewed keys: they seal from now on; the old ones open for OVERLAP_NS more. */
+    private void changeOver(long now) {
+        if (previous != null)
+            retire(previous);
+        previous = current;
+        previousRetireAt = now + OVERLAP_NS;
+        lastRekey = now;
+        current = next; // volatile: the TUN side seals with it from its next packet
+        next = null;
+        confirmUnder = current; // at once: the peer changes over within an RTT, even on an idle tunnel
+        keySerial++;
+    }
+
+    private void retire(Keypair k) {
+        k.schedule.destroy();
+        retiredKeypairs++;
+    }
+
+    /** Sessions (handshakes) whose keys have sealed for this tunnel: 1, then one more per renewal. */
+    public long keySerial() {
+        return keySerial;
+    }
+
+    /** The session tag our packets carry now (see {@link DataPacket}). */
+    public int sessionTag() {
+        return current.tag();
+    }
+
+    /** Sessions whose keys were wiped (replaced and past their overlap, or abandoned). */
+    public long retiredKeypairs() {
+        return retiredKeypairs;
+    }
+
+    /** The data channel of the current session (its drop counters count for every session of the tunnel). */
     public DataChannel channel() {
-        return channel;
+        return current.channel;
     }
 
     public Liveness liveness() {
@@ -143,8 +276,9 @@ public final class TunnelSession {
 
     /** Seals an inner packet from the TUN into {@code udpOut} (at its position); returns the datagram length. */
     public int fromTun(ByteBuffer inner, ByteBuffer udpOut) {
-        synchronized (channel) { // the underlay thread also seals (probes, echoes)
-            return channel.seal(inner, udpOut);
+        DataChannel c = current.channel;
+        synchronized (c) { // the underlay thread also seals (probes, echoes)
+            return c.seal(inner, udpOut);
         }
     }
 
@@ -155,9 +289,22 @@ public final class TunnelSession {
      */
     public Kind fromUnderlay(ByteBuffer datagram, ByteBuffer tunOut, long now) {
         int start = tunOut.position();
-        int n = channel.open(datagram, tunOut);
+        Keypair k = current;
+        if (datagram.remaining() >= DataPacket.OVERHEAD) { // (shorter: the channel counts it as truncated)
+            int tag = datagram.get(datagram.position() + DataPacket.SESSION) & 0xff;
+            if (tag != k.tag()) {
+                k = previous != null && tag == previous.tag() ? previous : next != null && tag == next.tag() ? next : null;
+                if (k == null) {
+                    current.channel.countDrop(datagram, DataChannel.Drop.UNKNOWN_SESSION);
+                    return Kind.DROPPED;
+                }
+            }
+        }
+        int n = k.channel.open(datagram, tunOut);
         if (n < 0)
             return Kind.DROPPED;
+        if (k == next)
+            changeOver(now);
         byte first = tunOut.get(start);
         if (first != CONTROL) {
             note(liveness.received(now));
@@ -188,7 +335,9 @@ public final class TunnelSession {
         }
         long time = tunOut.getLong(start + 2);
         tunOut.position(start);
-        if (kind == PROBE) {
+        if (kind == KEYS) {
+            note(liveness.received(now)); // authentic: the change-over is done above, if these keys were new
+        } else if (kind == PROBE) {
             echoSentTime = time; // answer with the probe's own time: the prober measures RTT
             note(liveness.received(now));
         } else if (kind == ECHO) {
@@ -204,6 +353,14 @@ public final class TunnelSession {
      */
     public Liveness.Action tick(long now) {
         prepareNextReceiveKey();
+        if (previous != null && now - previousRetireAt >= 0) {
+            retire(previous);
+            previous = null;
+        }
+        if (next != null && now - confirmAt >= 0) {
+            confirmUnder = next;
+            confirmAt = now + CONFIRM_INTERVAL_NS;
+        }
         Liveness.Action a = liveness.tick(now);
         if (a == Liveness.Action.SEND_PROBE || a == Liveness.Action.WENT_DOWN)
             probeTime = now;
@@ -234,16 +391,21 @@ public final class TunnelSession {
             t = Math.min(t, pathMtu.nextCheck(now));
         if (tooBig.get() != NO_REPORT || mtuCheckRequested.get())
             t = now;
+        if (next != null && confirmAt - t < 0)
+            t = confirmAt;
+        if (previous != null && previousRetireAt - t < 0)
+            t = previousRetireAt;
         return t;
     }
 
     /** True when a probe, an echo, an MTU probe or an MTU acknowledgement waits to be sent ({@link #takeReply}). */
     public boolean replyPending() {
-        return probeTime != Long.MIN_VALUE || echoSentTime != Long.MIN_VALUE || ackSize != 0 || mtuProbeSize != 0;
+        return probeTime != Long.MIN_VALUE || echoSentTime != Long.MIN_VALUE || ackSize != 0 || mtuProbeSize != 0
+                || confirmUnder != null;
     }
 
     /**
-     * Seals the waiting echo (first), MTU acknowledgement, probe or MTU probe (last) into
+     * Seals the waiting KEYS message (first, under the keys it confirms), echo, MTU acknowledgement, probe or MTU probe (last) into
      * {@code udpOut} (at its position); returns its length, 0 if none or not sent. Call it while
      * {@link #replyPending()}: each call takes one.
      * <p>
@@ -256,7 +418,13 @@ public final class TunnelSession {
     public int takeReply(ByteBuffer udpOut) {
         int kind;
         long time;
-        if (echoSentTime != Long.MIN_VALUE) {
+        DataChannel channel = current.channel;
+        if (confirmUnder != null) {
+            channel = confirmUnder.channel;
+            confirmUnder = null;
+            kind = KEYS;
+            time = System.nanoTime();
+        } else if (echoSentTime != Long.MIN_VALUE) {
             kind = ECHO;
             time = echoSentTime;
             echoSentTime = Long.MIN_VALUE;

@@ -79,6 +79,9 @@ public final class UdpEndpoint implements AutoCloseable {
         /** A handshake failed: refused certificate, aborted by the peer, timed out. {@code p} is null for an unknown client. */
         default void handshakeFailed(PeerTunnel p, InetSocketAddress address, IOException why) {}
 
+        /** A new handshake renewed the session of a live tunnel (its lifetime); the keys change over without a gap. */
+        default void renewed(PeerTunnel p) {}
+
         /** The peer was dropped (dead too long, or the endpoint closes); its TUN is closed after this. */
         default void removed(PeerTunnel p) {}
     }
@@ -90,37 +93,63 @@ public final class UdpEndpoint implements AutoCloseable {
      * @param acceptTimeout           an incoming handshake (not yet authenticated) gets this long
      * @param maxConcurrentHandshakes threads for our dials, and as many again for incoming handshakes
      * @param maxClients              authenticated clients at most (re6st's max_clients); a new CN beyond is refused
+     * @param sessionLifetime         a session's keys are used at most this long: the dialer renews the session
+     *                                (a new handshake) from 90% of it on, without a gap; a session not renewed
+     *                                {@code handshakeTimeout} after its lifetime is closed (either side)
      */
     public record Options(Duration handshakeTimeout, long rekeyIntervalNs, Duration rehandshakeAfter, Duration retryMax,
-            Duration expireAfter, int maxConcurrentHandshakes, boolean accept, Duration acceptTimeout, int maxClients) {
+            Duration expireAfter, int maxConcurrentHandshakes, boolean accept, Duration acceptTimeout, int maxClients,
+            Duration sessionLifetime) {
+        public static final Duration DEFAULT_SESSION_LIFETIME = Duration.ofHours(1);
+
+        public Options {
+            if (sessionLifetime.toMillis() < 1000)
+                throw new IllegalArgumentException("session lifetime must be at least 1 s, got " + sessionLifetime);
+        }
+
         public static Options defaults() {
             return new Options(Duration.ofSeconds(10), 120_000_000_000L, Duration.ofSeconds(3), Duration.ofSeconds(30),
-                    Duration.ofSeconds(120), 4, true, Duration.ofSeconds(5), 20);
+                    Duration.ofSeconds(120), 4, true, Duration.ofSeconds(5), 20, DEFAULT_SESSION_LIFETIME);
         }
 
         public Options withAccept(boolean a) {
             return new Options(handshakeTimeout, rekeyIntervalNs, rehandshakeAfter, retryMax, expireAfter, maxConcurrentHandshakes, a,
-                    acceptTimeout, maxClients);
+                    acceptTimeout, maxClients, sessionLifetime);
         }
 
         public Options withRekeyInterval(long ns) {
             return new Options(handshakeTimeout, ns, rehandshakeAfter, retryMax, expireAfter, maxConcurrentHandshakes, accept,
-                    acceptTimeout, maxClients);
+                    acceptTimeout, maxClients, sessionLifetime);
         }
 
         public Options withHandshakeTimeout(Duration d) {
             return new Options(d, rekeyIntervalNs, rehandshakeAfter, retryMax, expireAfter, maxConcurrentHandshakes, accept,
-                    acceptTimeout, maxClients);
+                    acceptTimeout, maxClients, sessionLifetime);
         }
 
         public Options withAcceptTimeout(Duration d) {
             return new Options(handshakeTimeout, rekeyIntervalNs, rehandshakeAfter, retryMax, expireAfter, maxConcurrentHandshakes, accept,
-                    d, maxClients);
+                    d, maxClients, sessionLifetime);
         }
 
         public Options withMaxClients(int n) {
             return new Options(handshakeTimeout, rekeyIntervalNs, rehandshakeAfter, retryMax, expireAfter, maxConcurrentHandshakes, accept,
-                    acceptTimeout, n);
+                    acceptTimeout, n, sessionLifetime);
+        }
+
+        public Options withSessionLifetime(Duration d) {
+            return new Options(handshakeTimeout, rekeyIntervalNs, rehandshakeAfter, retryMax, expireAfter, maxConcurrentHandshakes, accept,
+                    acceptTimeout, maxClients, d);
+        }
+
+        /** When the dialer starts renewing a session (from its start): 90% of the lifetime. */
+        long renewAfterNs() {
+            return sessionLifetime.toNanos() / 10 * 9;
+        }
+
+        /** When a session not renewed is closed: its lifetime, plus a handshake's time. */
+        long closeAfterNs() {
+            return sessionLifetime.toNanos() + handshakeTimeout.toNanos();
         }
     }
 
@@ -139,10 +168,12 @@ public final class UdpEndpoint implements AutoCloseable {
         DTLSTransport dtls;          // server side, until the client is seen done: answers a retransmitted last client flight
         QueueDatagramTransport dtlsQueue; // the transport dtls reads from
         long establishedAt, retransmitTokensAt;
+        long keysSince, keySerial;  // when the session's current keys came into use, and which they are
         java.security.cert.X509Certificate peerCert; // of the current session: re-checked when the CRL changes, and for expiry
         int retransmitTokens = RETRANSMIT_BURST;
         final java.util.concurrent.atomic.AtomicBoolean retransmitting = new java.util.concurrent.atomic.AtomicBoolean();
         QueueDatagramTransport handshake; // in progress, or null
+        QueueDatagramTransport evictedHandshake; // the one roomToAccept cut short (BouncyCastle closes a failed one too)
         long handshakeStarted, nextAttempt, backoffNs;
         final TunnelCounters counters = new TunnelCounters();
         boolean removed;
@@ -202,9 +233,18 @@ public final class UdpEndpoint implements AutoCloseable {
     private final CookieGate gate = new CookieGate();
     private final Netlink netlink;
     private final ExecutorService dials, accepts; // our dials never wait behind strangers' handshakes
+    /** Final flights resent (about a millisecond each), never behind handshakes of the accept pool (seconds). */
+    private final ExecutorService resends;
     // incoming handshakes in progress, and how many per source address (endpoint thread only)
     private final List<PeerTunnel> accepting = new ArrayList<>();
     private final Map<java.net.InetAddress, Integer> acceptingBySource = new HashMap<>();
+    private final Map<java.net.InetAddress, Integer> acceptingByPrefix = new HashMap<>(); // IPv6 sources by /64
+    /**
+     * Incoming handshakes at once from one IPv6 /64 (one per address besides): whoever holds a
+     * /64 holds 2^64 addresses, so a per-address cap alone would not stop one site from taking
+     * every slot; a few real nodes may share a LAN's /64.
+     */
+    static final int MAX_ACCEPTS_PER_64 = 2;
     /**
      * An incoming handshake may be cut short for a new client once it has run this long: longer
      * than a real handshake takes with a lost flight and its retransmission (1 s timer + RTT), and
@@ -220,10 +260,16 @@ public final class UdpEndpoint implements AutoCloseable {
 
     // endpoint-wide metrics
     public final Counter unknownPeer = new Counter(), junk = new Counter(), busy = new Counter(),
+            /** verified ClientHellos turned away: their IPv6 /64 has MAX_ACCEPTS_PER_64 handshakes in progress */
+            busyPrefix = new Counter(),
             handshakesFailed = new Counter(), refused = new Counter(), dtlsDropped = new Counter(),
             /** records of repeated client flights handed to BouncyCastle, which resends our final flight once it has a whole one */
             retransmissions = new Counter(),
-            evicted = new Counter(), full = new Counter(), closedInvalid = new Counter();
+            evicted = new Counter(), full = new Counter(), closedInvalid = new Counter(),
+            /** sessions of live tunnels renewed by a new handshake (their lifetime), and renewals taken again (tag in use, never used) */
+            renewals = new Counter(), renewalsRetried = new Counter(),
+            /** sessions closed because they outlived their lifetime without a renewal */
+            closedLifetime = new Counter();
     public final Timer handshakeTime = new Timer();
 
     /** Starts the endpoint on {@code udp} (bound; call from a thread in the right network namespace). */
@@ -238,6 +284,7 @@ public final class UdpEndpoint implements AutoCloseable {
             LOG.log(Level.INFO, "the kernel has no UDP GRO: one receive per datagram");
         this.dials = pool(options.maxConcurrentHandshakes(), "tunnel-dial");
         this.accepts = pool(options.maxConcurrentHandshakes(), "tunnel-accept");
+        this.resends = pool(1, "tunnel-resend");
         this.thread = new Thread(this::loop, "tunnel-endpoint-" + udp.localAddress().getPort());
         thread.setDaemon(true);
         thread.start();
@@ -260,13 +307,19 @@ public final class UdpEndpoint implements AutoCloseable {
         r.register(prefix + ".drops.dtls", dtlsDropped);
         r.register(prefix + ".handshakes.client_flight_records", retransmissions);
         r.register(prefix + ".handshakes.busy", busy);
+        r.register(prefix + ".handshakes.busy_prefix", busyPrefix);
         r.register(prefix + ".handshakes.evicted", evicted);
         r.register(prefix + ".clients.refused_full", full);
         r.register(prefix + ".tunnels.closed_revoked_or_expired", closedInvalid);
+        r.register(prefix + ".tunnels.closed_lifetime", closedLifetime);
+        r.register(prefix + ".sessions.renewed", renewals);
+        r.register(prefix + ".sessions.renewals_retried", renewalsRetried);
         r.register(prefix + ".handshakes.failed", handshakesFailed);
         r.register(prefix + ".handshakes.refused", refused);
         r.register(prefix + ".handshakes", handshakeTime);
         r.register(prefix + ".cookies.sent", (com.codahale.metrics.Gauge<Long>) gate::helloVerifyRequests);
+        r.register(prefix + ".cookies.rotations", (com.codahale.metrics.Gauge<Long>) gate::rotations);
+        r.register(prefix + ".cookies.previous_secret", (com.codahale.metrics.Gauge<Long>) gate::verifiedPrevious);
     }
 
     /**
@@ -425,8 +478,8 @@ public final class UdpEndpoint implements AutoCloseable {
                     }
                     if (p != null && p.counters != null)
                         p.counters.udpReceives.inc();
-                    if (authentic && p.dtls != null)
-                        forgetDtls(p); // authentic data from the client: it finished its handshake, nothing to resend
+                    if (authentic && p.dtls != null && p.session != null && !p.session.renewalPending())
+                        forgetDtls(p); // authentic data from the client under the newest keys: it finished its handshake
                     if (authentic && !touched.contains(p))
                         touched.add(p);
                 }
@@ -514,6 +567,9 @@ public final class UdpEndpoint implements AutoCloseable {
         return d.remaining() > 13 && (d.get(p) & 0xff) == 22 && d.get(p + 3) == 0 && (d.get(p + 4) == 0 || d.get(p + 4) == 1);
     }
 
+    /** A dialer refused by a full server (access_denied) waits at least this long before it dials again (doubling). */
+    static final long FULL_BACKOFF_NS = 5_000_000_000L;
+
     /** Records of a repeated client flight a peer may hand to BouncyCastle at once, and again each second. */
     static final int RETRANSMIT_BURST = 16;
 
@@ -532,6 +588,11 @@ public final class UdpEndpoint implements AutoCloseable {
     private boolean roomToAccept(java.net.InetAddress source) {
         if (acceptingBySource.getOrDefault(source, 0) >= 1)
             return false;
+        java.net.InetAddress prefix = prefix64(source);
+        if (prefix != null && acceptingByPrefix.getOrDefault(prefix, 0) >= MAX_ACCEPTS_PER_64) {
+            busyPrefix.inc();
+            return false;
+        }
         if (accepting.size() < options.maxConcurrentHandshakes())
             return true;
         long now = System.nanoTime();
@@ -542,17 +603,34 @@ public final class UdpEndpoint implements AutoCloseable {
         if (victim == null)
             return false;
         LOG.log(Level.INFO, "handshake with {0} cut short after {1} ms: a new client waits", victim.inetAddress,
-                (now - victim.handshakeStarted) / 1_000_000);
-        evicted.inc();
+                (now - victim.handshakeStarted) / 1_000_000); // counted in handshakes.evicted when its thread ends
         stopAccepting(victim);
+        victim.evictedHandshake = victim.handshake;
         victim.handshake.close(); // its thread ends now; completed() sees the failure
         return true;
     }
 
     private void stopAccepting(PeerTunnel p) {
-        if (accepting.remove(p))
+        if (accepting.remove(p)) {
             acceptingBySource.computeIfPresent(p.inetAddress.getAddress(), (k, n) -> n > 1 ? n - 1 : null);
+            java.net.InetAddress prefix = prefix64(p.inetAddress.getAddress());
+            if (prefix != null)
+                acceptingByPrefix.computeIfPresent(prefix, (k, n) -> n > 1 ? n - 1 : null);
+        }
         acceptsInProgress = accepting.size();
+    }
+
+    /** The /64 of an IPv6 source (null for IPv4, IPv4-mapped ones included: Java gives those as Inet4Address). */
+    static java.net.InetAddress prefix64(java.net.InetAddress a) {
+        if (!(a instanceof java.net.Inet6Address))
+            return null;
+        byte[] b = a.getAddress();
+        java.util.Arrays.fill(b, 8, 16, (byte) 0);
+        try {
+            return java.net.InetAddress.getByAddress(b);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e); // 16 bytes: cannot happen
+        }
     }
 
     private volatile int acceptsInProgress;
@@ -579,7 +657,8 @@ public final class UdpEndpoint implements AutoCloseable {
      * again. Never on this (the data) thread: BouncyCastle's receive costs about a millisecond, so
      * junk records from, or spoofed as, a member's address would stall every tunnel. Only epoch-0
      * handshake records, at most one every 250 ms per peer and one at a time; the rest is dropped
-     * and counted. (The client's own retransmission timer is 1 s and more.)
+     * and counted. (The client's own retransmission timer is 1 s and more.) On their own thread:
+     * behind the accept pool's handshakes, our final flight would come too late.
      */
     private void retransmitFinalFlight(PeerTunnel p, ByteBuffer d) {
         long now = System.nanoTime();
@@ -594,25 +673,35 @@ public final class UdpEndpoint implements AutoCloseable {
         p.retransmitTokens--;
         retransmissions.inc();
         if (!p.retransmitting.compareAndSet(false, true))
-            return; // the task running now reads this record too
+            return; // the task running now reads this record too (it checks again after it lets go)
         DTLSTransport t = p.dtls;
         QueueDatagramTransport q = p.dtlsQueue;
         try {
-            accepts.execute(() -> {
-                byte[] buf = new byte[2048];
-                try {
-                    do { // the whole flight that is queued; BouncyCastle resends ours once it has all of it
-                        t.receive(buf, 0, buf.length, 1); // 1 ms: BC treats 0 as "no timeout"
-                    } while (q.pending() > 0);
-                } catch (IOException | RuntimeException e) {
-                    LOG.log(Level.DEBUG, "retransmission for {0}: {1}", p.cn, e.toString());
-                } finally {
-                    p.retransmitting.set(false);
-                }
-            });
+            resends.execute(() -> resend(p, t, q));
         } catch (java.util.concurrent.RejectedExecutionException e) { // closing
             p.retransmitting.set(false);
         }
+    }
+
+    /**
+     * Hands the queued records of a repeated client flight to BouncyCastle, which resends our
+     * final flight once it has the whole flight. A record offered after the last look at the
+     * queue but before the flag is released would wait for the client's next retransmission
+     * (a second or more): so the queue is looked at again once the flag is released.
+     */
+    private void resend(PeerTunnel p, DTLSTransport t, QueueDatagramTransport q) {
+        byte[] buf = new byte[2048];
+        do {
+            try {
+                while (q.pending() > 0)
+                    t.receive(buf, 0, buf.length, 1); // 1 ms: BC treats 0 as "no timeout"
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.DEBUG, "retransmission for {0}: {1}", p.cn, e.toString());
+                p.retransmitting.set(false);
+                return;
+            }
+            p.retransmitting.set(false);
+        } while (q.pending() > 0 && p.retransmitting.compareAndSet(false, true));
     }
 
     private void startServerHandshake(PeerTunnel existing, SockAddr from, DTLSRequest request) {
@@ -625,10 +714,13 @@ public final class UdpEndpoint implements AutoCloseable {
         p.handshakeStarted = System.nanoTime();
         accepting.add(p);
         acceptingBySource.merge(p.inetAddress.getAddress(), 1, Integer::sum);
+        java.net.InetAddress prefix = prefix64(p.inetAddress.getAddress());
+        if (prefix != null)
+            acceptingByPrefix.merge(prefix, 1, Integer::sum);
         acceptsInProgress = accepting.size();
         accepts.execute(() -> {
             try {
-                DtlsHandshake.ServerSession s = DtlsHandshake.acceptSession(q, request, me, options.acceptTimeout());
+                DtlsHandshake.ServerSession s = DtlsHandshake.acceptSession(q, request, me, options.acceptTimeout(), this::admission);
                 tasks.add(() -> completed(p, q, s.keys(), s.dtls(), null));
             } catch (IOException e) {
                 tasks.add(() -> completed(p, q, null, null, e));
@@ -668,30 +760,49 @@ public final class UdpEndpoint implements AutoCloseable {
         long now = System.nanoTime();
         if (error != null || p.removed) {
             if (error != null) {
-                handshakesFailed.inc();
+                boolean cutShort = p.evictedHandshake == q;
+                if (error instanceof re6st.tunnel.handshake.AdmissionRefusedException)
+                    full.inc(); // not a failure: a member we have no room for, told so (access_denied)
+                else if (cutShort)
+                    evicted.inc(); // cut short for a new client (roomToAccept): not a failure of the peer's
+                else
+                    handshakesFailed.inc();
                 if (error instanceof CertificateRefusedException)
                     refused.inc();
-                LOG.log(Level.WARNING, "handshake with {0} failed: {1}", p.inetAddress, error.getMessage());
+                LOG.log(cutShort ? Level.DEBUG : Level.WARNING, "handshake with {0} failed: {1}", p.inetAddress,
+                        error.getMessage());
                 handler.handshakeFailed(p.cn != null || p.dialer ? p : null, p.inetAddress, error);
+                if (p.session != null && !p.removed && refusesPeer(error))
+                    closeRefused(p, error);
             }
             if (p.dialer) {
-                p.backoffNs = Math.min(Math.max(2 * p.backoffNs, 500_000_000L), options.retryMax().toNanos());
+                long least = error instanceof DtlsHandshake.HandshakeAbortedException a
+                        && a.alert() == org.bouncycastle.tls.AlertDescription.access_denied ? FULL_BACKOFF_NS : 500_000_000L;
+                p.backoffNs = Math.min(Math.max(2 * p.backoffNs, least), options.retryMax().toNanos());
                 p.nextAttempt = now + p.backoffNs;
             } else if (p.session == null) {
                 byAddress.remove(new Key(p.address)); // an unknown client that failed: forget it
             }
             return;
         }
-        handshakeTime.update(now - p.handshakeStarted, TimeUnit.NANOSECONDS);
-        p.backoffNs = 0;
         String cn = keys.peerCn();
+        if (p.session != null && p.tun != null && cn.equals(p.cn)
+                && (!p.dialer || p.session.liveness().state() == Liveness.State.UP)) {
+            handshakeTime.update(now - p.handshakeStarted, TimeUnit.NANOSECONDS);
+            p.backoffNs = 0;
+            renewed(p, q, keys, dtls, now); // a live tunnel's new session: make before break
+            return;
+        }
         if (!p.dialer && !byCn.containsKey(cn) && clients() >= options.maxClients()) {
+            // two new clients admitted at once for the last place (admission runs on the handshake threads)
             full.inc();
             LOG.log(Level.WARNING, "{0} at {1} refused: {2} clients already (max clients)", cn, p.inetAddress, options.maxClients());
             if (p.session == null)
                 byAddress.remove(new Key(p.address));
             return;
         }
+        handshakeTime.update(now - p.handshakeStarted, TimeUnit.NANOSECONDS); // handshakes that gave a tunnel (or a renewal)
+        p.backoffNs = 0;
         if (p.cn != null && !p.cn.equals(cn))
             forgetIdentity(p, cn);
         PeerTunnel previous = byCn.get(cn);
@@ -725,6 +836,7 @@ public final class UdpEndpoint implements AutoCloseable {
             }
             p.cn = cn;
             byCn.put(cn, p);
+            publishClients();
             p.dtls = dtls;
             p.dtlsQueue = dtls != null ? q : null;
             p.establishedAt = now;
@@ -733,6 +845,8 @@ public final class UdpEndpoint implements AutoCloseable {
             now = System.nanoTime(); // after the TUN set-up: that time is not the peer's silence
             p.session = new TunnelSession(keys.schedule(), Liveness.defaults(now), PathMtu.defaults(mtu, now),
                     options.rekeyIntervalNs(), now);
+            p.keysSince = now;
+            p.keySerial = p.session.keySerial();
             p.sink = new TunSink(p.tun, p.session, p.counters, p.slot);
             p.pump = new TunPump(p.tun, p.session, new UdpOutbox(udp, () -> p.address, p.counters), p.counters, p.slot);
             p.pump.start();
@@ -746,6 +860,55 @@ public final class UdpEndpoint implements AutoCloseable {
     }
 
     /**
+     * Whether a failed handshake with a live peer means its certificate is no longer good: we
+     * refused it as revoked, expired or not yet valid (such a certificate is the CA's: an
+     * on-path stranger cannot forge that). Other failures (timeouts, a stranger's certificate
+     * sent from the peer's address) leave the live session alone.
+     */
+    private static boolean refusesPeer(IOException error) {
+        return error instanceof CertificateRefusedException r && (r.reason() == CertificateRefusedException.Reason.REVOKED
+                || r.reason() == CertificateRefusedException.Reason.EXPIRED || r.reason() == CertificateRefusedException.Reason.NOT_YET_VALID);
+    }
+
+    /** The renewal of a live tunnel refused the peer's certificate: the tunnel closes (a dialer tries again with backoff). */
+    private void closeRefused(PeerTunnel p, IOException why) {
+        LOG.log(Level.WARNING, "tunnel {0} to {1} closed: renewing its session refused the peer: {2}", p.tun != null ? p.tun.name() : "?",
+                p.cn, why.getMessage());
+        closedInvalid.inc();
+        if (p.dialer) {
+            stopData(p);
+            p.peerCert = null;
+        } else {
+            remove(p);
+        }
+    }
+
+    /**
+     * A live tunnel's session was renewed (a new handshake with the same peer at the same
+     * address): its keys wait in the session until both ends hold them, then replace the old
+     * ones ({@link TunnelSession#renew}); the TUN, liveness and path MTU carry on.
+     */
+    private void renewed(PeerTunnel p, QueueDatagramTransport q, SessionKeys keys, DTLSTransport dtls, long now) {
+        if (p.session.renew(keys.schedule(), now) == TunnelSession.Renewal.TAG_IN_USE) {
+            renewalsRetried.inc();
+            LOG.log(Level.DEBUG, "tunnel {0}: the renewed session's tag is in use; handshaking again", p.tun.name());
+            if (p.dialer)
+                p.nextAttempt = now;
+            return;
+        }
+        p.peerCert = keys.peer(); // checked by this handshake against the CRL of now; maybe a renewed certificate
+        if (!p.dialer) {
+            p.dtls = dtls;
+            p.dtlsQueue = dtls != null ? q : null;
+            p.establishedAt = now;
+        }
+        renewals.inc();
+        LOG.log(Level.INFO, "tunnel {0} to {1}: session renewed ({2} ms handshake); the keys change over once both ends hold them",
+                p.tun.name(), p.cn, (now - p.handshakeStarted) / 1_000_000);
+        handler.renewed(p);
+    }
+
+    /**
      * Another CN authenticated from the address of a peer: it is another node (a NAT reused the
      * address, or the old one is gone). It must not inherit the old peer's TUN, nor leave the old
      * CN mapped: the old tunnel is removed (its TUN closed) and the new CN starts afresh.
@@ -755,6 +918,7 @@ public final class UdpEndpoint implements AutoCloseable {
         stopData(p);
         if (byCn.get(p.cn) == p)
             byCn.remove(p.cn);
+        publishClients();
         handler.removed(p);
         closeTun(p);
         p.cn = null;
@@ -771,6 +935,27 @@ public final class UdpEndpoint implements AutoCloseable {
             }
             p.tun = null;
         }
+    }
+
+    /** CNs of the clients with a tunnel now, for the handshake threads (republished by {@link #publishClients}). */
+    private volatile java.util.Set<String> clientCns = java.util.Set.of();
+
+    private void publishClients() {
+        java.util.Set<String> s = new java.util.HashSet<>();
+        for (PeerTunnel x : byCn.values())
+            if (!x.dialer)
+                s.add(x.cn);
+        clientCns = java.util.Set.copyOf(s);
+    }
+
+    /**
+     * On a handshake thread, once the client's certificate is verified: a new CN beyond
+     * maxClients is refused there, with an access_denied alert (it backs off), before any key
+     * or tunnel exists; a client we have (renewal, roaming) is always taken.
+     */
+    private String admission(String cn) {
+        java.util.Set<String> now = clientCns;
+        return now.contains(cn) || now.size() < options.maxClients() ? null : now.size() + " clients already (max clients)";
     }
 
     /** Authenticated peers that dialled us. */
@@ -794,7 +979,7 @@ public final class UdpEndpoint implements AutoCloseable {
         long next = now + 200_000_000L;
         for (PeerTunnel p : byAddress.values()) {
             if (p.session != null)
-                next = Math.min(next, p.session.liveness().nextCheck(now));
+                next = Math.min(next, p.session.liveness().nextCheck(now)); // key changes: the 200 ms turn is soon enough
             if (p.dialer && p.handshake == null && p.session == null)
                 next = Math.min(next, p.nextAttempt);
         }
@@ -841,6 +1026,8 @@ public final class UdpEndpoint implements AutoCloseable {
             if (p.dtls != null && now - p.establishedAt > options.handshakeTimeout().toNanos())
                 forgetDtls(p); // the client would have given up repeating its flight by now
             TunnelSession s = p.session;
+            if (lifetime(p, s, now))
+                return;
             s.tick(now);
             while (s.replyPending()) {
                 reply.clear();
@@ -885,12 +1072,50 @@ public final class UdpEndpoint implements AutoCloseable {
         }
     }
 
+    /**
+     * The session lifetime: the dialer renews a live session from 90% of its lifetime on (again
+     * after a failure, with backoff); a renewal the peer never takes up is given up after a
+     * handshake timeout; a session past its lifetime plus a handshake timeout is closed (the
+     * dialer handshakes again at once, the server forgets the client). True if it was closed.
+     */
+    private boolean lifetime(PeerTunnel p, TunnelSession s, long now) {
+        if (s.keySerial() != p.keySerial) { // the keys changed over
+            p.keySerial = s.keySerial();
+            p.keysSince = now;
+        }
+        long age = now - p.keysSince;
+        if (age >= options.closeAfterNs()) {
+            LOG.log(Level.WARNING, "tunnel {0} to {1}: session {2} s old, not renewed within its lifetime of {3} s: closed",
+                    p.tun.name(), p.cn, age / 1_000_000_000L, options.sessionLifetime().toSeconds());
+            closedLifetime.inc();
+            if (p.dialer) {
+                stopData(p);
+                p.nextAttempt = now;
+            } else {
+                expired.add(p);
+            }
+            return true;
+        }
+        if (s.renewalPending() && now - s.renewalPendingSince() >= options.handshakeTimeout().toNanos()) {
+            LOG.log(Level.INFO, "tunnel {0} to {1}: the peer never used the renewed session; given up", p.tun.name(), p.cn);
+            s.abandonRenewal();
+            renewalsRetried.inc();
+        }
+        if (p.dialer && p.handshake == null && !s.renewalPending() && age >= options.renewAfterNs() && now >= p.nextAttempt
+                && s.liveness().state() == Liveness.State.UP) {
+            LOG.log(Level.DEBUG, "tunnel {0} to {1}: renewing the session ({2} s old)", p.tun.name(), p.cn, age / 1_000_000_000L);
+            startClientHandshake(p, now); // a failure backs off (completed), the old keys carry on meanwhile
+        }
+        return false;
+    }
+
     private void remove(PeerTunnel p) {
         p.removed = true;
         stopData(p);
         byAddress.remove(new Key(p.address));
         if (p.cn != null && byCn.get(p.cn) == p)
             byCn.remove(p.cn);
+        publishClients();
         handler.removed(p);
         closeTun(p);
     }
@@ -914,6 +1139,7 @@ public final class UdpEndpoint implements AutoCloseable {
         }
         dials.shutdownNow();
         accepts.shutdownNow();
+        resends.shutdownNow();
         for (PeerTunnel p : new ArrayList<>(byAddress.values()))
             remove(p);
         udp.close();

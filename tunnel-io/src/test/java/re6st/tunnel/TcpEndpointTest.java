@@ -33,8 +33,15 @@ class TcpEndpointTest {
                 Liveness.defaults(System.nanoTime())), "peer");
     };
 
+    private static final java.util.concurrent.atomic.AtomicInteger NEXT_SOURCE = new java.util.concurrent.atomic.AtomicInteger(2);
+
+    /** A connection from a loopback address of its own (127.0.0.N): one client each, as far as the per-address cap goes. */
     static Socket connect(TcpEndpoint e) throws IOException {
-        Socket s = new Socket(LO, e.localAddress().getPort());
+        return connect(e, InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) NEXT_SOURCE.getAndIncrement()}));
+    }
+
+    static Socket connect(TcpEndpoint e, InetAddress from) throws IOException {
+        Socket s = new Socket(LO, e.localAddress().getPort(), from, 0);
         s.setSoTimeout(10_000);
         return s;
     }
@@ -92,6 +99,27 @@ class TcpEndpointTest {
                     assertTrue(waitFor(() -> e.handshaking() == 1), "b, silent for less long, still has its slot");
                 }
             }
+        }
+    }
+
+    /** One address holds at most two handshake slots however many are free; other addresses still get in. */
+    @Test
+    void oneAddressHoldsAtMostTwoPendingConnections() throws Exception {
+        InetAddress one = InetAddress.getByName("127.0.0.250");
+        try (TcpEndpoint e = TcpEndpoint.listen(new InetSocketAddress(LO, 0), ONE_FRAME, Duration.ofSeconds(60), 8)
+                .evictIdleAfter(Duration.ofDays(1)); Socket a = connect(e, one); Socket b = connect(e, one)) {
+            assertTrue(waitFor(() -> e.handshaking() == 2), "two from one address are handshaking");
+            try (Socket c = connect(e, one)) {
+                millisToEof(c);
+            }
+            assertEquals(1, e.counters().refusedPerAddress.getCount(), "the third from that address closed at once");
+            assertEquals(0, e.counters().refusedBusy.getCount(), "slots were free: not a refusal for lack of room");
+            try (Socket d = connect(e)) {
+                d.getOutputStream().write(new byte[] {0, 1, 42});
+                assertEquals(d.getLocalPort(), e.first(Duration.ofSeconds(10)).remote().getPort(), "another address gets in");
+            }
+            assertTrue(waitFor(() -> e.handshaking() == 2), "the two from the capped address still hold their slots: " + e.handshaking());
+            assertEquals(1, e.counters().refusedPerAddress.getCount(), "the capped address's connections were not refused again");
         }
     }
 

@@ -17,23 +17,18 @@ import re6st.cli.Daemon;
 import re6st.cli.Failures;
 import re6st.cli.Launcher;
 import re6st.cli.SecretFiles;
-import re6st.jni.Netlink;
 import re6st.jni.Tun;
 import re6st.jni.UdpSocket;
 import re6st.metrics.MetricsServer;
 import re6st.net.IpPrefix;
-import re6st.tunnel.Liveness;
 import re6st.tunnel.TcpConnection;
 import re6st.tunnel.TcpEndpoint;
 import re6st.tunnel.TcpTunnel;
 import re6st.tunnel.TunDevice;
-import re6st.tunnel.TunnelSession;
 import re6st.tunnel.UdpEndpoint;
 import re6st.tunnel.UdpTunnel;
 import re6st.tunnel.data.DataPacket;
 import re6st.tunnel.handshake.Credentials;
-import re6st.tunnel.handshake.DtlsHandshake;
-import re6st.tunnel.handshake.SessionKeys;
 
 /** {@code re6st tunnel}: one encrypted tunnel in the foreground, for benchmarks and debugging. */
 @Command(name = "re6st tunnel", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
@@ -81,7 +76,9 @@ public final class TunnelCommand implements Callable<Integer>, Launcher.Verbosit
     @Option(names = "--key", required = true, paramLabel = "FILE", description = "Our private key (PEM).")
     Path key;
 
-    @Option(names = "--crl", paramLabel = "FILE", description = "Revocation list of the CA (PEM or DER); revoked peers are refused.")
+    @Option(names = "--crl", paramLabel = "FILE", description = "Revocation list of the CA (PEM or DER); revoked peers are refused. "
+            + "Read again on SIGHUP and when the file changes (checked each second): the tunnels of peers it now revokes "
+            + "close; a file that does not load is reported and the previous list stays in force.")
     Path crl;
 
     @Option(names = "--peer-cn", paramLabel = "CN", description = "With --connect: the CN the peer must have (e.g. 7/16).")
@@ -100,6 +97,14 @@ public final class TunnelCommand implements Callable<Integer>, Launcher.Verbosit
     @Option(names = "--rekey", paramLabel = "SECONDS", defaultValue = "120",
             description = "Move to fresh data keys this often, without interrupting traffic (default: ${DEFAULT-VALUE}).")
     long rekeySeconds;
+
+    @Option(names = "--session-lifetime", paramLabel = "DURATION", defaultValue = "1h", description = {
+        "Renew the session (a new handshake: fresh ECDHE keys, and the peer's certificate checked again "
+            + "against the CRL of the moment) before it is this old (default: ${DEFAULT-VALUE}); e.g. 3600, 90s, 30m, 2h. "
+            + "The dialling side renews from 90% of the lifetime on; traffic goes on over the old keys until both ends "
+            + "hold the new ones. A session not renewed by its lifetime plus the handshake timeout is closed (over TCP: "
+            + "its connection, and the dialling side reconnects)."})
+    String sessionLifetime;
 
     @Option(names = "--metrics", paramLabel = "[ADDR:]PORT", description = "Serve the tunnels' metrics to Prometheus "
             + "(http://ADDR:PORT/metrics; loopback unless ADDR is given): bytes and packets each way, drops by reason, "
@@ -136,6 +141,9 @@ public final class TunnelCommand implements Callable<Integer>, Launcher.Verbosit
             throw CommandFailure.usage("--proto must be udp or tcp, got " + proto);
         if (maxClients < 0)
             throw CommandFailure.usage("--max-clients must be 0 or more, got " + maxClients);
+        Duration lifetime = duration("--session-lifetime", sessionLifetime);
+        if (lifetime.toSeconds() < 1 || lifetime.toDays() > 7)
+            throw CommandFailure.usage("--session-lifetime must be between 1 s and 7 days, got " + sessionLifetime);
         if (mtu != null && (mtu < 1280 || mtu > 65_535))
             throw CommandFailure.usage("--mtu must be between 1280 (the IPv6 minimum) and 65535, got " + mtu);
         if (address != null)
@@ -156,6 +164,7 @@ public final class TunnelCommand implements Callable<Integer>, Launcher.Verbosit
         if (connectTo != null && peerCn == null) // said once the command can run: a mistake above is the one line
             System.err.println("re6st tunnel: warning: no --peer-cn: ANY member of the network is accepted as the server at "
                     + connectTo + " (name the prefix you dial, e.g. --peer-cn 7/16)");
+        sessionLifetimeValue = lifetime;
         MetricRegistry metrics = new MetricRegistry();
         if (metricsAt != null) {
             try {
@@ -238,7 +247,8 @@ public final class TunnelCommand implements Callable<Integer>, Launcher.Verbosit
             }
         };
         UdpEndpoint.Options options = UdpEndpoint.Options.defaults().withAccept(server == null).withMaxClients(maxClients)
-                .withRekeyInterval(rekeySeconds * 1_000_000_000L).withHandshakeTimeout(Duration.ofSeconds(Math.min(timeout, 10)));
+                .withRekeyInterval(rekeySeconds * 1_000_000_000L).withHandshakeTimeout(Duration.ofSeconds(Math.min(timeout, 10)))
+                .withSessionLifetime(sessionLifetimeValue);
         UdpEndpoint e = new UdpEndpoint(socket, me, options, handler);
         e.onLoopDeath(why -> Daemon.die("re6st tunnel", "tunnel endpoint", why));
         endpointRef = e;
@@ -258,7 +268,7 @@ public final class TunnelCommand implements Callable<Integer>, Launcher.Verbosit
         } else {
             System.out.println("listening on " + socket.localAddress() + " (UDP)");
         }
-        untilTerminated(e);
+        untilTerminated(e, watchCrl(me, metrics, e::setCredentials));
         return 0;
     }
 
@@ -280,12 +290,7 @@ public final class TunnelCommand implements Callable<Integer>, Launcher.Verbosit
     private Integer tcp(Credentials me, MetricRegistry metrics, InetSocketAddress connectTo, InetSocketAddress listenOn) throws Exception {
         Duration handshakeTimeout = Duration.ofSeconds(timeout);
         long rekeyNs = rekeySeconds * 1_000_000_000L;
-        TcpEndpoint.Authenticator auth = (transport, client) -> {
-            SessionKeys k = client ? DtlsHandshake.connect(transport, me, peerCn, handshakeTimeout)
-                    : DtlsHandshake.acceptConnected(transport, me, handshakeTimeout);
-            long now = System.nanoTime();
-            return new TcpEndpoint.Authenticated(new TunnelSession(k.schedule(), Liveness.defaults(now), rekeyNs, now), k.peerCn(), k.peer());
-        };
+        TcpEndpoint.Authenticator auth = new TcpEndpoint.Dtls(me, peerCn, handshakeTimeout, rekeyNs);
         TcpEndpoint endpoint;
         try {
             endpoint = connectTo != null ? TcpEndpoint.dial(connectTo, auth, handshakeTimeout)
@@ -293,11 +298,14 @@ public final class TunnelCommand implements Callable<Integer>, Launcher.Verbosit
         } catch (IOException e) {
             throw CommandFailure.failed(connectTo != null ? "cannot connect to " + connectTo : "cannot listen on " + listenOn, e);
         }
+        CrlReloader reloader = watchCrl(me, metrics, endpoint::setCredentials);
         TcpConnection first;
         try {
             first = endpoint.first(connectTo != null ? handshakeTimeout : null);
         } catch (IOException e) {
             endpoint.close();
+            if (reloader != null)
+                reloader.close();
             throw CommandFailure.failed("handshake failed", e);
         }
         int tunMtu = mtu != null ? mtu : DEFAULT_MTU;
@@ -306,6 +314,8 @@ public final class TunnelCommand implements Callable<Integer>, Launcher.Verbosit
             tun = tunInterface(tunMtu);
         } catch (IOException e) {
             endpoint.close();
+            if (reloader != null)
+                reloader.close();
             throw e;
         }
         String peer = first.peer();
@@ -320,11 +330,14 @@ public final class TunnelCommand implements Callable<Integer>, Launcher.Verbosit
                 System.out.println("tunnel " + tun.name() + " down: no answer from " + peer + " for 1 s");
             }
         });
+        t.sessionLifetime(sessionLifetimeValue);
         t.counters().register(metrics, "tunnel." + tun.name(), t::session);
+        metrics.register("tunnel." + tun.name() + ".sessions.renewed", t.renewals);
+        metrics.register("tunnel." + tun.name() + ".sessions.renewals_failed", t.renewalsFailed);
         t.tcpCounters().register(metrics, "tunnel." + tun.name() + ".tcp");
         System.out.println("tunnel up: " + tun.name() + " <-> " + peer + " at " + first.remote() + " over TCP (mtu " + tunMtu
                 + ", handshake " + first.handshakeNanos() / 1_000_000 + " ms)");
-        untilTerminated(t);
+        untilTerminated(t, reloader);
         return 0;
     }
 
@@ -333,9 +346,34 @@ public final class TunnelCommand implements Callable<Integer>, Launcher.Verbosit
         return TunDevice.open(ifname, tunMtu, address == null ? null : IpPrefix.parse(address));
     }
 
-    /** Runs until SIGTERM (or SIGINT), then closes {@code t}. */
-    private static void untilTerminated(AutoCloseable t) throws InterruptedException {
-        Daemon.runUntilTerminated("re6st tunnel", List.of(t));
+    /** Runs until SIGTERM (or SIGINT), then closes {@code crlReloader} (if any) and {@code t}. */
+    private static void untilTerminated(AutoCloseable t, CrlReloader crlReloader) throws InterruptedException {
+        Daemon.runUntilTerminated("re6st tunnel", crlReloader == null ? List.of(t) : List.of(t, crlReloader));
+    }
+
+    private Duration sessionLifetimeValue;
+
+    /** {@code N} seconds, or {@code N} followed by s, m or h. */
+    static Duration duration(String option, String s) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,9})([smh]?)").matcher(s.trim());
+        if (!m.matches())
+            throw CommandFailure.usage(option + ": expected a duration such as 3600, 90s, 30m or 1h, got '" + s + "'");
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofSeconds(n);
+        };
+    }
+
+    /** Watches --crl (if given) and hands each new CRL to {@code apply}; counted in crl.reloads and crl.reload_failures. */
+    private CrlReloader watchCrl(Credentials me, MetricRegistry metrics, java.util.function.Consumer<Credentials> apply) {
+        if (crl == null)
+            return null;
+        CrlReloader r = new CrlReloader(ca, cert, key, crl, me, apply);
+        metrics.register("crl.reloads", (com.codahale.metrics.Gauge<Long>) () -> r.reloads);
+        metrics.register("crl.reload_failures", (com.codahale.metrics.Gauge<Long>) () -> r.failures);
+        return r.start();
     }
 
     /** {@code ADDR:PORT} or {@code [ADDR]:PORT}, ADDR an IP address literal (no DNS: tunnels are dialled by address). */

@@ -23,7 +23,11 @@ import re6st.tunnel.ReplayWindow;
  */
 public final class DataChannel {
     /** Why a received packet was dropped ({@link #open} returns {@code -(ordinal + 1)}). */
-    public enum Drop { TRUNCATED, NOT_DATA, UNKNOWN_EPOCH, AUTH_FAILED, REPLAY, TOO_BIG }
+    public enum Drop {
+        TRUNCATED, NOT_DATA, UNKNOWN_EPOCH, AUTH_FAILED, REPLAY, TOO_BIG,
+        /** A session tag (byte 2) of no key the tunnel holds: dropped without any cryptography ({@code TunnelSession}). */
+        UNKNOWN_SESSION
+    }
 
     /** Counters beyond this need a rekey (GCM stays far within its limits: 2^32 would be the usual bound). */
     public static final long REKEY_AFTER = 1L << 32;
@@ -36,7 +40,8 @@ public final class DataChannel {
     private long sendCounter;
     private Receiver current, previous, next;
     private long rotations;
-    private final AtomicLongArray drops = new AtomicLongArray(Drop.values().length);
+    private final int tag;
+    private final AtomicLongArray drops;
 
     private static final class Receiver {
         final DataKey key;
@@ -48,6 +53,20 @@ public final class DataChannel {
     }
 
     public DataChannel(DataKey send, DataKey receive) {
+        this(send, receive, 0, null);
+    }
+
+    /**
+     * A channel whose packets carry session tag {@code tag} (byte 2 of the header: which
+     * handshake's keys sealed it, so that a tunnel renewing its session picks the right channel
+     * without trying keys) and that counts its drops with {@code countsWith}'s (null: its own),
+     * so that a tunnel's drop counters survive its renewals.
+     */
+    public DataChannel(DataKey send, DataKey receive, int tag, DataChannel countsWith) {
+        if (tag < 0 || tag > 255)
+            throw new IllegalArgumentException("session tag " + tag + " outside 0..255");
+        this.tag = tag;
+        this.drops = countsWith != null ? countsWith.drops : new AtomicLongArray(Drop.values().length);
         try {
             sealer = Cipher.getInstance("AES/GCM/NoPadding");
             opener = Cipher.getInstance("AES/GCM/NoPadding");
@@ -109,6 +128,16 @@ public final class DataChannel {
         previous = null;
     }
 
+    /** The session tag this channel's packets carry (byte 2 of the header). */
+    public int tag() {
+        return tag;
+    }
+
+    /** Counts a packet dropped before it reached any channel (e.g. {@link Drop#UNKNOWN_SESSION}); consumes it. */
+    public int countDrop(ByteBuffer in, Drop why) {
+        return drop(in, why);
+    }
+
     public boolean needsRekey() {
         return sendCounter >= REKEY_AFTER;
     }
@@ -127,7 +156,7 @@ public final class DataChannel {
             throw new IllegalStateException("data key used for " + sendCounter + " packets: rekey overdue");
         int start = out.position();
         long counter = sendCounter++;
-        out.put((byte) DataPacket.TYPE_DATA).put((byte) sendKey.epoch).putShort((short) 0).putLong(counter);
+        out.put((byte) DataPacket.TYPE_DATA).put((byte) sendKey.epoch).put((byte) tag).put((byte) 0).putLong(counter);
         nonce(sealIv, sendKey.salt, counter);
         try {
             sealer.init(Cipher.ENCRYPT_MODE, sendKey.key, new GCMParameterSpec(128, sealIv));

@@ -178,9 +178,27 @@ public final class DtlsHandshake {
     /** As {@link #accept(DatagramTransport, DTLSRequest, Credentials, Duration)}, keeping the DTLS transport. */
     public static ServerSession acceptSession(DatagramTransport toClient, DTLSRequest request, Credentials me, Duration timeout)
             throws IOException {
+        return acceptSession(toClient, request, me, timeout, null);
+    }
+
+    /**
+     * Decides, once a client's certificate is verified, whether the server takes it: null
+     * admits it, a reason refuses it ({@link AdmissionRefusedException} here, an {@code
+     * access_denied} alert to the client). Called on the handshake's thread.
+     */
+    @FunctionalInterface
+    public interface Admission {
+        String refuse(String peerCn);
+    }
+
+    /** As {@link #acceptSession(DatagramTransport, DTLSRequest, Credentials, Duration)}, admitting the client by {@code admission} (null: any). */
+    public static ServerSession acceptSession(DatagramTransport toClient, DTLSRequest request, Credentials me, Duration timeout,
+            Admission admission) throws IOException {
         if (request == null)
             throw new IllegalArgumentException("a verified request (valid cookie) is required");
-        Server server = new Server(new Peer(me, null, timeout, false));
+        Peer peer = new Peer(me, null, timeout, false);
+        peer.admission = admission;
+        Server server = new Server(peer);
         DTLSTransport dtls;
         try {
             dtls = new DTLSServerProtocol().accept(server, toClient, request);
@@ -245,6 +263,7 @@ public final class DtlsHandshake {
                 case AlertDescription.certificate_revoked -> ": our certificate is revoked";
                 case AlertDescription.certificate_expired -> ": our certificate is expired or not yet valid";
                 case AlertDescription.bad_certificate -> ": it refused our certificate (wrong CN?)";
+                case AlertDescription.access_denied -> ": it does not take us now (it has its maximum of clients)";
                 default -> "";
             };
         }
@@ -256,7 +275,8 @@ public final class DtlsHandshake {
         final String expectedCn;
         final int timeoutMillis;
         final boolean isClient;
-        CertificateRefusedException refusal;
+        Admission admission; // server side: null admits any verified client
+        IOException refusal; // ours: a CertificateRefusedException or an AdmissionRefusedException
         X509Certificate peerCert;
         String peerCn;
         SessionKeys keys;
@@ -283,6 +303,11 @@ public final class DtlsHandshake {
             } catch (CertificateRefusedException e) {
                 refusal = e;
                 throw new TlsFatalAlert(alertFor(e.reason()), e.getMessage(), e);
+            }
+            String no = admission != null ? admission.refuse(peerCn) : null;
+            if (no != null) { // before any key exists: the client hears access_denied and backs off
+                refusal = new AdmissionRefusedException(peerCn, no);
+                throw new TlsFatalAlert(AlertDescription.access_denied, refusal.getMessage(), refusal);
             }
         }
 

@@ -75,6 +75,27 @@ public final class KeySchedule {
         }
     }
 
+    /**
+     * The session tag of this schedule's data packets (byte 2 of their header): {@code
+     * HKDF-Expand-SHA256(exported, "re6st session tag", 1)}, the same at both ends. It tells a
+     * renewed session's packets from the previous session's while both are in use; the endpoint
+     * refuses a renewal whose tag equals one of the keys it holds (1 chance in 256) and tries again.
+     */
+    public int sessionTag() {
+        if (destroyed)
+            throw new IllegalStateException("key schedule destroyed");
+        HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
+        hkdf.init(HKDFParameters.skipExtractParameters(secret, "re6st session tag".getBytes(StandardCharsets.US_ASCII)));
+        byte[] t = new byte[1];
+        hkdf.generateBytes(t, 0, 1);
+        return t[0] & 0xff;
+    }
+
+    /** Whether {@link #destroy()} wiped the secret. */
+    public boolean isDestroyed() {
+        return destroyed;
+    }
+
     /** Wipes the session secret; later derivations throw. */
     public void destroy() {
         destroyed = true;
