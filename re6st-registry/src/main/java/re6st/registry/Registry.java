@@ -371,7 +371,7 @@ public final class Registry {
         byte[] secret = HelloResponse.newSecret(clock, random);
         sessions.hello(prefix, secret, proto, source.key(), () -> {
             if (!source.exempt())
-                limits.helloEviction(prefix);
+                limits.helloEviction(source);
         });
         return HelloResponse.build(secret, cert.getPublicKey(), ca);
     }

@@ -18,7 +18,9 @@ import re6st.registry.protocol.HmacChain;
  * addresses per prefix. The original keeps a single pending secret, so anyone's hello for a
  * prefix replaced the node's own between its hello and its first call; here a stranger needs
  * {@value #PENDING_PER_PREFIX} addresses to push it out, and a hello that would push one out
- * passes a gate first (the registry's per-prefix hello limit);</li>
+ * passes a gate first, charged to the address that says hello (the registry's
+ * --hello-evictions-per-source), never to the prefix: a shared allowance per prefix would let
+ * strangers use it up and lock the node out;</li>
  * <li>{@link #authenticate} accepts a MAC made with any listed key, then collapses the session to
  * one entry: the next key of the chain, SHA1(SHA1(K)), with that entry's protocol. So every
  * key works once: a replayed request is refused;</li>
@@ -31,8 +33,12 @@ import re6st.registry.protocol.HmacChain;
  */
 public final class Sessions {
     public static final int DEFAULT_CAPACITY = 100_000;
-    /** Pending hello secrets kept per prefix, one per source address. */
-    public static final int PENDING_PER_PREFIX = 4;
+    /**
+     * Pending hello secrets kept per prefix, one per source address: a stranger who wants to push
+     * the node's fresh one out must say hello for it from this many addresses within the moment
+     * between the node's hello and its first call, each address within its own eviction allowance.
+     */
+    public static final int PENDING_PER_PREFIX = 16;
 
     /** A call that passed: the key K it used (its response is MACed with SHA1(K)) and the client's protocol. */
     public record Authenticated(String prefix, byte[] key, int protocol) {

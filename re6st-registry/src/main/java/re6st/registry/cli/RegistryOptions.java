@@ -117,11 +117,11 @@ public final class RegistryOptions {
             description = "hello calls per source network: each costs an RSA signature with the CA key (default: ${DEFAULT-VALUE}).")
     public Rate helloPerSource = LIMITS.helloPerSource();
 
-    @Option(names = "--hello-rate-per-prefix", paramLabel = "N/SECONDS", converter = RateConverter.class,
-            description = "hello calls for one node prefix that push out another address's pending hello (each prefix keeps "
+    @Option(names = "--hello-evictions-per-source", paramLabel = "N/SECONDS", converter = RateConverter.class,
+            description = "hello calls per source network that push out another address's pending hello (each prefix keeps "
                     + "the pending hellos of " + re6st.registry.auth.Sessions.PENDING_PER_PREFIX + " addresses, so strangers' "
                     + "hellos cannot lock the node out; default: ${DEFAULT-VALUE}).")
-    public Rate helloPerPrefix = LIMITS.helloPerPrefix();
+    public Rate helloEvictionsPerSource = LIMITS.helloEvictionsPerSource();
 
     @Option(names = "--token-request-rate-per-email", paramLabel = "N/SECONDS", converter = RateConverter.class,
             description = "requestToken calls (token mails) per e-mail address: nobody is mail-bombed (default: ${DEFAULT-VALUE}).")
@@ -199,7 +199,7 @@ public final class RegistryOptions {
     }
 
     public AbuseLimits.Settings abuseLimits() {
-        return new AbuseLimits.Settings(helloPerSource, helloPerPrefix, tokenRequestsPerEmail, tokenRequestsPerSource, anonymousPerSource,
+        return new AbuseLimits.Settings(helloPerSource, helloEvictionsPerSource, tokenRequestsPerEmail, tokenRequestsPerSource, anonymousPerSource,
                 tokenFailuresPerSource);
     }
 

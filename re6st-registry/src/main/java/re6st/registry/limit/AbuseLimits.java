@@ -32,10 +32,10 @@ public final class AbuseLimits {
     public static final int MAX_KEYS = 20_000;
 
     /** The limits; {@link Rate#OFF} turns one off. */
-    public record Settings(Rate helloPerSource, Rate helloPerPrefix, Rate tokenRequestsPerEmail, Rate tokenRequestsPerSource,
+    public record Settings(Rate helloPerSource, Rate helloEvictionsPerSource, Rate tokenRequestsPerEmail, Rate tokenRequestsPerSource,
             Rate anonymousPerSource, Rate tokenFailuresPerSource) {
         public static Settings defaults() {
-            return new Settings(Rate.parse("30/60"), Rate.parse("10/60"), Rate.parse("4/86400"), Rate.parse("10/3600"),
+            return new Settings(Rate.parse("30/60"), Rate.parse("4/60"), Rate.parse("4/86400"), Rate.parse("10/3600"),
                     Rate.parse("20/3600"), Rate.parse("10/3600"));
         }
 
@@ -44,15 +44,15 @@ public final class AbuseLimits {
         }
     }
 
-    private final RateLimiter helloSource, helloPrefix, mailAddress, mailSource, anonymous, tokenFailures;
-    private final Counter limitedHelloSource = new Counter(), limitedHelloPrefix = new Counter(), limitedMailAddress = new Counter(),
+    private final RateLimiter helloSource, helloEvictions, mailAddress, mailSource, anonymous, tokenFailures;
+    private final Counter limitedHelloSource = new Counter(), limitedHelloEvictions = new Counter(), limitedMailAddress = new Counter(),
             limitedMailSource = new Counter(), limitedAnonymous = new Counter(), limitedTokenAttempts = new Counter(),
             wrongTokens = new Counter();
 
     /** @param nanos a monotonic clock in nanoseconds (a virtual one in tests) */
     public AbuseLimits(Settings s, LongSupplier nanos) {
         helloSource = new RateLimiter(s.helloPerSource(), nanos, MAX_KEYS);
-        helloPrefix = new RateLimiter(s.helloPerPrefix(), nanos, MAX_KEYS);
+        helloEvictions = new RateLimiter(s.helloEvictionsPerSource(), nanos, MAX_KEYS);
         mailAddress = new RateLimiter(s.tokenRequestsPerEmail(), nanos, MAX_KEYS);
         mailSource = new RateLimiter(s.tokenRequestsPerSource(), nanos, MAX_KEYS);
         anonymous = new RateLimiter(s.anonymousPerSource(), nanos, MAX_KEYS);
@@ -62,7 +62,7 @@ public final class AbuseLimits {
     /** The counters, as {@code registry.limited.*} (and {@code registry.tokens.wrong}). */
     public void registerMetrics(MetricRegistry m) {
         m.register("registry.limited.hello.source", limitedHelloSource);
-        m.register("registry.limited.hello.prefix", limitedHelloPrefix);
+        m.register("registry.limited.hello.evictions", limitedHelloEvictions);
         m.register("registry.limited.request_token.email", limitedMailAddress);
         m.register("registry.limited.request_token.source", limitedMailSource);
         m.register("registry.limited.anonymous.source", limitedAnonymous);
@@ -78,12 +78,13 @@ public final class AbuseLimits {
     }
 
     /**
-     * A hello for {@code prefix} from a new address that would push out another address's pending
-     * secret: 429 over --hello-rate-per-prefix. For {@link re6st.registry.auth.Sessions#hello}'s gate.
+     * A hello from {@code source} that would push out another address's pending secret for a
+     * prefix: 429 over --hello-evictions-per-source, charged to the one who says hello (never to the
+     * prefix, whose allowance strangers could use up). For {@link re6st.registry.auth.Sessions#hello}'s gate.
      */
-    public void helloEviction(String prefix) throws RpcException {
-        refuseIfWaiting(helloPrefix.acquire(prefix), limitedHelloPrefix, "hello: too many hellos for " + prefix
-                + " from other addresses while its pending ones are unanswered", "--hello-rate-per-prefix", helloPrefix);
+    public void helloEviction(SourceAddress source) throws RpcException {
+        refuseIfWaiting(helloEvictions.acquire(source.key()), limitedHelloEvictions, "hello: too many hellos from " + source.key()
+                + " that push out other addresses' pending hellos", "--hello-evictions-per-source", helloEvictions);
     }
 
     /** A requestToken from {@code source} for {@code email}: 429 over either limit; nothing used unless both allow it. */

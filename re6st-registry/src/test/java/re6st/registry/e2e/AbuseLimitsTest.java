@@ -153,7 +153,7 @@ class AbuseLimitsTest {
             Answer a = f.get("198.51.100.7", "/hello?client_prefix=" + f.node + "&protocol=10");
             Fixture.assertLimited(a, "--hello-rate-per-source 3/3600");
             assertEquals(1, f.counter("registry.limited.hello.source"));
-            assertEquals(0, f.counter("registry.limited.hello.prefix"));
+            assertEquals(0, f.counter("registry.limited.hello.evictions"));
             assertEquals(before, BadInputTest.dump(f.db));
             f.hello("2001:db8:9:1::7"); // another source is not limited
             assertEquals(200, f.callWith(k, "198.51.100.7"), "the refused hello replaced nothing: the third one's secret still works");
@@ -173,24 +173,46 @@ class AbuseLimitsTest {
             for (int i = 0; i < 5; i++)
                 f.hello("198.51.100." + (1 + i % 3));
             assertEquals(200, f.callWith(again, "203.0.113.10"));
-            assertEquals(0, f.counter("registry.limited.hello.prefix"));
+            assertEquals(0, f.counter("registry.limited.hello.evictions"));
         }
     }
 
     @Test
-    void helloPerPrefixWhenItWouldPushOutAnotherAddressesPendingHello(@TempDir Path dir) throws Exception {
-        try (Fixture f = new Fixture(dir, "--hello-rate-per-prefix", "2/3600").withNode()) {
-            List<byte[]> keys = new ArrayList<>();
-            for (int i = 0; i < 6; i++) // four fill the pending hellos, two more push out the two oldest: the allowance
-                keys.add(f.hello("198.51.100." + i));
-            assertEquals(0, f.counter("registry.limited.hello.prefix"));
-            Answer a = f.get("198.51.100.6", "/hello?client_prefix=" + f.node + "&protocol=10");
-            Fixture.assertLimited(a, "--hello-rate-per-prefix 2/3600");
-            assertEquals(1, f.counter("registry.limited.hello.prefix"));
-            f.hello("198.51.100.5"); // an address with a pending hello renews it: it pushes nobody out
-            assertEquals(1, f.counter("registry.limited.hello.prefix"));
-            assertEquals(200, f.callWith(keys.get(2), "198.51.100.2"),
-                    "the refused hello pushed nothing out: the oldest pending one (198.51.100.2's) still works");
+    void evictionsAreChargedToTheAddressThatSaysHello(@TempDir Path dir) throws Exception {
+        int n = re6st.registry.auth.Sessions.PENDING_PER_PREFIX;
+        String x = "198.51.101.1";
+        try (Fixture f = new Fixture(dir, "--hello-evictions-per-source", "2/3600").withNode()) {
+            for (int i = 0; i < n; i++) // they fill the pending hellos: nobody pushed out
+                f.hello("198.51.100." + i);
+            f.hello(x); // pushes out the oldest: x's first eviction
+            f.hello(x); // renews its own pending hello: pushes nobody out, uses nothing
+            byte[] last = null;
+            for (int i = 0; i < n; i++) // n newcomers, one eviction each from their own allowance: x's is pushed out too
+                last = f.hello("198.51.102." + i);
+            f.hello(x); // x's second eviction
+            for (int i = 0; i < n; i++)
+                last = f.hello("198.51.103." + i);
+            assertEquals(0, f.counter("registry.limited.hello.evictions"), "every newcomer used only its own allowance");
+            Map<String, Object> before = BadInputTest.dump(f.db);
+            Answer a = f.get(x, "/hello?client_prefix=" + f.node + "&protocol=10");
+            Fixture.assertLimited(a, "--hello-evictions-per-source 2/3600");
+            assertEquals(1, f.counter("registry.limited.hello.evictions"));
+            assertEquals(before, BadInputTest.dump(f.db));
+            assertEquals(200, f.callWith(last, "198.51.103." + (n - 1)), "the refused hello pushed nothing out");
+        }
+    }
+
+    /** A cold review's attack on a per-prefix gate: strangers use up the prefix's allowance, then the node can never say hello. */
+    @Test
+    void strangersCannotUseUpTheNodesRightToSayHello(@TempDir Path dir) throws Exception {
+        int n = re6st.registry.auth.Sessions.PENDING_PER_PREFIX;
+        try (Fixture f = new Fixture(dir).withNode()) {
+            for (int round = 0; round < 8; round++) // more strangers than slots, each pushing others out, until refused
+                for (int i = 0; i < n + 8; i++)
+                    f.get("198.51.100." + i, "/hello?client_prefix=" + f.node + "&protocol=10");
+            assertTrue(f.counter("registry.limited.hello.evictions") > 0, "the strangers were limited");
+            byte[] mine = f.hello("203.0.113.10");
+            assertEquals(200, f.callWith(mine, "203.0.113.10"), "the node says hello and calls with its key all the same");
         }
     }
 

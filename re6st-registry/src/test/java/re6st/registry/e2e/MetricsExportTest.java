@@ -51,7 +51,7 @@ class MetricsExportTest {
             assertTrue(Pattern.compile("(?m)^registry_rpc_requestCertificate_count 2(\\.0)?$").matcher(m).find(), m);
             assertTrue(Pattern.compile("(?m)^registry_rpc_errors_400_total 1(\\.0)?$").matcher(m).find(), m);
             assertTrue(Pattern.compile("(?m)^registry_network_version [1-9]").matcher(m).find(), m);
-            for (String limit : new String[] {"limited_hello_source", "limited_hello_prefix", "limited_request_token_email",
+            for (String limit : new String[] {"limited_hello_source", "limited_hello_evictions", "limited_request_token_email",
                     "limited_request_token_source", "limited_anonymous_source", "limited_token_attempts_source", "tokens_wrong",
                     "connections_refused", "connections_refused_source", "connections_timed_out"}) // the enrolments came from loopback: never limited
                 assertTrue(Pattern.compile("(?m)^registry_" + limit + "_total 0(\\.0)?$").matcher(m).find(), limit + " in\n" + m);
