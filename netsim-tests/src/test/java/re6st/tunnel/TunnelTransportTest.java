@@ -100,13 +100,20 @@ class TunnelTransportTest {
         }
     }
 
+    /** Short, so that sessions are renewed (a new handshake inside the tunnel) during the test. */
+    static final Duration LIFETIME = Duration.ofSeconds(3);
+
+    static long renewals(TunnelTransport t) {
+        return t instanceof UdpTransport u ? u.endpoint().renewals.getCount() : ((TcpTransport) t).sessionRenewals();
+    }
+
     static TunnelTransport transport(String kind, boolean server, Credentials me, TransportEvents events) throws IOException {
         if (kind.equals("udp")) {
-            UdpEndpoint.Options o = UdpEndpoint.Options.defaults().withMaxClients(1).withAccept(server);
+            UdpEndpoint.Options o = UdpEndpoint.Options.defaults().withMaxClients(1).withAccept(server).withSessionLifetime(LIFETIME);
             return new UdpTransport(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("0.0.0.0"), server ? 1194 : 0)), me, o, events);
         }
         return new TcpTransport(server ? new InetSocketAddress("0.0.0.0", 1194) : null, false, me,
-                TcpTransport.Options.defaults().withMaxClients(1), events);
+                TcpTransport.Options.defaults().withMaxClients(1).withSessionLifetime(LIFETIME), events);
     }
 
     @ParameterizedTest
@@ -143,6 +150,10 @@ class TunnelTransportTest {
             assertTrue(onServer.ifname().startsWith("re6st"), onServer.toString());
             assertEquals(List.of("1/16"), t2.tunnels().stream().map(TunnelInfo::peerCn).toList());
             assertTrue(t2.tunnels().get(0).outgoing());
+            Wait.until("the client renews its session within the " + LIFETIME.toSeconds() + " s lifetime", Duration.ofSeconds(30),
+                    () -> renewals(t2) > 0);
+            assertTrue(c2.pings("fd00:77:2::1"), "the renewed session carries traffic");
+            assertEquals(List.of("tunFor 2/16 in", "established 2/16"), rs.events, "a renewal is no new tunnel");
 
             // a wrong CN: the handshake fails, reported; no TUN
             t3.dial(at, "9/16");
@@ -169,6 +180,19 @@ class TunnelTransportTest {
             t2.hangUp("1/16");
             Wait.until("the client removes its tunnel", Duration.ofSeconds(10), () -> r2.saw("removed 1/16"));
             assertEquals(List.of(), t2.tunnels());
+            for (Recorder r : List.of(rs, r2, r3))
+                assertRemovedOnlyAfterEstablished(r.events);
+        }
+    }
+
+    /** Each "removed X" follows an "established X", once. */
+    static void assertRemovedOnlyAfterEstablished(List<String> events) {
+        java.util.Set<String> live = new java.util.HashSet<>();
+        for (String e : events) {
+            if (e.startsWith("established "))
+                assertTrue(live.add(e.substring(12)), "established twice: " + events);
+            else if (e.startsWith("removed "))
+                assertTrue(live.remove(e.substring(8)), "removed without established: " + events);
         }
     }
 

@@ -80,6 +80,7 @@ public final class TcpEndpoint implements AutoCloseable, ConnectionSource {
      */
     public static final class Dtls implements Authenticator {
         private volatile Credentials me;
+        private volatile DtlsHandshake.Admission admission; // server side: who may connect (null: any member)
         private final String expectedCn;
         private final Duration timeout;
         private final long rekeyIntervalNs;
@@ -102,7 +103,17 @@ public final class TcpEndpoint implements AutoCloseable, ConnectionSource {
         /** One DTLS handshake over {@code transport} with the credentials of now (also a renewal's, {@link TcpTunnel}). */
         SessionKeys handshake(DatagramTransport transport, boolean client) throws IOException {
             Credentials c = me;
-            return client ? DtlsHandshake.connect(transport, c, expectedCn, timeout) : DtlsHandshake.acceptConnected(transport, c, timeout);
+            return client ? DtlsHandshake.connect(transport, c, expectedCn, timeout)
+                    : DtlsHandshake.acceptConnected(transport, c, timeout, admission);
+        }
+
+        /**
+         * Server side: asked once a client's certificate is verified, whether to take it (e.g. max
+         * clients); a refusal stops the handshake with an {@code access_denied} alert, before any key.
+         */
+        public Dtls admission(DtlsHandshake.Admission a) {
+            this.admission = a;
+            return this;
         }
 
         Duration timeout() {

@@ -35,19 +35,26 @@ public final class TcpTransport implements TunnelTransport {
      * @param rekeyIntervalNs  data-channel rekey interval
      * @param maxClients       peers that dialled us, at most (re6st's max_clients); more are refused
      * @param expireAfter      a peer that dialled us and has no connection for this long is removed
+     * @param sessionLifetime  each session is renewed within this (the dialling side starts it)
      */
-    public record Options(Duration handshakeTimeout, long rekeyIntervalNs, int maxClients, int maxUnauthenticated, Duration expireAfter) {
+    public record Options(Duration handshakeTimeout, long rekeyIntervalNs, int maxClients, int maxUnauthenticated, Duration expireAfter,
+            Duration sessionLifetime) {
         public static Options defaults() {
             return new Options(Duration.ofSeconds(10), 120_000_000_000L, 20, TcpEndpoint.DEFAULT_MAX_UNAUTHENTICATED,
-                    Duration.ofSeconds(120));
+                    Duration.ofSeconds(120), Duration.ofHours(1));
         }
 
         public Options withMaxClients(int n) {
-            return new Options(handshakeTimeout, rekeyIntervalNs, n, maxUnauthenticated, expireAfter);
+            return new Options(handshakeTimeout, rekeyIntervalNs, n, maxUnauthenticated, expireAfter, sessionLifetime);
         }
 
         public Options withExpireAfter(Duration d) {
-            return new Options(handshakeTimeout, rekeyIntervalNs, maxClients, maxUnauthenticated, d);
+            return new Options(handshakeTimeout, rekeyIntervalNs, maxClients, maxUnauthenticated, d, sessionLifetime);
+        }
+
+        /** Sessions are renewed by a new handshake (fresh ECDHE, certificate and CRL checked again) within this. */
+        public Options withSessionLifetime(Duration d) {
+            return new Options(handshakeTimeout, rekeyIntervalNs, maxClients, maxUnauthenticated, expireAfter, d);
         }
     }
 
@@ -58,10 +65,57 @@ public final class TcpTransport implements TunnelTransport {
         final InetSocketAddress remote;
         final Inbox inbox;              // incoming: its connections; null when we dial
         volatile TcpEndpoint dialler;   // outgoing: its endpoint, once connected
-        volatile TcpTunnel tunnel;
-        volatile X509Certificate cert;  // of the latest authenticated connection, re-checked by setCredentials
+        volatile TcpTunnel tunnel;      // set once established (under the peer's lock)
+        volatile X509Certificate cert;  // of the first authentication, until the tunnel exists (it then knows the latest)
         volatile long downSince;        // nanoTime, 0 while up
         volatile Thread dialThread;
+        private boolean established, closed; // guarded by this: established fires once, removed once and only after it
+
+        /** The peer's certificate of its latest authentication. */
+        X509Certificate certificate() {
+            TcpTunnel t = tunnel;
+            X509Certificate c = t == null ? null : t.peerCertificate();
+            return c != null ? c : cert;
+        }
+
+        /** Makes {@code t} this peer's tunnel and reports it established, unless the peer was closed meanwhile (false). */
+        boolean establish(TcpTunnel t) {
+            synchronized (this) {
+                if (closed || peers.get(cn) != this || !running)
+                    return false;
+                tunnel = t;
+                established = true;
+                events.established(info()); // inside the lock: a concurrent close reports removed after this
+                return true;
+            }
+        }
+
+        /** Closes the peer once: its tunnel (reported removed), its dial thread, its inbox. */
+        void close() {
+            TcpTunnel t;
+            boolean wasEstablished;
+            synchronized (this) {
+                if (closed)
+                    return;
+                closed = true;
+                t = tunnel;
+                wasEstablished = established;
+                if (wasEstablished)
+                    events.removed(info());
+            }
+            Thread d = dialThread;
+            if (d != null)
+                d.interrupt();
+            if (inbox != null)
+                inbox.close();
+            if (t != null) {
+                try {
+                    t.close();
+                } catch (IOException e) {
+                    LOG.log(Level.WARNING, "tcp: closing the tunnel with {0}: {1}", cn, e.getMessage());
+                }
+            }
+        }
 
         Peer(String cn, boolean outgoing, InetSocketAddress remote) {
             this.cn = cn;
@@ -154,7 +208,8 @@ public final class TcpTransport implements TunnelTransport {
         this.events = events;
         this.protocol = (listenOn != null ? listenOn.getAddress() instanceof Inet6Address : ipv6) ? "tcp6" : "tcp";
         this.server = listenOn == null ? null
-                : TcpEndpoint.listen(listenOn, dtls(null), options.handshakeTimeout(), options.maxUnauthenticated());
+                : TcpEndpoint.listen(listenOn, dtls(null).admission(this::admission), options.handshakeTimeout(),
+                        options.maxUnauthenticated());
         dispatcher = new Thread(this::dispatch, "tcp-transport-" + protocol);
         dispatcher.setDaemon(true);
         janitor = new Thread(this::expire, "tcp-transport-expiry-" + protocol);
@@ -187,6 +242,22 @@ public final class TcpTransport implements TunnelTransport {
         return new TcpEndpoint.Dtls(me, expectedCn, options.handshakeTimeout(), options.rekeyIntervalNs());
     }
 
+    /**
+     * Inside a client's handshake, once its certificate is verified: a peer with a tunnel here (a
+     * reconnection, a renewal) is always taken; a new one only within max clients. A refused client
+     * gets an access_denied alert before any key is made, and backs off.
+     */
+    private String admission(String peerCn) {
+        Peer p = peers.get(peerCn);
+        if (p != null)
+            return p.outgoing ? "we have a tunnel to you already" : null;
+        long clients = peers.values().stream().filter(x -> !x.outgoing).count();
+        if (clients < options.maxClients())
+            return null;
+        refusedFull.inc();
+        return clients + " clients already (max clients)";
+    }
+
     /** The server's connections, to their peers' tunnels (a new peer gets one, within maxClients). */
     private void dispatch() {
         while (running) {
@@ -213,14 +284,13 @@ public final class TcpTransport implements TunnelTransport {
                 c.close("we have a tunnel to you already");
                 return;
             }
-            p.cert = c.peerCertificate();
             p.inbox.queue.add(c);
             return;
         }
         long clients = peers.values().stream().filter(x -> !x.outgoing).count();
-        if (clients >= options.maxClients()) {
+        if (clients >= options.maxClients()) { // admitted in its handshake, but others came meanwhile
             refusedFull.inc();
-            LOG.log(Level.WARNING, "tcp: refusing {0} from {1}: {2} clients already (max_clients)", cn, c.remote(), clients);
+            LOG.log(Level.WARNING, "tcp: refusing {0} from {1}: {2} clients already (max clients)", cn, c.remote(), clients);
             c.close("the server is full");
             return;
         }
@@ -231,6 +301,7 @@ public final class TcpTransport implements TunnelTransport {
             return;
         }
         Tun tun = null;
+        TcpTunnel t = null;
         try {
             tun = events.tunFor(cn, c.remote(), false);
             if (tun == null) {
@@ -238,18 +309,19 @@ public final class TcpTransport implements TunnelTransport {
                 c.close("refused");
                 return;
             }
-            np.tunnel = new TcpTunnel(tun, np.inbox, c, np);
+            t = new TcpTunnel(tun, np.inbox, c, np).sessionLifetime(options.sessionLifetime());
         } catch (IOException | RuntimeException e) {
             peers.remove(cn, np);
-            if (tun != null)
+            if (t != null)
+                t.close();
+            else if (tun != null)
                 tun.close();
             throw e;
         }
-        if (peers.get(cn) != np) { // hung up meanwhile
-            closePeer(np);
-            return;
+        if (!np.establish(t)) { // hung up meanwhile
+            peers.remove(cn, np);
+            t.close();
         }
-        events.established(np.info());
     }
 
     @Override
@@ -277,31 +349,31 @@ public final class TcpTransport implements TunnelTransport {
         long backoff = 500;
         while (running && peers.get(p.cn) == p) {
             TcpEndpoint e = null;
+            Tun tun = null;
             try {
                 e = TcpEndpoint.dial(p.remote, dtls(p.cn), options.handshakeTimeout());
                 TcpConnection first = e.first(options.handshakeTimeout());
                 p.cert = first.peerCertificate();
-                Tun tun = events.tunFor(p.cn, p.remote, true);
+                tun = events.tunFor(p.cn, p.remote, true);
                 if (tun == null) {
                     e.close();
                     peers.remove(p.cn, p);
                     return;
                 }
                 p.dialler = e;
-                p.tunnel = new TcpTunnel(tun, e, first, p);
-                if (peers.get(p.cn) != p || !running) { // hung up meanwhile
-                    p.tunnel.close();
-                    return;
-                }
-                events.established(p.info());
+                TcpTunnel t = new TcpTunnel(tun, e, first, p).sessionLifetime(options.sessionLifetime());
+                if (!p.establish(t))
+                    t.close(); // hung up meanwhile (closes the endpoint and the TUN)
                 return;
             } catch (InterruptedException ie) {
                 if (e != null)
                     e.close();
+                closeQuietly(tun);
                 return;
             } catch (IOException | RuntimeException ex) {
                 if (e != null)
                     e.close();
+                closeQuietly(tun);
                 events.failed(p.cn, p.remote, ex instanceof IOException io ? io : new IOException(ex.toString(), ex));
             }
             try {
@@ -313,30 +385,21 @@ public final class TcpTransport implements TunnelTransport {
         }
     }
 
+    private static void closeQuietly(Tun tun) {
+        if (tun == null)
+            return;
+        try {
+            tun.close();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "tcp: closing {0}: {1}", tun.name(), e.getMessage());
+        }
+    }
+
     @Override
     public void hangUp(String peerCn) {
         Peer p = peers.remove(peerCn);
         if (p != null)
-            closePeer(p);
-    }
-
-    private void closePeer(Peer p) {
-        Thread t = p.dialThread;
-        if (t != null)
-            t.interrupt();
-        TcpTunnel tunnel = p.tunnel;
-        if (tunnel == null) {
-            if (p.inbox != null)
-                p.inbox.close();
-            return;
-        }
-        TunnelInfo info = p.info();
-        events.removed(info);
-        try {
-            tunnel.close();
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "tcp: closing the tunnel with {0}: {1}", p.cn, e.getMessage());
-        }
+            p.close();
     }
 
     @Override
@@ -352,19 +415,24 @@ public final class TcpTransport implements TunnelTransport {
         recheck(c);
     }
 
-    /** Removes the tunnels whose peer is now revoked or expired (the endpoints only close their connections). */
+    /**
+     * Removes the tunnels of clients whose certificate (of their latest authentication) is now
+     * revoked or expired. Peers we dial are not removed: their endpoint closed the connection
+     * (setCredentials, or its expiry check) and dials again, so a peer that renewed its certificate
+     * comes back by itself, and a revoked one is refused at each attempt (the tunnel goes down).
+     */
     private void recheck(Credentials c) {
         Date now = new Date();
         for (Peer p : new ArrayList<>(peers.values())) {
-            X509Certificate cert = p.cert;
-            if (cert == null)
+            X509Certificate cert = p.certificate();
+            if (cert == null || p.outgoing)
                 continue;
             try {
                 PeerVerifier.verify(cert, c, null, now);
             } catch (CertificateRefusedException e) {
                 LOG.log(Level.WARNING, "tcp: closing the tunnel with {0}: {1}", p.cn, e.getMessage());
                 if (peers.remove(p.cn, p))
-                    closePeer(p);
+                    p.close();
             }
         }
     }
@@ -384,11 +452,22 @@ public final class TcpTransport implements TunnelTransport {
                     LOG.log(Level.INFO, "tcp: {0} has not connected again for {1} s: its tunnel is removed", p.cn,
                             options.expireAfter().toSeconds());
                     if (peers.remove(p.cn, p))
-                        closePeer(p);
+                        p.close();
                 }
             }
             recheck(me); // notAfter passes too
         }
+    }
+
+    /** Sessions renewed so far by the tunnels now open (for tests and metrics). */
+    public long sessionRenewals() {
+        long n = 0;
+        for (Peer p : peers.values()) {
+            TcpTunnel t = p.tunnel;
+            if (t != null)
+                n += t.renewals.getCount();
+        }
+        return n;
     }
 
     @Override
@@ -408,7 +487,7 @@ public final class TcpTransport implements TunnelTransport {
         spawner.interrupt();
         for (Peer p : new ArrayList<>(peers.values()))
             if (peers.remove(p.cn, p))
-                closePeer(p);
+                p.close();
         if (server != null)
             server.close();
     }

@@ -91,6 +91,7 @@ public final class TcpTunnel implements AutoCloseable {
     private static final int REPLY = 128;
 
     private final Tun tun;
+    private volatile java.security.cert.X509Certificate peerCertificate;
     private final ConnectionSource endpoint;
     private final Listener listener;
     private final Netlink netlink;
@@ -149,10 +150,16 @@ public final class TcpTunnel implements AutoCloseable {
         this.peerName = first.peer();
         this.loop = first.channel().eventLoop();
         this.netlink = Netlink.open();
-        TunDevice.Attached at = TunDevice.attach(netlink, tun);
-        this.tunIndex = at.index();
-        this.slot = at.slot();
-        netlink.setUp(tunIndex, true); // established: the interface is up (as UdpEndpoint does), down only for liveness
+        try {
+            TunDevice.Attached at = TunDevice.attach(netlink, tun);
+            this.tunIndex = at.index();
+            this.slot = at.slot();
+            netlink.setUp(tunIndex, true); // established: the interface is up (as UdpEndpoint does), down only for liveness
+        } catch (IOException | RuntimeException e) {
+            netlink.close();
+            throw e;
+        }
+        this.peerCertificate = first.peerCertificate();
         switchTo(first);
         supervisor = new Thread(this::supervise, "tunnel-tcp-" + name);
         supervisor.setDaemon(true);
@@ -161,6 +168,14 @@ public final class TcpTunnel implements AutoCloseable {
 
     public Tun tun() {
         return tun;
+    }
+
+    /**
+     * The peer's certificate of its latest authentication (a new connection or a renewed session):
+     * what a new CRL is checked against. Null with fixed keys.
+     */
+    public java.security.cert.X509Certificate peerCertificate() {
+        return peerCertificate;
     }
 
     /** The session of the current connection. */
@@ -248,6 +263,8 @@ public final class TcpTunnel implements AutoCloseable {
             if (old.conn.isOpen())
                 old.conn.close("replaced by a new connection from " + c.remote());
         }
+        if (c.peerCertificate() != null)
+            peerCertificate = c.peerCertificate();
         link = new Link(c, new TunSink(tun, c.session(), counters, slot));
         Renewal r = renewing;
         if (r != null) {
@@ -638,6 +655,8 @@ public final class TcpTunnel implements AutoCloseable {
         }
         renewalBackoffNs = 0;
         renewals.inc();
+        if (k.peer() != null)
+            peerCertificate = k.peer();
         LOG.log(Level.INFO, "tunnel {0} to {1}: session renewed; the keys change over once both ends hold them", name, peerName);
     }
 

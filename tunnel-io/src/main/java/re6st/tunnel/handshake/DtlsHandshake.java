@@ -215,7 +215,15 @@ public final class DtlsHandshake {
      * many unauthenticated connections may handshake at once and for how long ({@code timeout}).
      */
     public static SessionKeys acceptConnected(DatagramTransport toClient, Credentials me, Duration timeout) throws IOException {
-        Server server = new Server(new Peer(me, null, timeout, false));
+        return acceptConnected(toClient, me, timeout, null);
+    }
+
+    /** As {@link #acceptConnected(DatagramTransport, Credentials, Duration)}, admitting the client by {@code admission} (null: any). */
+    public static SessionKeys acceptConnected(DatagramTransport toClient, Credentials me, Duration timeout, Admission admission)
+            throws IOException {
+        Peer peer = new Peer(me, null, timeout, false);
+        peer.admission = admission;
+        Server server = new Server(peer);
         DTLSServerProtocol protocol = new DTLSServerProtocol();
         protocol.setVerifyRequests(false);
         try {
