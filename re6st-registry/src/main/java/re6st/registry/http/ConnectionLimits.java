@@ -53,6 +53,12 @@ public final class ConnectionLimits {
      */
     public record Settings(Duration requestTimeout, int maxConnections, int maxPerSource) {
         public static final int DEFAULT_MAX_CONNECTIONS = 512, DEFAULT_MAX_PER_SOURCE = 32;
+        /**
+         * Requests one connection may carry (keep-alive): the connection closes after the answer to
+         * the last one. Without it, one cheap request every few seconds would hold a place for ever
+         * (the deadline is re-armed by each answer); real clients make a handful of calls.
+         */
+        public static final int MAX_REQUESTS_PER_CONNECTION = 100;
 
         public Settings(Duration requestTimeout) {
             this(requestTimeout, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_SOURCE);
@@ -143,6 +149,7 @@ public final class ConnectionLimits {
 
     private final class Deadline extends ChannelDuplexHandler {
         private ScheduledFuture<?> deadline;
+        private int answered;
 
         // An accepted channel may already be active when the initializer adds us: channelActive does not reach us then
         @Override
@@ -169,6 +176,10 @@ public final class ConnectionLimits {
 
         @Override
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+            if (msg instanceof io.netty.handler.codec.http.HttpResponse && ++answered >= Settings.MAX_REQUESTS_PER_CONNECTION) {
+                promise = promise.unvoid();
+                promise.addListener(io.netty.channel.ChannelFutureListener.CLOSE); // its last answer: no place held for ever
+            }
             super.write(ctx, msg, promise);
             if (deadline == null && ctx.channel().isActive())
                 arm(ctx); // the next request (keep-alive) has as long again

@@ -122,6 +122,36 @@ class ConnectionLimitsTest {
         }
     }
 
+    /** Keep-alive requests, one after the other on one connection: it closes after its last allowed answer. */
+    @Test
+    void aConnectionCarriesAtMostMaxRequestsThenCloses() throws Exception {
+        int max = ConnectionLimits.Settings.MAX_REQUESTS_PER_CONNECTION;
+        try (Serving server = new Serving(ConnectionLimits.Settings.defaults()); Socket s = new Socket(LO, server.port)) {
+            s.setSoTimeout(60_000);
+            java.io.BufferedInputStream in = new java.io.BufferedInputStream(s.getInputStream());
+            for (int i = 0; i < max; i++) {
+                s.getOutputStream().write("GET /getCa HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                String head = readHead(in);
+                assertTrue(head.startsWith("HTTP/1.1 200"), "answer " + (i + 1) + ": " + head);
+                int len = Integer.parseInt(head.replaceAll("(?s).*content-length: *(\\d+).*", "$1"));
+                assertEquals(len, in.readNBytes(len).length);
+            }
+            assertEquals(-1, in.read(), "closed after the " + max + "th answer");
+            assertEquals(0, server.count("registry.connections.timed_out"), "closed by the cap, not by the idle deadline");
+        }
+    }
+
+    /** The status line and headers of one response (lower case), up to the blank line. */
+    static String readHead(java.io.InputStream in) throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (int c; (c = in.read()) != -1; ) {
+            b.append((char) c);
+            if (b.length() >= 4 && b.substring(b.length() - 4).equals("\r\n\r\n"))
+                return b.toString().toLowerCase(java.util.Locale.ROOT).replace("http/1.1", "HTTP/1.1");
+        }
+        throw new IOException("the connection closed in a response's head: " + b);
+    }
+
     /**
      * One GET /getCa on {@code s}, then what the server sends until it closes (Connection: close, so
      * that a 200 where a refusal was expected ends the read at once too; a 503 closes in any case).
