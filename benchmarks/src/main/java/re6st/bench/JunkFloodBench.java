@@ -15,7 +15,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 import re6st.jni.Libc;
-import re6st.jni.Netlink;
 import re6st.jni.PacketSocket;
 import re6st.jni.Tun;
 import re6st.jni.UdpSocket;
@@ -68,14 +67,7 @@ public final class JunkFloodBench {
 
     /** Opens the TUN of one end of the tunnel with peer N/16: MTU 1400, address fd00:84:N::host/64, up. */
     static Tun tun(String name, String cn, int host) throws IOException {
-        Tun t = TunDevice.open(name);
-        try (Netlink nl = Netlink.open()) {
-            int idx = nl.index(t.name());
-            nl.setMtu(idx, 1400);
-            nl.addAddress(idx, IpPrefix.parse("fd00:84:" + cn.substring(0, cn.indexOf('/')) + "::" + host + "/64"), true);
-            nl.setUp(idx, true);
-        }
-        return t;
+        return TunDevice.open(name, 1400, IpPrefix.parse("fd00:84:" + cn.substring(0, cn.indexOf('/')) + "::" + host + "/64"));
     }
 
     static Credentials creds(Path pki, String name) throws IOException {

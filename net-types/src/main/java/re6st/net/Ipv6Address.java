@@ -105,8 +105,13 @@ public record Ipv6Address(long high, long low) implements Comparable<Ipv6Address
 
     @Override
     public int compareTo(Ipv6Address o) {
-        int c = Long.compareUnsigned(high, o.high);
-        return c != 0 ? c : Long.compareUnsigned(low, o.low);
+        return compare(high, low, o.high, o.low);
+    }
+
+    /** Two 128-bit values given as (high, low) longs, compared unsigned: the order of addresses. */
+    public static int compare(long high1, long low1, long high2, long low2) {
+        int c = Long.compareUnsigned(high1, high2);
+        return c != 0 ? c : Long.compareUnsigned(low1, low2);
     }
 
     @Override

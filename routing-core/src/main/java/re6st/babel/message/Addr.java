@@ -79,8 +79,7 @@ public record Addr(long hi, long lo) implements Comparable<Addr> {
 
     @Override
     public int compareTo(Addr o) {
-        int c = Long.compareUnsigned(hi, o.hi);
-        return c != 0 ? c : Long.compareUnsigned(lo, o.lo);
+        return Ipv6Address.compare(hi, lo, o.hi, o.lo);
     }
 
     @Override
