@@ -222,13 +222,17 @@ static int parse_tcp(uint8_t *ip, size_t len, struct seg *s)
     return 1;
 }
 
-/* Whether a TCP segment's checksum is right: summed over the pseudo-header, the TCP header
+/* Whether a TCP segment's checksums are right (an IPv4 header's, then the TCP one): summed over the pseudo-header, the TCP header
  * (checksum field included) and the payload, it folds to 0xffff. A segment joins a super-packet
  * only then: the super-packet's checksum is left to the kernel (NEEDS_CSUM), which computes it
  * afresh, so a segment that was corrupted before it was sealed would otherwise come out valid.
  * A segment that fails goes to the TUN alone, as it is: the kernel drops it and counts it. */
 static int tcp_checksum_ok(const struct seg *s)
 {
+    /* The same for an IPv4 leader's header: flush_group rewrites its total length and recomputes
+     * its header checksum, which would make a corrupted TOS, TTL or ID come out valid. */
+    if (!s->v6 && fold(sum_bytes(s->ip, s->iphl, 0)) != 0xffff)
+        return 0;
     size_t l4 = s->len - s->iphl;
     return fold(sum_bytes(s->ip + s->iphl, l4, pseudo_sum(s->ip, s->v6, (uint32_t)l4))) == 0xffff;
 }

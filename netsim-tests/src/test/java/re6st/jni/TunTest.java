@@ -169,35 +169,46 @@ class TunTest {
             a.addAddress("ctun0", "198.18.41.1/24");
             a.up("ctun0");
             PacketBatch batch = new PacketBatch(3, 2048);
-            long[] result = new long[2];
-            long[] csumErrors = new long[2];
-            for (int round = 0; round < 2; round++) {
+            long[] result = new long[3];
+            long[] csumErrors = new long[3];
+            long[] hdrErrors = new long[3];
+            for (int round = 0; round < 3; round++) {
                 for (int i = 0; i < 3; i++) {
                     byte[] seg = tcpSegment(new byte[] {(byte) 198, 18, 41, 2}, new byte[] {(byte) 198, 18, 41, 1}, 40000 + round,
                             5000, 1000 + i * 1000, 1000);
                     if (round == 1 && i == 1)
                         seg[40 + 500] ^= 0x01; // one payload bit flipped after the checksum was made
+                    if (round == 2 && i == 0)
+                        seg[5] ^= 0x01; // the leader's IPv4 ID flipped after its header checksum was made
                     batch.buffer().put(batch.offset(i), seg);
                     batch.setLength(i, seg.length);
                 }
                 long before = re6st.netsim.ProcStats.snmp(a, "Tcp", "InCsumErrors");
+                long hdrBefore = re6st.netsim.ProcStats.snmp(a, "Ip", "InHdrErrors");
                 long rstsBefore = re6st.netsim.ProcStats.snmp(a, "Tcp", "OutRsts");
                 result[round] = Offload.writeCoalesced(t, batch, 3);
                 // every valid segment (or super-packet) to this closed port gets a reset, in order: after the last
                 // one's, the kernel has judged the corrupted one, which came before it
-                int resets = round == 0 ? 1 : 2;
+                int resets = round == 1 ? 2 : 1;
                 re6st.netsim.Wait.until("the kernel answered the valid segments with " + resets
                         + " reset(s) (a corrupted segment merged into a super-packet with them would leave one)", Duration.ofSeconds(10),
                         () -> re6st.netsim.ProcStats.snmp(a, "Tcp", "OutRsts") - rstsBefore >= resets);
                 csumErrors[round] = re6st.netsim.ProcStats.snmp(a, "Tcp", "InCsumErrors") - before;
+                hdrErrors[round] = re6st.netsim.ProcStats.snmp(a, "Ip", "InHdrErrors") - hdrBefore;
             }
-            System.out.printf("good flow: %d write(s), %d checksum errors; corrupted middle segment: %d writes, %d checksum errors%n",
-                    (int) result[0], csumErrors[0], (int) result[1], csumErrors[1]);
+            System.out.printf("good flow: %d write(s), %d checksum errors; corrupted middle segment: %d writes, %d checksum errors;"
+                    + " corrupted leader IPv4 header: %d writes, %d IPv4 header errors%n",
+                    (int) result[0], csumErrors[0], (int) result[1], csumErrors[1], (int) result[2], hdrErrors[2]);
             assertEquals(1, (int) result[0], "three good segments are written as one super-packet");
             assertEquals(0, csumErrors[0]);
+            assertEquals(0, hdrErrors[0]);
             assertEquals(3, (int) result[1], "the corrupted segment breaks the group: three writes");
             assertEquals(0, result[1] >>> 32, "none refused by the TUN itself");
             assertEquals(1, csumErrors[1], "the kernel saw the corrupted segment's bad checksum and dropped it");
+            assertEquals(2, (int) result[2], "the leader with a bad IPv4 header checksum is written alone, the other two together");
+            assertEquals(0, result[2] >>> 32, "none refused by the TUN itself");
+            assertEquals(1, hdrErrors[2], "the kernel saw the leader's bad IPv4 header checksum and dropped it"
+                    + " (merged, its header checksum would have been recomputed and the corruption passed as valid)");
         }
     }
 

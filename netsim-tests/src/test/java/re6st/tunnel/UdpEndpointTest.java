@@ -280,6 +280,86 @@ class UdpEndpointTest {
         }
     }
     /**
+     * The client learns a CRL revoking the server it dialled: the session closes and, at once (not
+     * at a liveness or Babel timeout), the handler hears {@code down} and the TUN is set down; the
+     * peer is no longer listed, and the redial, refused, brings no {@code established}.
+     */
+    @Test
+    void aDialledServerRevokedByTheClientsCrlGoesDownAtOnce() throws Exception {
+        try (TestNet net = TestNet.create("endpoint-dialcrl")) {
+            Namespace sw = net.lan("sw");
+            Namespace s = lanHost(net, sw, "s", "198.18.86.1/24");
+            server(net, s, new ConcurrentHashMap<>(), new java.util.ArrayList<>());
+            Namespace c = lanHost(net, sw, "c", "198.18.86.11/24");
+            List<String> events = new CopyOnWriteArrayList<>();
+            List<IOException> failures = new CopyOnWriteArrayList<>();
+            Credentials cc = creds("ca", "2/16");
+            UdpEndpoint client = c.call(() -> new UdpEndpoint(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("0.0.0.0"), 0)),
+                    cc, UdpEndpoint.Options.defaults().withAccept(false), new UdpEndpoint.Handler() {
+                        @Override
+                        public Tun tunFor(String peerCn, InetSocketAddress a) throws IOException {
+                            return tun("r6c0", "2/16", 2);
+                        }
+
+                        @Override
+                        public void established(UdpEndpoint.PeerTunnel p, boolean first) {
+                            events.add("established");
+                        }
+
+                        @Override
+                        public void down(UdpEndpoint.PeerTunnel p) {
+                            events.add("down");
+                        }
+
+                        @Override
+                        public void up(UdpEndpoint.PeerTunnel p) {
+                            events.add("up");
+                        }
+
+                        @Override
+                        public void removed(UdpEndpoint.PeerTunnel p) {
+                            events.add("removed");
+                        }
+
+                        @Override
+                        public void handshakeFailed(UdpEndpoint.PeerTunnel p, InetSocketAddress a, IOException why) {
+                            failures.add(why);
+                        }
+                    }));
+            net.own(client);
+            client.connect(new InetSocketAddress("198.18.86.1", 1194), "1/16");
+            Wait.until("2/16 pings the server through its tunnel", Duration.ofSeconds(20), () -> c.pings("fd00:74:2::1"));
+            assertEquals(List.of("established"), events);
+            assertTrue(linkFlags(c, "r6c0").contains("UP"), "the TUN is up while the tunnel lives: " + linkFlags(c, "r6c0"));
+
+            Path config = TunnelCommandTest.caConfig(pki, "ca");
+            TunnelCommandTest.openssl(pki, "ca", "-config", config.toString(), "-revoke", pki + "/ca-1_16.crt");
+            Path crl = pki.resolve("revoked-1.crl");
+            TunnelCommandTest.openssl(pki, "ca", "-config", config.toString(), "-gencrl", "-out", crl.toString());
+            client.setCredentials(Credentials.load(pki.resolve("ca.crt"), pki.resolve("ca-2_16.crt"), pki.resolve("ca-2_16.key"), crl));
+            Wait.until("the client closed the revoked server's session", Duration.ofSeconds(10), () -> client.closedInvalid.getCount() == 1);
+            // down comes in the same turn of the endpoint's thread as the closing, before anything else it does
+            Wait.until("the handler heard down", Duration.ofSeconds(10), () -> events.contains("down"));
+            assertEquals(List.of("established", "down"), events, "down right after the session closed");
+            List<String> flags = linkFlags(c, "r6c0");
+            System.out.println("r6c0 after the revocation: " + flags + "; events " + events);
+            assertTrue(!flags.contains("UP"), "the TUN is set down with the session: " + flags);
+            assertEquals(List.of(), client.peers(), "no session: not listed");
+            Wait.until("the redial is refused (the server is revoked)", Duration.ofSeconds(30), () -> !failures.isEmpty());
+            assertEquals(re6st.tunnel.handshake.CertificateRefusedException.Reason.REVOKED,
+                    ((re6st.tunnel.handshake.CertificateRefusedException) failures.get(0)).reason(), failures.get(0).getMessage());
+            assertEquals(List.of("established", "down"), events, "no established (nor up) without a session");
+            assertTrue(!linkFlags(c, "r6c0").contains("UP"));
+        }
+    }
+
+    /** The flags of {@code ifname} in {@code ns} ({@code ip -o link show}: UP, LOWER_UP, ...). */
+    static List<String> linkFlags(Namespace ns, String ifname) {
+        String out = ns.ip("-o", "link", "show", "dev", ifname).output();
+        return List.of(out.substring(out.indexOf('<') + 1, out.indexOf('>')).split(","));
+    }
+
+    /**
      * The maximum session lifetime (issue 12 item 5): with a 3 s lifetime and a UDP probe stream
      * (one datagram every 10 ms) through the tunnel, the client renews the session by new
      * handshakes again and again; the keys really change (the old keys are wiped at both ends),
@@ -421,6 +501,7 @@ class UdpEndpointTest {
             Namespace c = lanHost(net, sw, "c", "198.18.85.11/24");
             Credentials cc = Credentials.load(pki.resolve("ca.crt"), pki.resolve("ca-2_16.crt"), pki.resolve("ca-2_16.key"), crl);
             List<IOException> failures = new CopyOnWriteArrayList<>();
+            AtomicInteger downs = new AtomicInteger();
             UdpEndpoint client = c.call(() -> new UdpEndpoint(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("0.0.0.0"), 0)),
                     cc, UdpEndpoint.Options.defaults().withAccept(false).withSessionLifetime(Duration.ofSeconds(3)),
                     new UdpEndpoint.Handler() {
@@ -432,6 +513,11 @@ class UdpEndpointTest {
                         @Override
                         public void handshakeFailed(UdpEndpoint.PeerTunnel p, InetSocketAddress a, IOException why) {
                             failures.add(why);
+                        }
+
+                        @Override
+                        public void down(UdpEndpoint.PeerTunnel p) {
+                            downs.incrementAndGet();
                         }
                     }));
             net.own(client);
@@ -445,7 +531,9 @@ class UdpEndpointTest {
             re6st.tunnel.handshake.CertificateRefusedException refusal = (re6st.tunnel.handshake.CertificateRefusedException) failures.get(0);
             assertEquals(re6st.tunnel.handshake.CertificateRefusedException.Reason.REVOKED, refusal.reason(), refusal.getMessage());
             Wait.until("the tunnel carries nothing any more", Duration.ofSeconds(10), () -> !c.pings("fd00:74:2::1"));
-            assertEquals(null, client.peers().get(0).session(), "the client's session is closed");
+            assertEquals(List.of(), client.peers(), "the client's session is closed: the server is not listed");
+            assertTrue(downs.get() >= 1, "the handler heard down when the session closed");
+            assertTrue(!linkFlags(c, "r6c0").contains("UP"), "the TUN is set down: " + linkFlags(c, "r6c0"));
         }
     }
 }

@@ -450,12 +450,16 @@ public final class BabelRouter {
 
     // ================================================================ selection
 
-    /** The best feasible route for the entry (lowest smoothed metric), excluding one neighbour. */
+    /**
+     * The best feasible route for the entry (lowest smoothed metric), excluding one neighbour and
+     * every neighbour on a down interface: interfaceDown flushes those one after the other, and
+     * the route must not move to the next one to be flushed (a replace through a dead interface).
+     */
     private Route best(RouteTable.Entry e, long now, Neighbour exclude) {
         Route best = null;
         int bestMetric = INFINITY;
         for (Route r : e.routes) {
-            if (r.neighbour == exclude || !r.feasible(now))
+            if (r.neighbour == exclude || !r.neighbour.ifc.up || !r.feasible(now))
                 continue;
             int m = r.smoothedMetric(now, halfLifeNs);
             if (r.metric() < INFINITY && (best == null || m < bestMetric)) {

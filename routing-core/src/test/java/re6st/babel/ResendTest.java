@@ -32,6 +32,7 @@ class ResendTest {
     static final class Recorder implements Effects {
         final List<Sent> sent = new ArrayList<>();
         final List<KernelRoute> installed = new ArrayList<>();
+        final List<KernelRoute> uninstalled = new ArrayList<>();
         long now;
 
         @Override
@@ -46,6 +47,7 @@ class ResendTest {
 
         @Override
         public void uninstall(KernelRoute r) {
+            uninstalled.add(r);
         }
 
         List<Sent> seqnoRequests() {

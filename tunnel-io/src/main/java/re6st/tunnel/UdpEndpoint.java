@@ -338,19 +338,24 @@ public final class UdpEndpoint implements AutoCloseable {
         wake();
     }
 
-    /** The established tunnels (a snapshot, taken on the endpoint's thread). */
+    /** The established tunnels: peers with a session now (a snapshot, taken on the endpoint's thread). */
     public List<PeerTunnel> peers() throws InterruptedException {
         return peers(p -> p);
     }
 
-    /** {@code view} of each established tunnel, computed on the endpoint's thread (so it sees consistent fields). */
+    /**
+     * {@code view} of each established tunnel, computed on the endpoint's thread (so it sees
+     * consistent fields). A dialled peer whose session was closed (revoked, lifetime, a refused
+     * renewal) is not listed while we dial it again.
+     */
     public <T> List<T> peers(java.util.function.Function<PeerTunnel, T> view) throws InterruptedException {
         List<T> out = new ArrayList<>();
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
         tasks.add(() -> {
             try {
                 for (PeerTunnel p : byCn.values())
-                    out.add(view.apply(p));
+                    if (p.session != null)
+                        out.add(view.apply(p));
             } finally {
                 done.countDown();
             }
@@ -407,7 +412,7 @@ public final class UdpEndpoint implements AutoCloseable {
                 LOG.log(Level.WARNING, "tunnel {0} to {1} closed: its certificate is {2}", p.tun != null ? p.tun.name() : "?", p.cn, why);
                 closedInvalid.inc();
                 if (p.dialer) { // a server we dial: handshake again (a renewed certificate passes; a revoked one backs off)
-                    stopData(p);
+                    endSession(p);
                     p.peerCert = null;
                     p.nextAttempt = System.nanoTime();
                 } else {
@@ -876,7 +881,7 @@ public final class UdpEndpoint implements AutoCloseable {
                 p.cn, why.getMessage());
         closedInvalid.inc();
         if (p.dialer) {
-            stopData(p);
+            endSession(p);
             p.peerCert = null;
         } else {
             remove(p);
@@ -973,6 +978,31 @@ public final class UdpEndpoint implements AutoCloseable {
         p.pump = null;
         p.sink = null;
         p.session = null;
+    }
+
+    /**
+     * A dialled peer's session is closed (revoked, past its lifetime, a renewal refused the peer)
+     * while we keep dialling it: its interface goes down and the handler hears {@code down} now,
+     * as for a dead path (the node fails over at once instead of at Babel's hello timeout); a
+     * new session brings {@code established} and sets the interface up again. No {@code down}
+     * when its liveness had already reported one (a transition not yet reported counts as done).
+     */
+    private void endSession(PeerTunnel p) {
+        TunnelSession s = p.session;
+        boolean wasUp = s != null && switch (s.takeTransition()) {
+            case WENT_DOWN -> true; // the handler last heard "up"
+            case WENT_UP -> false;  // ... "down"
+            default -> s.liveness().state() == Liveness.State.UP;
+        };
+        stopData(p);
+        if (p.tun != null)
+            try {
+                netlink.setUp(p.tunIndex, false);
+            } catch (ErrnoException e) {
+                LOG.log(Level.WARNING, "tunnel {0}: cannot set the interface down: {1}", p.tun.name(), e.getMessage());
+            }
+        if (wasUp)
+            handler.down(p);
     }
 
     private long nextTimer(long now) {
@@ -1089,7 +1119,7 @@ public final class UdpEndpoint implements AutoCloseable {
                     p.tun.name(), p.cn, age / 1_000_000_000L, options.sessionLifetime().toSeconds());
             closedLifetime.inc();
             if (p.dialer) {
-                stopData(p);
+                endSession(p);
                 p.nextAttempt = now;
             } else {
                 expired.add(p);
