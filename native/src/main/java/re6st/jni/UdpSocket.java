@@ -99,8 +99,8 @@ public final class UdpSocket extends WakeableFd {
         byte[] v4 = a.getAddress().getAddress(), v6 = new byte[16];
         v6[10] = v6[11] = (byte) 0xff;
         System.arraycopy(v4, 0, v6, 12, 4);
-        try {
-            return new java.net.InetSocketAddress(java.net.InetAddress.getByAddress(v6), a.getPort());
+        try { // Inet6Address: InetAddress.getByAddress would turn a mapped address back into an Inet4Address (AF_INET)
+            return new java.net.InetSocketAddress(java.net.Inet6Address.getByAddress(null, v6, -1), a.getPort());
         } catch (java.net.UnknownHostException e) {
             throw new IllegalStateException(e);
         }

@@ -353,6 +353,124 @@ class UdpEndpointTest {
         }
     }
 
+    /**
+     * The handshake succeeds but the TUN the handler gave cannot carry a tunnel (opened without
+     * the vnet header: attach refuses it): the endpoint closes that TUN and reports the failure
+     * for the CN; nothing is listed and no {@code established} comes.
+     */
+    @Test
+    void aTunThatCannotBeAttachedIsClosedAndTheHandshakeReportedFailed() throws Exception {
+        try (TestNet net = TestNet.create("endpoint-attach")) {
+            Namespace[] hosts = serverAndClient(net, 88);
+            Namespace s = hosts[0], c = hosts[1];
+            List<String> tunNames = new CopyOnWriteArrayList<>(), events = new CopyOnWriteArrayList<>();
+            UdpEndpoint server = s.call(() -> new UdpEndpoint(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("::"), 1194)),
+                    creds("ca", "1/16"), UdpEndpoint.Options.defaults(), new UdpEndpoint.Handler() {
+                        @Override
+                        public Tun tunFor(String cn, InetSocketAddress address) throws IOException {
+                            Tun t = Tun.open("r6bad%d"); // no vnet header, no offloads
+                            tunNames.add(t.name());
+                            return t;
+                        }
+
+                        @Override
+                        public void established(UdpEndpoint.PeerTunnel p, boolean first) {
+                            events.add("established");
+                        }
+
+                        @Override
+                        public void handshakeFailed(UdpEndpoint.PeerTunnel p, InetSocketAddress a, IOException why) {
+                            events.add("failed " + (p == null ? null : p.cn()) + " "
+                                    + (p != null && tunNames.contains(p.tun() == null ? "" : p.tun().name()) ? "tun open" : "no tun"));
+                        }
+                    }));
+            net.own(server);
+            UdpEndpoint client = c.call(() -> new UdpEndpoint(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("0.0.0.0"), 0)),
+                    creds("ca", "2/16"), UdpEndpoint.Options.defaults().withAccept(false), (peerCn, x) -> tun("r6c0", "2/16", 2)));
+            net.own(client);
+            client.connect(new InetSocketAddress("198.18.88.1", 1194), "1/16");
+            Wait.until("the server reports the tunnel it could not set up", Duration.ofSeconds(30), () -> !events.isEmpty());
+            System.out.println("server events: " + events + ", TUNs given: " + tunNames);
+            assertEquals("failed 2/16 no tun", events.get(0), "reported for the client's CN, its TUN closed first");
+            assertTrue(!s.exec(Duration.ofSeconds(10), "ip", "link", "show", "dev", tunNames.get(0)).ok(),
+                    tunNames.get(0) + " is closed (gone with its last descriptor)");
+            assertEquals(List.of(), server.peers(), "no tunnel listed");
+            assertTrue(server.handshakesFailed.getCount() >= 1);
+            assertTrue(!events.contains("established"));
+        }
+    }
+
+    /**
+     * We dial B; B dials us from another address (another port): its accepted session takes over the
+     * tunnel of our dial. When that session dies and is removed, we dial B again, so the dial
+     * survives the takeover: a fresh B that only listens gets our tunnel back.
+     */
+    @Test
+    void aDialTakenOverByTheSameCnsIncomingSessionIsDialledAgainWhenThatOneIsGone() throws Exception {
+        try (TestNet net = TestNet.create("endpoint-cross")) {
+            Namespace sw = net.lan("sw");
+            Namespace a = lanHost(net, sw, "a", "198.18.89.1/24"), b = lanHost(net, sw, "b", "198.18.89.2/24");
+            a.addAddress("eth0", "fd00:89::1/64");
+            b.addAddress("eth0", "fd00:89::2/64");
+            Wait.until("a reaches b over IPv6", Duration.ofSeconds(10), () -> a.pings("fd00:89::2"));
+            UdpEndpoint.Options d = UdpEndpoint.Options.defaults();
+            UdpEndpoint.Options quickExpiry = new UdpEndpoint.Options(d.handshakeTimeout(), d.rekeyIntervalNs(), d.rehandshakeAfter(),
+                    d.retryMax(), Duration.ofSeconds(2), d.maxConcurrentHandshakes(), true, d.acceptTimeout(), d.maxClients(),
+                    d.sessionLifetime());
+            List<String> events = new CopyOnWriteArrayList<>();
+            UdpEndpoint ea = a.call(() -> new UdpEndpoint(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("::"), 1194)),
+                    creds("ca", "1/16"), quickExpiry, new UdpEndpoint.Handler() {
+                        @Override
+                        public Tun tunFor(String cn, InetSocketAddress address) throws IOException {
+                            return tun("r6a%d", cn, 1);
+                        }
+
+                        @Override
+                        public void established(UdpEndpoint.PeerTunnel p, boolean first) {
+                            events.add("established " + (p.isDialer() ? "dialled" : "accepted"));
+                        }
+
+                        @Override
+                        public void removed(UdpEndpoint.PeerTunnel p) {
+                            events.add("removed");
+                        }
+                    }));
+            net.own(ea);
+            UdpEndpoint eb = endpointB(net, b, 1194);
+            ea.connect(new InetSocketAddress("fd00:89::2", 1194), "2/16");
+            Wait.until("a's dial to b carries traffic", Duration.ofSeconds(20), () -> a.pings("fd00:74:2::2"));
+            UdpEndpoint ebDial = endpointB(net, b, 1195);
+            ebDial.connect(new InetSocketAddress("fd00:89::1", 1194), "1/16");
+            Wait.until("b's session, from its port 1195, takes over a's tunnel", Duration.ofSeconds(20),
+                    () -> events.contains("established accepted"));
+            assertEquals(List.of("established dialled", "established accepted"), events);
+            assertEquals(1, ea.peers().size());
+
+            ebDial.close(); // b goes away; a fresh b on the port a dialled only listens
+            eb.close();
+            endpointB(net, b, 1194);
+            Wait.until("a's accepted session from b dies and is removed, and a dials b again", Duration.ofSeconds(60),
+                    () -> events.size() >= 4);
+            System.out.println("a's events: " + events);
+            assertEquals(List.of("established dialled", "established accepted", "removed", "established dialled"), events);
+            Wait.until("the new tunnel carries traffic", Duration.ofSeconds(20), () -> a.pings("fd00:74:2::2"));
+        }
+    }
+
+    /** An endpoint of B (CN 2/16) on UDP {@code port} in {@code b}, accepting; its TUNs have fd00:74:2::2. */
+    static UdpEndpoint endpointB(TestNet net, Namespace b, int port) throws Exception {
+        UdpEndpoint e = b.call(() -> new UdpEndpoint(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("::"), port)),
+                creds("ca", "2/16"), UdpEndpoint.Options.defaults(), (peerCn, x) -> tun("r6b%d", "2/16", 2)));
+        net.own(e);
+        return e;
+    }
+
+    /** A server host "s" (198.18.{subnet}.1) and a client host "c" (.11) on one LAN. */
+    static Namespace[] serverAndClient(TestNet net, int subnet) {
+        Namespace sw = net.lan("sw");
+        return new Namespace[] {lanHost(net, sw, "s", "198.18." + subnet + ".1/24"), lanHost(net, sw, "c", "198.18." + subnet + ".11/24")};
+    }
+
     /** The flags of {@code ifname} in {@code ns} ({@code ip -o link show}: UP, LOWER_UP, ...). */
     static List<String> linkFlags(Namespace ns, String ifname) {
         String out = ns.ip("-o", "link", "show", "dev", ifname).output();

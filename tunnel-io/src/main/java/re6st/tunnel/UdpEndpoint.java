@@ -177,6 +177,11 @@ public final class UdpEndpoint implements AutoCloseable {
         long handshakeStarted, nextAttempt, backoffNs;
         final TunnelCounters counters = new TunnelCounters();
         boolean removed;
+        /**
+         * A dial this accepted peer took the tunnel of (the same CN dialled us while we dialled it):
+         * when this peer is removed, we dial again, so the intent outlives the takeover. Null if none.
+         */
+        PeerTunnel dialIntent;
 
         PeerTunnel(boolean dialer, String expectedCn, SockAddr address) {
             this.dialer = dialer;
@@ -375,6 +380,7 @@ public final class UdpEndpoint implements AutoCloseable {
             for (PeerTunnel p : new ArrayList<>(byAddress.values()))
                 if (cn.equals(p.cn) || p.dialer && cn.equals(p.expectedCn)) {
                     dialled.remove(p);
+                    p.dialIntent = null; // hung up: not dialled again
                     remove(p);
                 }
         });
@@ -764,6 +770,8 @@ public final class UdpEndpoint implements AutoCloseable {
         }
         long now = System.nanoTime();
         if (error != null || p.removed) {
+            if (keys != null)
+                keys.schedule().destroy(); // a handshake for a peer removed meanwhile: its keys are never used
             if (error != null) {
                 boolean cutShort = p.evictedHandshake == q;
                 if (error instanceof re6st.tunnel.handshake.AdmissionRefusedException)
@@ -802,6 +810,7 @@ public final class UdpEndpoint implements AutoCloseable {
             // two new clients admitted at once for the last place (admission runs on the handshake threads)
             full.inc();
             LOG.log(Level.WARNING, "{0} at {1} refused: {2} clients already (max clients)", cn, p.inetAddress, options.maxClients());
+            keys.schedule().destroy();
             if (p.session == null)
                 byAddress.remove(new Key(p.address));
             return;
@@ -812,6 +821,7 @@ public final class UdpEndpoint implements AutoCloseable {
             forgetIdentity(p, cn);
         PeerTunnel previous = byCn.get(cn);
         boolean first = p.tun == null && previous == null;
+        boolean newTun = false;
         try {
             if (previous != null && previous != p) {
                 // re-authentication from another address (roaming) or a second session: take over its TUN
@@ -823,16 +833,21 @@ public final class UdpEndpoint implements AutoCloseable {
                 previous.tun = null;
                 previous.removed = true;
                 byAddress.remove(new Key(previous.address));
-                dialled.remove(previous);
+                if (dialled.remove(previous) && !p.dialer)
+                    p.dialIntent = previous; // we dialled it: dial again when this accepted session is gone
+                else if (!p.dialer && previous.dialIntent != null)
+                    p.dialIntent = previous.dialIntent;
             }
             if (p.tun == null) {
                 Tun tun = handler.tunFor(cn, p.inetAddress, p.dialer);
                 if (tun == null) {
                     LOG.log(Level.WARNING, "no interface for {0}: tunnel refused", cn);
+                    keys.schedule().destroy();
                     byAddress.remove(new Key(p.address));
                     return;
                 }
                 p.tun = tun;
+                newTun = true;
                 TunDevice.Attached at = TunDevice.attach(netlink, tun);
                 p.tunIndex = at.index();
                 p.slot = at.slot();
@@ -856,12 +871,78 @@ public final class UdpEndpoint implements AutoCloseable {
             p.pump = new TunPump(p.tun, p.session, new UdpOutbox(udp, () -> p.address, p.counters), p.counters, p.slot);
             p.pump.start();
             netlink.setUp(p.tunIndex, true);
-            LOG.log(Level.INFO, "tunnel {0} established with {1} at {2} ({3} ms)", p.tun.name(), cn, p.inetAddress,
-                    (now - p.handshakeStarted) / 1_000_000);
-            handler.established(p, first);
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "cannot set up the tunnel with {0}: {1}", cn, e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, "cannot set up the tunnel with {0}: {1}", cn, e.toString());
+            if (p.cn == null)
+                p.cn = cn; // for the handler's report
+            setUpFailed(p, newTun, keys, e instanceof IOException io ? io : new IOException("setting up the tunnel failed: " + e, e));
+            return;
         }
+        LOG.log(Level.INFO, "tunnel {0} established with {1} at {2} ({3} ms)", p.tun.name(), cn, p.inetAddress,
+                (now - p.handshakeStarted) / 1_000_000);
+        handler.established(p, first);
+    }
+
+    /**
+     * The handshake succeeded but the tunnel could not be set up (the TUN refused by attach, its
+     * MTU unreadable, the link not set up): nothing of it is left running. A TUN the handler
+     * gave for it is closed (it never heard {@code established}) and it hears {@code
+     * handshakeFailed}; a client's existing tunnel is removed; a dialled peer's existing tunnel
+     * goes down; a dialled peer is dialled again with backoff.
+     */
+    private void setUpFailed(PeerTunnel p, boolean newTun, SessionKeys keys, IOException why) {
+        handshakesFailed.inc();
+        stopData(p);
+        keys.schedule().destroy();
+        p.dtls = null;
+        p.dtlsQueue = null;
+        p.peerCert = null;
+        if (!newTun && p.tun != null) { // the handler knows this tunnel
+            handler.handshakeFailed(p, p.inetAddress, why);
+            if (p.dialer) {
+                try {
+                    netlink.setUp(p.tunIndex, false);
+                } catch (ErrnoException e) {
+                    LOG.log(Level.WARNING, "tunnel {0}: cannot set the interface down: {1}", p.tun.name(), e.getMessage());
+                }
+                handler.down(p);
+            } else {
+                remove(p);
+                return;
+            }
+        } else {
+            if (p.cn != null && byCn.get(p.cn) == p)
+                byCn.remove(p.cn);
+            publishClients();
+            closeTun(p);
+            handler.handshakeFailed(p, p.inetAddress, why);
+        }
+        if (p.dialer) {
+            p.backoffNs = Math.min(Math.max(2 * p.backoffNs, 500_000_000L), options.retryMax().toNanos());
+            p.nextAttempt = System.nanoTime() + p.backoffNs;
+        } else {
+            byAddress.remove(new Key(p.address));
+            redialIntent(p);
+        }
+    }
+
+    /** An accepted peer that had taken over our dial of the same CN is gone: dial that peer again. */
+    private void redialIntent(PeerTunnel p) {
+        PeerTunnel intent = p.dialIntent;
+        p.dialIntent = null;
+        if (intent == null || !running)
+            return;
+        Key k = new Key(intent.address);
+        if (byAddress.containsKey(k)) {
+            LOG.log(Level.WARNING, "not dialling {0} at {1} again: the address is in use by another peer", intent.expectedCn,
+                    intent.inetAddress);
+            return;
+        }
+        LOG.log(Level.INFO, "{0} is gone; dialling it again at {1}", p.cn, intent.inetAddress);
+        PeerTunnel d = new PeerTunnel(true, intent.expectedCn, intent.address);
+        dialled.add(d);
+        byAddress.put(k, d);
+        d.nextAttempt = System.nanoTime();
     }
 
     /**
@@ -929,6 +1010,11 @@ public final class UdpEndpoint implements AutoCloseable {
         p.cn = null;
         p.dtls = null;
         p.dtlsQueue = null;
+        PeerTunnel intent = p.dialIntent; // a dial of the old CN it had taken over: that peer is still wanted
+        if (intent != null && !intent.address.sameAs(p.address))
+            redialIntent(p);
+        else
+            p.dialIntent = null;
     }
 
     private static void closeTun(PeerTunnel p) {
@@ -1148,6 +1234,7 @@ public final class UdpEndpoint implements AutoCloseable {
         publishClients();
         handler.removed(p);
         closeTun(p);
+        redialIntent(p);
     }
 
     private void wake() {
