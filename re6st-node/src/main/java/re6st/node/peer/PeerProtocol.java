@@ -84,7 +84,8 @@ public final class PeerProtocol {
 
     private Credentials me;
     private final long protocol;
-    private final byte[] myDer, myFingerprint, initialKey;
+    private byte[] myDer, myFingerprint;
+    private final byte[] initialKey;
     private final Supplier<byte[]> secrets;
     private final Supplier<byte[]> version;
     private final TreeMap<String, Peer> peers = new TreeMap<>();
@@ -100,19 +101,41 @@ public final class PeerProtocol {
         this.protocol = protocol;
         this.secrets = secrets;
         this.version = version;
+        ourCertificate(me);
+        this.initialKey = secrets.get(); // a lower bound: only a later secret installs a session
+    }
+
+    private void ourCertificate(Credentials c) {
         try {
-            this.myDer = me.cert().getEncoded();
+            this.myDer = c.cert().getEncoded();
         } catch (CertificateEncodingException e) {
             throw new IllegalArgumentException("our certificate cannot be encoded", e);
         }
         this.myFingerprint = sha1(myDer);
-        this.initialKey = secrets.get(); // a lower bound: only a later secret installs a session
     }
 
-    /** New credentials (a new CRL): records of peers now revoked or expired are forgotten. */
+    /** New credentials (a new CRL, a renewed certificate of ours): records of peers now revoked or expired are forgotten. */
     public void setCredentials(Credentials c, long nowMs) {
         this.me = c;
+        ourCertificate(c);
+        expire(nowMs);
+    }
+
+    /**
+     * Forgets the records whose peer certificate is past its notAfter or revoked (as the original
+     * at each record's notAfter). Call it at {@link #nextExpiry} at the latest.
+     */
+    public void expire(long nowMs) {
         peers.values().removeIf(p -> p.cert != null && !valid(p.cert, nowMs));
+    }
+
+    /** When the first peer certificate held expires (epoch ms), or Long.MAX_VALUE. */
+    public long nextExpiry() {
+        long next = Long.MAX_VALUE;
+        for (Peer p : peers.values())
+            if (p.cert != null)
+                next = Math.min(next, p.cert.getNotAfter().getTime());
+        return next;
     }
 
     /** Handles one datagram from {@code senderBits} (its source address after the network bits). */
@@ -126,7 +149,12 @@ public final class PeerProtocol {
             return out;
         }
         if (packet instanceof PeerPacket.Hello0 h) {
-            hello0(senderBits, h.certificate(), -1, false, nowMs, out);
+            X509Certificate c = verified(h.certificate(), nowMs);
+            if (c == null) {
+                drop(Drop.BAD_CERTIFICATE);
+                return out;
+            }
+            hello0(senderBits, c, -1, false, nowMs, out);
         } else if (packet instanceof PeerPacket.Hello0Fingerprint h) {
             X509Certificate c = verified(h.certificate(), nowMs);
             PeerPacket.Hello0Fingerprint read = h;
@@ -142,21 +170,16 @@ public final class PeerProtocol {
                 drop(Drop.BAD_CERTIFICATE);
                 return out;
             }
-            hello0(senderBits, read.certificate(), read.protocol(), MessageDigest.isEqual(read.fingerprint(), myFingerprint), nowMs, out);
+            hello0(senderBits, c, read.protocol(), MessageDigest.isEqual(read.fingerprint(), myFingerprint), nowMs, out);
         } else if (packet instanceof PeerPacket.Hello h) {
-            hello(senderBits, h, out);
+            hello(senderBits, h, nowMs, out);
         } else if (packet instanceof PeerPacket.Data d) {
             data(senderBits, d, nowMs, answers, out);
         }
         return out;
     }
 
-    private void hello0(String senderBits, byte[] der, long peerProtocol, boolean matches, long nowMs, List<Out> out) {
-        X509Certificate c = verified(der, nowMs);
-        if (c == null) {
-            drop(Drop.BAD_CERTIFICATE);
-            return;
-        }
+    private void hello0(String senderBits, X509Certificate c, long peerProtocol, boolean matches, long nowMs, List<Out> out) {
         String p = Certificates.nodePrefix(c).bits();
         Peer r = lookup(senderBits);
         if (r == null || !r.prefix.equals(p)) {
@@ -182,10 +205,15 @@ public final class PeerProtocol {
             out.add(new Reply(h));
     }
 
-    private void hello(String senderBits, PeerPacket.Hello h, List<Out> out) {
+    private void hello(String senderBits, PeerPacket.Hello h, long nowMs, List<Out> out) {
         Peer r = lookup(senderBits);
         if (r == null || r.cert == null) {
             drop(Drop.UNKNOWN_PEER);
+            return;
+        }
+        if (r.cert.getNotAfter().getTime() < nowMs) {
+            peers.remove(r.prefix);
+            drop(Drop.BAD_CERTIFICATE);
             return;
         }
         if (!Rsa.verify(r.cert.getPublicKey(), h.encrypted(), h.signature())) {
@@ -213,6 +241,7 @@ public final class PeerProtocol {
         r.protocol = Math.max(0, h.protocol());
         byte[] v = version.get();
         out.add(new Reply(DataMessages.seal(r.key, ++r.sent, DataMessages.payload(PeerCode.NEW_VERSION, v)).encode()));
+        r.last = nowMs; // sent, not yet answered: connected for a minute unless the peer answers
         r.versionKnown = v;
     }
 
@@ -220,6 +249,11 @@ public final class PeerProtocol {
         Peer r = lookup(senderBits);
         if (r == null) {
             drop(Drop.UNKNOWN_PEER);
+            return;
+        }
+        if (r.cert != null && r.cert.getNotAfter().getTime() < nowMs) {
+            peers.remove(r.prefix);
+            drop(Drop.BAD_CERTIFICATE);
             return;
         }
         if (!DataMessages.authentic(r.key, d)) {
@@ -237,6 +271,8 @@ public final class PeerProtocol {
         byte[] answer = answers.answer(r.prefix, d.code(), d.body());
         byte[] payload = answer == null || answer.length == 0 ? new byte[0] : DataMessages.payload(d.code(), answer);
         out.add(new Reply(DataMessages.seal(r.key, ++r.sent, payload).encode()));
+        if (payload.length > 0)
+            r.last = nowMs; // as the original's sent(): an answer is a send awaiting its ack
     }
 
     /**

@@ -193,4 +193,29 @@ class PeerProtocolTest {
         assertEquals(List.of(), askedOfB, "the request that started the handshake was dropped, as the original does");
         assertEquals(List.of(B + ":0"), askedOfA, "only B's version, once the session is up");
     }
+
+    @Test
+    void theVersionSentAfterAHandshakeMustBeAnsweredWithinAMinute() {
+        PeerProtocol a = new PeerProtocol(ca7, 10, secrets(micros), () -> versionA);
+        PeerProtocol b = new PeerProtocol(ca12, 10, secrets(micros), () -> versionB);
+        List<PeerProtocol.Out> seqno1 = b.receive(A + "0001", a.send(B, null, T0).get(0).datagram(), T0, answersB);
+        List<PeerProtocol.Out> seqno2 = a.receive(B + "0001", seqno1.get(0).datagram(), T0, answersA);
+        assertEquals(1, b.receive(A + "0001", seqno2.get(0).datagram(), T0, answersB).size(), "B sends its version: never delivered");
+        assertTrue(b.connected(A, T0 + PeerProtocol.UNANSWERED_MS - 1));
+        assertFalse(b.connected(A, T0 + PeerProtocol.UNANSWERED_MS), "A never answered (it restarted, say): no session");
+    }
+
+    @Test
+    void aPeerWhoseCertificateExpiredIsForgotten() {
+        PeerProtocol a = new PeerProtocol(ca7, 10, secrets(micros), () -> versionA);
+        PeerProtocol b = new PeerProtocol(ca12, 10, secrets(micros), () -> versionB);
+        exchange(a, b, a.send(B, null, T0), T0, answersA, answersB);
+        long later = ca7.cert().getNotAfter().getTime() + 1;
+        assertEquals(ca7.cert().getNotAfter().getTime(), b.nextExpiry());
+        List<PeerProtocol.Out> ask = a.send(B, DataMessages.payload(PeerCode.VERSION, new byte[0]), T0 + 1);
+        assertEquals(List.of(), b.receive(A + "0001", ask.get(0).datagram(), later, answersB), "A's certificate has expired");
+        assertEquals(1L, b.drops().get(PeerProtocol.Drop.BAD_CERTIFICATE));
+        assertFalse(b.connected(A, later));
+        assertEquals(Long.MAX_VALUE, b.nextExpiry(), "its record is gone");
+    }
 }
