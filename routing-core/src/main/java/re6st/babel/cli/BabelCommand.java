@@ -108,8 +108,9 @@ public final class BabelCommand implements Callable<Integer>, Launcher.Verbosity
         names.addAll(interfaces);
         if (names.isEmpty())
             throw CommandFailure.usage("no interface given (name them as arguments or with 'interface IF' statements)");
-        for (String name : names)
-            if (NetworkInterface.getByName(name) == null)
+        for (String name : names) // sysfs, not NetworkInterface: the JDK lists a link only once it has an address (a
+            // veth just made has not yet its link-local one: seen as a flaky "no interface" in CI)
+            if (!java.nio.file.Files.isDirectory(java.nio.file.Path.of("/sys/class/net", name)) || name.contains("/"))
                 throw CommandFailure.usage("no interface " + name + " on this machine ('ip link' lists them)");
         long routerId = cfg.routerId().isPresent() ? cfg.routerId().getAsLong() : defaultRouterId(names.iterator().next());
         BabelDaemon.Options opts = BabelDaemon.Options.from(cfg, names, routerId).withOverrides(stateFile, pidFile, port);
