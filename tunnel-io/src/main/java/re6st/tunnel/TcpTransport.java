@@ -196,6 +196,7 @@ public final class TcpTransport implements TunnelTransport {
     private volatile boolean running = true;
     /** Peers refused because {@code maxClients} were connected already. */
     public final com.codahale.metrics.Counter refusedFull = new com.codahale.metrics.Counter();
+    private final re6st.cli.LoopFailures janitorFailures = new re6st.cli.LoopFailures(LOG, "tcp transport expiry");
 
     /**
      * Listens on {@code listenOn} (bound now, in the calling thread's namespace; null: no server)
@@ -251,11 +252,16 @@ public final class TcpTransport implements TunnelTransport {
         Peer p = peers.get(peerCn);
         if (p != null)
             return p.outgoing ? "we have a tunnel to you already" : null;
-        long clients = peers.values().stream().filter(x -> !x.outgoing).count();
+        long clients = clients();
         if (clients < options.maxClients())
             return null;
         refusedFull.inc();
         return clients + " clients already (max clients)";
+    }
+
+    /** Peers that dialled us and have (or are getting) a tunnel. */
+    private long clients() {
+        return peers.values().stream().filter(x -> !x.outgoing).count();
     }
 
     /** The server's connections, to their peers' tunnels (a new peer gets one, within maxClients). */
@@ -287,7 +293,7 @@ public final class TcpTransport implements TunnelTransport {
             p.inbox.queue.add(c);
             return;
         }
-        long clients = peers.values().stream().filter(x -> !x.outgoing).count();
+        long clients = clients();
         if (clients >= options.maxClients()) { // admitted in its handshake, but others came meanwhile
             refusedFull.inc();
             LOG.log(Level.WARNING, "tcp: refusing {0} from {1}: {2} clients already (max clients)", cn, c.remote(), clients);
@@ -445,18 +451,26 @@ public final class TcpTransport implements TunnelTransport {
             } catch (InterruptedException e) {
                 return;
             }
-            long now = System.nanoTime();
-            for (Peer p : new ArrayList<>(peers.values())) {
-                long since = p.downSince;
-                if (!p.outgoing && since != 0 && now - since >= options.expireAfter().toNanos()) {
-                    LOG.log(Level.INFO, "tcp: {0} has not connected again for {1} s: its tunnel is removed", p.cn,
-                            options.expireAfter().toSeconds());
-                    if (peers.remove(p.cn, p))
-                        p.close();
-                }
+            try {
+                expireOnce(System.nanoTime());
+            } catch (RuntimeException e) { // one bad turn (a listener's bug) must not end the checks
+                janitorFailures.survived("expiry check", e);
             }
-            recheck(me); // notAfter passes too
         }
+    }
+
+    /** Removes clients without a connection for expire-after, and peers whose certificate is no longer valid. */
+    private void expireOnce(long now) {
+        for (Peer p : new ArrayList<>(peers.values())) {
+            long since = p.downSince;
+            if (!p.outgoing && since != 0 && now - since >= options.expireAfter().toNanos()) {
+                LOG.log(Level.INFO, "tcp: {0} has not connected again for {1} s: its tunnel is removed", p.cn,
+                        options.expireAfter().toSeconds());
+                if (peers.remove(p.cn, p))
+                    p.close();
+            }
+        }
+        recheck(me); // notAfter passes too
     }
 
     /** Sessions renewed so far by the tunnels now open (for tests and metrics). */
