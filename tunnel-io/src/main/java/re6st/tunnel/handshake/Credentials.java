@@ -13,11 +13,18 @@ import re6st.pki.Certificates;
  * CRL. The certificate and the CRL must be signed by the CA (checked here, so a misconfiguration
  * fails at startup, not at the first handshake).
  *
- * @param crl may be null (no revocation check); its nextUpdate is not enforced (the registry
- *            decides how often it is refreshed)
+ * @param crl     may be null (no revocation check); its nextUpdate is not enforced (the registry
+ *                decides how often it is refreshed)
+ * @param revoked certificate serials revoked by the signed network config (its {@code crl} list, how
+ *                re6st nodes learn revocations); refused like CRL entries
  */
-public record Credentials(X509Certificate ca, X509Certificate cert, PrivateKey key, X509CRL crl) {
+public record Credentials(X509Certificate ca, X509Certificate cert, PrivateKey key, X509CRL crl, java.util.Set<java.math.BigInteger> revoked) {
+    public Credentials(X509Certificate ca, X509Certificate cert, PrivateKey key, X509CRL crl) {
+        this(ca, cert, key, crl, java.util.Set.of());
+    }
+
     public Credentials {
+        revoked = revoked == null ? java.util.Set.of() : java.util.Set.copyOf(revoked);
         if (ca == null || cert == null || key == null)
             throw new IllegalArgumentException("CA, certificate and private key are required");
         if (!"RSA".equalsIgnoreCase(key.getAlgorithm()))
@@ -50,12 +57,17 @@ public record Credentials(X509Certificate ca, X509Certificate cert, PrivateKey k
 
     /** The same credentials with a newer CRL (the registry publishes revocations). */
     public Credentials withCrl(X509CRL newCrl) {
-        return new Credentials(ca, cert, key, newCrl);
+        return new Credentials(ca, cert, key, newCrl, revoked);
+    }
+
+    /** The same credentials with the revoked serials of a newer network config. */
+    public Credentials withRevoked(java.util.Set<java.math.BigInteger> serials) {
+        return new Credentials(ca, cert, key, crl, serials);
     }
 
     @Override
     public String toString() {
         return "Credentials[" + cert.getSubjectX500Principal() + ", CA " + ca.getSubjectX500Principal()
-                + (crl != null ? ", CRL of " + crl.getThisUpdate() : ", no CRL") + "]"; // never the key
+                + (crl != null ? ", CRL of " + crl.getThisUpdate() : ", no CRL") + (revoked.isEmpty() ? "" : ", " + revoked.size() + " revoked serials") + "]"; // never the key
     }
 }

@@ -13,7 +13,7 @@ import re6st.tunnel.handshake.CertificateRefusedException.Reason;
 /**
  * Checks a peer certificate the way re6st does: issued by the network CA (its issuer name is
  * the CA's and the CA's key verifies its signature; no other anchor, no intermediate), inside its
- * validity dates, not in the CA's CRL, and, for an outgoing tunnel, with the CN that was dialled.
+ * validity dates, not in the CA's CRL nor among the serials the network config revokes, and, for an outgoing tunnel, with the CN that was dialled.
  * The TLS library separately checks that the peer holds the certificate's private key.
  */
 public final class PeerVerifier {
@@ -48,6 +48,8 @@ public final class PeerVerifier {
                 throw new CertificateRefusedException(Reason.REVOKED, who + " was revoked on "
                         + entry.getRevocationDate().toInstant() + " (CRL of " + trust.crl().getThisUpdate().toInstant() + ")");
         }
+        if (trust.revoked().contains(peer.getSerialNumber()))
+            throw new CertificateRefusedException(Reason.REVOKED, who + " is revoked by the network config");
         String cn = Certificates.cn(peer);
         if (cn == null)
             throw new CertificateRefusedException(Reason.MALFORMED, who + " has no CN");

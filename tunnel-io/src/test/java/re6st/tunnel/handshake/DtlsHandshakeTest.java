@@ -298,6 +298,19 @@ class DtlsHandshakeTest {
     }
 
     @Test
+    void aSerialTheNetworkConfigRevokesIsRefusedLikeACrlEntry() throws Exception {
+        Credentials noCrl = new Credentials(pki.ca, server.cert(), server.key(), null);
+        Side[] ok = handshake(noCrl, client, "1/16", new CookieGate());
+        assertNull(ok[0].error, "without the revocation the client gets in");
+        Credentials revoking = noCrl.withRevoked(java.util.Set.of(client.cert().getSerialNumber()));
+        Side[] r = handshake(revoking, client, "1/16", new CookieGate());
+        CertificateRefusedException e = assertInstanceOf(CertificateRefusedException.class, r[0].error);
+        assertEquals(Reason.REVOKED, e.reason());
+        assertTrue(e.getMessage().contains("revoked by the network config"), e.getMessage());
+        assertNull(r[0].keys);
+    }
+
+    @Test
     void revokedCertificateIsRefused() throws Exception {
         Side[] r = handshake(server, revokedClient, "1/16", new CookieGate());
         CertificateRefusedException e = assertInstanceOf(CertificateRefusedException.class, r[0].error);
