@@ -94,9 +94,15 @@ public final class Overlay implements AutoCloseable {
     /** Sets up the kernel, starts Babel and the tunnel servers; on failure everything started is closed. */
     public static Overlay start(NodeIdentity me, ReceivedNetworkConfig network, Plan plan, Optional<Ipv4Overlay> ipv4,
             TunnelLinks.Listener listener) throws Exception {
+        return start(me, network, plan, ipv4, listener, TunnelLinks.kernel());
+    }
+
+    /** As above, the tunnels' TUN devices opened by {@code devices} (in-process tests add what the JDK needs to see them). */
+    public static Overlay start(NodeIdentity me, ReceivedNetworkConfig network, Plan plan, Optional<Ipv4Overlay> ipv4,
+            TunnelLinks.Listener listener, TunnelLinks.Devices devices) throws Exception {
         Overlay o = new Overlay(me, me.addressing(plan.mainInterface()), network);
         try {
-            o.open(plan, ipv4, listener);
+            o.open(plan, ipv4, listener, devices);
         } catch (Exception | Error e) {
             o.close();
             throw e;
@@ -104,7 +110,7 @@ public final class Overlay implements AutoCloseable {
         return o;
     }
 
-    private void open(Plan plan, Optional<Ipv4Overlay> ipv4, TunnelLinks.Listener listener) throws Exception {
+    private void open(Plan plan, Optional<Ipv4Overlay> ipv4, TunnelLinks.Listener listener, TunnelLinks.Devices devices) throws Exception {
         opened.add(KernelSetup.apply(addressing, ipv4));
         routing = NodeRouting.of(addressing, ipv4, network, plan.gateway(), plan.babelExtra());
         LOG.log(Level.INFO, "routing: {0}", String.join("; ", routing.statements()));
@@ -117,7 +123,7 @@ public final class Overlay implements AutoCloseable {
         if (plan.controlSocket() != null)
             opened.add(new ControlServer(babel, 0, plan.controlSocket().toString(), true, k -> null));
         InterfaceSettings tunnelSettings = routing.tunnelSettings();
-        links = new TunnelLinks(me.cn(), babelRouting(), TunnelLinks.kernel(), tunnelSettings, routing.mac(), listener);
+        links = new TunnelLinks(me.cn(), babelRouting(), devices, tunnelSettings, routing.mac(), listener);
         boolean accept = plan.maxClients() > 0;
         for (Map.Entry<Integer, String> pp : plan.ports().entrySet()) {
             String proto = pp.getValue();
