@@ -22,6 +22,13 @@ public final class Launcher {
         boolean verbose();
     }
 
+    /**
+     * A command whose {@code @FILE} arguments are options files in the original re6st tools' format
+     * ({@link OptionFiles}: {@code key value} per line), not picocli's.
+     */
+    public interface OriginalOptionFiles {
+    }
+
     private Launcher() {}
 
     /** Runs {@code command} (a picocli {@code @Command}) with {@code args} and exits with its code. */
@@ -31,13 +38,31 @@ public final class Launcher {
 
     /** Runs {@code command} and returns the exit code (for tests and for commands that run others). */
     public static int run(Object command, String... args) {
-        return commandLine(command, new PrintWriter(System.err, true)).execute(args);
+        return execute(commandLine(command, new PrintWriter(System.err, true)), args);
+    }
+
+    /**
+     * Runs {@code cl} (made by {@link #commandLine}) with {@code args}; for an
+     * {@link OriginalOptionFiles} command, its {@code @FILE} arguments are read first.
+     */
+    public static int execute(CommandLine cl, String... args) {
+        if (cl.getCommand() instanceof OriginalOptionFiles) {
+            var spec = cl.getCommandSpec();
+            try {
+                args = OptionFiles.expand(java.util.List.of(args), name -> spec.findOption(name) != null).toArray(String[]::new);
+            } catch (CommandFailure f) {
+                return report(f, spec.qualifiedName(), false, cl.getErr());
+            }
+        }
+        return cl.execute(args);
     }
 
     /** The CommandLine {@link #run} uses, its errors going to {@code err}. */
     public static CommandLine commandLine(Object command, PrintWriter err) {
         CommandLine cl = new CommandLine(command);
         cl.setErr(err);
+        if (command instanceof OriginalOptionFiles)
+            cl.setExpandAtFiles(false); // execute() reads them the original's way
         cl.setParameterExceptionHandler((ex, args) -> {
             String name = ex.getCommandLine().getCommandSpec().qualifiedName();
             err.println(name + ": " + ex.getMessage());

@@ -1,23 +1,17 @@
 package re6st.registry.store;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
-import org.sqlite.SQLiteConfig;
-import org.sqlite.SQLiteException;
+
+import re6st.sqlite.DurableSqlite;
 
 /**
  * The registry database ({@code registry.db}): the original's four tables in SQLite, so that an
@@ -54,14 +48,8 @@ public final class RegistryDb implements AutoCloseable {
         void run(Transaction tx);
     }
 
-    /** What SQLite reports for the write connection: {@code journal_mode}, {@code synchronous} (2 = FULL), {@code busy_timeout} (ms). */
-    public record Settings(String journalMode, int synchronous, int busyTimeoutMillis) {
-    }
-
     private final Path file;
-    private final Path lockFile;
-    private final FileChannel lockChannel;
-    private final FileLock fileLock;
+    private final DurableSqlite.Lock lock;
     private final Connection writer;
     private final Connection reader;
     private final ReentrantLock writeLock = new ReentrantLock(true);
@@ -71,12 +59,9 @@ public final class RegistryDb implements AutoCloseable {
     private final AtomicLong busyRetries = new AtomicLong();
     private volatile boolean closed;
 
-    private RegistryDb(Path file, Path lockFile, FileChannel lockChannel, FileLock fileLock, Connection writer,
-            Connection reader, int attempts, long backoffMillis) {
+    private RegistryDb(Path file, DurableSqlite.Lock lock, Connection writer, Connection reader, int attempts, long backoffMillis) {
         this.file = file;
-        this.lockFile = lockFile;
-        this.lockChannel = lockChannel;
-        this.fileLock = fileLock;
+        this.lock = lock;
         this.writer = writer;
         this.reader = reader;
         this.attempts = attempts;
@@ -101,38 +86,31 @@ public final class RegistryDb implements AutoCloseable {
             throw new IllegalArgumentException("busy timeout " + busyTimeout + " out of range");
         Path db = file.toAbsolutePath();
         Path lock = db.resolveSibling(db.getFileName() + ".lock");
-        FileChannel channel = null;
         List<AutoCloseable> opened = new ArrayList<>();
         try {
             if (db.getParent() != null)
                 Files.createDirectories(db.getParent());
-            channel = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            opened.add(channel);
-            FileLock held;
-            try {
-                held = channel.tryLock();
-            } catch (OverlappingFileLockException e) {
-                held = null;
-            }
-            if (held == null)
-                throw new RegistryDbException(db + " is in use by another registry (" + lock + " is locked)", null);
+            DurableSqlite.Lock held = DurableSqlite.lock(db).orElseThrow(() ->
+                    new RegistryDbException(db + " is in use by another registry (" + lock + " is locked)", null));
             opened.add(held);
             Connection w = connect(db, (int) timeout);
             opened.add(w);
             // Check (or create) the tables before switching the file to WAL: a foreign database is left as it was.
             bootstrap(w, db);
-            exec(w, "PRAGMA journal_mode=WAL", db);
+            try {
+                DurableSqlite.useWal(w);
+            } catch (SQLException e) {
+                throw new RegistryDbException(db + ": " + e.getMessage(), null);
+            }
             Connection r = connect(db, (int) timeout);
             opened.add(r);
             exec(r, "PRAGMA query_only=1", db);
-            RegistryDb registry = new RegistryDb(db, lock, channel, held, w, r, attempts, Math.max(10, timeout / 10));
-            registry.requireDurable();
-            return registry;
+            return new RegistryDb(db, held, w, r, attempts, Math.max(10, timeout / 10));
         } catch (IOException e) {
-            closeAll(opened);
+            DurableSqlite.closeAll(opened);
             throw new RegistryDbException("cannot open " + db, e);
         } catch (RuntimeException e) {
-            closeAll(opened);
+            DurableSqlite.closeAll(opened);
             throw e;
         }
     }
@@ -150,10 +128,10 @@ public final class RegistryDb implements AutoCloseable {
         try {
             exec(r, "PRAGMA query_only=1", db);
         } catch (RuntimeException e) {
-            closeAll(java.util.Arrays.asList(r));
+            DurableSqlite.closeAll(List.of(r));
             throw e;
         }
-        return new RegistryDb(db, null, null, null, r, r, 1, 10);
+        return new RegistryDb(db, null, r, r, 1, 10);
     }
 
     /** One transaction, no retry (the busy timeout applies): create missing tables, check existing ones. */
@@ -164,7 +142,7 @@ public final class RegistryDb implements AutoCloseable {
             Schema.ensure(tx);
             exec(w, "COMMIT", db);
         } catch (RuntimeException e) {
-            rollback(w, e);
+            DurableSqlite.rollback(w, e);
             throw e;
         } finally {
             tx.end();
@@ -176,47 +154,23 @@ public final class RegistryDb implements AutoCloseable {
     }
 
     private static Connection connect(Path db, int busyTimeoutMillis, boolean readOnly) {
-        SQLiteConfig config = new SQLiteConfig();
-        config.setReadOnly(readOnly);
-        config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
-        config.setBusyTimeout(busyTimeoutMillis);
         try {
-            Connection c = config.createConnection("jdbc:sqlite:" + db);
-            c.setAutoCommit(true); // transactions are begun and ended by hand, see run()
-            return c;
+            return DurableSqlite.connect(db, busyTimeoutMillis, readOnly);
         } catch (SQLException e) {
             throw failure(db.toString(), "open", e);
         }
     }
 
-    /** Refuses to run with anything weaker than WAL + synchronous FULL (e.g. a file system without WAL support). */
-    private void requireDurable() {
-        Settings s = settings();
-        if (!"wal".equalsIgnoreCase(s.journalMode()) || s.synchronous() != 2)
-            throw new RegistryDbException(file + ": journal_mode=" + s.journalMode() + " synchronous=" + s.synchronous()
-                    + ", need wal and 2 (FULL)", null);
-    }
-
     /** The durability settings in effect on the write connection, read back from SQLite. */
-    public Settings settings() {
+    public DurableSqlite.Settings settings() {
         ensureOpen();
         writeLock.lock();
-        try (Statement st = writer.createStatement()) {
-            String mode = single(st, "PRAGMA journal_mode");
-            int sync = Integer.parseInt(single(st, "PRAGMA synchronous"));
-            int busy = Integer.parseInt(single(st, "PRAGMA busy_timeout"));
-            return new Settings(mode, sync, busy);
+        try {
+            return DurableSqlite.settings(writer);
         } catch (SQLException e) {
             throw failure(file.toString(), "PRAGMA", e);
         } finally {
             writeLock.unlock();
-        }
-    }
-
-    private static String single(Statement st, String sql) throws SQLException {
-        try (ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
         }
     }
 
@@ -266,7 +220,7 @@ public final class RegistryDb implements AutoCloseable {
                     result = work.run(tx);
                     exec(c, "COMMIT", file);
                 } catch (Throwable t) {
-                    rollback(c, t);
+                    DurableSqlite.rollback(c, t);
                     throw t;
                 } finally {
                     tx.end();
@@ -284,32 +238,16 @@ public final class RegistryDb implements AutoCloseable {
         }
     }
 
-    private static void rollback(Connection c, Throwable cause) {
-        try (Statement st = c.createStatement()) {
-            st.execute("ROLLBACK");
-        } catch (SQLException e) {
-            // SQLite may already have rolled back (e.g. after SQLITE_FULL): nothing left to undo.
-            if (e.getMessage() == null || !e.getMessage().contains("no transaction is active"))
-                cause.addSuppressed(e);
-        }
-    }
-
     private static void exec(Connection c, String sql, Object where) {
-        try (Statement st = c.createStatement()) {
-            st.execute(sql);
+        try {
+            DurableSqlite.execute(c, sql);
         } catch (SQLException e) {
             throw failure(where.toString(), sql, e);
         }
     }
 
     static RegistryDbException failure(String where, String sql, SQLException e) {
-        return new RegistryDbException(where + ": " + sql, e, isBusy(e));
-    }
-
-    private static boolean isBusy(SQLException e) {
-        if (e instanceof SQLiteException s)
-            return (s.getResultCode().code & 0xFF) == 5; // SQLITE_BUSY and its extended codes
-        return e.getMessage() != null && e.getMessage().contains("SQLITE_BUSY");
+        return new RegistryDbException(where + ": " + sql, e, DurableSqlite.isBusy(e));
     }
 
     private static void sleep(long millis) {
@@ -334,27 +272,15 @@ public final class RegistryDb implements AutoCloseable {
         writeLock.lock();
         readLock.lock();
         try {
-            closeAll(java.util.Arrays.asList(lockChannel, fileLock, writer, reader == writer ? null : reader));
+            DurableSqlite.closeAll(java.util.Arrays.asList(lock, writer, reader == writer ? null : reader));
         } finally {
             readLock.unlock();
             writeLock.unlock();
         }
     }
 
-    /** Closes in reverse order, keeping going on failure. */
-    private static void closeAll(List<AutoCloseable> resources) {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            try {
-                if (resources.get(i) != null)
-                    resources.get(i).close();
-            } catch (Exception ignored) {
-                // best effort: the process is giving the database up
-            }
-        }
-    }
-
     @Override
     public String toString() {
-        return "RegistryDb[" + file + ", lock " + lockFile + "]";
+        return "RegistryDb[" + file + (lock != null ? ", lock " + lock.file() : "") + "]";
     }
 }

@@ -67,7 +67,7 @@ class RegistryDbTest {
     @Test
     void durabilitySettingsAreInEffect() {
         try (RegistryDb db = RegistryDb.open(dir.resolve("registry.db"))) {
-            RegistryDb.Settings s = db.settings();
+            re6st.sqlite.DurableSqlite.Settings s = db.settings();
             assertEquals("wal", s.journalMode());
             assertEquals(2, s.synchronous(), "synchronous=FULL");
             assertEquals(5000, s.busyTimeoutMillis());
