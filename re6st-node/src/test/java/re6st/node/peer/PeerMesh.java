@@ -36,7 +36,7 @@ final class PeerMesh {
     }
 
     /** A node that records what the service tells it, and answers with fixed values. */
-    static final class RecordingNode implements PeerService.Node {
+    static class RecordingNode implements PeerService.Node {
         final List<String> events = new ArrayList<>();
         List<PeerAddress> addresses = List.of();
         Topology topology = new Topology(List.of("12/16"), List.of());
