@@ -201,10 +201,10 @@ public final class PeerService {
      * version anyway.
      */
     public List<PeerDatagram> floodVersion(Collection<String> neighbours, long nowMs) {
+        neighbours.forEach(this::checkPrefix); // all before any is sent: a refusal leaves nothing half done
         List<PeerDatagram> out = new ArrayList<>();
         byte[] v = version();
         for (String p : neighbours) {
-            checkPrefix(p);
             byte[] known = sessions.versionKnownBy(p);
             if (known == null) {
                 sendPayload(p, null, nowMs, out);
