@@ -338,6 +338,31 @@ public final class PeerProtocol {
         return new EnumMap<>(drops);
     }
 
+    /** Datagrams dropped so far, all reasons together. */
+    public long dropped() {
+        long n = 0;
+        for (long v : drops.values())
+            n += v;
+        return n;
+    }
+
+    /**
+     * The network version {@code prefix} is believed to know (empty before any), or null when
+     * there is no record for exactly that prefix: version flooding handshakes with such a peer
+     * instead (tunnel.py _babel_dump_new_version).
+     */
+    public byte[] versionKnownBy(String prefix) {
+        Peer r = peers.get(prefix);
+        return r == null ? null : r.versionKnown == null ? new byte[0] : r.versionKnown.clone();
+    }
+
+    /** Records that {@code prefix} knows {@code version} (it told us, or we told it); nothing without a record. */
+    public void setVersionKnownBy(String prefix, byte[] version) {
+        Peer r = peers.get(prefix);
+        if (r != null)
+            r.versionKnown = version.clone();
+    }
+
     /** The record whose prefix is a prefix of {@code senderBits}, if any. */
     private Peer lookup(String senderBits) {
         Map.Entry<String, Peer> e = peers.floorEntry(senderBits);

@@ -5,20 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.math.BigInteger;
 import java.nio.ByteBuffer;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -32,42 +23,20 @@ import re6st.tunnel.handshake.Credentials;
  * hello0, a secret that is not newer refused, a stranger of another CA refused, liveness.
  */
 class PeerProtocolTest {
-    static final long T0 = 1_800_000_000_000L; // inside the certificates' validity
+    static final long T0 = TestPki.T0; // inside the certificates' validity
     static final String A = "0000000000000111", B = "0000000000001100"; // CN 7/16 and 12/16
     static Credentials ca7, ca12, other12;
 
     @BeforeAll
     static void pki() throws Exception {
-        KeyPair ca = rsa(), otherCa = rsa();
-        X509Certificate caCert = cert("CN=ca", ca, "CN=ca", ca, 1);
-        X509Certificate otherCert = cert("CN=ca", otherCa, "CN=ca", otherCa, 1); // same name, another key
-        KeyPair k7 = rsa(), k12 = rsa();
-        ca7 = new Credentials(caCert, cert("CN=7/16", k7, "CN=ca", ca, 2), k7.getPrivate(), null);
-        ca12 = new Credentials(caCert, cert("CN=12/16", k12, "CN=ca", ca, 3), k12.getPrivate(), null);
-        other12 = new Credentials(otherCert, cert("CN=12/16", k12, "CN=ca", otherCa, 4), k12.getPrivate(), null);
+        TestPki ca = new TestPki(), otherCa = new TestPki(); // same name "CN=ca", another key
+        ca7 = ca.node("7/16", 2);
+        ca12 = ca.node("12/16", 3);
+        other12 = otherCa.node("12/16", 4);
     }
 
-    static KeyPair rsa() throws Exception {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-        g.initialize(2048);
-        return g.generateKeyPair();
-    }
-
-    static X509Certificate cert(String subject, KeyPair subjectKeys, String issuer, KeyPair issuerKeys, long serial) throws Exception {
-        var b = new JcaX509v3CertificateBuilder(new X500Name(issuer), BigInteger.valueOf(serial), new Date(T0 - 86_400_000L),
-                new Date(T0 + 365 * 86_400_000L), new X500Name(subject), subjectKeys.getPublic());
-        return new JcaX509CertificateConverter().getCertificate(b.build(new JcaContentSignerBuilder("SHA256withRSA").build(issuerKeys.getPrivate())));
-    }
-
-    /** Time-prefixed secrets, later ones greater, as the original's. */
     static java.util.function.Supplier<byte[]> secrets(AtomicLong clock) {
-        java.security.SecureRandom r = new java.security.SecureRandom();
-        return () -> {
-            byte[] s = new byte[20];
-            r.nextBytes(s);
-            ByteBuffer.wrap(s).putLong(clock.getAndIncrement());
-            return s;
-        };
+        return TestPki.secrets(clock);
     }
 
     final AtomicLong micros = new AtomicLong(1);
