@@ -29,14 +29,11 @@ final class TunnelKiller {
     final Side side;
     private Step step = Step.DRAINING;
     private long deadline;
-    /** Snapshots received before the raise do not show its effect. */
-    private final long raisedAtSnapshot;
 
-    TunnelKiller(String peer, Side side, long deadline, long snapshotCount) {
+    TunnelKiller(String peer, Side side, long deadline) {
         this.peer = peer;
         this.side = side;
         this.deadline = deadline;
-        this.raisedAtSnapshot = snapshotCount;
     }
 
     Step step() {
@@ -47,9 +44,13 @@ final class TunnelKiller {
         return deadline;
     }
 
-    /** Whether snapshot number {@code snapshotCount}, with {@code carried} routes through the tunnel, ends the drain. */
-    boolean drainedBy(long snapshotCount, int carried) {
-        return step == Step.DRAINING && snapshotCount > raisedAtSnapshot && carried == 0;
+    /**
+     * Whether a route snapshot with {@code carried} routes through the tunnel ends the drain. Only
+     * snapshots given after the raise are asked (the manager checks on each new one), so the
+     * check sees Babel's answer to the new cost, not the routes from before.
+     */
+    boolean drainedBy(int carried) {
+        return step == Step.DRAINING && carried == 0;
     }
 
     /** Drained and our code sent: the next step starts, with a deadline of its own. */

@@ -90,7 +90,6 @@ public final class TunnelManager {
     private final Set<String> addressAsked = new HashSet<>();
     private final Bootstrap bootstrap = new Bootstrap();
     private RouteSnapshot routes = RouteSnapshot.EMPTY;
-    private long snapshots;
     private long nextPass, nextRefresh;
 
     public TunnelManager(Options options, TunnelEffects effects, PeerCache cache, RandomGenerator random, long now) {
@@ -137,14 +136,13 @@ public final class TunnelManager {
 
     /**
      * What Babel routes now. The node calls it whenever its routes change and, so that a drain
-     * can be seen to end, at least once between passes; a drain ends only on a snapshot given
-     * after its cost was raised.
+     * can be seen to end, at least once between passes. A drain is checked only here, so it ends
+     * only on a snapshot given after its cost was raised.
      */
     public void routes(long now, RouteSnapshot snapshot) {
         routes = snapshot;
-        snapshots++;
         for (TunnelKiller k : List.copyOf(killers.values())) {
-            if (!k.drainedBy(snapshots, snapshot.carriedBy(k.peer)))
+            if (!k.drainedBy(snapshot.carriedBy(k.peer)))
                 continue;
             debug(() -> "drained " + cn(k.peer) + " (" + k.side + "): no route uses it, sending code " + k.code());
             k.locked(now + 2 * o.timeoutMs());
@@ -313,7 +311,7 @@ public final class TunnelManager {
 
     private void startKill(long now, String peer, TunnelKiller.Side side, String reason) {
         debug(() -> "draining " + cn(peer) + ": " + reason);
-        killers.put(peer, new TunnelKiller(peer, side, now + 2 * o.timeoutMs(), snapshots));
+        killers.put(peer, new TunnelKiller(peer, side, now + 2 * o.timeoutMs()));
         counters.drainsStarted++;
         fx.setCostMultiplier(peer, DRAIN_MULTIPLIER);
     }
