@@ -119,7 +119,7 @@ class OverlayTest {
             a.addAddress("eth0", "198.18.80.1/24");
             b.addAddress("eth0", "198.18.80.2/24");
             Events ea = new Events(), eb = new Events();
-            Overlay.Plan plan = new Overlay.Plan("lo", List.of(), false, List.of(), Map.of(1194, "udp"), 5, null, null);
+            Overlay.Plan plan = new Overlay.Plan("lo", List.of(), false, List.of(), Map.of("udp", 1194), 5, null, null);
             Overlay oa = a.call(() -> Overlay.start(identity("1/16"), network(), plan, Optional.empty(), ea, visibleToTheJdk()));
             net.own(oa);
             Overlay ob = b.call(() -> Overlay.start(identity("2/16"), network(), plan, Optional.empty(), eb, visibleToTheJdk()));

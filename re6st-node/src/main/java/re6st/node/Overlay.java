@@ -50,13 +50,13 @@ public final class Overlay implements AutoCloseable {
     /**
      * What the overlay needs beyond the identity and the network config.
      *
-     * @param ports       {@code --pp}: port and protocol of each tunnel server ({@code udp}, {@code tcp})
+     * @param ports       {@code --pp}: each tunnel protocol ({@code udp}, {@code tcp}) and its server's port, in order of preference
      * @param maxClients  incoming tunnels accepted per server (0: no server, outgoing only)
      * @param babelExtra  {@code -B} statements
      * @param controlSocket where Babel's local interface listens (null: none)
      */
     public record Plan(String mainInterface, List<String> lanInterfaces, boolean gateway, List<String> babelExtra,
-            Map<Integer, String> ports, int maxClients, Path controlSocket, Path babelState) {
+            Map<String, Integer> ports, int maxClients, Path controlSocket, Path babelState) {
         public Plan {
             lanInterfaces = List.copyOf(lanInterfaces);
             babelExtra = List.copyOf(babelExtra);
@@ -125,14 +125,14 @@ public final class Overlay implements AutoCloseable {
         InterfaceSettings tunnelSettings = routing.tunnelSettings();
         links = new TunnelLinks(me.cn(), babelRouting(), devices, tunnelSettings, routing.mac(), listener);
         boolean accept = plan.maxClients() > 0;
-        for (Map.Entry<Integer, String> pp : plan.ports().entrySet()) {
-            String proto = pp.getValue();
+        for (Map.Entry<String, Integer> pp : plan.ports().entrySet()) {
+            String proto = pp.getKey();
             TunnelTransport t = switch (proto) {
-                case "udp" -> new UdpTransport(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("0.0.0.0"), accept ? pp.getKey() : 0)),
+                case "udp" -> new UdpTransport(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("0.0.0.0"), accept ? pp.getValue() : 0)),
                         credentials, UdpEndpoint.Options.defaults().withAccept(accept).withMaxClients(Math.max(1, plan.maxClients())), links);
-                case "tcp" -> new TcpTransport(accept ? new InetSocketAddress(IpPrefix.literal("0.0.0.0"), pp.getKey()) : null, false,
+                case "tcp" -> new TcpTransport(accept ? new InetSocketAddress(IpPrefix.literal("0.0.0.0"), pp.getValue()) : null, false,
                         credentials, TcpTransport.Options.defaults().withMaxClients(Math.max(1, plan.maxClients())), links);
-                default -> throw new IllegalArgumentException("--pp " + pp.getKey() + " " + proto + ": only udp and tcp tunnels for now");
+                default -> throw new IllegalArgumentException("--pp " + pp.getValue() + " " + proto + ": only udp and tcp tunnels for now");
             };
             opened.add(t);
             transports.put(proto, t);

@@ -52,7 +52,9 @@ public final class NodeCommand implements Callable<Integer>, Launcher.Verbosity,
     public Runner runner = UNAVAILABLE;
 
     public static void main(String[] args) {
-        Launcher.main(new NodeCommand(), args);
+        NodeCommand c = new NodeCommand();
+        c.runner = re6st.node.NodeDaemon::run;
+        Launcher.main(c, args);
     }
 
     /** Stack traces of known failures from -v 3 (debug) on. */

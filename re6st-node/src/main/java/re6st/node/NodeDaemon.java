@@ -1,0 +1,594 @@
+package re6st.node;
+
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+
+import re6st.babel.Neighbour;
+import re6st.cli.CommandFailure;
+import re6st.cli.Failures;
+import re6st.cli.LoopFailures;
+import re6st.net.NodePrefix;
+import re6st.node.cache.NodeCache;
+import re6st.node.cache.StoredConfig;
+import re6st.node.cli.NodeSettings;
+import re6st.node.peer.PeerService;
+import re6st.node.peer.PeerSocket;
+import re6st.node.tunnel.CountryFilter;
+import re6st.node.tunnel.RouteSnapshot;
+import re6st.node.tunnel.TunnelEffects;
+import re6st.node.tunnel.TunnelLinks;
+import re6st.node.tunnel.TunnelManager;
+import re6st.peer.PeerAddress;
+import re6st.peer.Topology;
+import re6st.registry.client.NodeSession;
+import re6st.registry.client.RegistryClient;
+import re6st.registry.protocol.NetworkConfig;
+import re6st.registry.protocol.ReceivedNetworkConfig;
+import re6st.tunnel.TunnelInfo;
+
+/**
+ * {@code re6st node} (classic re6stnet): the registry's config, the tunnels, Babel and the tunnel
+ * manager composed into one process (spec/node-behaviour.md). One thread, the manager loop, owns
+ * every decision: tunnel events, peer-protocol events and answers from the registry are queued to
+ * it, and it drives the {@link TunnelManager} core (a pass every 5 s, with a fresh snapshot of
+ * Babel's routes) and applies new network configs. The data path (tunnels, kernel forwarding) and
+ * Babel run on their own threads; a tunnel's liveness loss reaches Babel without this loop.
+ * SIGTERM: the tunnels are closed and the routes retracted, exit 0. A network config change that
+ * needs it (spec: hello, keys' parameters, client counts...) restarts the node in-process.
+ */
+public final class NodeDaemon {
+    private static final Logger LOG = System.getLogger("re6st.node");
+    /** The original's re-fetch interval after a failed config fetch, and its hourly check. */
+    static final long CONFIG_RETRY_MS = 300_000, CONFIG_CHECK_MS = 3_600_000;
+
+    /** How a run of the node ended. */
+    enum Outcome { STOPPED, RESTART }
+
+    private final NodeSettings settings;
+    private final NodeIdentity me;
+    private final NodeCache cache;
+    private final RegistryClient registry;
+    private final NodeSession session;
+    private final NetworkConfigSource configs;
+
+    private NodeDaemon(NodeSettings settings, NodeIdentity me, NodeCache cache) {
+        this.settings = settings;
+        this.me = me;
+        this.cache = cache;
+        this.registry = new RegistryClient(settings.registry());
+        this.session = me.registrySession();
+        this.configs = new NetworkConfigSource(registry, me, session, new NetworkConfigSource.Store() {
+            public Optional<byte[]> loadNetworkConfig() {
+                return cache.networkConfig().map(StoredConfig::body);
+            }
+
+            public boolean saveNetworkConfig(byte[] body) {
+                return cache.saveNetworkConfig(new StoredConfig(body, Instant.now()));
+            }
+        });
+    }
+
+    /** The {@code re6st node} runner: runs until SIGTERM (0) or a fatal condition (a CommandFailure). */
+    public static int run(NodeSettings settings) throws Exception {
+        NodeIdentity me = NodeIdentity.load(settings.ca(), settings.cert(), settings.key());
+        if (me.expired(Instant.now()))
+            LOG.log(Level.WARNING, "our certificate {0} expired on {1}: peers will refuse our tunnels until it is renewed",
+                    me.cn(), me.cert().getNotAfter().toInstant());
+        java.nio.file.Files.createDirectories(settings.stateDir());
+        java.nio.file.Files.createDirectories(settings.runDir());
+        CountDownLatch stopped = new CountDownLatch(1);
+        AtomicReference<Run> current = new AtomicReference<>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            Run r = current.get();
+            if (r != null)
+                r.stop(Outcome.STOPPED);
+            try {
+                stopped.await(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "re6st-node-shutdown"));
+        signal("HUP", current);
+        signal("USR2", current);
+        try (NodeCache cache = NodeCache.open(settings.stateDir())) {
+            NodeDaemon d = new NodeDaemon(settings, me, cache);
+            boolean registryNode = false;
+            for (;;) {
+                ReceivedNetworkConfig network = d.configs.atStart(registryNode);
+                registryNode = network.config().registryPrefix().equals(me.prefix().bits());
+                if (network.protocol() < network.config().parameters().minProtocol()
+                        || NetworkConfig.PROTOCOL < network.config().parameters().minProtocol())
+                    throw CommandFailure.failed("the network requires protocol " + network.config().parameters().minProtocol()
+                            + " or later; this node speaks " + NetworkConfig.PROTOCOL + ": upgrade re6st");
+                if (network.revoked(me.cert().getSerialNumber().longValue()))
+                    throw CommandFailure.failed("our certificate " + me.cn() + " (serial " + me.cert().getSerialNumber()
+                            + ") is revoked by the network: enrol again with 're6st conf'");
+                Run r = d.new Run(network, registryNode);
+                current.set(r);
+                Outcome o;
+                try {
+                    r.start();
+                    o = r.awaitEnd();
+                } finally {
+                    r.close();
+                }
+                current.set(null);
+                if (o == Outcome.STOPPED)
+                    break;
+                LOG.log(Level.INFO, "restarting");
+            }
+            cache.shrink(settings.clientCount().orElse(10));
+        } finally {
+            stopped.countDown();
+        }
+        return 0;
+    }
+
+    @SuppressWarnings("restriction")
+    private static void signal(String name, AtomicReference<Run> current) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), s -> {
+                Run r = current.get();
+                LOG.log(Level.INFO, "SIG{0}: restart", name);
+                if (r != null)
+                    r.stop(Outcome.RESTART);
+            });
+        } catch (IllegalArgumentException e) {
+            LOG.log(Level.DEBUG, "SIG{0} cannot be handled here: {1}", name, e.getMessage());
+        }
+    }
+
+    /** One run of the node with one network config (a restart is a new Run). */
+    final class Run implements TunnelLinks.Listener, PeerService.Node, TunnelEffects {
+        private volatile ReceivedNetworkConfig network;
+        private final boolean registryNode;
+        private final LinkedBlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
+        private final CountDownLatch ended = new CountDownLatch(1);
+        private volatile Outcome outcome = Outcome.STOPPED;
+        private final ExecutorService http = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "node-registry");
+            t.setDaemon(true);
+            return t;
+        });
+        private final LoopFailures failures = new LoopFailures(LOG, "node manager");
+        private final List<AutoCloseable> opened = new ArrayList<>();
+        private final Map<String, PeerAddress> dialled = new HashMap<>(); // manager thread
+        private Overlay overlay;
+        private PeerSocket peers;
+        private TunnelManager manager;
+        private Hooks hooks;
+        private Thread loop;
+        private volatile String topology = "0";
+        private long fetchAt = Long.MAX_VALUE, checkAt;
+        private RouteSnapshot lastRoutes = RouteSnapshot.EMPTY;
+        private List<String> neighbours = List.of();
+
+        Run(ReceivedNetworkConfig network, boolean registryNode) {
+            this.network = network;
+            this.registryNode = registryNode;
+        }
+
+        void start() throws Exception {
+            NetworkConfig.Parameters p = network.config().parameters();
+            Optional<Ipv4Overlay> ipv4 = p.ipv4() == null ? Optional.empty()
+                    : Ipv4Overlay.of(p.ipv4(), p.ipv4Sublen(), me.cert().getSerialNumber().longValue());
+            int maxClients = settings.clientMode() ? 0 : settings.maxClients().orElse(p.maxClients());
+            // one server per protocol (the first --pp of each); udp6/tcp6 underlays are not carried yet
+            Map<String, Integer> ports = new LinkedHashMap<>();
+            for (NodeSettings.Server s : settings.clientMode() ? NodeSettings.DEFAULT_SERVERS : settings.servers())
+                if (s.protocol().equals("udp") || s.protocol().equals("tcp"))
+                    ports.putIfAbsent(s.protocol(), s.port());
+            Overlay.Plan plan = new Overlay.Plan(settings.mainInterface(), settings.interfaces(), settings.gateway(),
+                    babelStatements(settings.babelArgs()), ports, maxClients, settings.runDir().resolve("babeld.sock"),
+                    settings.stateDir().resolve("babeld.state"));
+            overlay = Overlay.start(me, network, plan, ipv4, this);
+            opened.add(overlay);
+            SecureRandom random = new SecureRandom();
+            PeerService service = new PeerService(me.credentials(Overlay.revoked(network)), me.network(),
+                    network.config().registryPrefix(), NetworkConfig.PROTOCOL, secrets(random), network.version().encoded(), this);
+            peers = new PeerSocket(service, new InetSocketAddress(InetAddress.getByName("::"), PeerService.PORT), System::currentTimeMillis);
+            peers.onLoopDeath(why -> re6st.cli.Daemon.die("re6st node", "peer protocol", why));
+            opened.add(peers);
+            int clientCount = settings.clientMode() ? 0 : settings.clientCount().orElse(p.clientCount());
+            java.util.Set<String> neighbourBits = new java.util.LinkedHashSet<>();
+            for (NodePrefix n : settings.neighbours())
+                neighbourBits.add(n.bits());
+            TunnelManager.Options mo = new TunnelManager.Options(me.prefix().bits(), network.config().registryPrefix(), clientCount,
+                    4_000L * p.hello(), 1_000L * p.tunnelRefresh(), neighbourBits, java.util.Set.copyOf(overlay.transports().keySet()),
+                    countries(), settings.clientMode());
+            manager = new TunnelManager(mo, this, cache, random, monotonicMs());
+            hooks = new Hooks(overlay.addressing().hookEnvironment());
+            opened.add(hooks);
+            LOG.log(Level.INFO, "node {0} at {1} in {2}: {3} tunnels out, {4} in per server; network config version {5}",
+                    me.cn(), overlay.addressing().address(), overlay.addressing().network(), clientCount, maxClients,
+                    network.version().number());
+            if (settings.clientMode())
+                for (NodeSettings.Remote r : settings.client())
+                    overlay.dial(null, List.of(new PeerAddress(InetAddress.getByName(r.host()).getHostAddress(), r.port(), r.protocol(), null)));
+            settings.up().ifPresent(cmd -> {
+                try {
+                    hooks.up(cmd);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            for (String d : settings.daemons())
+                hooks.daemon(d);
+            checkAt = monotonicMs() + CONFIG_CHECK_MS;
+            loop = new Thread(this::loop, "node-manager");
+            loop.start();
+        }
+
+        private CountryFilter countries() {
+            List<String> listed = network.config().parameters().sameCountry();
+            return new CountryFilter(settings.country().orElse(null), listed == null ? java.util.Set.of() : java.util.Set.copyOf(listed));
+        }
+
+        Outcome awaitEnd() throws InterruptedException {
+            ended.await();
+            return outcome;
+        }
+
+        void stop(Outcome o) {
+            outcome = o;
+            ended.countDown();
+        }
+
+        void close() {
+            if (loop != null) {
+                loop.interrupt();
+                try {
+                    loop.join(5_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            http.shutdownNow();
+            for (int i = opened.size() - 1; i >= 0; i--)
+                try {
+                    opened.get(i).close();
+                } catch (Exception e) {
+                    LOG.log(Level.WARNING, "closing {0}: {1}", opened.get(i), Failures.explain(e));
+                }
+            opened.clear();
+        }
+
+        // ---- the manager loop: the only thread that touches the manager
+
+        private void loop() {
+            long nextPass = monotonicMs();
+            while (ended.getCount() > 0) {
+                try {
+                    long now = monotonicMs();
+                    if (now >= nextPass) {
+                        pass(now);
+                        nextPass = now + TunnelManager.PASS_MS;
+                    }
+                    long until = Math.min(nextPass, Math.min(fetchAt, Math.min(checkAt, manager.nextDeadline())));
+                    Runnable t = tasks.poll(Math.max(1, until - monotonicMs()), TimeUnit.MILLISECONDS);
+                    if (t != null)
+                        t.run();
+                    now = monotonicMs();
+                    if (now >= manager.nextDeadline())
+                        manager.tick(now);
+                    if (now >= fetchAt) {
+                        fetchAt = Long.MAX_VALUE;
+                        fetchConfig();
+                    }
+                    if (now >= checkAt) {
+                        checkAt = now + CONFIG_CHECK_MS;
+                        if (!lastRoutes.registryRouted())
+                            fetchAt = now; // the registry is not reachable through the mesh: ask it directly
+                    }
+                    topology = manager.topology();
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    failures.survived("manager turn", e);
+                }
+            }
+        }
+
+        private void pass(long now) {
+            try {
+                lastRoutes = snapshot();
+            } catch (Exception e) {
+                failures.survived("route snapshot", e);
+            }
+            manager.routes(now, lastRoutes);
+            manager.tick(now);
+            if (lastRoutes.registryRouted() && !registryNode)
+                peers.keepSession(network.config().registryPrefix()); // the registry node can then relay to us
+        }
+
+        private RouteSnapshot snapshot() throws Exception {
+            int netBits = overlay.addressing().network().length();
+            Map<String, RouteSnapshot.Route> routes = new HashMap<>();
+            List<String> direct = new ArrayList<>();
+            for (Overlay.RoutedPrefix r : overlay.routes()) {
+                String bits = r.prefix().bits().substring(netBits);
+                String via = r.viaPeer() == null ? null : NodePrefix.parseCn(r.viaPeer()).bits();
+                boolean neighbour = via != null ? via.equals(bits) : r.direct();
+                routes.put(bits, new RouteSnapshot.Route(via, neighbour));
+                if (neighbour)
+                    direct.add(bits);
+            }
+            neighbours = direct;
+            return new RouteSnapshot(routes, routes.containsKey(network.config().registryPrefix()));
+        }
+
+        private void post(Runnable r) {
+            tasks.add(r);
+        }
+
+        // ---- network config
+
+        private void scheduleFetch(long delayMs) {
+            post(() -> fetchAt = Math.min(fetchAt, monotonicMs() + delayMs));
+        }
+
+        private void fetchConfig() {
+            http.execute(() -> {
+                try {
+                    ReceivedNetworkConfig next = configs.fetch();
+                    post(() -> adopt(next));
+                } catch (IOException e) {
+                    LOG.log(Level.WARNING, "network config: {0}; next try in {1} s", Failures.explain(e), CONFIG_RETRY_MS / 1000);
+                    scheduleFetch(CONFIG_RETRY_MS);
+                }
+            });
+        }
+
+        /** Manager thread: a verified config from the registry. */
+        private void adopt(ReceivedNetworkConfig next) {
+            ReceivedNetworkConfig before = network;
+            if (java.util.Arrays.compare(next.version().encoded(), before.version().encoded()) <= 0
+                    && !next.macKeysChangedFrom(before))
+                return;
+            LOG.log(Level.INFO, "network config version {0} (was {1})", next.version().number(), before.version().number());
+            if (next.revoked(me.cert().getSerialNumber().longValue())) {
+                LOG.log(Level.ERROR, "our certificate {0} is revoked by the network: stopping; enrol again with ''re6st conf''", me.cn());
+                stop(Outcome.STOPPED);
+                return;
+            }
+            if (next.needsRestartFrom(before)) {
+                LOG.log(Level.INFO, "the network parameters changed: restarting the node");
+                network = next;
+                stop(Outcome.RESTART);
+                return;
+            }
+            network = next;
+            try {
+                overlay.apply(next);
+            } catch (Exception e) {
+                failures.survived("apply network config", e);
+            }
+            peers.setCredentials(me.credentials(Overlay.revoked(next)));
+            peers.setVersion(next.version().encoded());
+            peers.floodVersion(neighbours);
+        }
+
+        // ---- TunnelLinks.Listener (transport threads)
+
+        @Override
+        public void established(TunnelInfo t) {
+            post(() -> {
+                String bits = NodePrefix.parseCn(t.peerCn()).bits();
+                if (t.outgoing())
+                    cache.connected(bits);
+                manager.established(monotonicMs(), bits, t.outgoing());
+            });
+        }
+
+        @Override
+        public void removed(TunnelInfo t) {
+            post(() -> manager.removed(monotonicMs(), NodePrefix.parseCn(t.peerCn()).bits(), t.outgoing()));
+        }
+
+        @Override
+        public void failed(String peerCn, InetSocketAddress remote, IOException why) {
+            if (peerCn == null)
+                return;
+            post(() -> {
+                String bits = NodePrefix.parseCn(peerCn).bits();
+                PeerAddress a = dialled.get(bits);
+                if (a != null && remote != null && remote.getPort() == a.port())
+                    manager.failed(monotonicMs(), bits, a);
+            });
+        }
+
+        // ---- TunnelEffects (manager thread)
+
+        @Override
+        public void dial(String prefix, PeerAddress address) {
+            dialled.put(prefix, address);
+            if (!overlay.dial(new NodePrefix(prefix).cn(), List.of(address)))
+                LOG.log(Level.DEBUG, "no transport for {0}", address);
+        }
+
+        @Override
+        public void hangUp(String prefix) {
+            dialled.remove(prefix);
+            overlay.hangUp(new NodePrefix(prefix).cn());
+        }
+
+        @Override
+        public void askAddress(String prefix) {
+            peers.send(prefix, 1, new byte[0]);
+        }
+
+        @Override
+        public void askBootstrap() {
+            http.execute(() -> {
+                try {
+                    Optional<RegistryClient.BootstrapPeer> b = registry.getBootstrapPeer(session);
+                    post(() -> {
+                        if (b.isPresent())
+                            manager.bootstrapAnswer(monotonicMs(), b.get().prefix(), b.get().addresses());
+                        else
+                            manager.bootstrapFailed(monotonicMs());
+                    });
+                } catch (IOException e) {
+                    LOG.log(Level.INFO, "getBootstrapPeer: {0}", Failures.explain(e));
+                    post(() -> manager.bootstrapFailed(monotonicMs()));
+                }
+            });
+        }
+
+        @Override
+        public void setCostMultiplier(String prefix, int multiplier) {
+            String cn = new NodePrefix(prefix).cn();
+            for (TunnelInfo t : overlay.tunnels()) {
+                if (!t.peerCn().equals(cn))
+                    continue;
+                try {
+                    overlay.babel().call(core -> {
+                        for (Neighbour n : core.neighbours())
+                            if (n.interfaceName().equals(t.ifname()))
+                                core.setCostMultiplier(t.ifname(), n.address(), Math.max(1, multiplier), System.nanoTime());
+                        return null;
+                    });
+                } catch (Exception e) {
+                    failures.survived("cost multiplier", e);
+                }
+            }
+        }
+
+        @Override
+        public void sendKill(String prefix, int code) {
+            peers.send(prefix, code, new byte[0]);
+        }
+
+        // ---- PeerService.Node (peer thread: never block, post to the manager)
+
+        @Override
+        public List<PeerAddress> addresses() {
+            if (settings.clientMode() || manager == null)
+                return List.of();
+            List<PeerAddress> out = new ArrayList<>();
+            for (String ip : ourAddresses())
+                for (Map.Entry<String, re6st.tunnel.TunnelTransport> t : overlay.transports().entrySet())
+                    if (t.getValue().localAddress() != null)
+                        out.add(new PeerAddress(ip, t.getValue().localAddress().getPort(), t.getKey(), settings.country().orElse(null)));
+            return out;
+        }
+
+        @Override
+        public String softwareVersion() {
+            return RegistryClient.VERSION + ", " + System.getProperty("os.name") + "-" + System.getProperty("os.arch");
+        }
+
+        @Override
+        public Topology topology() {
+            Topology t = Topology.parse(topology);
+            return t != null ? t : new Topology(List.of(), List.of());
+        }
+
+        @Override
+        public void addressReceived(String prefix, String addresses) {
+            post(() -> manager.addressReceived(monotonicMs(), prefix, addresses));
+        }
+
+        @Override
+        public void newerVersionSeen(String prefix, byte[] version) {
+            scheduleFetch(1_000);
+        }
+
+        @Override
+        public void configChangedLocally() {
+            scheduleFetch(1_000);
+        }
+
+        @Override
+        public void tunnelKillRequested(String prefix) {
+            post(() -> manager.killRequested(monotonicMs(), prefix));
+        }
+
+        @Override
+        public void tunnelKillConfirmed(String prefix) {
+            post(() -> manager.killConfirmed(monotonicMs(), prefix));
+        }
+
+        @Override
+        public void peerLog(String prefix, String text) {
+            LOG.log(Level.INFO, "{0}: {1}", new NodePrefix(prefix).cn(), text);
+        }
+
+        /** --ip addresses, else this host's global IPv4 addresses (not on the overlay's own interfaces). */
+        private List<String> ourAddresses() {
+            List<String> explicit = new ArrayList<>();
+            for (String ip : settings.ip())
+                if (!ip.equals("upnp") && !ip.equals("any"))
+                    explicit.add(ip);
+            if (!explicit.isEmpty())
+                return explicit;
+            List<String> found = new ArrayList<>();
+            try {
+                for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                    if (ni.isLoopback() || ni.getName().startsWith("re6st-") || !ni.isUp())
+                        continue;
+                    for (InetAddress a : Collections.list(ni.getInetAddresses()))
+                        if (a instanceof Inet4Address && !a.isLinkLocalAddress() && !a.isLoopbackAddress())
+                            found.add(a.getHostAddress());
+                }
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "cannot list this host''s addresses: {0}", e.getMessage());
+            }
+            return found;
+        }
+    }
+
+    /** -B arguments: babeld's {@code -C statement} pairs become statements; anything else is refused. */
+    static List<String> babelStatements(List<String> args) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("-C") && i + 1 < args.size())
+                out.add(args.get(++i));
+            else if (a.startsWith("-C") && a.length() > 2)
+                out.add(a.substring(2));
+            else
+                throw CommandFailure.usage("-B " + a + ": only babeld '-C statement' arguments are understood by our router");
+        }
+        return out;
+    }
+
+    /** New 20-byte session secrets of the peer protocol: 8-byte microsecond time, then 12 random bytes (later = greater). */
+    static Supplier<byte[]> secrets(SecureRandom random) {
+        return () -> {
+            Instant now = Instant.now();
+            ByteBuffer b = ByteBuffer.allocate(20);
+            b.putLong(now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000);
+            byte[] r = new byte[12];
+            random.nextBytes(r);
+            b.put(r);
+            return b.array();
+        };
+    }
+
+    static long monotonicMs() {
+        return System.nanoTime() / 1_000_000;
+    }
+}
