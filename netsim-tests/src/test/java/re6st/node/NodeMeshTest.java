@@ -35,7 +35,7 @@ class NodeMeshTest {
         final Namespace ns;
         final Path dir;
         final String underlay;
-        String address;
+        String address, cn;
         NsProcess node;
 
         Host(Namespace ns, Path dir, String underlay) {
@@ -50,6 +50,14 @@ class NodeMeshTest {
                 "-XX:+UseSerialGC", "-Xmx160m", "-cp", System.getProperty("java.class.path"), mainClass));
         cmd.addAll(List.of(args));
         return cmd;
+    }
+
+    /** An admin RPC of the registry, asked from its own host (an authorized origin). */
+    static String admin(Host reg, String method) {
+        Cmd.Result r = reg.ns.exec(Duration.ofSeconds(30), "python3", "-c",
+                "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1/" + method + "', timeout=20).read().decode())");
+        assertTrue(r.ok(), () -> method + ": " + r.output());
+        return r.output().trim();
     }
 
     static final Pattern SUBNET = Pattern.compile("Your subnet: ([0-9a-f:]+)::/(\\d+)");
@@ -88,6 +96,9 @@ class NodeMeshTest {
                 Matcher m = SUBNET.matcher(r.output());
                 assertTrue(r.ok() && m.find(), () -> "re6st conf on " + h.ns.label() + ":\n" + r.output());
                 h.address = m.group(1) + "::1";
+                Matcher cn = Pattern.compile("CN=([0-9]+/[0-9]+)").matcher(r.output());
+                assertTrue(cn.find(), r.output());
+                h.cn = cn.group(1);
             }
             for (Host h : hosts)
                 h.node = h.ns.start("node", java("re6st.node.cli.NodeCommand", "@" + h.dir.resolve("re6stnet.conf"),
@@ -95,14 +106,25 @@ class NodeMeshTest {
             long start = System.nanoTime();
             for (Host from : hosts)
                 for (Host to : hosts)
-                    if (from != to)
+                    if (from != to) {
                         Wait.until(from.ns.label() + " pings " + to.ns.label() + " at " + to.address, Duration.ofSeconds(120), () -> {
                             for (Host h : hosts)
                                 assertTrue(h.node.isAlive(), () -> "the node of " + h.ns.label() + " exited:\n" + h.node.log());
                             return from.ns.exec(Duration.ofSeconds(5), "ping", "-6", "-n", "-c", "1", "-W", "1", to.address).ok();
                         });
+                        System.out.printf("%s pings %s after %.1f s%n", from.ns.label(), to.ns.label(), (System.nanoTime() - start) / 1e9);
+                    }
             System.out.printf("all %d pairs ping over the overlay %.1f s after the nodes started%n",
                     hosts.size() * (hosts.size() - 1), (System.nanoTime() - start) / 1e9);
+            // the registry asks its node (the [::1]:326 datagrams, relayed over the peer protocol): every node answers
+            Wait.until("the registry's topology lists every node", Duration.ofSeconds(60), () -> {
+                String t = admin(reg, "topology");
+                return hosts.stream().allMatch(h -> t.contains("\"" + h.cn + "\""));
+            });
+            System.out.println("topology: " + admin(reg, "topology"));
+            String versions = admin(reg, "versions");
+            System.out.println("versions: " + versions);
+            assertTrue(versions.split("re6stnet/").length - 1 == hosts.size(), versions);
         } finally {
             try (var s = Files.walk(top)) {
                 s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
