@@ -117,14 +117,17 @@ class NodeMeshTest {
             System.out.printf("all %d pairs ping over the overlay %.1f s after the nodes started%n",
                     hosts.size() * (hosts.size() - 1), (System.nanoTime() - start) / 1e9);
             // the registry asks its node (the [::1]:326 datagrams, relayed over the peer protocol): every node answers
-            Wait.until("the registry's topology lists every node", Duration.ofSeconds(60), () -> {
+            // (a relayed question to a node the registry node has no session with yet starts the handshake and is
+            // lost, as in the original: the registry asks again at its next call)
+            Wait.until("every node answers the registry's topology", Duration.ofSeconds(90), () -> {
                 String t = admin(reg, "topology");
-                return hosts.stream().allMatch(h -> t.contains("\"" + h.cn + "\""));
+                String responding = t.substring(t.indexOf("\"\": [") + 5, t.indexOf(']', t.indexOf("\"\": [")));
+                return hosts.stream().allMatch(h -> responding.contains("\"" + h.cn + "\""));
             });
             System.out.println("topology: " + admin(reg, "topology"));
-            String versions = admin(reg, "versions");
-            System.out.println("versions: " + versions);
-            assertTrue(versions.split("re6stnet/").length - 1 == hosts.size(), versions);
+            Wait.until("every node answers the registry's versions", Duration.ofSeconds(90),
+                    () -> admin(reg, "versions").split("re6stnet/").length - 1 == hosts.size());
+            System.out.println("versions: " + admin(reg, "versions"));
         } finally {
             try (var s = Files.walk(top)) {
                 s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
