@@ -39,8 +39,8 @@ import java.lang.invoke.VarHandle;
  * A path blackholed under a steady stream (e.g. a 10 ms probe stream each way, 20 ms RTT, so
  * RTO = 50 ms): last packet from the peer at L; check at L + 150 ms; burst from L + 200 ms to
  * L + 250 ms; down at L + 300 ms ({@link #MIN_SILENCE_BEFORE_DOWN_NS} is this sum with the RTO
- * at its floor: no decision of down ever comes after less silence). With a 40 ms RTT and 20 ms
- * jitter (RTO about 100 ms) it is about L + 400 ms.
+ * at its floor: no decision of down ever comes after less silence). With 20 ms each way plus
+ * 0-20 ms of jitter per packet (RTT 40-80 ms, RTO 120-145 ms) it is 0.45-0.52 s after the cut.
  *
  * <h2>False down under random loss (the number of probes)</h2>
  * With independent loss p per direction, a probe round trip fails with q = 1 - (1 - p)^2; at
@@ -57,8 +57,9 @@ import java.lang.invoke.VarHandle;
  *     every 150 ms plus an RTT, at most 400 a minute: P = 400 x 8.4e-8 = 3.4e-5 per minute
  *     (with 5 probes it would be 3.5e-3, with 6 3.4e-4).</li>
  * </ul>
- * Close probes make a series short (detection in ~300 ms); the price is that a loss burst of
- * more than RTO + 50 ms takes a tunnel down, as it should: nothing passes for that long.
+ * Close probes make a series short (detection in ~300 ms); the price is that losses are taken
+ * as independent: an outage in which every packet is lost for longer than the series (0.3 s
+ * and more) takes the tunnel down, as it should.
  *
  * <h2>Cost</h2>
  * A probe or echo is a 10-byte control message sealed in a data packet: 38 bytes of UDP payload,
@@ -119,7 +120,8 @@ public final class Liveness {
     private State state = State.UP;
     private long srttNs = -1, rttvarNs;
     private long downSince = NONE, downInterval;
-    private long transitions, probesSent;
+    private long transitions;
+    private volatile long probesSent; // one writer (the underlay thread); read by the metrics
 
     /** A fresh tunnel that just completed its handshake at {@code now}: it is up. */
     public Liveness(long now) {
