@@ -25,6 +25,7 @@ import re6st.netsim.NsProcess;
 import re6st.netsim.Ping;
 import re6st.netsim.RequiresRoot;
 import re6st.netsim.TestNet;
+import re6st.netsim.UdpProbe;
 import re6st.netsim.Wait;
 import re6st.netsim.WanLink;
 import re6st.tunnel.data.DataChannel;
@@ -32,9 +33,9 @@ import re6st.tunnel.data.DataKey;
 
 /**
  * The TCP transport between two namespaces over TCP/IPv4. In process (keys given directly):
- * bulk transfer both ways intact and batched; liveness down after a second of silence when the
- * underlay is blackholed and up again when it heals; a broken connection is redialled and
- * accepted again, the TUN kept. As processes ({@code re6st tunnel --proto tcp}, openssl-made
+ * bulk transfer both ways intact and batched; liveness down when the underlay is blackholed
+ * under a probe stream (its probes unanswered) and up again when it heals; a broken connection
+ * is redialled and accepted again, the TUN kept. As processes ({@code re6st tunnel --proto tcp}, openssl-made
  * certificates): up, ping and iperf3 through it, no UDP socket; a server restart is survived;
  * a client of another network is refused and the server goes on listening.
  */
@@ -148,8 +149,8 @@ class TcpTunnelTest {
     }
 
     /**
-     * Liveness as over UDP: the underlay blackholed, the interface goes down after a
-     * second of silence, and up again when it heals (TCP delivers what waited). Then the server drops the
+     * Liveness as over UDP: the underlay blackholed under a 10 ms probe stream, the interface
+     * goes down when the liveness probes go unanswered, and up again when it heals (TCP delivers what waited). Then the server drops the
      * connection: the client redials, the server accepts it again, the TUNs stay and carry pings.
      */
     @Test
@@ -176,9 +177,13 @@ class TcpTunnelTest {
             Ping.Result r = Ping.answered(a, "fd00:74::2", 5, Duration.ofMillis(50));
             assertEquals(5, r.received(), r.output());
 
+            // traffic waits for the path when it dies (BENCHMARKS.md 2: a 10 ms probe stream): the fast detection
+            UdpProbe stream = UdpProbe.start(a, b, "fd00:74::2", 7074, Duration.ofMillis(10));
+            Wait.until("the probe stream gets answers", Duration.ofSeconds(10), () -> stream.received() > 10);
             long cut = System.nanoTime();
             wan.blackhole(true);
             Wait.until("tunnel down at a", Duration.ofSeconds(30), () -> downAt.get() != 0);
+            stream.close();
             double seconds = LivenessAssertions.assertDownForSilence(ta.session(), cut, downAt.get());
             assertFalse(a.ip("link", "show", "r6t0").output().contains(",UP"), "the TUN interface is down");
             wan.blackhole(false);

@@ -16,6 +16,7 @@ import re6st.netsim.Namespace;
 import re6st.netsim.Ping;
 import re6st.netsim.RequiresRoot;
 import re6st.netsim.TestNet;
+import re6st.netsim.UdpProbe;
 import re6st.netsim.Wait;
 import re6st.netsim.WanLink;
 import re6st.tunnel.data.DataChannel;
@@ -71,9 +72,13 @@ class UdpTunnelTest {
             assertEquals(5, r.received(), r.output());
             assertTrue(tb.peer() != null, "the accepting side learned the peer's address");
 
+            // traffic waits for the path when it dies (BENCHMARKS.md 2: a 10 ms probe stream): the fast detection
+            UdpProbe stream = UdpProbe.start(a, b, "fd00:70::2", 7070, Duration.ofMillis(10));
+            Wait.until("the probe stream gets answers", Duration.ofSeconds(10), () -> stream.received() > 10);
             long cut = System.nanoTime();
             wan.blackhole(true);
             Wait.until("tunnel down at a", Duration.ofSeconds(30), () -> downAt.get() != 0);
+            stream.close();
             double seconds = LivenessAssertions.assertDownForSilence(ta.session(), cut, downAt.get());
             assertTrue(!a.ip("link", "show", "r6t0").output().contains(",UP"), "the TUN interface is down");
             wan.blackhole(false);

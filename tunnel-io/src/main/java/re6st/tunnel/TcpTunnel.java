@@ -56,8 +56,9 @@ import re6st.tunnel.handshake.StreamDatagramTransport;
  * Nothing is allocated per packet (a probe or an echo takes a small pooled buffer).
  *
  * <h2>Liveness and broken connections</h2>
- * As over UDP: when nothing authentic comes back for 1 s the TUN interface goes down, and up
- * again when the peer answers. When the connection breaks (EOF, reset) the tunnel logs it and
+ * As over UDP ({@link Liveness}): when sent data or a keepalive gets no answer, probes follow
+ * and when they go unanswered too (about 0.3 s after the last packet under traffic) the TUN
+ * interface goes down, and up again when the peer answers. When the connection breaks (EOF, reset) the tunnel logs it and
  * keeps its TUN: the dialling side reconnects with backoff (0.5 s doubling to 10 s) and
  * handshakes again, the listening side accepts the same peer (same CN) again, a new connection
  * replacing the old one. Each new connection brings a fresh session (keys, counters, replay
@@ -344,7 +345,7 @@ public final class TcpTunnel implements AutoCloseable {
             LOG.log(Level.WARNING, "tunnel {0}: writing to the TUN failed: {1}", name, e.getMessage());
     }
 
-    /** The liveness timer (event loop): probe when idle, down after 1 s of silence. */
+    /** The liveness timer (event loop): probes, down when they go unanswered ({@link Liveness}). */
     private void tick() {
         timer = null;
         if (!running)
@@ -406,7 +407,7 @@ public final class TcpTunnel implements AutoCloseable {
         up = nowUp;
         TcpConnection c = link == null ? null : link.conn;
         LOG.log(Level.INFO, "tunnel {0} to {1} is {2}", name, c == null ? peerName : c.remote(),
-                nowUp ? "up again" : "down (no answer for 1 s)");
+                nowUp ? "up again" : "down (probes unanswered)");
         try {
             netlink.setUp(tunIndex, nowUp);
         } catch (ErrnoException e) {

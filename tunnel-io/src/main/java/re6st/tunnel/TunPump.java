@@ -56,7 +56,8 @@ final class TunPump implements Runnable {
                 if ((tun.await(Tun.READABLE, 200_000_000L) & Tun.READABLE) == 0)
                     continue;
                 int n = tun.readBatch(batch);
-                session.maybeRekey(System.nanoTime());
+                long now = System.nanoTime();
+                session.maybeRekey(now);
                 for (int i = 0; i < n; i++) {
                     int off = batch.offset(i), len = batch.length(i);
                     int r = Offload.split(buf, off, len, segs, 0, slot, segLens);
@@ -70,6 +71,8 @@ final class TunPump implements Runnable {
                     }
                 }
                 outbox.flush();
+                if (n > 0)
+                    session.dataSent(now); // after the sends: the liveness waits for an answer
             }
         } catch (IOException | RuntimeException e) {
             if (running)

@@ -28,7 +28,7 @@ public final class TunnelCounters {
     /**
      * Registers the counters and the current session's gauges under {@code prefix} (e.g.
      * "tunnel.re6st0"): packets/bytes each way, drops by reason, RTT, rekeys, path MTU, liveness
-     * (1 up, 0 down). {@code session} gives the session of the moment (it changes when the peer
+     * (1 up, 0 down) and its probes sent (what the tunnel's control traffic costs). {@code session} gives the session of the moment (it changes when the peer
      * authenticates again; gauges read 0 while there is none).
      */
     public void register(MetricRegistry r, String prefix, java.util.function.Supplier<TunnelSession> session) {
@@ -52,6 +52,7 @@ public final class TunnelCounters {
         r.register(prefix + ".mtu.probes.lost", gauge(session, s -> s.pathMtu() != null ? s.pathMtu().probesLost() : 0));
         r.register(prefix + ".mtu.lowered", gauge(session, s -> s.pathMtu() != null ? s.pathMtu().lowered() : 0));
         r.register(prefix + ".up", gauge(session, s -> s.liveness().state() == Liveness.State.UP ? 1 : 0));
+        r.register(prefix + ".liveness.probes", gauge(session, s -> s.liveness().probesSent()));
     }
 
     private static Gauge<Number> gauge(java.util.function.Supplier<TunnelSession> session,

@@ -274,6 +274,14 @@ public final class TunnelSession {
         return liveness;
     }
 
+    /**
+     * The data path sent a batch to the peer at {@code now} (TUN thread, once per batch, after
+     * sending): what lets the liveness probe at once when nothing comes back ({@link Liveness#dataSent}).
+     */
+    public void dataSent(long now) {
+        liveness.dataSent(now);
+    }
+
     /** Seals an inner packet from the TUN into {@code udpOut} (at its position); returns the datagram length. */
     public int fromTun(ByteBuffer inner, ByteBuffer udpOut) {
         DataChannel c = current.channel;
@@ -377,6 +385,7 @@ public final class TunnelSession {
             if (size > 0) {
                 mtuProbeSize = size;
                 mtuProbeTime = now;
+                liveness.dataSent(now); // waits for an answer like data: if none comes, a small probe tells a dead path from a black hole
             }
         }
         return a;

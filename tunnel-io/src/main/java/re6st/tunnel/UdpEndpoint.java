@@ -1163,7 +1163,7 @@ public final class UdpEndpoint implements AutoCloseable {
             Liveness.Action a = s.takeTransition();
             if (a == Liveness.Action.WENT_DOWN || a == Liveness.Action.WENT_UP) {
                 boolean up = a == Liveness.Action.WENT_UP;
-                LOG.log(Level.INFO, "tunnel {0} to {1} is {2}", p.tun.name(), p.cn, up ? "up again" : "down (no answer for 1 s)");
+                LOG.log(Level.INFO, "tunnel {0} to {1} is {2}", p.tun.name(), p.cn, up ? "up again" : "down (probes unanswered)");
                 try {
                     netlink.setUp(p.tunIndex, up);
                 } catch (ErrnoException e) {

@@ -172,7 +172,7 @@ public final class UdpTunnel implements AutoCloseable {
         if (a == Liveness.Action.NOTHING)
             return;
         boolean up = a == Liveness.Action.WENT_UP;
-        LOG.log(Level.INFO, "tunnel {0} to {1} is {2}", tun.name(), peer, up ? "up again" : "down (no answer for 1 s)");
+        LOG.log(Level.INFO, "tunnel {0} to {1} is {2}", tun.name(), peer, up ? "up again" : "down (probes unanswered)");
         try {
             netlink.setUp(tunIndex, up);
         } catch (ErrnoException e) {

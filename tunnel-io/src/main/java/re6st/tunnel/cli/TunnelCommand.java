@@ -225,7 +225,7 @@ public final class TunnelCommand implements Callable<Integer>, Launcher.Verbosit
 
             @Override
             public void down(UdpEndpoint.PeerTunnel p) {
-                System.out.println("tunnel " + p.tun().name() + " down: no answer from " + p.cn() + " for 1 s");
+                System.out.println("tunnel " + p.tun().name() + " down: probes to " + p.cn() + " unanswered");
             }
 
             @Override
@@ -327,7 +327,7 @@ public final class TunnelCommand implements Callable<Integer>, Launcher.Verbosit
 
             @Override
             public void down(TcpTunnel x) {
-                System.out.println("tunnel " + tun.name() + " down: no answer from " + peer + " for 1 s");
+                System.out.println("tunnel " + tun.name() + " down: probes to " + peer + " unanswered");
             }
         });
         t.sessionLifetime(sessionLifetimeValue);
