@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.security.SecureRandom;
 
 import re6st.babel.InterfaceSettings;
 import re6st.babel.Neighbour;
@@ -140,13 +141,18 @@ public final class Overlay implements AutoCloseable {
         }
     }
 
-    /** A stable router-id: the low 64 bits of our node address's subnet with our prefix, so it survives restarts. */
-    private long routerId() {
-        byte[] a = addressing.address().toBytes();
-        long id = 0;
-        for (int i = 0; i < 8; i++)
-            id = id << 8 | (a[i] & 0xff);
-        return id ^ 0x5265_3673_7400_0000L; // "Re6st": never all zeros or all ones
+    /**
+     * A new random router-id at every start (babeld's {@code random-id}): a node killed before it
+     * could save its seqno comes back with a lower one, and under its old router-id its routes would
+     * be unfeasible at every neighbour (RFC 8966 3.5.1) until the old source is forgotten; a new
+     * router-id is a new source, feasible at once.
+     */
+    private static long routerId() {
+        long id;
+        do
+            id = new SecureRandom().nextLong();
+        while (id == 0 || id == -1);
+        return id;
     }
 
     private TunnelLinks.Routing babelRouting() {
