@@ -180,6 +180,14 @@ class TunnelTransportTest {
             t2.hangUp("1/16");
             Wait.until("the client removes its tunnel", Duration.ofSeconds(10), () -> r2.saw("removed 1/16"));
             assertEquals(List.of(), t2.tunnels());
+
+            // the network config revokes the server, as a node learns it (a serial, not a CRL): the client closes its
+            // dialled tunnel at once and stops dialling it (the server's side goes when its expiry finds it silent)
+            t3.dial(at, "1/16");
+            Wait.until("3/16 gets in now that there is room", Duration.ofSeconds(30), () -> r3.saw("established 1/16"));
+            t3.setCredentials(k3.withRevoked(java.util.Set.of(cs.cert().getSerialNumber())));
+            Wait.until("3/16 closes its tunnel to the revoked 1/16", Duration.ofSeconds(10), () -> r3.saw("removed 1/16"));
+            assertEquals(List.of(), t3.tunnels());
             for (Recorder r : List.of(rs, r2, r3))
                 assertRemovedOnlyAfterEstablished(r.events);
         }

@@ -364,7 +364,7 @@ public final class NodeDaemon {
         /** Manager thread: a verified config from the registry. */
         private void adopt(ReceivedNetworkConfig next) {
             ReceivedNetworkConfig before = network;
-            if (java.util.Arrays.compare(next.version().encoded(), before.version().encoded()) <= 0
+            if (java.util.Arrays.compareUnsigned(next.version().encoded(), before.version().encoded()) <= 0
                     && !next.macKeysChangedFrom(before))
                 return;
             LOG.log(Level.INFO, "network config version {0} (was {1})", next.version().number(), before.version().number());

@@ -477,7 +477,7 @@ public final class TcpEndpoint implements AutoCloseable, ConnectionSource {
         return auth instanceof Dtls d ? d.me : null;
     }
 
-    /** Closes the connections whose peer certificate is revoked by our CRL or past its notAfter (event loop). */
+    /** Closes the connections whose peer certificate is revoked (our CRL, the network config's serials) or past its notAfter (event loop). */
     private void recheck(long nowMillis) {
         Credentials me = credentials();
         for (TcpConnection c : live) {
@@ -486,6 +486,7 @@ public final class TcpEndpoint implements AutoCloseable, ConnectionSource {
                 continue;
             String why = me != null && me.crl() != null && me.crl().isRevoked(cert)
                     ? "revoked (serial " + cert.getSerialNumber() + " is in the CRL)"
+                    : me != null && me.revoked().contains(cert.getSerialNumber()) ? "revoked (serial " + cert.getSerialNumber() + " by the network config)"
                     : cert.getNotAfter().getTime() < nowMillis ? "expired on " + cert.getNotAfter().toInstant() : null;
             if (why != null) {
                 LOG.log(Level.WARNING, "{0}: connection with {1} at {2} closed: its certificate is {3}", label, c.peer(), c.remote(), why);

@@ -422,16 +422,16 @@ public final class TcpTransport implements TunnelTransport {
     }
 
     /**
-     * Removes the tunnels of clients whose certificate (of their latest authentication) is now
-     * revoked or expired. Peers we dial are not removed: their endpoint closed the connection
-     * (setCredentials, or its expiry check) and dials again, so a peer that renewed its certificate
-     * comes back by itself, and a revoked one is refused at each attempt (the tunnel goes down).
+     * Removes the tunnels whose peer certificate (of its latest authentication) is now revoked or
+     * expired, whichever side dialled: a server we dial that the network revokes does not close its
+     * end itself (its own config may not say so yet), so we must; the node decides later whether to
+     * dial anyone again.
      */
     private void recheck(Credentials c) {
         Date now = new Date();
         for (Peer p : new ArrayList<>(peers.values())) {
             X509Certificate cert = p.certificate();
-            if (cert == null || p.outgoing)
+            if (cert == null)
                 continue;
             try {
                 PeerVerifier.verify(cert, c, null, now);

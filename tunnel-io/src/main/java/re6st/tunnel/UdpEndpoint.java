@@ -405,7 +405,7 @@ public final class UdpEndpoint implements AutoCloseable {
         wake();
     }
 
-    /** Closes the tunnels whose peer certificate is revoked by our CRL or past its notAfter. */
+    /** Closes the tunnels whose peer certificate is revoked (our CRL, the network config's serials) or past its notAfter. */
     private void recheckPeers(long nowMillis) {
         for (PeerTunnel p : new ArrayList<>(byAddress.values())) {
             java.security.cert.X509Certificate c = p.peerCert;
@@ -413,15 +413,18 @@ public final class UdpEndpoint implements AutoCloseable {
                 continue;
             Credentials m = me;
             String why = m.crl() != null && m.crl().isRevoked(c) ? "revoked (serial " + c.getSerialNumber() + " is in the CRL)"
+                    : m.revoked().contains(c.getSerialNumber()) ? "revoked (serial " + c.getSerialNumber() + " by the network config)"
                     : c.getNotAfter().getTime() < nowMillis ? "expired on " + c.getNotAfter().toInstant() : null;
             if (why != null) {
                 LOG.log(Level.WARNING, "tunnel {0} to {1} closed: its certificate is {2}", p.tun != null ? p.tun.name() : "?", p.cn, why);
                 closedInvalid.inc();
-                if (p.dialer) { // a server we dial: handshake again (a renewed certificate passes; a revoked one backs off)
+                if (p.dialer && !why.startsWith("revoked")) { // a server we dial: handshake again (a renewed certificate passes)
                     endSession(p);
                     p.peerCert = null;
                     p.nextAttempt = System.nanoTime();
-                } else {
+                } else { // a revoked server is not dialled again: the node picks other peers
+                    dialled.remove(p);
+                    p.dialIntent = null;
                     remove(p);
                 }
             }
