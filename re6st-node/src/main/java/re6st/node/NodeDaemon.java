@@ -431,7 +431,7 @@ public final class NodeDaemon {
         @Override
         public void hangUp(String prefix) {
             dialled.remove(prefix);
-            overlay.hangUp(new NodePrefix(prefix).cn());
+            overlay.hangUpOutgoing(new NodePrefix(prefix).cn()); // the manager only ever owns the tunnels we dialled
         }
 
         @Override

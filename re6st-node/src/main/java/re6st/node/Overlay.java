@@ -215,6 +215,12 @@ public final class Overlay implements AutoCloseable {
             t.hangUp(peerCn);
     }
 
+    /** Closes the tunnels we dialled to {@code peerCn} and stops dialling it; one it dialled to us stays. */
+    public void hangUpOutgoing(String peerCn) {
+        for (TunnelTransport t : transports.values())
+            t.hangUpOutgoing(peerCn);
+    }
+
     /** The established tunnels of every transport. */
     public List<TunnelInfo> tunnels() {
         return links.tunnels();

@@ -409,6 +409,13 @@ public final class TcpTransport implements TunnelTransport {
     }
 
     @Override
+    public void hangUpOutgoing(String peerCn) {
+        Peer p = peers.get(peerCn);
+        if (p != null && p.outgoing && peers.remove(peerCn, p))
+            p.close();
+    }
+
+    @Override
     public void setCredentials(Credentials c) {
         me = c;
         if (server != null)

@@ -31,6 +31,12 @@ public interface TunnelTransport extends AutoCloseable {
     void hangUp(String peerCn);
 
     /**
+     * Stops dialling {@code peerCn} and closes the tunnel we dialled to it, leaving a tunnel it
+     * dialled to us open (when both dialled, the node keeps one: the other's). Asynchronous.
+     */
+    void hangUpOutgoing(String peerCn);
+
+    /**
      * New credentials, normally a new CRL from a new network config: from now on handshakes use
      * them, and live tunnels whose peer is now revoked or expired are closed.
      */

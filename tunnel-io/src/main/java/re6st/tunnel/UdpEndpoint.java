@@ -387,6 +387,25 @@ public final class UdpEndpoint implements AutoCloseable {
         wake();
     }
 
+    /**
+     * Stops dialling {@code cn}: a tunnel we dialled is closed; one it dialled to us (which may have
+     * taken over our dial when both dialled at once) stays, without our intent to dial again.
+     */
+    public void hangUpOutgoing(String cn) {
+        tasks.add(() -> {
+            for (PeerTunnel p : new ArrayList<>(byAddress.values()))
+                if (p.dialer && (cn.equals(p.cn) || cn.equals(p.expectedCn))) {
+                    dialled.remove(p);
+                    p.dialIntent = null;
+                    remove(p);
+                } else if (!p.dialer && cn.equals(p.cn) && p.dialIntent != null) {
+                    dialled.remove(p.dialIntent);
+                    p.dialIntent = null;
+                }
+        });
+        wake();
+    }
+
     /** The address peers reach this endpoint at (with the port the kernel chose for port 0). */
     public InetSocketAddress localAddress() throws IOException {
         return udp.localAddress();

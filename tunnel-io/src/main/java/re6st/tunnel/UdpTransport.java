@@ -90,6 +90,11 @@ public final class UdpTransport implements TunnelTransport {
     }
 
     @Override
+    public void hangUpOutgoing(String peerCn) {
+        endpoint.hangUpOutgoing(peerCn);
+    }
+
+    @Override
     public void setCredentials(Credentials c) {
         endpoint.setCredentials(c);
     }

@@ -15,6 +15,8 @@ final class OutgoingTunnel {
     private final List<PeerAddress> addresses;
     private int tried;
     private boolean established;
+    /** When the attempt in progress started (manager time). */
+    long dialledAt;
 
     OutgoingTunnel(String peer, List<PeerAddress> addresses) {
         if (addresses.isEmpty())

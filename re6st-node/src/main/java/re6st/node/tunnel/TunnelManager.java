@@ -122,6 +122,7 @@ public final class TunnelManager {
         expireKills(now);
         if (now < nextPass)
             return;
+        expireDials(now);
         nextPass = now + PASS_MS;
         counters.passes++;
         // the original's CAVEAT: an answer later than one pass is stored, but opens nothing
@@ -459,7 +460,22 @@ public final class TunnelManager {
         // each opening restarts the refresh timer (tunnel.py Connection.open)
         nextRefresh = now + o.refreshMs();
         counters.dials++;
+        t.dialledAt = now;
         fx.dial(t.peer, t.current());
+    }
+
+    /**
+     * A dial that neither connected nor failed within 2 x timeout (the transport never told: e.g.
+     * the peer's own tunnel to us took it over) is given up, so that it holds no outgoing slot.
+     */
+    private void expireDials(long now) {
+        for (OutgoingTunnel t : List.copyOf(outgoing.values()))
+            if (!t.established() && now - t.dialledAt > 2 * o.timeoutMs()) {
+                debug(() -> "giving up dialling " + cn(t.peer) + ": no tunnel after " + 2 * o.timeoutMs() / 1000 + " s");
+                forget(t.peer);
+                fx.hangUp(t.peer);
+                counters.dialsExpired++;
+            }
     }
 
     /** Our outgoing tunnel to {@code prefix} is gone or going: a kill of it in progress has nothing left to do. */

@@ -2,11 +2,13 @@ package re6st.node.tunnel;
 
 /** What the {@link TunnelManager} decided, counted since it started (for tests, metrics and the simulator). */
 public final class TunnelManagerCounters {
-    long passes, refreshes, drainsStarted, drainsCompleted, drainsAborted, bootstraps, dials, addressQueries,
+    long dialsExpired, passes, refreshes, drainsStarted, drainsCompleted, drainsAborted, bootstraps, dials, addressQueries,
             duplicatesDropped, tunnelsLost;
 
     /** Passes of the new-tunnel logic (every 5 s). */
     public long passes() { return passes; }
+    /** Dials given up after 2 x timeout without a tunnel or a failure. */
+    public long dialsExpired() { return dialsExpired; }
 
     /** Times the {@code tunnel_refresh} timer fired. */
     public long refreshes() { return refreshes; }

@@ -41,6 +41,26 @@ class TunnelManagerNewTunnelsTest {
     }
 
     @Test
+    void aDialThatNeitherConnectsNorFailsIsGivenUpAfterTwiceTheTimeoutAndFreesItsSlot() {
+        ManagerFixture f = new ManagerFixture(1);
+        f.incoming(9);
+        f.cached(4, 5);
+        f.routes(distant(1).build());
+        f.pass();
+        assertEquals(List.of("dial " + p(4) + " " + addr(4)), f.fx.take());
+        long timeout = ManagerFixture.options(1).timeoutMs();
+        f.advance(2 * timeout - TunnelManager.PASS_MS); // silence from the transport, but not for long enough
+        assertEquals(List.of(), f.fx.take(), "the slot is taken while the dial may still connect");
+        f.routes(distant(2).build());
+        f.advance(2 * TunnelManager.PASS_MS);
+        List<String> calls = f.fx.take();
+        assertEquals("hangUp " + p(4), calls.get(0), calls.toString());
+        assertEquals(1, f.m.counters().dialsExpired());
+        assertTrue(calls.stream().skip(1).anyMatch(c -> c.startsWith("dial ") || c.startsWith("askAddress ")),
+                "the freed slot is filled again: " + calls);
+    }
+
+    @Test
     void aPeerWithoutCachedAddressIsAskedAndOnlyAnAnswerBeforeTheNextPassOpensATunnel() {
         ManagerFixture f = new ManagerFixture(2);
         f.incoming(9);
