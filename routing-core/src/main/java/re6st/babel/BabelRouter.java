@@ -274,6 +274,13 @@ public final class BabelRouter {
                 int r = n.hello.reach;
                 if ((r & 0xBF00) == 0x8000)
                     ifc.nextHello = Math.min(ifc.nextHello, now); // a new neighbour: answer soon
+                if (!h.unicast() && (r & 0xFF00) == 0x8000)
+                    // Its first Hello (new, or back after 7 silent intervals): ask it for its
+                    // routes now rather than wait for its next periodic update (up to 4 x hello
+                    // away), since the request it sent when it came up may have reached us before
+                    // we ran Babel here (a tunnel's ends start at different times). babeld asks at
+                    // the second Hello; RFC 8966 3.8.1.1 lets a node send a wildcard request at any time.
+                    out.send(ifc.name, n.address, new RouteRequest(null, null));
                 if (changed)
                     neighbourCostChanged(n, now);
             } else if (m instanceof Ihu ihu) {
@@ -773,6 +780,12 @@ public final class BabelRouter {
             ifc.hellosSinceIhu = 0;
             for (Neighbour n : ifc.neighbours)
                 sendIhu(ifc, n, now);
+        } else {
+            // babeld's marginal IHUs: a new or lossy neighbour, or one that does not hear us
+            // well, gets one with every Hello (a new neighbour learns its cost at once).
+            for (Neighbour n : ifc.neighbours)
+                if (n.txcost >= 384 || (n.hello.reach & 0xF000) != 0xF000)
+                    sendIhu(ifc, n, now);
         }
         ifc.nextHello = now + jitter(ifc.settings.helloInterval());
     }
@@ -927,8 +940,16 @@ public final class BabelRouter {
             collectSources(now);
             lastSourceGc = now;
         }
-        List<Route> flush = new ArrayList<>(), retract = new ArrayList<>(), refresh = new ArrayList<>();
+        List<Route> flush = new ArrayList<>(), retract = new ArrayList<>(), refresh = new ArrayList<>(),
+                better = new ArrayList<>();
         for (RouteTable.Entry e : table.entries()) {
+            if (halfLifeNs > 0 && e.installed != null && e.routes.size() > 1) {
+                // Smoothed metrics move with time alone: a better route whose smoothed metric
+                // has just passed the installed one's is taken now, not at the next update.
+                Route b = best(e, now, null);
+                if (b != null && b != e.installed)
+                    better.add(b);
+            }
             for (Route r : e.routes) {
                 long keep = Math.max(r.holdNs / 2, 30_000 * MS);
                 if (r.refmetric >= INFINITY) {
@@ -947,6 +968,9 @@ public final class BabelRouter {
             flushRoute(r, now);
         for (Route r : retract)
             retract(r, now);
+        for (Route r : better)
+            if (table.entry(r.entry.prefix, r.entry.src) == r.entry && r.entry.routes.contains(r))
+                consider(r, now);
         for (Route r : refresh) {
             r.refreshAsked = now;
             out.send(r.neighbour.ifc.name, r.neighbour.address, new RouteRequest(r.entry.prefix, r.entry.src));

@@ -71,10 +71,15 @@ public final class Route {
         return Math.min(refmetric + cost + addMetric, Message.INFINITY);
     }
 
-    /** The metric seen through exponential smoothing (equal to {@link #metric} when smoothing is off). */
+    /**
+     * The metric seen through exponential smoothing (equal to {@link #metric} when smoothing is off).
+     * An infinite metric is no history to smooth from: a route that becomes usable (its
+     * neighbour's cost just known, a retraction undone) starts at its metric, where babeld starts
+     * it at max(metric, INFINITY / 2) and needs 6-7 half-lives to prefer a new, better neighbour.
+     */
     int smoothedMetric(long now, long halfLifeNs) {
         int m = metric();
-        if (halfLifeNs <= 0 || m >= Message.INFINITY || smoothed == m)
+        if (halfLifeNs <= 0 || m >= Message.INFINITY || smoothed >= Message.INFINITY || smoothed == m)
             return m;
         double decay = Math.pow(0.5, (double) (now - smoothedTime) / halfLifeNs);
         return (int) Math.round(m + (smoothed - m) * decay);

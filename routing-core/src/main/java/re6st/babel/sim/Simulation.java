@@ -180,6 +180,18 @@ public final class Simulation {
 
     /** Connects two nodes with a link of {@code delayMs} one way; both interfaces use {@code settings}. */
     public Link connect(Node a, Node b, double delayMs, InterfaceSettings settings) {
+        Link la = wire(a, b, delayMs);
+        start(la, settings);
+        start(la.peer, settings);
+        return la;
+    }
+
+    /**
+     * Joins two nodes with a link of {@code delayMs} one way without running Babel on it yet
+     * (a tunnel whose ends have not told their routers): packets reaching an end where Babel
+     * does not run are ignored. {@link #start} each end, at the same or different times.
+     */
+    public Link wire(Node a, Node b, double delayMs) {
         int id = ++linkCount;
         long d = (long) (delayMs * MS);
         Link la = new Link(a, "l" + id + "-" + b.name, linkLocal(a.index, id), d);
@@ -188,11 +200,13 @@ public final class Simulation {
         lb.peer = la;
         a.links.put(la.ifname, la);
         b.links.put(lb.ifname, lb);
-        a.router.addInterface(la.ifname, settings, la.linkLocal, now);
-        b.router.addInterface(lb.ifname, settings, lb.linkLocal, now);
-        flush(a);
-        flush(b);
         return la;
+    }
+
+    /** Starts Babel on one end of a wired link (the daemon's addInterface): Hellos and a request go out now. */
+    public void start(Link end, InterfaceSettings settings) {
+        end.node.router.addInterface(end.ifname, settings, end.linkLocal, now);
+        flush(end.node);
     }
 
     private static Addr linkLocal(int node, int link) {
