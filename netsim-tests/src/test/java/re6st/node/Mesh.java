@@ -129,8 +129,19 @@ final class Mesh implements AutoCloseable {
             startNode(h);
     }
 
-    /** Waits until every pair pings over overlay addresses; prints when each did, from {@code since}. */
+    /** Waits until every node has logged that it runs (identity, config, routing and servers up); returns when (nanoTime). */
+    long awaitRunning(Duration timeout) {
+        for (Host h : hosts)
+            Wait.until(h.label() + "'s node runs", timeout, () -> {
+                assertTrue(h.node.isAlive(), () -> "the node of " + h.label() + " exited:\n" + h.node.log());
+                return h.node.log().contains("node " + h.cn + " at ");
+            });
+        return System.nanoTime();
+    }
+
+    /** Waits until every pair pings over overlay addresses; prints when the first and the last pair did, from {@code since}. */
     void pingAll(Duration timeout, long since) {
+        boolean first = true;
         for (Host from : hosts)
             for (Host to : hosts)
                 if (from != to) {
@@ -139,9 +150,12 @@ final class Mesh implements AutoCloseable {
                             assertTrue(h.node == null || h.node.isAlive(), () -> "the node of " + h.label() + " exited:\n" + h.node.log());
                         return from.ns.exec(Duration.ofSeconds(5), "ping", "-6", "-n", "-c", "1", "-W", "1", to.address).ok();
                     });
+                    System.out.printf("%s%s pings %s %.1f s after the start%n", first ? "first pair: " : "", from.label(), to.label(),
+                            (System.nanoTime() - since) / 1e9);
+                    first = false;
                 }
-        System.out.printf("all %d pairs ping over the overlay %.1f s after %s%n", hosts.size() * (hosts.size() - 1),
-                (System.nanoTime() - since) / 1e9, "the start");
+        System.out.printf("all %d pairs ping over the overlay %.1f s after the start%n", hosts.size() * (hosts.size() - 1),
+                (System.nanoTime() - since) / 1e9);
     }
 
     /** An admin RPC of the registry, asked from its own host (an authorized origin). */
