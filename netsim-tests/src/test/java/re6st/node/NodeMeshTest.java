@@ -71,4 +71,34 @@ class NodeMeshTest {
             mesh.pingAll(Duration.ofSeconds(120), restart);
         }
     }
+
+    @Test
+    void aNodeRevokedAtTheRegistryIsCutOffByEveryPeerAndCannotComeBack() throws Exception {
+        try (TestNet net = TestNet.create("revoke"); Mesh mesh = new Mesh(net, 4)) {
+            mesh.enrol();
+            mesh.startNodes();
+            mesh.pingAll(Duration.ofSeconds(120), mesh.awaitRunning(Duration.ofSeconds(120)));
+            Mesh.Host bad = mesh.hosts.get(3);
+            long revoked = System.nanoTime();
+            mesh.admin("revoke?cn_or_serial=" + bad.cn);
+            // the registry tells its node (code 0 on [::1]), which fetches the config and floods the new version;
+            // every peer fetches it and closes its tunnels with the revoked node
+            for (Mesh.Host h : mesh.hosts)
+                if (h != bad)
+                    Wait.until(h.label() + " no longer reaches the revoked " + bad.label(), Duration.ofSeconds(120),
+                            () -> !h.ns.exec(Duration.ofSeconds(5), "ping", "-6", "-n", "-c", "1", "-W", "1", bad.address).ok());
+            System.out.printf("%s cut off by every peer %.1f s after its revocation%n", bad.label(), (System.nanoTime() - revoked) / 1e9);
+            for (Mesh.Host h : mesh.hosts)
+                if (h != bad) // the version flooded over the peer protocol, each fetching the config
+                    Wait.until(h.label() + " adopts network config version 3", Duration.ofSeconds(90),
+                            () -> h.node.log().contains("network config version 3"));
+            System.out.printf("every other node runs version 3 %.1f s after the revocation%n", (System.nanoTime() - revoked) / 1e9);
+            // the others still reach each other
+            mesh.hosts.remove(bad);
+            mesh.pingAll(Duration.ofSeconds(60), System.nanoTime());
+            // and the revoked node does not get back in (its node stops: its own certificate is revoked)
+            Wait.until("the revoked node stops", Duration.ofSeconds(60), () -> !bad.node.isAlive());
+            System.out.println("the revoked node: " + bad.node.log().lines().filter(l -> l.contains("revoked")).findFirst().orElse("?"));
+        }
+    }
 }

@@ -60,11 +60,15 @@ import re6st.tunnel.TunnelInfo;
  */
 public final class NodeDaemon {
     private static final Logger LOG = System.getLogger("re6st.node");
-    /** The original's re-fetch interval after a failed config fetch, and its hourly check. */
-    static final long CONFIG_RETRY_MS = 300_000, CONFIG_CHECK_MS = 3_600_000;
+    /**
+     * The original's re-fetch interval after a failed config fetch; and how often a node the mesh
+     * does not connect to the registry asks the registry directly (the original: hourly; a node cut
+     * off with a revoked peer would keep talking to it for an hour: we check every minute).
+     */
+    static final long CONFIG_RETRY_MS = 300_000, CONFIG_CHECK_MS = 60_000;
 
     /** How a run of the node ended. */
-    enum Outcome { STOPPED, RESTART }
+    enum Outcome { STOPPED, RESTART, REVOKED }
 
     private final NodeSettings settings;
     private final NodeIdentity me;
@@ -135,6 +139,9 @@ public final class NodeDaemon {
                     r.close();
                 }
                 current.set(null);
+                if (o == Outcome.REVOKED)
+                    throw CommandFailure.failed("our certificate " + me.cn() + " (serial " + me.cert().getSerialNumber()
+                            + ") is revoked by the network: enrol again with 're6st conf'");
                 if (o == Outcome.STOPPED)
                     break;
                 LOG.log(Level.INFO, "restarting");
@@ -299,7 +306,7 @@ public final class NodeDaemon {
                     }
                     if (now >= checkAt) {
                         checkAt = now + CONFIG_CHECK_MS;
-                        if (!lastRoutes.registryRouted())
+                        if (!lastRoutes.registryRouted() && !registryNode)
                             fetchAt = now; // the registry is not reachable through the mesh: ask it directly
                     }
                     topology = manager.topology();
@@ -354,6 +361,14 @@ public final class NodeDaemon {
                 try {
                     ReceivedNetworkConfig next = configs.fetch();
                     post(() -> adopt(next));
+                } catch (RegistryClient.RegistryException e) {
+                    if (e.status() == 404) { // hello: the registry has no (valid) certificate of ours: revoked
+                        LOG.log(Level.ERROR, "the registry no longer knows our certificate ({0}): stopping", e.getMessage());
+                        stop(Outcome.REVOKED);
+                        return;
+                    }
+                    LOG.log(Level.WARNING, "network config: {0}; next try in {1} s", Failures.explain(e), CONFIG_RETRY_MS / 1000);
+                    scheduleFetch(CONFIG_RETRY_MS);
                 } catch (IOException e) {
                     LOG.log(Level.WARNING, "network config: {0}; next try in {1} s", Failures.explain(e), CONFIG_RETRY_MS / 1000);
                     scheduleFetch(CONFIG_RETRY_MS);
@@ -370,7 +385,7 @@ public final class NodeDaemon {
             LOG.log(Level.INFO, "network config version {0} (was {1})", next.version().number(), before.version().number());
             if (next.revoked(me.cert().getSerialNumber().longValue())) {
                 LOG.log(Level.ERROR, "our certificate {0} is revoked by the network: stopping; enrol again with ''re6st conf''", me.cn());
-                stop(Outcome.STOPPED);
+                stop(Outcome.REVOKED);
                 return;
             }
             if (next.needsRestartFrom(before)) {
@@ -409,6 +424,8 @@ public final class NodeDaemon {
 
         @Override
         public void failed(String peerCn, InetSocketAddress remote, IOException why) {
+            if (String.valueOf(why.getMessage()).contains("our certificate is revoked"))
+                scheduleFetch(1_000); // a peer's config revokes us: ours must say so too (then we stop)
             if (peerCn == null)
                 return;
             post(() -> {

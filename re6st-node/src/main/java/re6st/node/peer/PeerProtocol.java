@@ -38,8 +38,12 @@ import re6st.tunnel.handshake.PeerVerifier;
  * thread (the node's peer loop) drives it.
  */
 public final class PeerProtocol {
-    /** hello0 at most this often per peer, and a session is dead when a send stays unanswered this long. */
-    public static final long HELLO_INTERVAL_MS = 60_000, UNANSWERED_MS = 60_000;
+    /**
+     * hello0 at most this often per peer (the original: 60 s, a local policy, not on the wire: a lost
+     * hello0 then delayed a session, so an address query or a config flood, by a minute), and a
+     * session is dead when a send stays unanswered this long.
+     */
+    public static final long HELLO_INTERVAL_MS = 5_000, UNANSWERED_MS = 60_000;
     private static final long CONFIRMED = Long.MIN_VALUE, UNCONFIRMED = Long.MIN_VALUE + 1;
 
     /** What the application answers to an authenticated request (null or empty: an empty ack). */
