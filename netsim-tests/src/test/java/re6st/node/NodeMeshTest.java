@@ -101,4 +101,27 @@ class NodeMeshTest {
             System.out.println("the revoked node: " + bad.node.log().lines().filter(l -> l.contains("revoked")).findFirst().orElse("?"));
         }
     }
+
+    @Test
+    void aNodeOfflineDuringTwoMacKeyRotationsCatchesUpAndItsRoutesReturn() throws Exception {
+        try (TestNet net = TestNet.create("hmac"); Mesh mesh = new Mesh(net, 3)) {
+            mesh.enrol();
+            mesh.startNodes();
+            mesh.pingAll(Duration.ofSeconds(120), mesh.awaitRunning(Duration.ofSeconds(120)));
+            Mesh.Host away = mesh.hosts.get(2);
+            away.node.signal("TERM");
+            assertTrue(away.node.waitFor(Duration.ofSeconds(30)) != null, "the node stops on SIGTERM");
+            mesh.admin("updateHMAC"); // a new key is accepted...
+            mesh.admin("updateHMAC"); // ...then signs: the away node's cached key is now only accepted, not the one used
+            for (Mesh.Host h : mesh.hosts)
+                if (h != away)
+                    Wait.until(h.label() + " follows the rotation (version 4)", Duration.ofSeconds(90),
+                            () -> h.node.log().contains("network config version 4"));
+            long back = System.nanoTime();
+            mesh.startNode(away);
+            Wait.until(away.label() + " catches up (version 4)", Duration.ofSeconds(120),
+                    () -> away.node.log().contains("network config version 4"));
+            mesh.pingAll(Duration.ofSeconds(120), back);
+        }
+    }
 }

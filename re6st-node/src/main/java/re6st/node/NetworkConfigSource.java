@@ -33,6 +33,8 @@ public final class NetworkConfigSource {
     }
 
     private final RegistryClient registry;
+    /** For the one try at start when a cached config exists: a registry that does not answer soon is not waited for. */
+    private final RegistryClient quick;
     private final NodeSession session;
     private final NodeIdentity me;
     private final Store store;
@@ -40,15 +42,17 @@ public final class NetworkConfigSource {
 
     public NetworkConfigSource(RegistryClient registry, NodeIdentity me, NodeSession session, Store store) {
         this.registry = registry;
+        this.quick = new RegistryClient(registry.base(), java.time.Duration.ofSeconds(5));
         this.me = me;
         this.session = session;
         this.store = store;
     }
 
     /**
-     * The config to start with: the cached one if it verifies and is of our protocol (a cache written
-     * by an older node is refreshed), unless {@code refresh} (the registry's own node always fetches);
-     * else fetched, waiting for the registry as long as it takes.
+     * The config to start with: the registry's if it answers at once with a newer one, else the
+     * cached one if it verifies and is of our protocol (a cache written by an older node is
+     * refreshed), unless {@code refresh} (the registry's own node always fetches); without a usable
+     * cache, fetched, waiting for the registry as long as it takes.
      */
     public ReceivedNetworkConfig atStart(boolean refresh) throws IOException, InterruptedException {
         Optional<byte[]> cached = store.loadNetworkConfig();
@@ -56,6 +60,20 @@ public final class NetworkConfigSource {
             try {
                 ReceivedNetworkConfig c = ReceivedNetworkConfig.parse(cached.get(), me.ca().getPublicKey(), me.key());
                 if (c.protocol() >= NetworkConfig.PROTOCOL) {
+                    // one try for a newer one: a node back from a while offline may have missed MAC key rotations, and
+                    // with old keys its Babel hears nobody, so no peer could tell it a newer version exists
+                    try {
+                        ReceivedNetworkConfig fresh = fetch(quick);
+                        if (java.util.Arrays.compareUnsigned(fresh.version().encoded(), c.version().encoded()) > 0) {
+                            LOG.log(Level.INFO, "network config version {0} from the registry (the node cache had {1})",
+                                    fresh.version().number(), c.version().number());
+                            return fresh;
+                        }
+                    } catch (InterruptedIOException e) {
+                        throw new InterruptedException("interrupted while fetching the network config");
+                    } catch (IOException e) {
+                        LOG.log(Level.INFO, "the registry does not answer ({0}): starting from the node cache", Failures.explain(e));
+                    }
                     LOG.log(Level.INFO, "network config version {0} from the node cache", c.version().number());
                     return c;
                 }
@@ -80,6 +98,10 @@ public final class NetworkConfigSource {
 
     /** One {@code getNetworkConfig}: verified, stored, returned; a refused or failed one changes nothing. */
     public ReceivedNetworkConfig fetch() throws IOException {
+        return fetch(registry);
+    }
+
+    private ReceivedNetworkConfig fetch(RegistryClient registry) throws IOException {
         byte[] body;
         try {
             body = registry.call("getNetworkConfig", RegistryClient.params("cn", session.cn()), session);

@@ -56,16 +56,23 @@ public final class RegistryClient {
 
     private final URI base;
     private final HttpClient http;
+    private final Duration timeout;
 
     /** @throws IllegalArgumentException when {@code registry} is not an absolute http:// or https:// URL with a host */
     public RegistryClient(URI registry) {
+        this(registry, TIMEOUT);
+    }
+
+    /** As {@link #RegistryClient(URI)}, giving up a connection or a call after {@code timeout}. */
+    public RegistryClient(URI registry, Duration timeout) {
+        this.timeout = timeout;
         String scheme = registry.getScheme() == null ? "" : registry.getScheme().toLowerCase(java.util.Locale.ROOT);
         if (!(scheme.equals("http") || scheme.equals("https")) || registry.getHost() == null)
             throw new IllegalArgumentException("'" + registry + "' is not an http:// or https:// URL with a host "
                     + "(e.g. http://re6st.example.com/)");
         String s = registry.toString();
         this.base = URI.create(s.endsWith("/") ? s : s + "/");
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(TIMEOUT).followRedirects(HttpClient.Redirect.NEVER).build();
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
     public URI base() {
@@ -101,7 +108,7 @@ public final class RegistryClient {
     }
 
     private HttpResponse<byte[]> send(String method, String query, String hmac) throws IOException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(method + (query.isEmpty() ? "" : "?" + query))).timeout(TIMEOUT)
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(method + (query.isEmpty() ? "" : "?" + query))).timeout(timeout)
                 .header("User-Agent", VERSION + ", " + System.getProperty("os.name") + "-" + System.getProperty("os.arch")).GET();
         if (hmac != null)
             b.header("Re6stHMAC", hmac);

@@ -17,13 +17,20 @@ final class Bootstrap {
     }
 
     private boolean disconnected;
+    private int tries;
     private long nextTry = Long.MIN_VALUE;
     private Purpose pending;
 
     /** The registry is reachable: the next loss of it is tested at once. */
     void connected() {
         disconnected = false;
+        tries = 0;
         nextTry = Long.MIN_VALUE;
+    }
+
+    /** Rejoin attempts since the registry was last reachable. */
+    int tries() {
+        return tries;
     }
 
     boolean disconnected() {
@@ -38,6 +45,7 @@ final class Bootstrap {
     /** A rejoin attempt starts now; the next may start after {@code backoff} ms. */
     void tried(long now, long backoff) {
         disconnected = true;
+        tries++;
         nextTry = now + backoff;
     }
 

@@ -349,7 +349,10 @@ public final class TunnelManager {
         } else if (routes.registryRouted() || outgoing.containsKey(o.registry()) || incoming.containsKey(o.registry())) {
             bootstrap.connected();
         } else if (bootstrap.due(now)) {
-            long backoff = o.timeoutMs() * (1 + random.nextInt(routed.size() + 1));
+            long full = o.timeoutMs() * (1 + random.nextInt(routed.size() + 1));
+            // routed by nobody (a node starting, or alone): the original waits the same, a minute at hello 15 s, when
+            // its first question found no peer; we try again after a pass, doubling up to that
+            long backoff = routed.isEmpty() ? Math.min(full, PASS_MS << Math.min(bootstrap.tries(), 16)) : full;
             bootstrap.tried(now, backoff);
             debug(() -> "no route to the registry (" + routed.size() + " routed, " + distant.size()
                     + " distant): rejoining, next try in " + backoff + " ms");

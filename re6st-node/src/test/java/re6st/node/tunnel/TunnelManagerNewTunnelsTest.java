@@ -61,6 +61,23 @@ class TunnelManagerNewTunnelsTest {
     }
 
     @Test
+    void aNodeRoutedByNobodyAsksTheRegistryAgainAfterAPassThenLessAndLessOften() {
+        ManagerFixture f = new ManagerFixture(2);
+        List<Long> asked = new java.util.ArrayList<>();
+        long start = f.now;
+        for (int i = 0; i < 40; i++) {
+            f.pass();
+            if (f.fx.take().contains("askBootstrap")) {
+                asked.add((f.now - start) / 1000);
+                f.m.bootstrapFailed(f.now); // the registry knew no peer yet
+            }
+        }
+        long timeout = ManagerFixture.options(2).timeoutMs() / 1000;
+        // at 5 s, then gaps of 5, 10, 20, 40, ... capped at the original's timeout (nobody routed: 1 x timeout)
+        assertEquals(List.of(5L, 10L, 20L, 40L, 80L, 80L + timeout), asked.subList(0, Math.min(6, asked.size())), asked.toString());
+    }
+
+    @Test
     void aPeerWithoutCachedAddressIsAskedAndOnlyAnAnswerBeforeTheNextPassOpensATunnel() {
         ManagerFixture f = new ManagerFixture(2);
         f.incoming(9);
