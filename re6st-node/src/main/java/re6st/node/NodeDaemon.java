@@ -208,7 +208,8 @@ public final class NodeDaemon {
             SecureRandom random = new SecureRandom();
             PeerService service = new PeerService(me.credentials(Overlay.revoked(network)), me.network(),
                     network.config().registryPrefix(), NetworkConfig.PROTOCOL, secrets(random), network.version().encoded(), this);
-            peers = new PeerSocket(service, new InetSocketAddress(InetAddress.getByName("::"), PeerService.PORT), System::currentTimeMillis);
+            peers = new PeerSocket(service, new InetSocketAddress(InetAddress.getByName("::"), PeerService.PORT),
+                    System::currentTimeMillis, NodeDaemon::monotonicMs);
             peers.onLoopDeath(why -> re6st.cli.Daemon.die("re6st node", "peer protocol", why));
             opened.add(peers);
             int clientCount = settings.clientMode() ? 0 : settings.clientCount().orElse(p.clientCount());
