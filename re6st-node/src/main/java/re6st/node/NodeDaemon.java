@@ -90,6 +90,8 @@ public final class NodeDaemon {
 
     /** The {@code re6st node} runner: runs until SIGTERM (0) or a fatal condition (a CommandFailure). */
     public static int run(NodeSettings settings) throws Exception {
+        if (settings.logFile().isPresent())
+            logTo(settings.logFile().get()).reopenOnSignal("USR1", LOG);
         NodeIdentity me = NodeIdentity.load(settings.ca(), settings.cert(), settings.key());
         if (me.expired(Instant.now()))
             LOG.log(Level.WARNING, "our certificate {0} expired on {1}: peers will refuse our tunnels until it is renewed",
@@ -124,6 +126,18 @@ public final class NodeDaemon {
             stopped.countDown();
         }
         return 0;
+    }
+
+    /**
+     * -l: the log also goes to {@code file} (its directory made if needed), appended, as the root
+     * logger's other handlers format it; returned so that SIGUSR1 can reopen it.
+     */
+    static re6st.cli.ReopenableFileHandler logTo(java.nio.file.Path file) throws IOException {
+        java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
+        re6st.cli.ReopenableFileHandler f = new re6st.cli.ReopenableFileHandler(file);
+        f.setFormatter(new java.util.logging.SimpleFormatter());
+        java.util.logging.Logger.getLogger("").addHandler(f);
+        return f;
     }
 
     /**

@@ -68,4 +68,21 @@ class NodeDaemonTest {
         assertEquals(4, NodeDaemon.cacheKeeps(OptionalInt.empty(), network(4, 1, List.of())), "the network's client_count, not 10");
         assertEquals(7, NodeDaemon.cacheKeeps(OptionalInt.of(7), network(4, 1, List.of())));
     }
+
+    @Test
+    void dashLLogsIntoAFileInItsDirectoryMadeIfNeededAndReopenable(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path file = dir.resolve("log/re6stnet.log");
+        re6st.cli.ReopenableFileHandler h = NodeDaemon.logTo(file);
+        try {
+            System.getLogger("re6st.node").log(System.Logger.Level.WARNING, "to the file");
+            assertTrue(java.nio.file.Files.readString(file).contains("to the file"), java.nio.file.Files.readString(file));
+            java.nio.file.Files.move(file, dir.resolve("log/re6stnet.log.1"));
+            h.reopen(); // as SIGUSR1 after logrotate
+            System.getLogger("re6st.node").log(System.Logger.Level.WARNING, "to the new file");
+            assertTrue(java.nio.file.Files.readString(file).contains("to the new file"));
+        } finally {
+            java.util.logging.Logger.getLogger("").removeHandler(h);
+            h.close();
+        }
+    }
 }
