@@ -22,7 +22,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 import re6st.babel.Neighbour;
@@ -67,15 +66,14 @@ public final class NodeDaemon {
      */
     static final long CONFIG_RETRY_MS = 300_000, CONFIG_CHECK_MS = 60_000;
 
-    /** How a run of the node ended. */
-    enum Outcome { STOPPED, RESTART, REVOKED }
-
     private final NodeSettings settings;
     private final NodeIdentity me;
     private final NodeCache cache;
     private final RegistryClient registry;
     private final NodeSession session;
     private final NetworkConfigSource configs;
+    /** The network config of the latest run (adopted ones included): what the node cache keeps at exit depends on it. */
+    private volatile ReceivedNetworkConfig lastNetwork;
 
     private NodeDaemon(NodeSettings settings, NodeIdentity me, NodeCache cache) {
         this.settings = settings;
@@ -96,6 +94,8 @@ public final class NodeDaemon {
 
     /** The {@code re6st node} runner: runs until SIGTERM (0) or a fatal condition (a CommandFailure). */
     public static int run(NodeSettings settings) throws Exception {
+        if (settings.logFile().isPresent())
+            logTo(settings.logFile().get()).reopenOnSignal("USR1", LOG);
         NodeIdentity me = NodeIdentity.load(settings.ca(), settings.cert(), settings.key());
         if (me.expired(Instant.now()))
             LOG.log(Level.WARNING, "our certificate {0} expired on {1}: peers will refuse our tunnels until it is renewed",
@@ -103,64 +103,77 @@ public final class NodeDaemon {
         java.nio.file.Files.createDirectories(settings.stateDir());
         java.nio.file.Files.createDirectories(settings.runDir());
         CountDownLatch stopped = new CountDownLatch(1);
-        AtomicReference<Run> current = new AtomicReference<>();
+        RunLoop runs = new RunLoop();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            Run r = current.get();
-            if (r != null)
-                r.stop(Outcome.STOPPED);
+            runs.stop();
             try {
                 stopped.await(20, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }, "re6st-node-shutdown"));
-        signal("HUP", current);
-        signal("USR2", current);
+        signal("HUP", runs);
+        signal("USR2", runs);
         try (NodeCache cache = NodeCache.open(settings.stateDir())) {
             NodeDaemon d = new NodeDaemon(settings, me, cache);
-            boolean registryNode = false;
-            for (;;) {
-                ReceivedNetworkConfig network = d.configs.atStart(registryNode);
-                registryNode = network.config().registryPrefix().equals(me.prefix().bits());
-                if (network.protocol() < network.config().parameters().minProtocol()
-                        || NetworkConfig.PROTOCOL < network.config().parameters().minProtocol())
-                    throw CommandFailure.failed("the network requires protocol " + network.config().parameters().minProtocol()
-                            + " or later; this node speaks " + NetworkConfig.PROTOCOL + ": upgrade re6st");
-                if (network.revoked(me.cert().getSerialNumber().longValue()))
-                    throw CommandFailure.failed("our certificate " + me.cn() + " (serial " + me.cert().getSerialNumber()
-                            + ") is revoked by the network: enrol again with 're6st conf'");
-                Run r = d.new Run(network, registryNode);
-                current.set(r);
-                Outcome o;
-                try {
-                    r.start();
-                    o = r.awaitEnd();
-                } finally {
-                    r.close();
-                }
-                current.set(null);
-                if (o == Outcome.REVOKED)
-                    throw CommandFailure.failed("our certificate " + me.cn() + " (serial " + me.cert().getSerialNumber()
-                            + ") is revoked by the network: enrol again with 're6st conf'");
-                if (o == Outcome.STOPPED)
-                    break;
-                LOG.log(Level.INFO, "restarting");
-            }
-            cache.shrink(settings.clientCount().orElse(10));
+            boolean[] registryNode = {false};
+            runs.run(() -> {
+                ReceivedNetworkConfig network = d.configs.atStart(registryNode[0]);
+                registryNode[0] = network.config().registryPrefix().equals(me.prefix().bits());
+                checkUsable(network, me);
+                d.lastNetwork = network;
+                return d.new Run(network, registryNode[0]);
+            });
+            if (d.lastNetwork != null)
+                cache.shrink(cacheKeeps(settings.clientCount(), d.lastNetwork));
         } finally {
             stopped.countDown();
         }
         return 0;
     }
 
+    /**
+     * -l: the log also goes to {@code file} (its directory made if needed), appended, as the root
+     * logger's other handlers format it; returned so that SIGUSR1 can reopen it.
+     */
+    static re6st.cli.ReopenableFileHandler logTo(java.nio.file.Path file) throws IOException {
+        java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
+        re6st.cli.ReopenableFileHandler f = new re6st.cli.ReopenableFileHandler(file);
+        f.setFormatter(new java.util.logging.SimpleFormatter());
+        java.util.logging.Logger.getLogger("").addHandler(f);
+        return f;
+    }
+
+    /**
+     * Refuses (CommandFailure, the node exits) a network config this node cannot run with: one that
+     * needs a newer protocol, or that revokes our certificate. Checked at every start and on every
+     * config adopted while running.
+     */
+    static void checkUsable(ReceivedNetworkConfig network, NodeIdentity me) {
+        checkUsable(network, me.cn(), me.cert().getSerialNumber());
+    }
+
+    static void checkUsable(ReceivedNetworkConfig network, String cn, java.math.BigInteger serial) {
+        int min = network.config().parameters().minProtocol();
+        if (network.protocol() < min || NetworkConfig.PROTOCOL < min)
+            throw CommandFailure.failed("the network requires protocol " + min + " or later; this node speaks "
+                    + NetworkConfig.PROTOCOL + ": upgrade re6st");
+        if (network.revoked(serial.longValue()))
+            throw CommandFailure.failed("our certificate " + cn + " (serial " + serial
+                    + ") is revoked by the network: enrol again with 're6st conf'");
+    }
+
+    /** How many peers the node cache keeps at exit: --client-count, else the network's client_count (as the original). */
+    static int cacheKeeps(java.util.OptionalInt clientCountOption, ReceivedNetworkConfig network) {
+        return clientCountOption.orElse(network.config().parameters().clientCount());
+    }
+
     @SuppressWarnings("restriction")
-    private static void signal(String name, AtomicReference<Run> current) {
+    private static void signal(String name, RunLoop runs) {
         try {
             sun.misc.Signal.handle(new sun.misc.Signal(name), s -> {
-                Run r = current.get();
                 LOG.log(Level.INFO, "SIG{0}: restart", name);
-                if (r != null)
-                    r.stop(Outcome.RESTART);
+                runs.restart();
             });
         } catch (IllegalArgumentException e) {
             LOG.log(Level.DEBUG, "SIG{0} cannot be handled here: {1}", name, e.getMessage());
@@ -168,12 +181,13 @@ public final class NodeDaemon {
     }
 
     /** One run of the node with one network config (a restart is a new Run). */
-    final class Run implements TunnelLinks.Listener, PeerService.Node, TunnelEffects {
+    final class Run implements RunLoop.Run, TunnelLinks.Listener, PeerService.Node, TunnelEffects {
         private volatile ReceivedNetworkConfig network;
         private final boolean registryNode;
         private final LinkedBlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
         private final CountDownLatch ended = new CountDownLatch(1);
-        private volatile Outcome outcome = Outcome.STOPPED;
+        private volatile RunLoop.Outcome outcome = RunLoop.Outcome.STOPPED;
+        private volatile CommandFailure failure;
         private final ExecutorService http = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "node-registry");
             t.setDaemon(true);
@@ -188,6 +202,7 @@ public final class NodeDaemon {
         private Hooks hooks;
         private Thread loop;
         private volatile String topology = "0";
+        private volatile int maxClients;
         private long fetchAt = Long.MAX_VALUE, checkAt;
         private RouteSnapshot lastRoutes = RouteSnapshot.EMPTY;
         private List<String> neighbours = List.of();
@@ -197,11 +212,12 @@ public final class NodeDaemon {
             this.registryNode = registryNode;
         }
 
-        void start() throws Exception {
+        @Override
+        public void start() throws Exception {
             NetworkConfig.Parameters p = network.config().parameters();
             Optional<Ipv4Overlay> ipv4 = p.ipv4() == null ? Optional.empty()
                     : Ipv4Overlay.of(p.ipv4(), p.ipv4Sublen(), me.cert().getSerialNumber().longValue());
-            int maxClients = settings.clientMode() ? 0 : settings.maxClients().orElse(p.maxClients());
+            maxClients = settings.clientMode() ? 0 : settings.maxClients().orElse(p.maxClients());
             // one server per protocol (the first --pp of each); udp6/tcp6 underlays are not carried yet
             Map<String, Integer> ports = new LinkedHashMap<>();
             for (NodeSettings.Server s : settings.clientMode() ? NodeSettings.DEFAULT_SERVERS : settings.servers())
@@ -215,7 +231,8 @@ public final class NodeDaemon {
             SecureRandom random = new SecureRandom();
             PeerService service = new PeerService(me.credentials(Overlay.revoked(network)), me.network(),
                     network.config().registryPrefix(), NetworkConfig.PROTOCOL, secrets(random), network.version().encoded(), this);
-            peers = new PeerSocket(service, new InetSocketAddress(InetAddress.getByName("::"), PeerService.PORT), System::currentTimeMillis);
+            peers = new PeerSocket(service, new InetSocketAddress(InetAddress.getByName("::"), PeerService.PORT),
+                    System::currentTimeMillis, NodeDaemon::monotonicMs);
             peers.onLoopDeath(why -> re6st.cli.Daemon.die("re6st node", "peer protocol", why));
             opened.add(peers);
             int clientCount = settings.clientMode() ? 0 : settings.clientCount().orElse(p.clientCount());
@@ -253,17 +270,29 @@ public final class NodeDaemon {
             return new CountryFilter(settings.country().orElse(null), listed == null ? java.util.Set.of() : java.util.Set.copyOf(listed));
         }
 
-        Outcome awaitEnd() throws InterruptedException {
+        @Override
+        public RunLoop.Outcome awaitEnd() throws InterruptedException {
             ended.await();
+            if (failure != null)
+                throw failure;
             return outcome;
         }
 
-        void stop(Outcome o) {
+        @Override
+        public synchronized void stop(RunLoop.Outcome o) {
+            if (ended.getCount() == 0)
+                return; // the first stop decides
             outcome = o;
             ended.countDown();
         }
 
-        void close() {
+        private void fail(CommandFailure f) {
+            failure = f;
+            stop(RunLoop.Outcome.STOPPED);
+        }
+
+        @Override
+        public void close() {
             if (loop != null) {
                 loop.interrupt();
                 try {
@@ -364,7 +393,8 @@ public final class NodeDaemon {
                 } catch (RegistryClient.RegistryException e) {
                     if (e.status() == 404) { // hello: the registry has no (valid) certificate of ours: revoked
                         LOG.log(Level.ERROR, "the registry no longer knows our certificate ({0}): stopping", e.getMessage());
-                        stop(Outcome.REVOKED);
+                        fail(CommandFailure.failed("the registry no longer knows our certificate " + me.cn()
+                                + " (revoked?): enrol again with 're6st conf'"));
                         return;
                     }
                     LOG.log(Level.WARNING, "network config: {0}; next try in {1} s", Failures.explain(e), CONFIG_RETRY_MS / 1000);
@@ -383,15 +413,18 @@ public final class NodeDaemon {
                     && !next.macKeysChangedFrom(before))
                 return;
             LOG.log(Level.INFO, "network config version {0} (was {1})", next.version().number(), before.version().number());
-            if (next.revoked(me.cert().getSerialNumber().longValue())) {
-                LOG.log(Level.ERROR, "our certificate {0} is revoked by the network: stopping; enrol again with ''re6st conf''", me.cn());
-                stop(Outcome.REVOKED);
+            try {
+                checkUsable(next, me); // a newer min_protocol, our certificate revoked: exit as a start with it would
+            } catch (CommandFailure f) {
+                LOG.log(Level.ERROR, "stopping: {0}", f.getMessage());
+                fail(f);
                 return;
             }
+            lastNetwork = next;
             if (next.needsRestartFrom(before)) {
                 LOG.log(Level.INFO, "the network parameters changed: restarting the node");
                 network = next;
-                stop(Outcome.RESTART);
+                stop(RunLoop.Outcome.RESTART);
                 return;
             }
             network = next;
@@ -504,12 +537,9 @@ public final class NodeDaemon {
         public List<PeerAddress> addresses() {
             if (settings.clientMode() || manager == null)
                 return List.of();
-            List<PeerAddress> out = new ArrayList<>();
-            for (String ip : ourAddresses())
-                for (Map.Entry<String, re6st.tunnel.TunnelTransport> t : overlay.transports().entrySet())
-                    if (t.getValue().localAddress() != null)
-                        out.add(new PeerAddress(ip, t.getValue().localAddress().getPort(), t.getKey(), settings.country().orElse(null)));
-            return out;
+            Map<String, InetSocketAddress> local = new LinkedHashMap<>();
+            overlay.transports().forEach((proto, t) -> local.put(proto, t.localAddress()));
+            return advertised(ourAddresses(), local, maxClients, settings.country().orElse(null));
         }
 
         @Override
@@ -575,6 +605,23 @@ public final class NodeDaemon {
             }
             return found;
         }
+    }
+
+    /**
+     * Our code-1 address list: each of our IPs with each transport's port, in order, but only when
+     * the transports accept tunnels ({@code maxClients > 0}): a transport that only dials out has a
+     * local address too (an ephemeral port), which no peer can use.
+     */
+    static List<PeerAddress> advertised(List<String> ips, Map<String, InetSocketAddress> transports, int maxClients, String country) {
+        List<PeerAddress> out = new ArrayList<>();
+        if (maxClients <= 0)
+            return out;
+        for (String ip : ips)
+            transports.forEach((proto, local) -> {
+                if (local != null)
+                    out.add(new PeerAddress(ip, local.getPort(), proto, country));
+            });
+        return out;
     }
 
     /** -B arguments: babeld's {@code -C statement} pairs become statements; anything else is refused. */

@@ -32,8 +32,9 @@ public final class NodeOptions {
     @Option(names = "--registry", paramLabel = "URL", description = "Public HTTP URL of the registry, for bootstrapping (required).")
     String registry;
 
-    @Option(names = {"-l", "--log"}, paramLabel = "DIR", defaultValue = "/var/log/re6stnet",
-            description = "Directory of the log file re6stnet.log (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-l", "--log"}, paramLabel = "DIR", description = "Log to DIR/re6stnet.log too (appended, reopened on "
+            + "SIGUSR1 for log rotation). Default: standard error only (the journal under systemd; the original's default "
+            + "is /var/log/re6stnet).")
     Path log;
 
     @Option(names = {"-r", "--run"}, paramLabel = "DIR", defaultValue = "/var/run/re6stnet",
@@ -180,7 +181,15 @@ public final class NodeOptions {
             warnings.add("--dh is ignored: our tunnels negotiate their keys without Diffie-Hellman parameter files");
         if (console != null)
             warnings.add("--console is ignored: there is no Python console in this re6stnet");
-        return new NodeSettings(registryUri(), checkedIps(), abs(log), abs(run), abs(state), verbose, interfaces,
+        if (useDefault)
+            warnings.add((defaultRoute ? "-D/--default" : "--table 0") + " is obsolete and does not change the routes, as in "
+                    + "the current re6stnet: the default route through the network stays restricted to its sources (a kernel "
+                    + "with IPv6 subtrees is needed); it only turns udp6/tcp6 tunnels off");
+        if (!remoteGateways.isEmpty())
+            warnings.add("accepted but not implemented yet: --remote-gateway (tunnels follow the host's own routes)");
+        if (multicast)
+            warnings.add("accepted but not implemented yet: -m/--multicast (no multicast routing over the network)");
+        return new NodeSettings(registryUri(), checkedIps(), Optional.ofNullable(log).map(NodeOptions::abs), abs(run), abs(state), verbose, interfaces,
                 mainInterface(), multicast, Optional.ofNullable(up), daemons, countryCode(), babelArgs, gateway, useDefault,
                 openvpnArgs, ovpnlog, remotes.isEmpty() ? servers(disabled) : List.of(), Optional.ofNullable(dh).map(NodeOptions::abs),
                 abs(ca), abs(cert), abs(key), count("--client-count", clientCount), count("--max-clients", maxClients),

@@ -16,7 +16,7 @@ import re6st.net.NodePrefix;
  * given ({@code client_count}, {@code max_clients}) are empty here.
  *
  * @param ip               --ip values in order: IP addresses, or one {@code upnp} / {@code any}; empty: the default (UPnP, else no NAT)
- * @param logDir           -l: where re6stnet.log goes ({@link #logFile})
+ * @param logDir           -l: where re6stnet.log goes ({@link #logFile}); empty: standard error only
  * @param verbose          0 (no log) .. 4 (trace)
  * @param babelArgs        -B arguments for the router, in order
  * @param defaultRoute     -D (or the obsolete --table 0): the default route without source restriction; implies no udp6/tcp6 tunnels
@@ -27,7 +27,7 @@ import re6st.net.NodePrefix;
  * @param neighbours       --neighbour CNs as node prefixes
  * @param warnings         one line each for what was accepted but is obsolete or ignored; the daemon logs them
  */
-public record NodeSettings(URI registry, List<String> ip, Path logDir, Path runDir, Path stateDir, int verbose,
+public record NodeSettings(URI registry, List<String> ip, Optional<Path> logDir, Path runDir, Path stateDir, int verbose,
         List<String> interfaces, String mainInterface, boolean multicast, Optional<String> up, List<String> daemons,
         Optional<String> country, List<String> babelArgs, boolean gateway, boolean defaultRoute, List<String> openvpnArgs,
         boolean ovpnlog, List<Server> servers, Optional<Path> dh, Path ca, Path cert, Path key, OptionalInt clientCount,
@@ -64,9 +64,9 @@ public record NodeSettings(URI registry, List<String> ip, Path logDir, Path runD
         return !client.isEmpty();
     }
 
-    /** The daemon's own log file, as the original: {@code <log>/re6stnet.log}. */
-    public Path logFile() {
-        return logDir.resolve("re6stnet.log");
+    /** The daemon's own log file, as the original: {@code <log>/re6stnet.log}; empty without -l. */
+    public Optional<Path> logFile() {
+        return logDir.map(d -> d.resolve("re6stnet.log"));
     }
 
     /** The node cache's directory's file, as the original: {@code <state>/cache.db}. */

@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Date;
 import java.util.EnumMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -34,6 +36,12 @@ import re6st.tunnel.handshake.PeerVerifier;
  * greater than the one held); data messages accepted when their HMAC is right and their seqno
  * greater than the last; every non-empty message answered (with the application's answer, or an
  * empty ack); a peer is connected while nothing it was sent stays unanswered for a minute.
+ * Two clocks: certificates are checked against epoch time ({@code epochMs}), the rate limits and
+ * the liveness window run on a monotonic clock ({@code monoMs}), so that a step of the system clock
+ * (NTP) neither silences hellos nor ends sessions. Records of peers whose certificate is not known
+ * (a send to a prefix, possibly on behalf of any local process) are at most
+ * {@link #MAX_UNCERTIFIED}; seqno-1 hellos are answered (an RSA private-key operation that also
+ * resets the session) at most once a second per peer.
  * Compatible with the original re6stnet (re6st/tunnel.py, re6st/x509.py). Not thread-safe: one
  * thread (the node's peer loop) drives it.
  */
@@ -44,6 +52,10 @@ public final class PeerProtocol {
      * session is dead when a send stays unanswered this long.
      */
     public static final long HELLO_INTERVAL_MS = 5_000, UNANSWERED_MS = 60_000;
+    /** A seqno 1 is answered (seqno 2) at most this often per peer; a genuine peer retries its hello0 later. */
+    public static final long SEQNO2_INTERVAL_MS = 1_000;
+    /** Records without a peer certificate kept at most; the oldest goes first. */
+    public static final int MAX_UNCERTIFIED = 64;
     private static final long CONFIRMED = Long.MIN_VALUE, UNCONFIRMED = Long.MIN_VALUE + 1;
 
     /** What the application answers to an authenticated request (null or empty: an empty ack). */
@@ -67,7 +79,9 @@ public final class PeerProtocol {
 
     /** Why a datagram changed nothing. */
     public enum Drop {
-        MALFORMED, BAD_CERTIFICATE, WRONG_SOURCE, UNKNOWN_PEER, BAD_SIGNATURE, BAD_SECRET, OLD_SECRET, BAD_HMAC, REPLAY
+        MALFORMED, BAD_CERTIFICATE, WRONG_SOURCE, UNKNOWN_PEER, BAD_SIGNATURE, BAD_SECRET, OLD_SECRET, BAD_HMAC, REPLAY,
+        /** A seqno 1 within {@link #SEQNO2_INTERVAL_MS} of the last one answered for the same peer: not answered. */
+        SEQNO1_RATE_LIMITED
     }
 
     static final class Peer {
@@ -75,8 +89,9 @@ public final class PeerProtocol {
         X509Certificate cert;
         byte[] key;
         long received, sent; // i and j of the original
-        long last = UNCONFIRMED;
-        long helloAfter = Long.MIN_VALUE;
+        long last = UNCONFIRMED; // monotonic
+        long helloAfter = Long.MIN_VALUE; // monotonic
+        long seqno2After = Long.MIN_VALUE; // monotonic
         long protocol;
         byte[] versionKnown;
 
@@ -93,7 +108,9 @@ public final class PeerProtocol {
     private final Supplier<byte[]> secrets;
     private final Supplier<byte[]> version;
     private final TreeMap<String, Peer> peers = new TreeMap<>();
+    private final LinkedHashSet<String> uncertified = new LinkedHashSet<>(); // oldest first
     private final Map<Drop, Long> drops = new EnumMap<>(Drop.class);
+    private long evicted;
 
     /**
      * @param protocol our protocol number (10)
@@ -119,18 +136,18 @@ public final class PeerProtocol {
     }
 
     /** New credentials (a new CRL, a renewed certificate of ours): records of peers now revoked or expired are forgotten. */
-    public void setCredentials(Credentials c, long nowMs) {
+    public void setCredentials(Credentials c, long epochMs) {
         this.me = c;
         ourCertificate(c);
-        expire(nowMs);
+        expire(epochMs);
     }
 
     /**
      * Forgets the records whose peer certificate is past its notAfter or revoked (as the original
      * at each record's notAfter). Call it at {@link #nextExpiry} at the latest.
      */
-    public void expire(long nowMs) {
-        peers.values().removeIf(p -> p.cert != null && !valid(p.cert, nowMs));
+    public void expire(long epochMs) {
+        peers.values().removeIf(p -> p.cert != null && !valid(p.cert, epochMs));
     }
 
     /** When the first peer certificate held expires (epoch ms), or Long.MAX_VALUE. */
@@ -142,8 +159,18 @@ public final class PeerProtocol {
         return next;
     }
 
-    /** Handles one datagram from {@code senderBits} (its source address after the network bits). */
-    public List<Out> receive(String senderBits, byte[] datagram, long nowMs, Answers answers) {
+    /** {@link #receive(String, byte[], long, long, Answers)} on a virtual clock where both times are the same (tests). */
+    List<Out> receive(String senderBits, byte[] datagram, long nowMs, Answers answers) {
+        return receive(senderBits, datagram, nowMs, nowMs, answers);
+    }
+
+    /**
+     * Handles one datagram from {@code senderBits} (its source address after the network bits).
+     *
+     * @param epochMs what certificates are checked against
+     * @param monoMs  monotonic time: rate limits and liveness
+     */
+    public List<Out> receive(String senderBits, byte[] datagram, long epochMs, long monoMs, Answers answers) {
         List<Out> out = new ArrayList<>(1);
         PeerPacket packet;
         try {
@@ -153,19 +180,19 @@ public final class PeerProtocol {
             return out;
         }
         if (packet instanceof PeerPacket.Hello0 h) {
-            X509Certificate c = verified(h.certificate(), nowMs);
+            X509Certificate c = verified(h.certificate(), epochMs);
             if (c == null) {
                 drop(Drop.BAD_CERTIFICATE);
                 return out;
             }
-            hello0(senderBits, c, -1, false, nowMs, out);
+            hello0(senderBits, c, -1, false, monoMs, out);
         } else if (packet instanceof PeerPacket.Hello0Fingerprint h) {
-            X509Certificate c = verified(h.certificate(), nowMs);
+            X509Certificate c = verified(h.certificate(), epochMs);
             PeerPacket.Hello0Fingerprint read = h;
             if (c == null) { // a protocol-0 peer: no protocol field
                 try {
                     read = h.asLegacy();
-                    c = verified(read.certificate(), nowMs);
+                    c = verified(read.certificate(), epochMs);
                 } catch (MalformedPeerPacketException e) {
                     c = null;
                 }
@@ -174,16 +201,16 @@ public final class PeerProtocol {
                 drop(Drop.BAD_CERTIFICATE);
                 return out;
             }
-            hello0(senderBits, c, read.protocol(), MessageDigest.isEqual(read.fingerprint(), myFingerprint), nowMs, out);
+            hello0(senderBits, c, read.protocol(), MessageDigest.isEqual(read.fingerprint(), myFingerprint), monoMs, out);
         } else if (packet instanceof PeerPacket.Hello h) {
-            hello(senderBits, h, nowMs, out);
+            hello(senderBits, h, epochMs, monoMs, out);
         } else if (packet instanceof PeerPacket.Data d) {
-            data(senderBits, d, nowMs, answers, out);
+            data(senderBits, d, epochMs, monoMs, answers, out);
         }
         return out;
     }
 
-    private void hello0(String senderBits, X509Certificate c, long peerProtocol, boolean matches, long nowMs, List<Out> out) {
+    private void hello0(String senderBits, X509Certificate c, long peerProtocol, boolean matches, long monoMs, List<Out> out) {
         String p = Certificates.nodePrefix(c).bits();
         Peer r = lookup(senderBits);
         if (r == null || !r.prefix.equals(p)) {
@@ -194,7 +221,13 @@ public final class PeerProtocol {
             r = peers.computeIfAbsent(p, k -> new Peer(k, initialKey));
         }
         r.cert = c;
+        uncertified.remove(r.prefix);
         if (peerProtocol >= 0 && matches) {
+            if (monoMs < r.seqno2After) { // a flood of (replayed, spoofed) seqno 1: no RSA operation and no session reset for each
+                drop(Drop.SEQNO1_RATE_LIMITED);
+                return;
+            }
+            r.seqno2After = monoMs + SEQNO2_INTERVAL_MS;
             byte[] secret = secrets.get();
             byte[] e = Rsa.encrypt(c.getPublicKey(), secret);
             out.add(new Reply(new PeerPacket.Hello(peerProtocol == 0 ? -1 : protocol, e, Rsa.sign(me.key(), e)).encode()));
@@ -204,18 +237,18 @@ public final class PeerProtocol {
             r.protocol = peerProtocol;
             return;
         }
-        byte[] h = hello0(r, nowMs);
+        byte[] h = hello0(r, monoMs);
         if (h != null)
             out.add(new Reply(h));
     }
 
-    private void hello(String senderBits, PeerPacket.Hello h, long nowMs, List<Out> out) {
+    private void hello(String senderBits, PeerPacket.Hello h, long epochMs, long monoMs, List<Out> out) {
         Peer r = lookup(senderBits);
         if (r == null || r.cert == null) {
             drop(Drop.UNKNOWN_PEER);
             return;
         }
-        if (r.cert.getNotAfter().getTime() < nowMs) {
+        if (r.cert.getNotAfter().getTime() < epochMs) {
             peers.remove(r.prefix);
             drop(Drop.BAD_CERTIFICATE);
             return;
@@ -245,17 +278,17 @@ public final class PeerProtocol {
         r.protocol = Math.max(0, h.protocol());
         byte[] v = version.get();
         out.add(new Reply(DataMessages.seal(r.key, ++r.sent, DataMessages.payload(PeerCode.NEW_VERSION, v)).encode()));
-        r.last = nowMs; // sent, not yet answered: connected for a minute unless the peer answers
+        r.last = monoMs; // sent, not yet answered: connected for a minute unless the peer answers
         r.versionKnown = v;
     }
 
-    private void data(String senderBits, PeerPacket.Data d, long nowMs, Answers answers, List<Out> out) {
+    private void data(String senderBits, PeerPacket.Data d, long epochMs, long monoMs, Answers answers, List<Out> out) {
         Peer r = lookup(senderBits);
         if (r == null) {
             drop(Drop.UNKNOWN_PEER);
             return;
         }
-        if (r.cert != null && r.cert.getNotAfter().getTime() < nowMs) {
+        if (r.cert != null && r.cert.getNotAfter().getTime() < epochMs) {
             peers.remove(r.prefix);
             drop(Drop.BAD_CERTIFICATE);
             return;
@@ -276,7 +309,7 @@ public final class PeerProtocol {
         byte[] payload = answer == null || answer.length == 0 ? new byte[0] : DataMessages.payload(d.code(), answer);
         out.add(new Reply(DataMessages.seal(r.key, ++r.sent, payload).encode()));
         if (payload.length > 0)
-            r.last = nowMs; // as the original's sent(): an answer is a send awaiting its ack
+            r.last = monoMs; // as the original's sent(): an answer is a send awaiting its ack
     }
 
     /**
@@ -284,34 +317,42 @@ public final class PeerProtocol {
      * {@code prefix}. Without a live session the payload is dropped and a hello0 is sent instead
      * (at most once a minute per peer), as the original does: the caller tries again later.
      *
+     * @param monoMs monotonic time
      * @return what to send; empty when nothing is due
      */
-    public List<Out> send(String prefix, byte[] payload, long nowMs) {
+    public List<Out> send(String prefix, byte[] payload, long monoMs) {
         List<Out> out = new ArrayList<>(1);
         Peer r = peers.get(prefix);
         if (r == null) {
+            if (uncertified.size() >= MAX_UNCERTIFIED) { // anyone on ::1 can make us send to any prefix: bounded
+                Iterator<String> oldest = uncertified.iterator();
+                peers.remove(oldest.next());
+                oldest.remove();
+                evicted++; // not a datagram's drop: what asked for the new record goes on
+            }
             r = new Peer(prefix, initialKey);
             peers.put(prefix, r);
+            uncertified.add(prefix);
         }
-        if (connected(r, nowMs)) {
+        if (connected(r, monoMs)) {
             if (payload != null) {
                 out.add(new Send(prefix, DataMessages.seal(r.key, ++r.sent, payload).encode()));
                 if (payload.length > 0 && r.last == CONFIRMED)
-                    r.last = nowMs;
+                    r.last = monoMs;
             }
             return out;
         }
-        byte[] h = hello0(r, nowMs);
+        byte[] h = hello0(r, monoMs);
         if (h != null)
             out.add(new Send(prefix, h));
         return out;
     }
 
     /** A hello0 for {@code r} if its rate limit allows: seqno 1 when its certificate is known, else seqno 0. */
-    private byte[] hello0(Peer r, long nowMs) {
-        if (nowMs <= r.helloAfter)
+    private byte[] hello0(Peer r, long monoMs) {
+        if (monoMs <= r.helloAfter)
             return null;
-        r.helloAfter = nowMs + HELLO_INTERVAL_MS;
+        r.helloAfter = monoMs + HELLO_INTERVAL_MS;
         if (r.cert == null)
             return new PeerPacket.Hello0(myDer).encode();
         try {
@@ -322,13 +363,23 @@ public final class PeerProtocol {
     }
 
     /** Whether the session with {@code prefix} is up: confirmed, and nothing sent to it unanswered for a minute. */
-    public boolean connected(String prefix, long nowMs) {
+    public boolean connected(String prefix, long monoMs) {
         Peer r = peers.get(prefix);
-        return r != null && connected(r, nowMs);
+        return r != null && connected(r, monoMs);
     }
 
-    private static boolean connected(Peer r, long nowMs) {
-        return r.last == CONFIRMED || r.last != UNCONFIRMED && nowMs < r.last + UNANSWERED_MS;
+    private static boolean connected(Peer r, long monoMs) {
+        return r.last == CONFIRMED || r.last != UNCONFIRMED && monoMs < r.last + UNANSWERED_MS;
+    }
+
+    /** Records without a certificate forgotten to make room for a new one ({@link #MAX_UNCERTIFIED}). */
+    public long evicted() {
+        return evicted;
+    }
+
+    /** Records held (with or without a certificate). */
+    public int records() {
+        return peers.size();
     }
 
     /** The peer protocol the peer told (0 before its seqno 1 or 2). */
@@ -373,19 +424,19 @@ public final class PeerProtocol {
         return e != null && senderBits.startsWith(e.getKey()) ? e.getValue() : null;
     }
 
-    private X509Certificate verified(byte[] der, long nowMs) {
+    private X509Certificate verified(byte[] der, long epochMs) {
         X509Certificate c;
         try {
             c = Pem.parseCertificate(der);
         } catch (CertificateException | RuntimeException e) {
             return null;
         }
-        return valid(c, nowMs) ? c : null;
+        return valid(c, epochMs) ? c : null;
     }
 
-    private boolean valid(X509Certificate c, long nowMs) {
+    private boolean valid(X509Certificate c, long epochMs) {
         try {
-            PeerVerifier.verify(c, me, null, new Date(nowMs));
+            PeerVerifier.verify(c, me, null, new Date(epochMs));
             Certificates.nodePrefix(c);
             return true;
         } catch (CertificateRefusedException | IllegalArgumentException e) {

@@ -28,7 +28,8 @@ import re6st.tunnel.handshake.Credentials;
  * node. Datagrams in, datagrams out ({@link PeerDatagram}: to a peer's anycast address, port
  * 326; back to the source of the datagram being handled; or to the local client on {@code ::1}
  * that last wrote, the forward address). Every refused datagram is counted by reason; nothing
- * a datagram holds makes it throw.
+ * a datagram holds makes it throw. Two clocks, as {@link PeerProtocol}: {@code epochMs} for
+ * certificates, {@code monoMs} (monotonic) for rate limits and liveness.
  */
 public final class PeerService {
     /** The peer protocol's port on every node. */
@@ -112,11 +113,16 @@ public final class PeerService {
         return prefix;
     }
 
+    /** {@link #receive(PeerDatagram, long, long)} on a virtual clock where both times are the same (tests). */
+    List<PeerDatagram> receive(PeerDatagram from, long nowMs) {
+        return receive(from, nowMs, nowMs);
+    }
+
     /** Handles one received datagram; what to send in answer. */
-    public List<PeerDatagram> receive(PeerDatagram from, long nowMs) {
+    public List<PeerDatagram> receive(PeerDatagram from, long epochMs, long monoMs) {
         List<PeerDatagram> out = new ArrayList<>(1);
         if (from.fromLoopback()) {
-            local(from, nowMs, out);
+            local(from, monoMs, out);
             return out;
         }
         String bits = from.address().bits();
@@ -130,7 +136,7 @@ public final class PeerService {
             return out;
         }
         long droppedBefore = sessions.dropped();
-        List<PeerProtocol.Out> sent = sessions.receive(bits.substring(network.bits().length()), data, nowMs,
+        List<PeerProtocol.Out> sent = sessions.receive(bits.substring(network.bits().length()), data, epochMs, monoMs,
                 (peer, codeByte, body) -> answer(peer, codeByte, body, out));
         if (sessions.dropped() == droppedBefore)
             accepted++;
@@ -152,7 +158,7 @@ public final class PeerService {
     }
 
     /** Section 6.1: a plaintext request from a local process (the registry), for us or to relay. */
-    private void local(PeerDatagram from, long nowMs, List<PeerDatagram> out) {
+    private void local(PeerDatagram from, long monoMs, List<PeerDatagram> out) {
         byte[] data = from.data();
         LocalDatagram d = LocalDatagram.decode(data, 0, data.length);
         if (d == null) {
@@ -172,26 +178,27 @@ public final class PeerService {
             return;
         }
         // Without a session this only starts a handshake and the request is lost: the registry asks again.
-        sendPayload(d.prefix(), DataMessages.payload(d.code() | PeerCode.RELAY, d.body()), nowMs, out);
+        sendPayload(d.prefix(), DataMessages.payload(d.code() | PeerCode.RELAY, d.body()), monoMs, out);
     }
 
     /**
      * Sends code {@code code} with {@code body} to {@code prefix} (an address query, a tunnel
      * kill, a log line...). Without a live session the message is dropped and a handshake
      * started instead (at most one hello a minute per peer), as the original: ask again later.
+     * {@code monoMs}: monotonic time.
      */
-    public List<PeerDatagram> send(String prefix, int code, byte[] body, long nowMs) {
+    public List<PeerDatagram> send(String prefix, int code, byte[] body, long monoMs) {
         checkPrefix(prefix);
         List<PeerDatagram> out = new ArrayList<>(1);
-        sendPayload(prefix, DataMessages.payload(code, body), nowMs, out);
+        sendPayload(prefix, DataMessages.payload(code, body), monoMs, out);
         return out;
     }
 
     /** Makes sure there is a session with {@code prefix} (handshakes if needed, sends nothing else): nodes keep one with the registry's node. */
-    public List<PeerDatagram> keepSession(String prefix, long nowMs) {
+    public List<PeerDatagram> keepSession(String prefix, long monoMs) {
         checkPrefix(prefix);
         List<PeerDatagram> out = new ArrayList<>(1);
-        sendPayload(prefix, null, nowMs, out);
+        sendPayload(prefix, null, monoMs, out);
         return out;
     }
 
@@ -200,17 +207,17 @@ public final class PeerService {
      * one; a neighbour without a record gets a handshake instead, after which it is told our
      * version anyway.
      */
-    public List<PeerDatagram> floodVersion(Collection<String> neighbours, long nowMs) {
+    public List<PeerDatagram> floodVersion(Collection<String> neighbours, long monoMs) {
         neighbours.forEach(this::checkPrefix); // all before any is sent: a refusal leaves nothing half done
         List<PeerDatagram> out = new ArrayList<>();
         byte[] v = version();
         for (String p : neighbours) {
             byte[] known = sessions.versionKnownBy(p);
             if (known == null) {
-                sendPayload(p, null, nowMs, out);
+                sendPayload(p, null, monoMs, out);
             } else if (Arrays.compareUnsigned(known, v) < 0) {
-                boolean up = sessions.connected(p, nowMs); // else the version is not sent, only a hello
-                sendPayload(p, DataMessages.payload(PeerCode.NEW_VERSION, v), nowMs, out);
+                boolean up = sessions.connected(p, monoMs); // else the version is not sent, only a hello
+                sendPayload(p, DataMessages.payload(PeerCode.NEW_VERSION, v), monoMs, out);
                 if (up)
                     sessions.setVersionKnownBy(p, v);
             }
@@ -218,8 +225,8 @@ public final class PeerService {
         return out;
     }
 
-    private void sendPayload(String prefix, byte[] payload, long nowMs, List<PeerDatagram> out) {
-        for (PeerProtocol.Out o : sessions.send(prefix, payload, nowMs))
+    private void sendPayload(String prefix, byte[] payload, long monoMs, List<PeerDatagram> out) {
+        for (PeerProtocol.Out o : sessions.send(prefix, payload, monoMs))
             out.add(toPeer(prefix, o.datagram()));
     }
 
@@ -249,13 +256,13 @@ public final class PeerService {
     }
 
     /** New credentials (a new CRL, a renewed certificate): sessions with peers now revoked or expired are forgotten. */
-    public void setCredentials(Credentials c, long nowMs) {
-        sessions.setCredentials(c, nowMs);
+    public void setCredentials(Credentials c, long epochMs) {
+        sessions.setCredentials(c, epochMs);
     }
 
     /** Forgets peers whose certificate expired; due at {@link #nextExpiry()}. */
-    public void expire(long nowMs) {
-        sessions.expire(nowMs);
+    public void expire(long epochMs) {
+        sessions.expire(epochMs);
     }
 
     /** When {@link #expire} is next due (epoch ms), or Long.MAX_VALUE. */
@@ -263,8 +270,8 @@ public final class PeerService {
         return sessions.nextExpiry();
     }
 
-    public boolean connected(String prefix, long nowMs) {
-        return sessions.connected(prefix, nowMs);
+    public boolean connected(String prefix, long monoMs) {
+        return sessions.connected(prefix, monoMs);
     }
 
     /** Refused datagrams by reason (lower-case names of {@link Drop} and {@link PeerProtocol.Drop}). */
@@ -278,6 +285,15 @@ public final class PeerService {
     /** Datagrams accepted: by the sessions (handshakes, authentic messages) or as local requests. */
     public long accepted() {
         return accepted;
+    }
+
+    /**
+     * Peer records without a certificate forgotten to make room for a new one (sends to at most
+     * {@link PeerProtocol#MAX_UNCERTIFIED} unknown prefixes are remembered: any local process can ask
+     * for sends); not in {@link #drops}, which counts datagrams.
+     */
+    public long evicted() {
+        return sessions.evicted();
     }
 
     /** Relayed answers that came while no local client had written (nowhere to forward them). */

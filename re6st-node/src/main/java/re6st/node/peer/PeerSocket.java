@@ -40,11 +40,11 @@ public final class PeerSocket implements AutoCloseable {
 
     /** A request of the node, run on the loop thread. */
     private interface Request {
-        List<PeerDatagram> run(PeerService s, long nowMs);
+        List<PeerDatagram> run(PeerService s, long epochMs, long monoMs);
     }
 
     private final PeerService service;
-    private final LongSupplier clock;
+    private final LongSupplier epochClock, monoClock;
     private final DatagramChannel channel;
     private final Selector selector;
     private final Thread thread;
@@ -55,16 +55,19 @@ public final class PeerSocket implements AutoCloseable {
     private volatile Consumer<Throwable> onLoopDeath = e -> { };
     // What other threads read: published by the loop after each datagram or request.
     private volatile Map<String, Long> drops = Map.of();
-    private volatile long accepted, unforwarded, sendFailures;
+    private volatile long accepted, unforwarded, evicted, sendFailures;
 
     /**
      * Binds {@code bind} ({@code [::]:326} on a node; port 0 in tests) and starts the loop.
      *
-     * @param clock epoch milliseconds (System::currentTimeMillis; certificates are checked against it)
+     * @param epochMs     epoch milliseconds (System::currentTimeMillis; certificates are checked against it)
+     * @param monotonicMs monotonic milliseconds (System.nanoTime() / 1e6; rate limits, liveness): a step of the
+     *                    system clock must not silence hellos or end sessions
      */
-    public PeerSocket(PeerService service, InetSocketAddress bind, LongSupplier clock) throws IOException {
+    public PeerSocket(PeerService service, InetSocketAddress bind, LongSupplier epochMs, LongSupplier monotonicMs) throws IOException {
         this.service = service;
-        this.clock = clock;
+        this.epochClock = epochMs;
+        this.monoClock = monotonicMs;
         this.channel = DatagramChannel.open(StandardProtocolFamily.INET6);
         try {
             channel.bind(bind);
@@ -95,26 +98,26 @@ public final class PeerSocket implements AutoCloseable {
         if (code < 0 || code > 255)
             throw new IllegalArgumentException("code " + code + " outside 0..255");
         byte[] b = body.clone();
-        submit((s, now) -> s.send(prefix, code, b, now));
+        submit((s, epoch, mono) -> s.send(prefix, code, b, mono));
     }
 
     /** Handshakes with {@code prefix} if there is no session (the node's null send to the registry's node). */
     public void keepSession(String prefix) {
         service.checkPrefix(prefix);
-        submit((s, now) -> s.keepSession(prefix, now));
+        submit((s, epoch, mono) -> s.keepSession(prefix, mono));
     }
 
     /** Our version to the neighbours that lack it, after a config change: {@link PeerService#floodVersion}. */
     public void floodVersion(Collection<String> neighbours) {
         List<String> n = List.copyOf(neighbours);
         n.forEach(service::checkPrefix);
-        submit((s, now) -> s.floodVersion(n, now));
+        submit((s, epoch, mono) -> s.floodVersion(n, mono));
     }
 
     /** The version of the network config the node now holds. */
     public void setVersion(byte[] version) {
         byte[] v = version.clone();
-        submit((s, now) -> {
+        submit((s, epoch, mono) -> {
             s.setVersion(v);
             return List.of();
         });
@@ -122,8 +125,8 @@ public final class PeerSocket implements AutoCloseable {
 
     /** New credentials (CRL, renewed certificate). */
     public void setCredentials(Credentials c) {
-        submit((s, now) -> {
-            s.setCredentials(c, now);
+        submit((s, epoch, mono) -> {
+            s.setCredentials(c, epoch);
             return List.of();
         });
     }
@@ -138,7 +141,7 @@ public final class PeerSocket implements AutoCloseable {
     private void loop() {
         try {
             while (running) {
-                long now = clock.getAsLong(), next = service.nextExpiry();
+                long now = epochClock.getAsLong(), next = service.nextExpiry();
                 if (next <= now)
                     service.expire(now);
                 selector.select(Math.max(1, Math.min(MAX_WAIT_MS, next - now)));
@@ -154,7 +157,7 @@ public final class PeerSocket implements AutoCloseable {
                     byte[] data = new byte[buffer.remaining()];
                     buffer.get(data);
                     PeerDatagram d = new PeerDatagram(ipv6(from.getAddress()), from.getPort(), data);
-                    handle("a datagram from " + from, (s, t) -> s.receive(d, t));
+                    handle("a datagram from " + from, (s, epoch, mono) -> s.receive(d, epoch, mono));
                 }
             }
         } catch (Throwable e) { // the socket or the selector failed, or an Error: the node has no peer protocol any more
@@ -168,7 +171,7 @@ public final class PeerSocket implements AutoCloseable {
     private void handle(String what, Request r) throws IOException {
         List<PeerDatagram> out = List.of();
         try {
-            out = r.run(service, clock.getAsLong());
+            out = r.run(service, epochClock.getAsLong(), monoClock.getAsLong());
         } catch (RuntimeException e) {
             failures.survived(what, e);
         }
@@ -176,6 +179,7 @@ public final class PeerSocket implements AutoCloseable {
         drops = service.drops();
         accepted = service.accepted();
         unforwarded = service.unforwarded();
+        evicted = service.evicted();
         for (PeerDatagram d : out)
             transmit(d);
     }
@@ -220,6 +224,11 @@ public final class PeerSocket implements AutoCloseable {
 
     public long unforwarded() {
         return unforwarded;
+    }
+
+    /** Peer records without a certificate forgotten to make room ({@link PeerService#evicted}). */
+    public long evicted() {
+        return evicted;
     }
 
     /** Datagrams the kernel would not take (no route, full buffer). */

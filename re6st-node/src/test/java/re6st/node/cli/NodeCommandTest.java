@@ -28,7 +28,7 @@ class NodeCommandTest {
         for (String option : ORIGINAL)
             assertTrue(help.contains(option), option + " missing from --help");
         String text = help.replaceAll("\\s+", " "); // descriptions are wrapped
-        for (String shown : List.of("default: /var/log/re6stnet", "default: /var/run/re6stnet", "default: /var/lib/re6stnet",
+        for (String shown : List.of("Default: standard error only", "default: /var/run/re6stnet", "default: /var/lib/re6stnet",
                 "default: lo", "default: 1)", "--pp 1194 udp --pp 1194 tcp", "@re6stnet.conf"))
             assertTrue(text.contains(shown), shown + " missing from --help");
     }

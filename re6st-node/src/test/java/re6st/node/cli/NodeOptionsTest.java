@@ -69,7 +69,7 @@ class NodeOptionsTest {
     void theOriginalDefaults() {
         NodeSettings s = ok(REQUIRED);
         assertEquals(URI.create("http://re6st.example.com/"), s.registry());
-        assertEquals(Path.of("/var/log/re6stnet/re6stnet.log"), s.logFile());
+        assertEquals(Optional.empty(), s.logFile(), "no -l: standard error only (the journal)");
         assertEquals(Path.of("/var/run/re6stnet"), s.runDir());
         assertEquals(Path.of("/var/lib/re6stnet/cache.db"), s.cacheFile());
         assertEquals(1, s.verbose());
@@ -107,7 +107,10 @@ class NodeOptionsTest {
         assertTrue(s.defaultRoute(), "table 0 is -D");
         assertEquals(Set.of("udp6", "tcp6"), s.disabledProtocols(), "-D: no tunnels over IPv6");
         assertEquals(List.of("--table is obsolete: use -D/--default instead",
-                "--ovpnlog is ignored: there is no OpenVPN in this re6stnet"), s.warnings());
+                "--ovpnlog is ignored: there is no OpenVPN in this re6stnet",
+                "--table 0 is obsolete and does not change the routes, as in the current re6stnet: the default route through "
+                        + "the network stays restricted to its sources (a kernel with IPv6 subtrees is needed); it only turns "
+                        + "udp6/tcp6 tunnels off"), s.warnings());
         assertTrue(r.err().contains("re6st node: warning: --table is obsolete"), r.err());
     }
 
@@ -194,5 +197,21 @@ class NodeOptionsTest {
         assertEquals(List.of(), client.servers(), "no server in --client mode");
         assertEquals(List.of("--pp is ignored with --client (no server, no tunnel manager)",
                 "--client-count is ignored with --client (no server, no tunnel manager)"), client.warnings());
+    }
+
+    @Test
+    void optionsAcceptedButNotImplementedSaySoAndTheLogFileIsInTheLogDirectory() {
+        List<String> args = new java.util.ArrayList<>(List.of(REQUIRED));
+        args.addAll(List.of("-D", "--remote-gateway", "192.0.2.1", "-m", "-l", "/tmp/re6st-log"));
+        Run r = run(args.toArray(String[]::new));
+        assertEquals(0, r.exit(), r.err());
+        NodeSettings s = r.settings();
+        assertEquals(Optional.of(Path.of("/tmp/re6st-log/re6stnet.log")), s.logFile());
+        assertEquals(3, s.warnings().size(), s.warnings().toString());
+        assertTrue(s.warnings().get(0).startsWith("-D/--default is obsolete and does not change the routes"), s.warnings().get(0));
+        assertEquals("accepted but not implemented yet: --remote-gateway (tunnels follow the host's own routes)", s.warnings().get(1));
+        assertEquals("accepted but not implemented yet: -m/--multicast (no multicast routing over the network)", s.warnings().get(2));
+        for (String w : s.warnings())
+            assertTrue(r.err().contains("re6st node: warning: " + w), r.err());
     }
 }

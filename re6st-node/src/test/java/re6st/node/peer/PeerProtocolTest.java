@@ -187,4 +187,56 @@ class PeerProtocolTest {
         assertFalse(b.connected(A, later));
         assertEquals(Long.MAX_VALUE, b.nextExpiry(), "its record is gone");
     }
+
+    @Test
+    void anEpochClockSteppedBackAnHourStillLetsAHelloOutAfterTheIntervalOfMonotonicTime() {
+        PeerProtocol a = new PeerProtocol(ca7, 10, secrets(micros), () -> versionA);
+        PeerProtocol b = new PeerProtocol(ca12, 10, secrets(micros), () -> versionB);
+        byte[] seqno0 = a.send(B, null, 0).get(0).datagram();
+        assertEquals(1, b.receive(A + "0001", seqno0, T0, 5_000, answersB).size(), "B answers a hello0 (seqno 1)");
+        assertEquals(List.of(), b.receive(A + "0001", seqno0, T0 + 30_000, 5_000 + PeerProtocol.HELLO_INTERVAL_MS / 2, answersB),
+                "at most one per hello interval");
+        long hourBack = T0 - 3_600_000; // NTP stepped the system clock back by an hour
+        List<PeerProtocol.Out> again = b.receive(A + "0001", seqno0, hourBack + 61_000, 5_000 + PeerProtocol.HELLO_INTERVAL_MS + 1, answersB);
+        System.out.println("hello0 after the interval of monotonic time with the epoch an hour back: " + again.size() + " datagram(s)");
+        assertEquals(1, again.size(), "the interval passed on the monotonic clock: the hello0 goes, whatever the epoch says");
+        assertEquals(1, ByteBuffer.wrap(again.get(0).datagram()).getInt());
+    }
+
+    @Test
+    void seqno1IsAnsweredAtMostOncePerSecondPerPeer() {
+        PeerProtocol a = new PeerProtocol(ca7, 10, secrets(micros), () -> versionA);
+        PeerProtocol b = new PeerProtocol(ca12, 10, secrets(micros), () -> versionB);
+        List<PeerProtocol.Out> seqno1 = b.receive(A + "0001", a.send(B, null, T0).get(0).datagram(), T0, answersB);
+        byte[] replayed = seqno1.get(0).datagram(); // B's seqno 1, as anyone on the path can replay it to A
+        List<PeerProtocol.Out> seqno2 = a.receive(B + "0001", replayed, T0, answersA);
+        assertEquals(2, ByteBuffer.wrap(seqno2.get(0).datagram()).getInt());
+        exchange(a, b, seqno2, T0, answersA, answersB);
+        assertTrue(a.connected(B, T0) && b.connected(A, T0));
+
+        for (int i = 1; i <= 10; i++) // a flood within the second: no RSA operation, the session stays
+            assertEquals(List.of(), a.receive(B + "0001", replayed, T0, T0 + 100 * i - 1, answersA));
+        assertEquals(10L, a.drops().get(PeerProtocol.Drop.SEQNO1_RATE_LIMITED));
+        assertTrue(a.connected(B, T0 + 999), "the session is not reset by the refused ones");
+        List<PeerProtocol.Out> later = a.receive(B + "0001", replayed, T0, T0 + PeerProtocol.SEQNO2_INTERVAL_MS, answersA);
+        assertEquals(2, ByteBuffer.wrap(later.get(0).datagram()).getInt(), "a second later it is answered again (the original's behaviour)");
+        assertEquals(10L, a.drops().get(PeerProtocol.Drop.SEQNO1_RATE_LIMITED));
+    }
+
+    @Test
+    void recordsWithoutACertificateAreCappedOldestFirst() {
+        PeerProtocol a = new PeerProtocol(ca7, 10, secrets(micros), () -> versionA);
+        PeerProtocol b = new PeerProtocol(ca12, 10, secrets(micros), () -> versionB);
+        exchange(a, b, a.send(B, null, T0), T0, answersA, answersB); // B: a record with a certificate
+        List<String> strangers = new ArrayList<>();
+        for (int i = 0; i < PeerProtocol.MAX_UNCERTIFIED + 10; i++)
+            strangers.add(Integer.toBinaryString(0x10000 | 0x8000 | i).substring(1)); // 16 bits, 1xxx...: neither A nor B
+        for (String p : strangers)
+            assertEquals(1, a.send(p, null, T0).size(), "a hello0 to each");
+        assertEquals(PeerProtocol.MAX_UNCERTIFIED + 1, a.records(), "64 without a certificate, and B's");
+        assertEquals(10L, a.evicted());
+        for (int i = 0; i < strangers.size(); i++)
+            assertEquals(i >= 10, a.versionKnownBy(strangers.get(i)) != null, "the oldest ten went: " + strangers.get(i));
+        assertTrue(a.connected(B, T0), "a record with a certificate is never evicted");
+    }
 }

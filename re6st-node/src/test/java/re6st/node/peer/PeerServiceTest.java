@@ -232,4 +232,19 @@ class PeerServiceTest {
         for (String bad : new String[] {"", "012", "1".repeat(81)})
             assertThrows(IllegalArgumentException.class, () -> sb.send(bad, PeerCode.VERSION, new byte[0], mesh.now), bad);
     }
+
+    @Test
+    void localRequestsForEverUnknownPrefixesKeepAtMost64RecordsWithoutCertificate() {
+        PeerService sb = mesh.add(b, 10, v1);
+        int n = PeerProtocol.MAX_UNCERTIFIED + 36;
+        for (int i = 0; i < n; i++) { // any local process can ask us to relay to any prefix
+            String p = Integer.toBinaryString(0x10000 | 0x8000 | i).substring(1);
+            List<PeerDatagram> out = sb.receive(new PeerDatagram(PeerDatagram.LOOPBACK, 40000,
+                    (p + "\0\u0004").getBytes(StandardCharsets.ISO_8859_1)), mesh.now);
+            assertEquals(1, out.size(), "a hello0 to " + p);
+        }
+        assertEquals(n, sb.accepted(), "every request relayed (a handshake started)");
+        assertEquals(Map.of(), sb.drops(), "no datagram refused");
+        assertEquals(36, sb.evicted(), "the records beyond 64 pushed out the oldest");
+    }
 }

@@ -52,7 +52,7 @@ class PeerSocketTest {
         };
         PeerService service = new PeerService(PeerServiceTest.b, PeerMesh.NETWORK, PeerServiceTest.R, 10,
                 TestPki.secrets(new java.util.concurrent.atomic.AtomicLong(1)), PeerServiceTest.v1, node);
-        try (PeerSocket socket = new PeerSocket(service, new InetSocketAddress("::1", 0), () -> TestPki.T0);
+        try (PeerSocket socket = new PeerSocket(service, new InetSocketAddress("::1", 0), () -> TestPki.T0, () -> 0L);
                 DatagramSocket client = new DatagramSocket(new InetSocketAddress("::1", 0))) {
             client.setSoTimeout(60_000);
             assertEquals(B + "\0\u0004re6st-jvm 0.1, Linux", ask(client, socket.port(), B + "\0\u0004"));

@@ -231,33 +231,11 @@ public final class RegistryCommand implements Callable<Integer>, Launcher.Verbos
         for (java.util.logging.Handler h : root.getHandlers())
             h.setLevel(level);
         if (o.logfile != null) {
-            ReopenableFileHandler f = new ReopenableFileHandler(o.logfile);
+            re6st.cli.ReopenableFileHandler f = new re6st.cli.ReopenableFileHandler(o.logfile);
             f.setFormatter(new java.util.logging.SimpleFormatter());
             f.setLevel(level);
             root.addHandler(f);
-            reopenOnSignal("USR1", f);
-        }
-    }
-
-    /**
-     * As the original: {@code kill -USR1} reopens the log file (after logrotate moved it). OpenJDK
-     * 17 (HotSpot, Linux) lets applications handle SIGUSR1 through sun.misc.Signal (module
-     * jdk.unsupported); if a JVM refuses the signal, the registry runs on without it and says so.
-     */
-    static void reopenOnSignal(String signal, ReopenableFileHandler f) {
-        System.Logger log = System.getLogger("re6st.registry");
-        try {
-            sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> {
-                try {
-                    f.reopen();
-                    log.log(System.Logger.Level.INFO, "log file reopened");
-                } catch (java.io.IOException | RuntimeException e) {
-                    log.log(System.Logger.Level.WARNING, "cannot reopen the log file " + f.file() + ": " + e);
-                }
-            });
-        } catch (IllegalArgumentException e) { // unknown signal, or one the JVM keeps for itself
-            log.log(System.Logger.Level.WARNING, "SIG" + signal + " is not available (" + e.getMessage() + "): the log file "
-                    + f.file() + " will not be reopened on it");
+            f.reopenOnSignal("USR1", System.getLogger("re6st.registry"));
         }
     }
 

@@ -1,4 +1,4 @@
-package re6st.registry.cli;
+package re6st.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

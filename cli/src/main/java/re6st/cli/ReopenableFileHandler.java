@@ -1,4 +1,4 @@
-package re6st.registry.cli;
+package re6st.cli;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -13,10 +13,11 @@ import java.util.logging.LogRecord;
 import java.util.logging.StreamHandler;
 
 /**
- * A java.util.logging handler for {@code -l/--logfile}: appends to the file (created mode 0640),
+ * A java.util.logging handler for a daemon's log file (the registry's {@code -l/--logfile}, the
+ * node's {@code -l/--log}): appends to the file (created mode 0640),
  * flushes every record, and {@link #reopen()}s it on demand, so that log rotation works as with
- * the original re6st-registry: logrotate renames the file, then {@code kill -USR1} makes the
- * registry write to a new file of the old name. Unlike {@link java.util.logging.FileHandler}, the
+ * the original re6st-registry and re6stnet: logrotate renames the file, then {@code kill -USR1} makes
+ * the daemon write to a new file of the old name. Unlike {@link java.util.logging.FileHandler}, the
  * name is taken literally (no {@code %t}/{@code %h} patterns) and no {@code .lck} file is made.
  */
 public final class ReopenableFileHandler extends StreamHandler {
@@ -55,5 +56,27 @@ public final class ReopenableFileHandler extends StreamHandler {
     public synchronized void publish(LogRecord record) {
         super.publish(record);
         flush(); // a log file is read while the registry runs (tail -f), and survives a kill -9
+    }
+
+    /**
+     * As the original: {@code kill -SIGNAL} (USR1) reopens the log file (after logrotate moved it).
+     * OpenJDK 17 (HotSpot, Linux) lets applications handle SIGUSR1 through sun.misc.Signal (module
+     * jdk.unsupported); if a JVM refuses the signal, the daemon runs on without it and says so in {@code log}.
+     */
+    @SuppressWarnings("restriction")
+    public void reopenOnSignal(String signal, System.Logger log) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> {
+                try {
+                    reopen();
+                    log.log(System.Logger.Level.INFO, "log file reopened");
+                } catch (IOException | RuntimeException e) {
+                    log.log(System.Logger.Level.WARNING, "cannot reopen the log file " + file + ": " + e);
+                }
+            });
+        } catch (IllegalArgumentException e) { // unknown signal, or one the JVM keeps for itself
+            log.log(System.Logger.Level.WARNING, "SIG" + signal + " is not available (" + e.getMessage() + "): the log file "
+                    + file + " will not be reopened on it");
+        }
     }
 }
