@@ -157,6 +157,22 @@ class LauncherErrorsTest {
         re6st("babel", "no-such-if0").saysOnly(2, "re6st babel: no interface no-such-if0 on this machine ('ip link' lists them)");
     }
 
+    // ---- re6st node ----
+
+    @Test
+    void nodeWithoutItsRequiredOptionsNamesThemAndTheOptionsFile() throws Exception {
+        re6st("node").saysOnly(2, "re6st node: missing --registry URL, --ca FILE, --cert FILE, --key FILE (on the command line, "
+                + "or in an options file such as the re6stnet.conf that re6st conf writes: re6st node @re6stnet.conf)");
+    }
+
+    @Test
+    void nodeWithAMissingCaFileNamesIt(@TempDir Path dir) throws Exception {
+        Path ca = dir.resolve("ca.crt");
+        re6st("node", "--registry", "http://127.0.0.1/", "--ca", ca.toString(), "--cert", dir.resolve("cert.crt").toString(),
+                "--key", dir.resolve("cert.key").toString(), "-s", dir.toString(), "-r", dir.toString())
+                .saysOnly(2, "re6st node: " + ca + ": no such file or directory (check the path)");
+    }
+
     // ---- re6st tunnel ----
 
     @Test

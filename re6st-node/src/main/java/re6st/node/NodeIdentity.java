@@ -26,8 +26,15 @@ import re6st.tunnel.handshake.Credentials;
 public record NodeIdentity(X509Certificate ca, X509Certificate cert, PrivateKey key, Network network, NodePrefix prefix) {
 
     public static NodeIdentity load(Path ca, Path cert, Path key) throws IOException {
-        X509Certificate c = Certificates.readCertificate(ca), mine = Certificates.readCertificate(cert);
-        PrivateKey k = Certificates.readRsaPrivateKey(key);
+        X509Certificate c, mine;
+        PrivateKey k;
+        try {
+            c = Certificates.readCertificate(ca);
+            mine = Certificates.readCertificate(cert);
+            k = Certificates.readRsaPrivateKey(key);
+        } catch (IOException e) { // a missing or bad file: the configuration must change (exit 2, as re6st tunnel)
+            throw CommandFailure.usage(e);
+        }
         try {
             mine.verify(c.getPublicKey());
         } catch (GeneralSecurityException e) {
