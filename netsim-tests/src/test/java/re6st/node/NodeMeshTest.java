@@ -40,6 +40,16 @@ class NodeMeshTest {
             Wait.until("every node answers the registry's versions", Duration.ofSeconds(90),
                     () -> mesh.admin("versions").split("re6stnet/").length - 1 == mesh.hosts.size());
             System.out.println("versions: " + mesh.admin("versions"));
+            // what an idle node costs (a measurement window, not a synchronisation; printed, never asserted)
+            double[] cpu = new double[mesh.hosts.size()];
+            for (int i = 0; i < cpu.length; i++)
+                cpu[i] = re6st.netsim.ProcStats.cpuSeconds(mesh.hosts.get(i).node.pid());
+            Thread.sleep(10_000);
+            for (int i = 0; i < cpu.length; i++) {
+                long pid = mesh.hosts.get(i).node.pid();
+                System.out.printf("%s: RSS %d MB, CPU %.2f%% of a core over 10 s idle (-Xmx128m)%n", mesh.hosts.get(i).label(),
+                        re6st.netsim.ProcStats.rssBytes(pid) >> 20, (re6st.netsim.ProcStats.cpuSeconds(pid) - cpu[i]) * 10);
+            }
         }
     }
 
