@@ -71,7 +71,8 @@ import java.lang.invoke.VarHandle;
  *     is not. Queues do not do this (above); a frozen peer does (see the stall below).</li>
  * <li><b>A late tick holds the decision</b>: {@link #nextCheck} records the wake-up it asked for; a
  *     tick more than {@value #LATE_TICK_MS} ms after it (the thread was starved, a GC, a loop
- *     that stalled) decides nothing for one RTO: what the peer sent meanwhile waits unread, and
+ *     that stalled) decides nothing for one RTO (once per silence: a thread that is always late
+ *     still decides): what the peer sent meanwhile waits unread, and
  *     the driver reads it in that time. So an end whose own thread was frozen 800 ms does not
  *     go down; the other end stays up too while the frozen end's data path keeps sending. An
  *     end that sends nothing at all for longer than the silence bound (a whole process frozen,
@@ -170,7 +171,7 @@ public final class Liveness {
     private long srttNs = -1, rttvarNs;
     private long rttMaxNs = -1;    // recent max RTT: takes a larger sample at once, decays by 1/8 of the excess per smaller one
     private long wakeBy = NONE;    // the wake-up the last nextCheck asked for (NONE: no promise since the last tick)
-    private long holdUntil = NONE; // after a late tick: no down before this (the driver reads what waited meanwhile)
+    private long holdUntil = NONE; // after a late tick: no down before this (the driver reads what waited meanwhile); once per silence
     private volatile long lateTicks;
     private long downSince = NONE, downInterval;
     private long transitions;
@@ -244,7 +245,8 @@ public final class Liveness {
     public Action tick(long now) {
         if (wakeBy != NONE && now - wakeBy > LATE_TICK_NS) { // starved (or a stalled loop): what waits unread may be the answer
             lateTicks++;
-            holdUntil = now + rtoNanos();
+            if (holdUntil == NONE) // once per silence: a thread starved for good still decides
+                holdUntil = now + rtoNanos();
         }
         wakeBy = NONE;
         if (state == State.DOWN) {
