@@ -45,7 +45,7 @@ import java.lang.invoke.VarHandle;
  * ({@link #MIN_SILENCE_BEFORE_DOWN_NS}: no decision of down ever comes after less silence).
  * Measured in {@code LivenessSim} (100 seeds, both ends, time from the cut): 10 ms one way, no
  * jitter: median 306 ms; 20 ms one way: 346 ms (2 x (100 + 40) + 50 = 330 ms of silence); 10 ms
- * + 0-20 ms jitter: 362 ms (p90 383); 20 ms + 0-20 ms jitter: 429 ms (p90 473, max 517). (The
+ * + 0-20 ms jitter: 354 ms (p90 378); 20 ms + 0-20 ms jitter: 419 ms (p90 469, max 517). (The
  * design before this one, check at 150 ms and no silence rule: 306, 324, 383, 446 ms.)
  *
  * <h2>Delay is not loss</h2>
@@ -55,8 +55,9 @@ import java.lang.invoke.VarHandle;
  * {@code LivenessSim} and decided:
  * <ul>
  * <li><b>Silence scaled to the recent RTT</b>: a down needs max(300 ms, 2 x (check wait + recent
- *     max RTT) + 50 ms) of silence. The recent max RTT takes a larger sample at once and decays by
- *     1/8 of the excess per smaller one (the RTO's SRTT follows a growth 8 samples late). The
+ *     max RTT) + 50 ms) of silence. The recent max RTT takes a larger sample at once and its
+ *     excess over SRTT halves every second (the RTO's SRTT follows a growth 8 samples late; a
+ *     slow first sample, e.g. a cold start, costs nothing seconds later). The
  *     factor 2 is what a queue growing as fast as time passes needs (a check sent w after the last
  *     packet on a path of RTT r is answered within 2 (w + r) while the delay grows 1 ms per ms:
  *     TCP slow start's 2x overload); the check comes at 100 ms (150 before), so that on a 20 ms
@@ -83,8 +84,12 @@ import java.lang.invoke.VarHandle;
  *     and 8+ bytes a packet for nothing the simulator could show.</li>
  * <li><b>Our own send queue</b> (TCP tunnels): probes that have not left cannot be answered, but
  *     a blackholed TCP path also fills the send buffer, so "the queue is not drained" cannot hold
- *     a down back; the kernel's ACKs of our bytes (TCP_INFO last_ack_recv) would prove the path.
- *     Not done yet: over TCP the rules above apply as over UDP.</li>
+ *     a down back. What proves the path is the peer's kernel acknowledging our bytes: a TCP
+ *     tunnel reads TCP_INFO at each tick and passes the last ACK's time to {@link #acknowledged}
+ *     (while the kernel is neither retransmitting on timeout, as into a dead path, nor probing a
+ *     zero window, as towards a peer that stopped reading), which counts as a packet from the
+ *     peer while up. So a send buffer holding seconds of data, or a peer process starved while
+ *     its kernel acknowledges, is no down. Not authenticated, as the TCP connection itself is not.</li>
  * </ul>
  *
  * <h2>False down under random loss (the number of probes)</h2>
@@ -169,7 +174,7 @@ public final class Liveness {
     private boolean startProbe = true;
     private State state = State.UP;
     private long srttNs = -1, rttvarNs;
-    private long rttMaxNs = -1;    // recent max RTT: takes a larger sample at once, decays by 1/8 of the excess per smaller one
+    private long rttMaxNs = -1, rttMaxAt; // recent max RTT and when it was set: takes a larger sample at once; its excess over SRTT halves every second
     private long wakeBy = NONE;    // the wake-up the last nextCheck asked for (NONE: no promise since the last tick)
     private long holdUntil = NONE; // after a late tick: no down before this (the driver reads what waited meanwhile); once per silence
     private volatile long lateTicks;
@@ -225,6 +230,17 @@ public final class Liveness {
         return Action.NOTHING;
     }
 
+    /**
+     * The transport's own acknowledgement: the peer's kernel acknowledged our bytes at {@code at}
+     * (TCP tunnels, from TCP_INFO; see "Delay is not loss"). While up it counts as a packet from
+     * the peer: the path and the peer's host work even if our probes still wait behind our data.
+     * Ignored while down (the probes' answers bring the tunnel up) and when not after the last packet.
+     */
+    public void acknowledged(long at) {
+        if (state == State.UP && at - lastReceived > 0)
+            received(at);
+    }
+
     /** The answer to one of our probes, sent at {@code probeSentAt}: also an RTT sample (RFC 6298 smoothing). */
     public Action echoReceived(long probeSentAt, long now) {
         long sample = now - probeSentAt;
@@ -236,7 +252,8 @@ public final class Liveness {
                 rttvarNs += (Math.abs(srttNs - sample) - rttvarNs) / 4;
                 srttNs += (sample - srttNs) / 8;
             }
-            rttMaxNs = sample >= rttMaxNs ? sample : rttMaxNs - (rttMaxNs - sample) / 8;
+            rttMaxNs = Math.max(sample, rttMaxAt(now));
+            rttMaxAt = now;
         }
         return received(now);
     }
@@ -323,13 +340,21 @@ public final class Liveness {
      * slow start's 2x overload), is answered after {@code 2 (w + r)} at most; 50 ms is the margin.
      */
     public long silenceBeforeDownNanos() {
-        long r = Math.max(0, rttMaxNs);
+        long r = Math.max(0, rttMaxAt(lastReceived));
         return Math.max(MIN_SILENCE_BEFORE_DOWN_NS, 2 * (probeAfterNanos() + r) + RTO_MIN_NS);
     }
 
-    /** The recent max RTT (follows a larger sample at once, decays slowly), ns, or -1 before the first echo. */
+    /** The recent max RTT as of the last packet from the peer (follows a larger sample at once, its excess over SRTT halves every second), ns, or -1 before the first echo. */
     public long rttMaxNanos() {
-        return rttMaxNs;
+        return rttMaxAt(lastReceived);
+    }
+
+    private long rttMaxAt(long now) {
+        if (rttMaxNs < 0)
+            return -1;
+        long halvings = Math.max(0, now - rttMaxAt) / 1_000_000_000L;
+        long excess = Math.max(0, rttMaxNs - srttNs);
+        return srttNs + (halvings >= 63 ? 0 : excess >> halvings);
     }
 
     /** Ticks that came more than {@link #LATE_TICK_NS} after the wake-up asked for (a starved thread): each held a down back. */

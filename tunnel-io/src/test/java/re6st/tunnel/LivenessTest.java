@@ -169,6 +169,38 @@ class LivenessTest {
         assertEquals(State.UP, l.state());
     }
 
+    /**
+     * A TCP tunnel's kernel acknowledgements (our probes wait behind seconds of our data in the
+     * send buffer): while they keep coming the probe series ends and no down comes; once they stop
+     * (a dead path) the silence is counted from the last one; while down they bring nothing up.
+     */
+    @Test
+    void transportAcknowledgementsProveThePathWhileUp() {
+        Liveness l = Liveness.defaults(0);
+        l.tick(0);
+        l.echoReceived(0, 10 * MS); // RTO 50 ms
+        l.dataSent(1 * S);
+        long now = 1 * S;
+        while (l.unansweredProbes() < 3) {
+            now = l.nextCheck(now);
+            l.tick(now);
+        }
+        for (long t = now; t < now + 3 * S; t += 20 * MS) { // acknowledged every 20 ms for 3 s, probes unanswered
+            l.acknowledged(t - 5 * MS);
+            l.dataSent(t);
+            assertEquals(-1, runUntil(l, t, t + 19 * MS, Action.WENT_DOWN), "down while acknowledged, at " + t / MS + " ms");
+        }
+        long lastAck = now + 3 * S - 25 * MS;
+        assertEquals(lastAck, l.lastReceived(), "the acknowledgement counts as a packet from the peer");
+        l.acknowledged(lastAck - 100 * MS);
+        assertEquals(lastAck, l.lastReceived(), "an older acknowledgement changes nothing");
+        long down = runUntil(l, now + 3 * S, now + 10 * S, Action.WENT_DOWN);
+        assertTrue(down - lastAck >= Liveness.MIN_SILENCE_BEFORE_DOWN_NS && down - lastAck <= bound(l),
+                "down " + (down - lastAck) / MS + " ms after the last acknowledgement");
+        l.acknowledged(down + 10 * MS);
+        assertEquals(State.DOWN, l.state(), "only the probes' answers bring it up");
+    }
+
     @Test
     void aBusyTunnelOnlyProbesAtTheKeepaliveForItsRtt() {
         Liveness l = Liveness.defaults(0);
