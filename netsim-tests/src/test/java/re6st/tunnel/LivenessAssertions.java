@@ -23,6 +23,8 @@ final class LivenessAssertions {
         assertTrue(silence >= Liveness.MIN_SILENCE_BEFORE_DOWN_NS, "down after " + silence / 1e6 + " ms of silence, less than the "
                 + Liveness.MIN_SILENCE_BEFORE_DOWN_NS / 1e6 + " ms the probe series takes at the least");
         assertEquals(1, l.transitions(), "one transition: up to down");
+        System.out.printf("down after %.0f ms of silence (bound %.0f ms: SRTT %.1f ms, recent max RTT %.1f ms, RTO %.0f ms, late ticks %d)%n",
+                silence / 1e6, l.silenceBeforeDownNanos() / 1e6, l.srttNanos() / 1e6, l.rttMaxNanos() / 1e6, l.rtoNanos() / 1e6, l.lateTicks());
         return (downAt - cut) / 1e9;
     }
 }

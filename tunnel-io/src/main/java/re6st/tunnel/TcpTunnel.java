@@ -13,6 +13,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.epoll.EpollTcpInfo;
 import io.netty.util.concurrent.ScheduledFuture;
 import re6st.jni.ErrnoException;
 import re6st.jni.Netlink;
@@ -58,7 +60,10 @@ import re6st.tunnel.handshake.StreamDatagramTransport;
  * <h2>Liveness and broken connections</h2>
  * As over UDP ({@link Liveness}): when sent data or a keepalive gets no answer, probes follow
  * and when they go unanswered too (about 0.3 s after the last packet under traffic) the TUN
- * interface goes down, and up again when the peer answers. When the connection breaks (EOF, reset) the tunnel logs it and
+ * interface goes down, and up again when the peer answers. Our probes wait behind our data in
+ * the kernel's send buffer, so while up the peer's kernel acknowledging our bytes (TCP_INFO, read
+ * at each liveness tick) counts as a packet from the peer ({@link Liveness#acknowledged}): a
+ * send buffer holding more than 0.3 s of data is no down. When the connection breaks (EOF, reset) the tunnel logs it and
  * keeps its TUN: the dialling side reconnects with backoff (0.5 s doubling to 10 s) and
  * handshakes again, the listening side accepts the same peer (same CN) again, a new connection
  * replacing the old one. Each new connection brings a fresh session (keys, counters, replay
@@ -354,6 +359,7 @@ public final class TcpTunnel implements AutoCloseable {
         long now = System.nanoTime();
         long wait = 200_000_000L;
         if (l != null) {
+            acknowledgements(l, now);
             l.session.tick(now);
             if (lifetimeNs > 0)
                 renewalTimers(l, now);
@@ -362,6 +368,31 @@ public final class TcpTunnel implements AutoCloseable {
             wait = Math.max(1_000_000L, Math.min(wait, l.session.liveness().nextCheck(now) - now));
         }
         timer = loop.schedule(tickTask, wait, TimeUnit.NANOSECONDS);
+    }
+
+    private final EpollTcpInfo tcpInfo = new EpollTcpInfo(); // the event loop's
+    private long reportedAck = Long.MIN_VALUE;
+    /** TCP_INFO gives the last ACK's age in ms of jiffies (up to 10 ms steps): a time this much later is a new ACK, not rounding. */
+    private static final long ACK_RESOLUTION_NS = 20_000_000L;
+
+    /**
+     * The peer's kernel acknowledging our bytes proves the path while our probes wait behind our
+     * data in the send buffer ({@link Liveness#acknowledged}): not while the kernel retransmits on
+     * timeout (a dead path) or probes a zero window (a peer that stopped reading).
+     */
+    private void acknowledgements(Link l, long now) {
+        if (!(l.conn.channel() instanceof EpollSocketChannel ch) || !ch.isActive())
+            return;
+        try {
+            ch.tcpInfo(tcpInfo);
+        } catch (RuntimeException e) { // closed meanwhile: the connection's own handling tells
+            return;
+        }
+        long at = now - tcpInfo.lastAckRecv() * 1_000_000L;
+        if (tcpInfo.retransmits() == 0 && tcpInfo.probes() == 0 && (reportedAck == Long.MIN_VALUE || at - reportedAck > ACK_RESOLUTION_NS)) {
+            reportedAck = at; // (the same ACK read again comes out a few ms later or earlier: it would restart the probe series)
+            l.session.liveness().acknowledged(at);
+        }
     }
 
     /** Sends the waiting probe or echo as frames (event loop; lost if the connection is down). */

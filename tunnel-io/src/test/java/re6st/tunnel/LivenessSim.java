@@ -28,6 +28,16 @@ final class LivenessSim {
     long delay = 10 * MS, jitter;
     double loss;
     final boolean[] blackholed = new boolean[2]; // [from]
+    /** A queue building up on the path from a side: extra one-way delay rising at {@code rampSlope} ns per ns from {@code rampFrom} up to {@code rampTo}. */
+    final long[] rampFrom = {Long.MAX_VALUE, Long.MAX_VALUE}, rampTo = new long[2];
+    final double[] rampSlope = new double[2];
+    /** The largest one-way delay a packet met, per direction [from]. */
+    final long[] maxDelay = new long[2];
+    /** A side's underlay thread frozen (no read, no tick, no echo) until this time; its data path keeps sending. */
+    final long[] stalledUntil = new long[2];
+    private final boolean[] frozen = new boolean[2];
+    /** Packets that waited for a frozen side's thread. */
+    long heldByStall;
     final long[] dataPeriod = new long[2], nextData = new long[2];
     final long[] probes = new long[2], echoes = new long[2], data = new long[2];
     /** The most probes of one series an end had out unanswered (over the run). */
@@ -48,6 +58,31 @@ final class LivenessSim {
         dataPeriod[s] = period;
         nextData[s] = now;
         return this;
+    }
+
+    /**
+     * From now on, the path from side {@code from} queues: its extra delay grows by {@code slope}
+     * ns per ns up to {@code extra} (a FIFO fills: packets keep their order, the receiver sees
+     * them spaced out by 1 + slope). An infinite slope is a step: a silent gap of {@code extra}.
+     */
+    LivenessSim queueBuildsUp(int from, long extra, double slope) {
+        rampFrom[from] = now;
+        rampTo[from] = extra;
+        rampSlope[from] = slope;
+        return this;
+    }
+
+    /** Freezes side {@code s}'s underlay thread for {@code duration} from now (its data path keeps sending); at the end it runs its overdue timer before it reads. */
+    void stall(int s, long duration) {
+        stalledUntil[s] = now + duration;
+        frozen[s] = true;
+    }
+
+    private long extraDelay(int from) {
+        if (now < rampFrom[from])
+            return 0;
+        double grown = rampSlope[from] * (now - rampFrom[from]);
+        return grown >= rampTo[from] ? rampTo[from] : (long) grown;
     }
 
     void blackhole(boolean on) {
@@ -75,7 +110,7 @@ final class LivenessSim {
             if (!inFlight.isEmpty())
                 next = Math.min(next, inFlight.peek().at);
             for (int s = 0; s < 2; s++) {
-                next = Math.min(next, end[s].nextCheck(now));
+                next = Math.min(next, frozen[s] ? stalledUntil[s] : end[s].nextCheck(now));
                 if (dataPeriod[s] > 0)
                     next = Math.min(next, nextData[s]);
             }
@@ -84,8 +119,17 @@ final class LivenessSim {
                 return;
             }
             now = Math.max(now, next);
-            while (!inFlight.isEmpty() && inFlight.peek().at <= now)
-                deliver(inFlight.poll());
+            List<Packet> held = new ArrayList<>();
+            while (!inFlight.isEmpty() && inFlight.peek().at <= now) {
+                Packet p = inFlight.poll();
+                if (frozen[p.to]) { // waits in the socket; read after the overdue tick at the end of the stall
+                    held.add(new Packet(stalledUntil[p.to] + 1, p.seq, p.to, p.kind, p.time));
+                    heldByStall++;
+                } else {
+                    deliver(p);
+                }
+            }
+            inFlight.addAll(held);
             for (int s = 0; s < 2; s++)
                 if (dataPeriod[s] > 0 && nextData[s] <= now) {
                     send(s, DATA, now);
@@ -94,7 +138,9 @@ final class LivenessSim {
                     nextData[s] += dataPeriod[s];
                 }
             for (int s = 0; s < 2; s++) {
-                if (end[s].nextCheck(now) > now)
+                if (frozen[s] && now >= stalledUntil[s])
+                    frozen[s] = false; // wakes up: its overdue timer first, without asking nextCheck again
+                else if (frozen[s] || end[s].nextCheck(now) > now)
                     continue;
                 Action a = end[s].tick(now);
                 if (a == Action.SEND_PROBE || a == Action.WENT_DOWN) {
@@ -112,7 +158,9 @@ final class LivenessSim {
     private void send(int from, int kind, long time) {
         if (blackholed[from] || (loss > 0 && random.nextDouble() < loss))
             return;
-        long at = now + delay + (jitter > 0 ? (long) (random.nextDouble() * jitter) : 0);
+        long d = delay + extraDelay(from) + (jitter > 0 ? (long) (random.nextDouble() * jitter) : 0);
+        maxDelay[from] = Math.max(maxDelay[from], d);
+        long at = now + d;
         inFlight.add(new Packet(at, seq++, 1 - from, kind, time));
     }
 

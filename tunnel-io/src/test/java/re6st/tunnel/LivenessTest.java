@@ -47,7 +47,46 @@ class LivenessTest {
         return out;
     }
 
+    /** The longest silence before down: the probe series, or the silence a down needs if longer. */
+    static long bound(Liveness l) {
+        return Math.max(l.silenceBeforeDownNanos(), l.probeAfterNanos() + 2 * l.rtoNanos() + 5 * Liveness.BURST_GAP_NS);
+    }
+
     // ---- one end ------------------------------------------------------------------------------
+
+    /**
+     * A tick far later than the wake-up nextCheck asked for (the thread was starved: what the peer
+     * sent meanwhile waits unread) does not take the tunnel down: the decision waits one RTO, and
+     * the waiting packets, read meanwhile, end the series.
+     */
+    @Test
+    void aLateTickHoldsTheDownBackForAnRto() {
+        for (boolean answered : new boolean[] {true, false}) {
+            Liveness l = Liveness.defaults(0);
+            l.tick(0);
+            l.echoReceived(0, 10 * MS); // RTO 50 ms
+            l.dataSent(1 * S);
+            long now = 1 * S;
+            while (l.unansweredProbes() < Liveness.PROBES) { // check and burst, on time
+                now = l.nextCheck(now);
+                l.tick(now);
+            }
+            long due = l.nextCheck(now);
+            long late = due + 800 * MS;
+            assertEquals(Action.NOTHING, l.tick(late), "the first tick after 800 ms of starvation decides nothing");
+            assertEquals(1, l.lateTicks());
+            assertEquals(late + l.rtoNanos(), l.nextCheck(late), "the decision waits one RTO");
+            if (answered) {
+                l.received(late + 1 * MS); // the packets that waited
+                assertEquals(-1, runUntil(l, late + 1 * MS, late + 2 * S, Action.WENT_DOWN));
+                assertEquals(State.UP, l.state());
+            } else {
+                long again = l.nextCheck(late) + 800 * MS;
+                assertEquals(Action.WENT_DOWN, l.tick(again), "nothing came: a second late tick in the same silence holds nothing");
+                assertEquals(2, l.lateTicks());
+            }
+        }
+    }
 
     @Test
     void aFreshTunnelProbesOnceAtOnceForItsFirstRttSample() {
@@ -72,7 +111,7 @@ class LivenessTest {
         assertEquals(45 * MS, l.srttNanos(), "SRTT smoothed by 1/8");
         assertEquals(25 * MS, l.rttvarNanos(), "RTTVAR = 3/4 x 20 + 1/4 x |40 - 80|");
         assertEquals(145 * MS, l.rtoNanos());
-        assertEquals(150 * MS, l.probeAfterNanos(), "max(150 ms, RTO)");
+        assertEquals(145 * MS, l.probeAfterNanos(), "max(100 ms, RTO)");
     }
 
     @Test
@@ -87,8 +126,9 @@ class LivenessTest {
     }
 
     /**
-     * Data sent and nothing back: a check probe after max(150 ms, RTO), one RTO later the burst of
-     * 6 probes 10 ms apart, one RTO after the last down (with the probe that goes with WENT_DOWN).
+     * Data sent and nothing back: a check probe after max(100 ms, RTO), one RTO later the burst of
+     * 6 probes 10 ms apart, down one RTO after the last once 300 ms passed since the last packet
+     * (with the probe that goes with WENT_DOWN).
      */
     @Test
     void unansweredDataBringsACheckThenABurstThenDown() {
@@ -107,9 +147,9 @@ class LivenessTest {
             if (x[1] == Action.WENT_DOWN.ordinal() && down < 0)
                 down = x[0] - t0;
         }
-        assertEquals(List.of(155 * MS, 205 * MS, 215 * MS, 225 * MS, 235 * MS, 245 * MS, 255 * MS), probes,
-                "check at 5 + 150 ms, burst from one RTO later, 10 ms apart");
-        assertEquals(305 * MS, down, "one RTO after the last probe");
+        assertEquals(List.of(105 * MS, 155 * MS, 165 * MS, 175 * MS, 185 * MS, 195 * MS, 205 * MS), probes,
+                "check at 5 + 100 ms, burst from one RTO later, 10 ms apart");
+        assertEquals(300 * MS, down, "the series is over at 255 ms; down at 300 ms of silence");
         assertTrue(down >= Liveness.MIN_SILENCE_BEFORE_DOWN_NS);
         assertEquals(300 * MS, Liveness.MIN_SILENCE_BEFORE_DOWN_NS);
     }
@@ -120,13 +160,45 @@ class LivenessTest {
         l.tick(0);
         l.echoReceived(0, 10 * MS);
         l.dataSent(100 * MS);
-        assertEquals(250 * MS, runUntil(l, 100 * MS, S, Action.SEND_PROBE), "check");
-        assertEquals(300 * MS, runUntil(l, 251 * MS, S, Action.SEND_PROBE), "burst");
+        assertEquals(200 * MS, runUntil(l, 100 * MS, S, Action.SEND_PROBE), "check");
+        assertEquals(250 * MS, runUntil(l, 201 * MS, S, Action.SEND_PROBE), "burst");
         assertEquals(2, l.unansweredProbes());
-        l.echoReceived(250 * MS, 305 * MS); // the check's answer, late
+        l.echoReceived(200 * MS, 255 * MS); // the check's answer, late
         assertEquals(0, l.unansweredProbes());
         assertEquals(-1, runUntil(l, 305 * MS, 9 * S, Action.WENT_DOWN), "no decision: the path answered");
         assertEquals(State.UP, l.state());
+    }
+
+    /**
+     * A TCP tunnel's kernel acknowledgements (our probes wait behind seconds of our data in the
+     * send buffer): while they keep coming the probe series ends and no down comes; once they stop
+     * (a dead path) the silence is counted from the last one; while down they bring nothing up.
+     */
+    @Test
+    void transportAcknowledgementsProveThePathWhileUp() {
+        Liveness l = Liveness.defaults(0);
+        l.tick(0);
+        l.echoReceived(0, 10 * MS); // RTO 50 ms
+        l.dataSent(1 * S);
+        long now = 1 * S;
+        while (l.unansweredProbes() < 3) {
+            now = l.nextCheck(now);
+            l.tick(now);
+        }
+        for (long t = now; t < now + 3 * S; t += 20 * MS) { // acknowledged every 20 ms for 3 s, probes unanswered
+            l.acknowledged(t - 5 * MS);
+            l.dataSent(t);
+            assertEquals(-1, runUntil(l, t, t + 19 * MS, Action.WENT_DOWN), "down while acknowledged, at " + t / MS + " ms");
+        }
+        long lastAck = now + 3 * S - 25 * MS;
+        assertEquals(lastAck, l.lastReceived(), "the acknowledgement counts as a packet from the peer");
+        l.acknowledged(lastAck - 100 * MS);
+        assertEquals(lastAck, l.lastReceived(), "an older acknowledgement changes nothing");
+        long down = runUntil(l, now + 3 * S, now + 10 * S, Action.WENT_DOWN);
+        assertTrue(down - lastAck >= Liveness.MIN_SILENCE_BEFORE_DOWN_NS && down - lastAck <= bound(l),
+                "down " + (down - lastAck) / MS + " ms after the last acknowledgement");
+        l.acknowledged(down + 10 * MS);
+        assertEquals(State.DOWN, l.state(), "only the probes' answers bring it up");
     }
 
     @Test
@@ -194,7 +266,7 @@ class LivenessTest {
             System.out.printf("side %d: down %d ms after the cut, %d ms after the last packet (SRTT %.1f ms, RTO %d ms)%n", s,
                     (down.at() - cut) / MS, silence / MS, l.srttNanos() / 1e6, l.rtoNanos() / MS);
             assertTrue(silence >= Liveness.MIN_SILENCE_BEFORE_DOWN_NS, "not before the promised silence: " + silence / MS + " ms");
-            assertTrue(silence <= l.probeAfterNanos() + 2 * l.rtoNanos() + 5 * Liveness.BURST_GAP_NS + 10 * MS,
+            assertTrue(silence <= bound(l) + 10 * MS,
                     "within the bound: " + silence / MS + " ms");
             assertTrue(down.at() - cut <= 320 * MS, "down " + (down.at() - cut) / MS + " ms after the cut");
         }
@@ -214,7 +286,7 @@ class LivenessTest {
             Transition down = sim.first(s, Action.WENT_DOWN, cut);
             assertNotNull(down, "side " + s + " went down");
             Liveness l = sim.end[s];
-            long bound = l.probeAfterNanos() + 2 * l.rtoNanos() + 5 * Liveness.BURST_GAP_NS + 40 * MS; // + the last packet's flight
+            long bound = bound(l) + 40 * MS; // + the last packet's flight
             System.out.printf("jittery side %d: down %d ms after the cut (SRTT %.1f ms, RTTVAR %.1f ms, RTO %d ms)%n", s,
                     (down.at() - cut) / MS, l.srttNanos() / 1e6, l.rttvarNanos() / 1e6, l.rtoNanos() / MS);
             assertTrue(down.at() - cut <= bound, "down " + (down.at() - cut) / MS + " ms after the cut, bound " + bound / MS);
@@ -257,7 +329,7 @@ class LivenessTest {
         Liveness l = sim.end[0];
         long after = down.at() - 35 * S;
         System.out.printf("down %d ms after the first data following idleness%n", after / MS);
-        assertTrue(after <= l.probeAfterNanos() + 2 * l.rtoNanos() + 5 * Liveness.BURST_GAP_NS, after / MS + " ms");
+        assertTrue(after <= bound(l), after / MS + " ms");
         assertTrue(down.at() < 40 * S, "before the next keepalive would have found it");
     }
 
@@ -302,6 +374,98 @@ class LivenessTest {
         System.out.printf("lossy: %d probes over 150 runs of 60 s, longest unanswered series %d of %d%n", probes, longest,
                 Liveness.PROBES);
         assertTrue(longest >= 3, "loss hit checks and burst probes: " + longest);
+    }
+
+    /** A 20 ms path with a 10 ms stream: both ways (pattern 0), from side 0 only (1), from side 1 only (2). */
+    static LivenessSim withTraffic(long seed, int pattern) {
+        LivenessSim sim = new LivenessSim(seed);
+        sim.delay = 20 * MS;
+        if (pattern != 2)
+            sim.stream(0, 10 * MS);
+        if (pattern != 1)
+            sim.stream(1, 10 * MS);
+        return sim;
+    }
+
+    /**
+     * A queue builds up on the path one way, from 20 ms to 600 ms of one-way delay, at TCP slow
+     * start's rate (the bottleneck gets twice what it sends: the delay grows 1 ms per ms), under a
+     * 10 ms stream: both ways, one way into the queue (an upload: the sender only hears the echoes
+     * of its checks, which wait behind its data), and one way out of it (the sender's checks are
+     * answered through the queue). No end goes down; the checks' RTT samples saw the queue.
+     */
+    @Test
+    void aQueueBuildingUpTo600msOneWayIsNoDown() {
+        for (int pattern = 0; pattern < 3; pattern++)
+            for (int seed = 0; seed < 20; seed++) {
+                LivenessSim sim = withTraffic(7000 + 100 * pattern + seed, pattern);
+                sim.runUntil(30 * S + seed * 7 * MS);
+                sim.queueBuildsUp(0, 580 * MS, 1.0);
+                sim.runUntil(60 * S);
+                assertEquals(List.of(), sim.transitions, "pattern " + pattern + ", seed " + seed);
+                assertEquals(600 * MS, sim.maxDelay[0], "the queue was there");
+                int sender = pattern == 2 ? 1 : 0;
+                if (pattern > 0 && seed == 0) {
+                    Liveness l = sim.end[sender];
+                    System.out.printf("queue to 600 ms, %s: sender's SRTT %.0f ms, recent max RTT %.0f ms, %d probes, longest series %d%n",
+                            pattern == 1 ? "upload into it" : "data out of it", l.srttNanos() / 1e6, l.rttMaxNanos() / 1e6,
+                            sim.probes[sender], sim.longestSeries[sender]);
+                }
+                if (pattern > 0)
+                    assertTrue(sim.end[sender].rttMaxNanos() >= 600 * MS, "the sender's checks measured the queue");
+            }
+    }
+
+    /**
+     * The same delay as a step (every packet from t on 580 ms later: a silent gap of 580 ms) cannot
+     * be told from a blackhole by the side that hears nothing: no information comes faster than the
+     * path. A step shorter than the silence a down needs passes; a 580 ms one on a 20 ms path is a
+     * down after at least {@link Liveness#MIN_SILENCE_BEFORE_DOWN_NS}, up again with the first late
+     * packet. (A queue does not do this: its output is never silent while it holds our packets.)
+     */
+    @Test
+    void anAbruptDelayStepIsADownOnlyWhenItsGapIsLongerThanTheSilenceBound() {
+        for (long extra : new long[] {250 * MS, 580 * MS}) {
+            LivenessSim sim = new LivenessSim(8).stream(0, 10 * MS).stream(1, 10 * MS);
+            sim.delay = 20 * MS;
+            sim.runUntil(30 * S);
+            long step = sim.now;
+            sim.queueBuildsUp(0, extra, Double.POSITIVE_INFINITY);
+            sim.runUntil(40 * S);
+            Transition down = sim.first(1, Action.WENT_DOWN, 0);
+            System.out.printf("abrupt step of %d ms: side 1 %s%n", extra / MS,
+                    down == null ? "stays up" : "down " + (down.at() - step) / MS + " ms after the step, up "
+                            + (sim.first(1, Action.WENT_UP, down.at()).at() - step) / MS + " ms after it");
+            assertNull(sim.first(0, Action.WENT_DOWN, 0), "side 0 hears side 1 all along");
+            if (extra < Liveness.MIN_SILENCE_BEFORE_DOWN_NS) {
+                assertNull(down);
+            } else {
+                assertNotNull(down);
+                assertTrue(down.at() - step >= Liveness.MIN_SILENCE_BEFORE_DOWN_NS);
+                assertNotNull(sim.first(1, Action.WENT_UP, down.at()));
+            }
+        }
+    }
+
+    /**
+     * One end's underlay thread frozen for 800 ms (CPU starvation: nothing read, ticked or echoed;
+     * its data path keeps sending), then it runs its overdue timer before it reads: no end goes
+     * down, with data both ways and with data from the frozen end only. (With data only towards
+     * the frozen end, that end sends nothing for 800 ms: to the other one it is a blackhole, and
+     * it goes down after {@link Liveness#silenceBeforeDownNanos()}: no information tells them apart.)
+     */
+    @Test
+    void an800msStallOfOneEndsReceivingThreadIsNoDown() {
+        for (int pattern = 0; pattern < 3; pattern += 2)
+            for (int seed = 0; seed < 20; seed++) {
+                LivenessSim sim = withTraffic(9000 + 100 * pattern + seed, pattern);
+                sim.runUntil(30 * S + seed * 13 * MS);
+                sim.stall(1, 800 * MS);
+                sim.runUntil(40 * S);
+                assertEquals(List.of(), sim.transitions, "pattern " + pattern + ", seed " + seed);
+                assertTrue(pattern != 0 || sim.heldByStall > 0, "packets waited for the frozen thread");
+                assertTrue(sim.end[1].lateTicks() >= 1, "the frozen end saw its tick was late");
+            }
     }
 
     /** After the path heals the tunnel comes up within a fast probe interval (+ RTT) early on, within a keepalive later. */
