@@ -140,6 +140,7 @@ public final class NodeDaemon {
         java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
         re6st.cli.ReopenableFileHandler f = new re6st.cli.ReopenableFileHandler(file);
         f.setFormatter(new java.util.logging.SimpleFormatter());
+        f.setLevel(java.util.logging.Logger.getLogger("").getLevel()); // -v, as on standard error
         java.util.logging.Logger.getLogger("").addHandler(f);
         return f;
     }
@@ -390,15 +391,6 @@ public final class NodeDaemon {
                 try {
                     ReceivedNetworkConfig next = configs.fetch();
                     post(() -> adopt(next));
-                } catch (RegistryClient.RegistryException e) {
-                    if (e.status() == 404) { // hello: the registry has no (valid) certificate of ours: revoked
-                        LOG.log(Level.ERROR, "the registry no longer knows our certificate ({0}): stopping", e.getMessage());
-                        fail(CommandFailure.failed("the registry no longer knows our certificate " + me.cn()
-                                + " (revoked?): enrol again with 're6st conf'"));
-                        return;
-                    }
-                    LOG.log(Level.WARNING, "network config: {0}; next try in {1} s", Failures.explain(e), CONFIG_RETRY_MS / 1000);
-                    scheduleFetch(CONFIG_RETRY_MS);
                 } catch (IOException e) {
                     LOG.log(Level.WARNING, "network config: {0}; next try in {1} s", Failures.explain(e), CONFIG_RETRY_MS / 1000);
                     scheduleFetch(CONFIG_RETRY_MS);
@@ -457,8 +449,6 @@ public final class NodeDaemon {
 
         @Override
         public void failed(String peerCn, InetSocketAddress remote, IOException why) {
-            if (String.valueOf(why.getMessage()).contains("our certificate is revoked"))
-                scheduleFetch(1_000); // a peer's config revokes us: ours must say so too (then we stop)
             if (peerCn == null)
                 return;
             post(() -> {

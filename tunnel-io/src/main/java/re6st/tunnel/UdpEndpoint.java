@@ -816,7 +816,7 @@ public final class UdpEndpoint implements AutoCloseable {
                 p.backoffNs = Math.min(Math.max(2 * p.backoffNs, least), options.retryMax().toNanos());
                 p.nextAttempt = now + p.backoffNs;
             } else if (p.session == null) {
-                byAddress.remove(new Key(p.address)); // an unknown client that failed: forget it
+                byAddress.remove(new Key(p.address), p); // an unknown client that failed: forget it (not a newer peer at its address)
             }
             return;
         }
@@ -834,7 +834,7 @@ public final class UdpEndpoint implements AutoCloseable {
             LOG.log(Level.WARNING, "{0} at {1} refused: {2} clients already (max clients)", cn, p.inetAddress, options.maxClients());
             keys.schedule().destroy();
             if (p.session == null)
-                byAddress.remove(new Key(p.address));
+                byAddress.remove(new Key(p.address), p);
             return;
         }
         handshakeTime.update(now - p.handshakeStarted, TimeUnit.NANOSECONDS); // handshakes that gave a tunnel (or a renewal)
