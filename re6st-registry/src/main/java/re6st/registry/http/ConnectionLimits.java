@@ -100,12 +100,17 @@ public final class ConnectionLimits {
         SourceAddress peer = SourceAddress.of(((InetSocketAddress) ch.remoteAddress()).getAddress(), List.of(), exempt);
         String source = peer.exempt() ? null : peer.key();
         String why;
-        if (open.incrementAndGet() > settings.maxConnections()) {
-            why = "the registry is serving its maximum of " + settings.maxConnections() + " connections (--max-connections)";
-        } else if (source != null && perSource.merge(source, 1, Integer::sum) > settings.maxPerSource()) {
+        // the source's count first, then the total: whoever sees the total (the open gauge) include a connection sees
+        // its source's count include it too (connections are admitted on several event-loop threads at once)
+        if (source != null && perSource.merge(source, 1, Integer::sum) > settings.maxPerSource()) {
             release(source);
             refusedPerSource.inc();
             why = source + " already has " + settings.maxPerSource() + " connections open (--max-connections-per-source)";
+        } else if (open.incrementAndGet() > settings.maxConnections()) {
+            open.decrementAndGet();
+            if (source != null)
+                release(source);
+            why = "the registry is serving its maximum of " + settings.maxConnections() + " connections (--max-connections)";
         } else {
             ch.closeFuture().addListener(f -> {
                 open.decrementAndGet();
@@ -114,7 +119,6 @@ public final class ConnectionLimits {
             });
             return served.get();
         }
-        open.decrementAndGet();
         refused.inc();
         if (refusing.incrementAndGet() > maxRefusing)
             ch.close();
