@@ -33,6 +33,16 @@ public final class ReopenableFileHandler extends StreamHandler {
         return file;
     }
 
+    /** A daemon's -l: the log also goes to {@code file}, appended, formatted as usual, at the root logger's level (-v). */
+    public static ReopenableFileHandler addToRootLogger(Path file) throws IOException {
+        ReopenableFileHandler f = new ReopenableFileHandler(file);
+        f.setFormatter(new java.util.logging.SimpleFormatter());
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        f.setLevel(root.getLevel());
+        root.addHandler(f);
+        return f;
+    }
+
     private OutputStream open() throws IOException {
         Set<StandardOpenOption> options = Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         FileChannel ch;

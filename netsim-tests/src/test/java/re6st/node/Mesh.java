@@ -129,6 +129,13 @@ final class Mesh implements AutoCloseable {
             startNode(h);
     }
 
+    /** Enrols every host, starts every node, and waits until they run and every pair pings. */
+    void form() {
+        enrol();
+        startNodes();
+        pingAll(Duration.ofSeconds(120), awaitRunning(Duration.ofSeconds(120)));
+    }
+
     /** Waits until every node has logged that it runs (identity, config, routing and servers up); returns when (nanoTime). */
     long awaitRunning(Duration timeout) {
         for (Host h : hosts)

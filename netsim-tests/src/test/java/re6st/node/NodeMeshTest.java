@@ -85,9 +85,7 @@ class NodeMeshTest {
     @Test
     void aNodeRevokedAtTheRegistryIsCutOffByEveryPeerAndRefusedWhenItTriesAgain() throws Exception {
         try (TestNet net = TestNet.create("revoke"); Mesh mesh = new Mesh(net, 4)) {
-            mesh.enrol();
-            mesh.startNodes();
-            mesh.pingAll(Duration.ofSeconds(120), mesh.awaitRunning(Duration.ofSeconds(120)));
+            mesh.form();
             Mesh.Host bad = mesh.hosts.get(3);
             long revoked = System.nanoTime();
             mesh.admin("revoke?cn_or_serial=" + bad.cn);
@@ -117,9 +115,7 @@ class NodeMeshTest {
     @Test
     void aNodeOfflineDuringTwoMacKeyRotationsCatchesUpAndItsRoutesReturn() throws Exception {
         try (TestNet net = TestNet.create("hmac"); Mesh mesh = new Mesh(net, 3)) {
-            mesh.enrol();
-            mesh.startNodes();
-            mesh.pingAll(Duration.ofSeconds(120), mesh.awaitRunning(Duration.ofSeconds(120)));
+            mesh.form();
             Mesh.Host away = mesh.hosts.get(2);
             away.node.signal("TERM");
             assertTrue(away.node.waitFor(Duration.ofSeconds(30)) != null, "the node stops on SIGTERM");

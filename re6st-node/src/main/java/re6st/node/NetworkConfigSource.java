@@ -64,7 +64,7 @@ public final class NetworkConfigSource {
                     // with old keys its Babel hears nobody, so no peer could tell it a newer version exists
                     try {
                         ReceivedNetworkConfig fresh = fetch(quick);
-                        if (java.util.Arrays.compareUnsigned(fresh.version().encoded(), c.version().encoded()) > 0) {
+                        if (fresh.version().number() > c.version().number()) {
                             LOG.log(Level.INFO, "network config version {0} from the registry (the node cache had {1})",
                                     fresh.version().number(), c.version().number());
                             return fresh;

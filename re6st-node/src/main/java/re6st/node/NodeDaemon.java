@@ -138,11 +138,7 @@ public final class NodeDaemon {
      */
     static re6st.cli.ReopenableFileHandler logTo(java.nio.file.Path file) throws IOException {
         java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
-        re6st.cli.ReopenableFileHandler f = new re6st.cli.ReopenableFileHandler(file);
-        f.setFormatter(new java.util.logging.SimpleFormatter());
-        f.setLevel(java.util.logging.Logger.getLogger("").getLevel()); // -v, as on standard error
-        java.util.logging.Logger.getLogger("").addHandler(f);
-        return f;
+        return re6st.cli.ReopenableFileHandler.addToRootLogger(file);
     }
 
     /**
@@ -401,7 +397,7 @@ public final class NodeDaemon {
         /** Manager thread: a verified config from the registry. */
         private void adopt(ReceivedNetworkConfig next) {
             ReceivedNetworkConfig before = network;
-            if (java.util.Arrays.compareUnsigned(next.version().encoded(), before.version().encoded()) <= 0
+            if (next.version().number() <= before.version().number()
                     && !next.macKeysChangedFrom(before))
                 return;
             LOG.log(Level.INFO, "network config version {0} (was {1})", next.version().number(), before.version().number());

@@ -484,9 +484,8 @@ public final class TcpEndpoint implements AutoCloseable, ConnectionSource {
             java.security.cert.X509Certificate cert = c.peerCertificate();
             if (cert == null || !c.isOpen())
                 continue;
-            String why = me != null && me.crl() != null && me.crl().isRevoked(cert)
-                    ? "revoked (serial " + cert.getSerialNumber() + " is in the CRL)"
-                    : me != null && me.revoked().contains(cert.getSerialNumber()) ? "revoked (serial " + cert.getSerialNumber() + " by the network config)"
+            String revoked = me == null ? null : me.revocation(cert);
+            String why = revoked != null ? revoked
                     : cert.getNotAfter().getTime() < nowMillis ? "expired on " + cert.getNotAfter().toInstant() : null;
             if (why != null) {
                 LOG.log(Level.WARNING, "{0}: connection with {1} at {2} closed: its certificate is {3}", label, c.peer(), c.remote(), why);

@@ -430,14 +430,12 @@ public final class UdpEndpoint implements AutoCloseable {
             java.security.cert.X509Certificate c = p.peerCert;
             if (c == null || p.session == null)
                 continue;
-            Credentials m = me;
-            String why = m.crl() != null && m.crl().isRevoked(c) ? "revoked (serial " + c.getSerialNumber() + " is in the CRL)"
-                    : m.revoked().contains(c.getSerialNumber()) ? "revoked (serial " + c.getSerialNumber() + " by the network config)"
-                    : c.getNotAfter().getTime() < nowMillis ? "expired on " + c.getNotAfter().toInstant() : null;
+            String revoked = me.revocation(c);
+            String why = revoked != null ? revoked : c.getNotAfter().getTime() < nowMillis ? "expired on " + c.getNotAfter().toInstant() : null;
             if (why != null) {
                 LOG.log(Level.WARNING, "tunnel {0} to {1} closed: its certificate is {2}", p.tun != null ? p.tun.name() : "?", p.cn, why);
                 closedInvalid.inc();
-                if (p.dialer && !why.startsWith("revoked")) { // a server we dial: handshake again (a renewed certificate passes)
+                if (p.dialer && revoked == null) { // a server we dial: handshake again (a renewed certificate passes)
                     endSession(p);
                     p.peerCert = null;
                     p.nextAttempt = System.nanoTime();

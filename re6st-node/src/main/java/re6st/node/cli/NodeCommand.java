@@ -66,7 +66,7 @@ public final class NodeCommand implements Callable<Integer>, Launcher.Verbosity,
     @Override
     public Integer call() throws Exception {
         NodeSettings settings = options.settings();
-        NodeLogging.configure(settings.verbose());
+        re6st.cli.LogLevel.apply(settings.verbose());
         for (String w : settings.warnings())
             spec.commandLine().getErr().println(spec.qualifiedName() + ": warning: " + w);
         return runner.run(settings);

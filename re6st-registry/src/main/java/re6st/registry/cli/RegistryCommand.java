@@ -220,23 +220,9 @@ public final class RegistryCommand implements Callable<Integer>, Launcher.Verbos
      * log rotation), on java.util.logging, which System.Logger uses.
      */
     void configureLogging() throws java.io.IOException {
-        java.util.logging.Level level = switch (Math.max(0, Math.min(3, o.verbose))) {
-            case 0 -> java.util.logging.Level.WARNING;
-            case 1 -> java.util.logging.Level.INFO;
-            case 2 -> java.util.logging.Level.FINE;
-            default -> java.util.logging.Level.ALL;
-        };
-        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
-        root.setLevel(level);
-        for (java.util.logging.Handler h : root.getHandlers())
-            h.setLevel(level);
-        if (o.logfile != null) {
-            re6st.cli.ReopenableFileHandler f = new re6st.cli.ReopenableFileHandler(o.logfile);
-            f.setFormatter(new java.util.logging.SimpleFormatter());
-            f.setLevel(level);
-            root.addHandler(f);
-            f.reopenOnSignal("USR1", System.getLogger("re6st.registry"));
-        }
+        re6st.cli.LogLevel.apply(o.verbose);
+        if (o.logfile != null)
+            re6st.cli.ReopenableFileHandler.addToRootLogger(o.logfile).reopenOnSignal("USR1", System.getLogger("re6st.registry"));
     }
 
     /** -4/-6 addresses; none: [::] (dual stack, IPv4 too). Both wildcards: [::] alone covers both. */

@@ -60,6 +60,15 @@ public record Credentials(X509Certificate ca, X509Certificate cert, PrivateKey k
         return new Credentials(ca, cert, key, newCrl, revoked);
     }
 
+    /** Why {@code peer} is revoked (in our CRL, or among the network config's serials), or null if it is not. */
+    public String revocation(X509Certificate peer) {
+        if (crl != null && crl.isRevoked(peer))
+            return "revoked (serial " + peer.getSerialNumber() + " is in the CRL)";
+        if (revoked.contains(peer.getSerialNumber()))
+            return "revoked (serial " + peer.getSerialNumber() + " by the network config)";
+        return null;
+    }
+
     /** The same credentials with the revoked serials of a newer network config. */
     public Credentials withRevoked(java.util.Set<java.math.BigInteger> serials) {
         return new Credentials(ca, cert, key, crl, serials);

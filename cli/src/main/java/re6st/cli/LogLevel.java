@@ -1,18 +1,18 @@
-package re6st.node.cli;
+package re6st.cli;
 
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * {@code -v} of {@code re6st node} on java.util.logging (which System.Logger uses), as {@code re6st
- * registry} does: 0 warnings, 1 what happens (tunnels, config versions: the default), 2 the tunnel
- * manager's decisions and the peer protocol's details, 3 and 4 everything.
+ * The daemons' {@code -v} on java.util.logging (which System.Logger uses): 0 warnings, 1 what
+ * happens (the default), 2 details (decisions, protocol exchanges), 3 and more everything. Sets the
+ * root logger and its handlers; returns the level, for a handler added later (a log file).
  */
-final class NodeLogging {
-    private NodeLogging() {}
+public final class LogLevel {
+    private LogLevel() {}
 
-    static void configure(int verbose) {
+    public static Level apply(int verbose) {
         Level level = switch (Math.max(0, Math.min(3, verbose))) {
             case 0 -> Level.WARNING;
             case 1 -> Level.INFO;
@@ -23,5 +23,6 @@ final class NodeLogging {
         root.setLevel(level);
         for (Handler h : root.getHandlers())
             h.setLevel(level);
+        return level;
     }
 }
