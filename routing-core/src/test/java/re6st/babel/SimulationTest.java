@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -62,17 +63,10 @@ class SimulationTest {
 
     @Test
     void blackholedLinkIsRoutedAroundAndLoopsNeverForm() {
-        Simulation sim = new Simulation(3);
-        Node a = sim.node("a"), b = sim.node("b"), c = sim.node("c");
-        Link ab = sim.connect(a, b, 5, WIRED);
-        sim.connect(b, c, 5, WIRED);
-        sim.connect(a, c, 5, WIRED);
-        a.originate(p(1));
-        b.originate(p(2));
-        c.originate(p(3));
-        sim.afterStep = Simulation::checkLoopFree;
-        assertTrue(sim.runUntil(60_000, sim::fullyConnected));
-        assertEquals(List.of(a, b), sim.path(a, p(2)));
+        Triangle tri = Triangle.equal(3);
+        Simulation sim = tri.sim;
+        Node a = tri.a, b = tri.b, c = tri.c;
+        Link ab = tri.ab;
         ab.blackhole(true);
         long cut = sim.now();
         assertTrue(sim.runUntil(60_000, () -> List.of(a, c, b).equals(sim.path(a, p(2)))), "a reaches b through c");
@@ -110,6 +104,22 @@ class SimulationTest {
             sim.afterStep = Simulation::checkLoopFree;
             assertTrue(sim.runUntil(60_000, () -> List.of(a, b).equals(sim.path(a, p(2)))));
             sim.run(30_000);
+            return new Triangle(sim, a, b, c, ab, ac);
+        }
+
+        /** Three equal wired links: c's metric to b equals a's distance, so the path a-c-b is unfeasible at a. Connected. */
+        static Triangle equal(long seed) {
+            Simulation sim = new Simulation(seed);
+            Node a = sim.node("a"), b = sim.node("b"), c = sim.node("c");
+            Link ab = sim.connect(a, b, 5, WIRED);
+            sim.connect(b, c, 5, WIRED);
+            Link ac = sim.connect(a, c, 5, WIRED);
+            a.originate(p(1));
+            b.originate(p(2));
+            c.originate(p(3));
+            sim.afterStep = Simulation::checkLoopFree;
+            assertTrue(sim.runUntil(60_000, sim::fullyConnected));
+            assertEquals(List.of(a, b), sim.path(a, p(2)));
             return new Triangle(sim, a, b, c, ab, ac);
         }
     }
@@ -225,6 +235,33 @@ class SimulationTest {
                 "no installed route uses the drained neighbour");
         a.router.setCostMultiplier(ab.ifname, ab.peer().linkLocal, 1, sim.now());
         assertTrue(sim.runUntil(60_000, () -> List.of(a, b).equals(sim.path(a, p(2)))), "and comes back when restored");
+    }
+
+    /**
+     * Draining with the tunnel manager's multiplier (4096) when the other path is unfeasible at
+     * first (c's metric to b equals a's feasibility distance): the drained route keeps carrying
+     * traffic until b's new seqno makes the path through c feasible; b's prefix is never
+     * unreachable at a (it was, for one seqno round trip, while a multiplied cost was infinite).
+     */
+    @Test
+    void aDrainIsMakeBeforeBreakEvenWhenTheOtherPathIsUnfeasibleAtFirst() {
+        Triangle tri = Triangle.equal(11);
+        Simulation sim = tri.sim;
+        Node a = tri.a, b = tri.b, c = tri.c;
+        Link ab = tri.ab;
+        sim.run(30_000);
+        int seqnoBefore = b.router.seqno();
+        List<String> holes = new ArrayList<>();
+        sim.afterStep = s -> {
+            s.checkLoopFree();
+            KernelRoute r = a.route(p(2));
+            if (r == null || r.unreachable())
+                holes.add(s.now() / 1_000_000 + " ms: " + r);
+        };
+        a.router.setCostMultiplier(ab.ifname, ab.peer().linkLocal, 4096, sim.now());
+        assertTrue(sim.runUntil(10_000, () -> List.of(a, c, b).equals(sim.path(a, p(2)))), "traffic moved off the drained link");
+        assertTrue(Seqno.compare(b.router.seqno(), seqnoBefore) > 0, "through a seqno request: the path through c was unfeasible");
+        assertEquals(List.of(), holes, "b's prefix stayed routed at a during the drain");
     }
 
     @Test
