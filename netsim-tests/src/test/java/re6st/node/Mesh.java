@@ -65,18 +65,26 @@ final class Mesh implements AutoCloseable {
 
     /** {@code nodes} hosts on LAN 198.18.81.0/24 (the first is the registry's), the registry started and answering. */
     Mesh(TestNet net, int nodes, String... registryOptions) throws IOException {
+        this(net, net.lan("sw"), "", 1, NETWORK, nodes, registryOptions);
+    }
+
+    /**
+     * A network {@code network} of {@code nodes} hosts on the LAN bridge {@code sw} (another
+     * network may share it): host i is {@code 198.18.81.<firstHost + i>}, labelled {@code <label>reg},
+     * {@code <label>n1}...
+     */
+    Mesh(TestNet net, Namespace sw, String label, int firstHost, String network, int nodes, String... registryOptions) throws IOException {
         this.net = net;
         this.top = Files.createTempDirectory("r6mesh");
-        Namespace sw = net.lan("sw");
         for (int i = 0; i < nodes; i++) {
-            Namespace ns = net.namespace(i == 0 ? "reg" : "n" + i);
+            Namespace ns = net.namespace(label + (i == 0 ? "reg" : "n" + i));
             net.attach(ns, "eth0", sw);
-            String ip = "198.18.81." + (i + 1);
+            String ip = "198.18.81." + (firstHost + i);
             ns.addAddress("eth0", ip + "/24");
             hosts.add(new Host(ns, Files.createDirectories(top.resolve(ns.label())), ip));
         }
         reg = hosts.get(0);
-        Cmd.run(java("re6st.registry.cli.RegistryCommand", "init-ca", "--network", NETWORK, "--ca", ca().toString(),
+        Cmd.run(java("re6st.registry.cli.RegistryCommand", "init-ca", "--network", network, "--ca", ca().toString(),
                 "--key", top.resolve("ca.key").toString(), "--key-bits", "1024").toArray(String[]::new));
         List<String> args = new ArrayList<>(List.of("--port", "80", "--db", top.resolve("registry.db").toString(), "--ca",
                 ca().toString(), "--key", top.resolve("ca.key").toString(), "--anonymous-prefix-length", "16", "--run",

@@ -193,6 +193,32 @@ class TunnelTransportTest {
         }
     }
 
+    /** {@code --client} mode: the node knows the server's address only; the tunnel names the server once authenticated. */
+    @ParameterizedTest
+    @ValueSource(strings = {"udp", "tcp"})
+    void aDialWithoutANameReachesAnyNodeOfTheNetwork(String kind) throws Exception {
+        try (TestNet net = TestNet.create("anycn-" + kind)) {
+            Namespace sw = net.lan("sw");
+            Namespace s = UdpEndpointTest.lanHost(net, sw, "s", "198.18.77.1/24");
+            Namespace c2 = UdpEndpointTest.lanHost(net, sw, "c2", "198.18.77.12/24");
+            Recorder rs = new Recorder("1/16", 1), r2 = new Recorder("2/16", 2);
+            Credentials cs = creds("1/16", null), k2 = creds("2/16", null);
+            TunnelTransport server = s.call(() -> transport(kind, true, cs, rs));
+            net.own(server);
+            TunnelTransport t2 = c2.call(() -> transport(kind, false, k2, r2));
+            net.own(t2);
+            t2.dial(new InetSocketAddress("198.18.77.1", 1194), null);
+            Wait.until("2/16 established with the server, named 1/16", Duration.ofSeconds(30),
+                    () -> rs.saw("established 2/16") && r2.saw("established 1/16"));
+            Wait.until("2/16 pings the server through the tunnel", Duration.ofSeconds(20), () -> c2.pings("fd00:77:2::1"));
+            assertEquals(List.of("1/16"), t2.tunnels().stream().map(TunnelInfo::peerCn).toList());
+            assertEquals(List.of("tunFor 2/16 in", "established 2/16"), rs.events, "one tunnel on the server");
+            t2.hangUp("1/16");
+            Wait.until("the client removes its tunnel", Duration.ofSeconds(10), () -> r2.saw("removed 1/16"));
+            assertEquals(List.of(), t2.tunnels());
+        }
+    }
+
     /** Each "removed X" follows an "established X", once. */
     static void assertRemovedOnlyAfterEstablished(List<String> events) {
         java.util.Set<String> live = new java.util.HashSet<>();

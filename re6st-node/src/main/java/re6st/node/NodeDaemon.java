@@ -245,9 +245,14 @@ public final class NodeDaemon {
             LOG.log(Level.INFO, "node {0} at {1} in {2}: {3} tunnels out, {4} in per server; network config version {5}",
                     me.cn(), overlay.addressing().address(), overlay.addressing().network(), clientCount, maxClients,
                     network.version().number());
-            if (settings.clientMode())
-                for (NodeSettings.Remote r : settings.client())
-                    overlay.dial(null, List.of(new PeerAddress(InetAddress.getByName(r.host()).getHostAddress(), r.port(), r.protocol(), null)));
+            if (settings.clientMode()) {
+                // the server's name comes with its certificate (any node of the network); the transport redials it
+                NodeSettings.Remote r = settings.client().get(0);
+                if (settings.client().size() > 1)
+                    LOG.log(Level.WARNING, "--client: only the first remote, {0}, is dialled; switching to the next ones when it "
+                            + "fails is not implemented", r.host() + "," + r.port() + "," + r.protocol());
+                overlay.dial(null, List.of(new PeerAddress(InetAddress.getByName(r.host()).getHostAddress(), r.port(), r.protocol(), null)));
+            }
             settings.up().ifPresent(cmd -> {
                 try {
                     hooks.up(cmd);

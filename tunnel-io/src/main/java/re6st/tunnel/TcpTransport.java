@@ -223,6 +223,9 @@ public final class TcpTransport implements TunnelTransport {
         spawner.start();
     }
 
+    /** In {@link #toDial}: dial whoever answers at the address ({@link #identifyThenDial}); never a key of {@link #peers}. */
+    private static final String ANY_CN = new String("any CN");
+
     private void spawnDials() {
         while (running) {
             Peer p;
@@ -231,7 +234,8 @@ public final class TcpTransport implements TunnelTransport {
             } catch (InterruptedException e) {
                 return;
             }
-            Thread t = new Thread(() -> dialLoop(p), "tcp-dial-" + p.cn);
+            Thread t = p.cn == ANY_CN ? new Thread(() -> identifyThenDial(p.remote), "tcp-identify-" + p.remote)
+                    : new Thread(() -> dialLoop(p), "tcp-dial-" + p.cn);
             t.setDaemon(true);
             p.dialThread = t;
             t.start();
@@ -342,12 +346,47 @@ public final class TcpTransport implements TunnelTransport {
 
     @Override
     public void dial(InetSocketAddress address, String peerCn) {
-        if (peerCn == null)
-            throw new IllegalArgumentException("a tunnel is dialled to a named peer (its CN)");
+        if (peerCn == null) {
+            toDial.add(new Peer(ANY_CN, true, address)); // the spawner's threads dial from the transport's namespace
+            return;
+        }
         Peer p = new Peer(peerCn, true, address);
         if (peers.putIfAbsent(peerCn, p) != null)
             return; // a tunnel with it exists (either way)
         toDial.add(p);
+    }
+
+    /**
+     * A dial to whoever answers at {@code address} (any CN of the network): one authenticated
+     * connection names the server, then it is dialled as a named peer (tunnels are kept by peer
+     * name). Retried with the dial backoff until it answers or the transport closes.
+     */
+    private void identifyThenDial(InetSocketAddress address) {
+        long backoff = 500;
+        while (running) {
+            TcpEndpoint e = null;
+            try {
+                e = TcpEndpoint.dial(address, dtls(null), options.handshakeTimeout());
+                String cn = re6st.pki.Certificates.cn(e.first(options.handshakeTimeout()).peerCertificate());
+                LOG.log(Level.DEBUG, "tcp: {0} is {1}", address, cn);
+                e.close();
+                dial(address, cn);
+                return;
+            } catch (InterruptedException ie) {
+                return;
+            } catch (IOException | RuntimeException ex) {
+                events.failed(null, address, ex instanceof IOException io ? io : new IOException(ex.toString(), ex));
+            } finally {
+                if (e != null)
+                    e.close();
+            }
+            try {
+                Thread.sleep(backoff); // backoff between attempts, not synchronisation
+            } catch (InterruptedException ie) {
+                return;
+            }
+            backoff = Math.min(2 * backoff, 30_000);
+        }
     }
 
     /** Until the first authenticated connection (backoff 0.5 s doubling to 30 s); then the tunnel re-dials by itself. */

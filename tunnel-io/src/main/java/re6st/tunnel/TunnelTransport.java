@@ -23,7 +23,8 @@ public interface TunnelTransport extends AutoCloseable {
     /**
      * Opens a tunnel to {@code peerCn} at {@code address} and keeps it: after a failure or a dead
      * path it dials again (with backoff) until {@link #hangUp} or {@link #close}. The peer must
-     * present a certificate of the network with exactly that CN.
+     * present a certificate of the network with exactly that CN; with {@code peerCn} null, any CN
+     * of the network ({@code --client} mode: the node knows the server's address, not its name).
      */
     void dial(InetSocketAddress address, String peerCn);
 

@@ -79,9 +79,7 @@ public final class UdpTransport implements TunnelTransport {
 
     @Override
     public void dial(InetSocketAddress address, String peerCn) {
-        if (peerCn == null)
-            throw new IllegalArgumentException("a tunnel is dialled to a named peer (its CN)");
-        endpoint.connect(address, peerCn);
+        endpoint.connect(address, peerCn); // null: any CN of the network, known once the handshake is done
     }
 
     @Override

@@ -137,7 +137,8 @@ public final class NodeOptions {
     List<String> disableProto = new ArrayList<>();
 
     @Option(names = "--client", paramLabel = "HOST,PORT,PROTO[;...]", description = "No server and no tunnel manager: one "
-            + "tunnel to the first of these remotes that answers; options about servers and tunnel counts are then ignored.")
+            + "tunnel, to the first of these remotes (whichever node of the network answers there; the others are not used yet); "
+            + "options about servers and tunnel counts are then ignored.")
     String client;
 
     @Option(names = "--neighbour", paramLabel = "CN", description = "A node (CN, e.g. 7/16) to keep a direct tunnel to (repeatable).")

@@ -1,0 +1,98 @@
+package re6st.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+
+import re6st.netsim.Namespace;
+import re6st.netsim.RequiresRoot;
+import re6st.netsim.TestNet;
+import re6st.netsim.Wait;
+
+/**
+ * Nodes that do not run the tunnel manager, and networks side by side (issue 13, acceptance 9;
+ * the original's own scenarios "a node with client-count 0 still converges", "--client mode",
+ * "two networks on one LAN stay isolated").
+ */
+@RequiresRoot
+class NodeModesTest {
+    private static final Pattern TUNNEL = Pattern.compile("tunnel (re6st-\\d+) (to|from) (\\d+/\\d+) \\(");
+
+    /** The tunnels a node's log says it made ("to") or accepted ("from"), as "to 2/16" / "from 0/16". */
+    static List<String> tunnels(Mesh.Host h) {
+        List<String> l = new ArrayList<>();
+        Matcher m = TUNNEL.matcher(h.node.log());
+        while (m.find())
+            l.add(m.group(2) + " " + m.group(3));
+        return l;
+    }
+
+    @Test
+    void aNodeWithClientCountZeroAndANodeInClientModeJoinTheMesh() throws Exception {
+        try (TestNet net = TestNet.create("modes"); Mesh mesh = new Mesh(net, 5)) {
+            mesh.enrol();
+            Mesh.Host reg = mesh.hosts.get(0), n1 = mesh.hosts.get(1), n2 = mesh.hosts.get(2), zero = mesh.hosts.get(3),
+                    client = mesh.hosts.get(4);
+            mesh.startNode(reg);
+            // n1 also speaks Babel on the LAN: the client_count 0 node, which dials nobody, is found there (as in the
+            // original's test, where every node runs -i); routed, it becomes a candidate the others dial
+            mesh.startNode(n1, "-i", "eth0");
+            mesh.startNode(n2);
+            mesh.startNode(zero, "--client-count", "0", "-i", "eth0");
+            mesh.startNode(client, "--client", reg.underlay + ",1194,udp");
+            mesh.pingAll(Duration.ofSeconds(120), mesh.awaitRunning(Duration.ofSeconds(120)));
+
+            Wait.until(zero.label() + " (client_count 0) is dialled through a tunnel", Duration.ofSeconds(120),
+                    () -> tunnels(zero).stream().anyMatch(t -> t.startsWith("from ")));
+            assertTrue(tunnels(zero).stream().noneMatch(t -> t.startsWith("to ")),
+                    () -> "the client_count 0 node dials nobody: " + tunnels(zero));
+            System.out.println(zero.label() + " (client_count 0): " + tunnels(zero));
+
+            assertEquals(List.of("to " + reg.cn), tunnels(client), () -> "--client: one tunnel, to the given remote:\n" + client.node.log());
+            for (Mesh.Host h : mesh.hosts)
+                if (h != client)
+                    assertTrue(tunnels(h).stream().noneMatch(t -> t.equals("to " + client.cn)),
+                            () -> h.label() + " dialled the --client node, which runs no server: " + tunnels(h));
+            System.out.println(client.label() + " (--client): " + tunnels(client));
+        }
+    }
+
+    @Test
+    void twoNetworksOnOneLanStayApart() throws Exception {
+        try (TestNet net = TestNet.create("twonets")) {
+            Namespace sw = net.lan("sw");
+            try (Mesh a = new Mesh(net, sw, "a", 1, "2001:db8:42::/48", 3);
+                 Mesh b = new Mesh(net, sw, "b", 11, "2001:db8:43::/48", 3)) {
+                for (Mesh m : List.of(a, b)) {
+                    m.enrol();
+                    for (Mesh.Host h : m.hosts)
+                        m.startNode(h, "-i", "eth0"); // Babel on the shared LAN: each hears the other network's hellos
+                }
+                long running = Math.max(a.awaitRunning(Duration.ofSeconds(120)), b.awaitRunning(Duration.ofSeconds(120)));
+                a.pingAll(Duration.ofSeconds(120), running);
+                b.pingAll(Duration.ofSeconds(120), running);
+                for (Mesh.Host h : a.hosts)
+                    Wait.until(h.label() + " drops the other network's Babel packets (MAC)", Duration.ofSeconds(60),
+                            () -> h.node.log().contains("%eth0: RFC 8967: BAD_MAC"));
+                // neither network routes the other's prefixes, nor reaches its nodes
+                for (Mesh[] pair : new Mesh[][] {{a, b}, {b, a}})
+                    for (Mesh.Host h : pair[0].hosts) {
+                        String routes = h.ns.ip("-6", "route", "show").output();
+                        String other = pair[1] == b ? "2001:db8:43:" : "2001:db8:42:";
+                        assertFalse(routes.contains(other), () -> h.label() + " routes the other network:\n" + routes);
+                        for (Mesh.Host o : pair[1].hosts)
+                            assertFalse(h.ns.exec(Duration.ofSeconds(5), "ping", "-6", "-n", "-c", "1", "-W", "1", o.address).ok(),
+                                    () -> h.label() + " reaches " + o.label() + " of the other network");
+                    }
+            }
+        }
+    }
+}
