@@ -94,6 +94,13 @@ final class Mesh implements AutoCloseable {
         startRegistry();
     }
 
+    /** One more host, already connected by the caller (e.g. behind a NAT router), enrolled and started with the others. */
+    Host add(Namespace ns, String underlay) throws IOException {
+        Host h = new Host(ns, Files.createDirectories(top.resolve(ns.label())), underlay);
+        hosts.add(h);
+        return h;
+    }
+
     Path ca() {
         return top.resolve("ca.crt");
     }

@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 import re6st.netsim.Namespace;
+import re6st.netsim.NatRouter;
 import re6st.netsim.RequiresRoot;
 import re6st.netsim.TestNet;
 import re6st.netsim.Wait;
@@ -62,6 +63,39 @@ class NodeModesTest {
                     assertTrue(tunnels(h).stream().noneMatch(t -> t.equals("to " + client.cn)),
                             () -> h.label() + " dialled the --client node, which runs no server: " + tunnels(h));
             System.out.println(client.label() + " (--client): " + tunnels(client));
+        }
+    }
+
+    /**
+     * Acceptance 7: a node behind a home router (nftables masquerade, no UPnP) advertises its
+     * private address, which nobody outside reaches: it joins through its own outgoing tunnels,
+     * and with nobody connected to it the bad-NAT rule keeps it at min(2, client_count) of them.
+     */
+    @Test
+    void aNodeBehindANatWithoutUpnpJoinsThroughOutgoingTunnelsOnly() throws Exception {
+        try (TestNet net = TestNet.create("nat"); Mesh mesh = new Mesh(net, 4)) {
+            NatRouter nat = net.natRouter("home", "wan0");
+            net.attach(nat.namespace(), "wan0", net.namespaces().stream().filter(n -> n.label().equals("sw")).findFirst().orElseThrow());
+            nat.namespace().addAddress("wan0", "198.18.81.50/24");
+            Namespace inside = net.namespace("natted");
+            net.veth(inside, "eth0", nat.namespace(), "lan0");
+            nat.namespace().addAddress("lan0", "198.19.1.1/24");
+            inside.addAddress("eth0", "198.19.1.2/24");
+            inside.route("default", "via", "198.19.1.1");
+            Mesh.Host natted = mesh.add(inside, "198.19.1.2");
+            mesh.enrol();
+            for (Mesh.Host h : mesh.hosts)
+                if (h == natted)
+                    mesh.startNode(h, "--client-count", "3"); // so that the bad-NAT cap (2) is below what it wants
+                else
+                    mesh.startNode(h);
+            mesh.pingAll(Duration.ofSeconds(120), mesh.awaitRunning(Duration.ofSeconds(120)));
+            Wait.until(natted.label() + " applies the bad-NAT rule", Duration.ofSeconds(60),
+                    () -> natted.node.log().contains("nobody is connected to us (bad NAT?)"));
+            List<String> links = natted.ns.ip("-o", "link", "show").output().lines().filter(l -> l.contains(": re6st-")).toList();
+            System.out.println(natted.label() + " (behind NAT, client_count 3): " + tunnels(natted) + ", now " + links.size() + " tunnels");
+            assertTrue(tunnels(natted).stream().noneMatch(t -> t.startsWith("from ")), () -> "nobody dials through the NAT: " + tunnels(natted));
+            assertTrue(links.size() >= 1 && links.size() <= 2, () -> "1 or 2 outgoing tunnels while nobody is connected: " + links);
         }
     }
 
