@@ -193,6 +193,39 @@ class NodeMeshTest {
         }
     }
 
+    /**
+     * Target "5% random loss on every link for 60 s: no tunnel declared down, no route flap": every
+     * host drops 5% of what it sends on the LAN (nftables, random), so each tunnel loses 5% each way
+     * and a probe round trip about 10%. Liveness (a burst of probes before declaring a path dead) must
+     * not take that for a dead path, and Babel keeps its routes.
+     */
+    @Test
+    void fivePercentLossOnEveryLinkForAMinuteDownsNoTunnel() throws Exception {
+        try (TestNet net = TestNet.create("loss"); Mesh mesh = new Mesh(net, 4)) {
+            mesh.form();
+            int[] downs = mesh.hosts.stream().mapToInt(h -> count(h.node.log(), "is down (")).toArray();
+            int[] flushes = mesh.hosts.stream().mapToInt(h -> count(h.node.log(), "neighbour(s) flushed")).toArray();
+            for (Mesh.Host h : mesh.hosts)
+                h.ns.run("nft", "add table inet r6loss; add chain inet r6loss out { type filter hook output priority 0; }; "
+                        + "add rule inet r6loss out oifname \"eth0\" numgen random mod 100 < 5 counter drop");
+            Mesh.Host a = mesh.hosts.get(1), b = mesh.hosts.get(3);
+            Ping.Result r = Ping.run(a.ns, b.address, 4000, Duration.ofMillis(10)); // ~60 s here
+            for (Mesh.Host h : mesh.hosts)
+                h.ns.run("nft", "delete table inet r6loss");
+            int i = 0, down = 0, flushed = 0;
+            for (Mesh.Host h : mesh.hosts) {
+                down += count(h.node.log(), "is down (") - downs[i];
+                flushed += count(h.node.log(), "neighbour(s) flushed") - flushes[i++];
+            }
+            System.out.printf("5%% loss on every link: %s -> %s %d of %d pings lost (%.1f%%), %d tunnels declared down (%d Babel "
+                    + "neighbours flushed with them)%n", a.label(), b.label(), r.transmitted() - r.received(), r.transmitted(), 100 * r.lossRatio(),
+                    down, flushed);
+            assertTrue(r.received() > 0, r.output());
+            assertEquals(0, down, "no tunnel declared down under 5% loss");
+            mesh.pingAll(Duration.ofSeconds(30), System.nanoTime());
+        }
+    }
+
     private static String kills_(Mesh mesh) {
         StringBuilder b = new StringBuilder();
         for (Mesh.Host h : mesh.hosts)
