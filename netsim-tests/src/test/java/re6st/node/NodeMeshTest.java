@@ -147,7 +147,10 @@ class NodeMeshTest {
         // every 10 ms meanwhile. (Before the drained cost was kept finite, each drain lost 30-50 ms of pings.)
         try (TestNet net = TestNet.create("refresh"); Mesh mesh = new Mesh(net, 5, "--tunnel-refresh", "20")) {
             mesh.form();
-            int[] before = mesh.hosts.stream().mapToInt(h -> count(h.node.log(), "kill of ")).toArray();
+            // the tunnel's owner logs "kill of P (OWNER): drained on both sides" once per refresh completed
+            String done = "(OWNER): drained on both sides";
+            int[] before = mesh.hosts.stream().mapToInt(h -> count(h.node.log(), done)).toArray();
+            int[] abortedBefore = mesh.hosts.stream().mapToInt(h -> count(h.node.log(), "kill aborted")).toArray();
             List<Thread> streams = new ArrayList<>();
             Map<String, Ping.Result> results = new ConcurrentHashMap<>();
             for (Mesh.Host from : mesh.hosts)
@@ -171,10 +174,10 @@ class NodeMeshTest {
             int kills = 0;
             for (int i = 0; i < mesh.hosts.size(); i++) {
                 Mesh.Host h = mesh.hosts.get(i);
-                int k = count(h.node.log(), "kill of ") - before[i];
+                int k = count(h.node.log(), done) - before[i];
                 kills += k;
                 System.out.printf("%s: %d tunnels drained and closed, %d kills aborted during the streams%n", h.label(), k,
-                        count(h.node.log(), "kill aborted"));
+                        count(h.node.log(), "kill aborted") - abortedBefore[i]);
             }
             long sent = 0, lost = 0;
             List<String> lossy = new ArrayList<>();
@@ -188,7 +191,7 @@ class NodeMeshTest {
             System.out.printf("%d pings (every 10 ms, %d streams, %.0f s) across %d refreshes: %d lost %s%n", sent, results.size(), secs, kills,
                     lost, lossy);
             assertEquals(mesh.hosts.size() * (mesh.hosts.size() - 1), results.size(), "every stream ran to its end");
-            assertTrue(kills >= 2, () -> "the refresh drained and closed tunnels during the streams (" + kills_(mesh) + ")");
+            assertTrue(kills >= 1, () -> "the refresh drained and closed tunnels during the streams (" + kills_(mesh) + ")");
             assertEquals(List.of(), lossy, "no ping lost while tunnels were refreshed");
         }
     }

@@ -245,14 +245,8 @@ public final class NodeDaemon {
             LOG.log(Level.INFO, "node {0} at {1} in {2}: {3} tunnels out, {4} in per server; network config version {5}",
                     me.cn(), overlay.addressing().address(), overlay.addressing().network(), clientCount, maxClients,
                     network.version().number());
-            if (settings.clientMode()) {
-                // the server's name comes with its certificate (any node of the network); the transport redials it
-                NodeSettings.Remote r = settings.client().get(0);
-                if (settings.client().size() > 1)
-                    LOG.log(Level.WARNING, "--client: only the first remote, {0}, is dialled; switching to the next ones when it "
-                            + "fails is not implemented", r.host() + "," + r.port() + "," + r.protocol());
-                overlay.dial(null, List.of(new PeerAddress(InetAddress.getByName(r.host()).getHostAddress(), r.port(), r.protocol(), null)));
-            }
+            if (settings.clientMode())
+                dialClient();
             settings.up().ifPresent(cmd -> {
                 try {
                     hooks.up(cmd);
@@ -265,6 +259,26 @@ public final class NodeDaemon {
             checkAt = monotonicMs() + CONFIG_CHECK_MS;
             loop = new Thread(this::loop, "node-manager");
             loop.start();
+        }
+
+        /**
+         * {@code --client}: one tunnel, to the first remote whose protocol this node runs (the server's name
+         * comes with its certificate: any node of the network); the transport redials it.
+         */
+        private void dialClient() throws java.net.UnknownHostException {
+            List<String> skipped = new ArrayList<>();
+            for (NodeSettings.Remote r : settings.client()) {
+                String where = r.host() + "," + r.port() + "," + r.protocol();
+                if (overlay.dial(null, List.of(new PeerAddress(InetAddress.getByName(r.host()).getHostAddress(), r.port(), r.protocol(), null)))) {
+                    if (!skipped.isEmpty() || settings.client().size() > 1)
+                        LOG.log(Level.WARNING, "--client: dialling {0} only ({1} skipped: no such transport here); switching to the "
+                                + "next remote when it fails is not implemented", where, skipped.isEmpty() ? "none" : skipped);
+                    return;
+                }
+                skipped.add(where);
+            }
+            throw CommandFailure.usage("--client: no remote uses a protocol this node runs (" + String.join(", ", overlay.transports().keySet())
+                    + "): " + skipped);
         }
 
         private CountryFilter countries() {

@@ -91,18 +91,19 @@ public final class Neighbour {
 
     /**
      * The most a multiplier raises a link's cost to: a drained link stays usable (finite metric)
-     * while any other path is better, with room for the metric of routes learnt through it.
+     * until another path is feasible and better; routes learnt through it with a metric up to
+     * INFINITY/2 stay finite too.
      */
     public static final int MULTIPLIED_COST_CAP = Message.INFINITY / 2;
 
     /**
      * Link cost (babeld's neighbour_cost without link quality): txcost + RTT cost, times the
      * multiplier. A multiplied cost stops at {@link #MULTIPLIED_COST_CAP}: draining a tunnel must
-     * move routes off it, not make them unreachable. An infinite metric would uninstall the
-     * route at once, while the better path found through another neighbour is unfeasible until
-     * its source answers our seqno request: packets were lost in between (about 30-50 ms at every
-     * drain, NodeMeshTest's refresh scenario). With a finite cost the route stays and carries
-     * traffic until the other path becomes feasible, then Babel switches.
+     * move routes off it, not make them unreachable. An infinite metric turned the installed
+     * route into an unreachable one at once, while the path through another neighbour stayed
+     * unfeasible until its source answered our seqno request: packets were lost in between (about
+     * 30-50 ms at every drain, NodeMeshTest's refresh scenario). With a finite cost the route stays
+     * and carries traffic until the other path becomes feasible, then Babel switches.
      */
     public int cost(long now) {
         if (txcost >= Message.INFINITY)

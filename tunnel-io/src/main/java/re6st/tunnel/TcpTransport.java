@@ -225,6 +225,8 @@ public final class TcpTransport implements TunnelTransport {
 
     /** In {@link #toDial}: dial whoever answers at the address ({@link #identifyThenDial}); never a key of {@link #peers}. */
     private static final String ANY_CN = new String("any CN");
+    /** The threads of {@link #identifyThenDial} running, interrupted at {@link #close}. */
+    private final java.util.Set<Thread> identifying = ConcurrentHashMap.newKeySet();
 
     private void spawnDials() {
         while (running) {
@@ -234,8 +236,23 @@ public final class TcpTransport implements TunnelTransport {
             } catch (InterruptedException e) {
                 return;
             }
-            Thread t = p.cn == ANY_CN ? new Thread(() -> identifyThenDial(p.remote), "tcp-identify-" + p.remote)
-                    : new Thread(() -> dialLoop(p), "tcp-dial-" + p.cn);
+            if (p.cn == ANY_CN) {
+                Thread t = new Thread(() -> {
+                    try {
+                        identifyThenDial(p.remote);
+                    } finally {
+                        identifying.remove(Thread.currentThread());
+                    }
+                }, "tcp-identify-" + p.remote);
+                t.setDaemon(true);
+                identifying.add(t);
+                if (running)
+                    t.start();
+                else
+                    identifying.remove(t);
+                continue;
+            }
+            Thread t = new Thread(() -> dialLoop(p), "tcp-dial-" + p.cn);
             t.setDaemon(true);
             p.dialThread = t;
             t.start();
@@ -370,7 +387,8 @@ public final class TcpTransport implements TunnelTransport {
                 String cn = re6st.pki.Certificates.cn(e.first(options.handshakeTimeout()).peerCertificate());
                 LOG.log(Level.DEBUG, "tcp: {0} is {1}", address, cn);
                 e.close();
-                dial(address, cn);
+                if (running) // (the server saw a client come and go: its tunnel is taken over by the named dial's)
+                    dial(address, cn);
                 return;
             } catch (InterruptedException ie) {
                 return;
@@ -545,6 +563,8 @@ public final class TcpTransport implements TunnelTransport {
         dispatcher.interrupt();
         janitor.interrupt();
         spawner.interrupt();
+        for (Thread t : identifying)
+            t.interrupt();
         for (Peer p : new ArrayList<>(peers.values()))
             if (peers.remove(p.cn, p))
                 p.close();

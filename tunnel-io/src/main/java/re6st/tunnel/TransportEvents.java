@@ -30,6 +30,9 @@ public interface TransportEvents {
     /** The tunnel is gone (hung up, revoked, dead too long, closing); its interface is closed after this. */
     default void removed(TunnelInfo t) {}
 
-    /** A handshake failed (refused certificate, the peer's alert, time-out). {@code peerCn} is null for an unknown client. */
+    /**
+     * A handshake failed (refused certificate, the peer's alert, time-out). {@code peerCn} is null
+     * for an unknown client, or for a dial without a name ({@code remote} is then the server dialled).
+     */
     default void failed(String peerCn, InetSocketAddress remote, IOException why) {}
 }

@@ -25,6 +25,8 @@ public interface TunnelTransport extends AutoCloseable {
      * path it dials again (with backoff) until {@link #hangUp} or {@link #close}. The peer must
      * present a certificate of the network with exactly that CN; with {@code peerCn} null, any CN
      * of the network ({@code --client} mode: the node knows the server's address, not its name).
+     * Without a name, UDP follows whichever node answers at the address, also on a redial; TCP
+     * learns the name at the first handshake and from then on dials that node only.
      */
     void dial(InetSocketAddress address, String peerCn);
 

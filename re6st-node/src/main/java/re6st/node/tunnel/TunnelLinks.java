@@ -166,7 +166,7 @@ public final class TunnelLinks implements TransportEvents {
 
     @Override
     public void failed(String peerCn, InetSocketAddress remote, IOException why) {
-        LOG.log(Level.INFO, "tunnel {0} {1}: {2}", peerCn == null ? "from" : "to " + peerCn, remote, why.getMessage());
+        LOG.log(Level.INFO, "tunnel {0} {1}: {2}", peerCn == null ? "with" : "to " + peerCn, remote, why.getMessage());
         listener.failed(peerCn, remote, why);
     }
 }
