@@ -43,15 +43,23 @@ public final class UdpSocket extends WakeableFd {
         this.ipv6 = ipv6;
     }
 
-    /** A socket of the family of {@code local}, bound to it (port 0: any). DF is set on every datagram. */
+    /** A socket of the family of {@code local}, bound to it (port 0: any). DF is set on every datagram. [::] takes IPv4 too. */
     public static UdpSocket bind(InetSocketAddress local) throws ErrnoException {
+        return bind(local, false);
+    }
+
+    /**
+     * As {@link #bind(InetSocketAddress)}; with {@code v6only}, an IPv6 socket takes IPv6 only, so
+     * that [::]:P and 0.0.0.0:P can be bound side by side (the node's udp6 and udp servers).
+     */
+    public static UdpSocket bind(InetSocketAddress local, boolean v6only) throws ErrnoException {
         boolean v6 = !(local.getAddress() instanceof java.net.Inet4Address);
         int fd = open0(v6);
         int wake = wakeFdFor(fd);
         UdpSocket s = new UdpSocket(fd, wake, v6);
         try {
-            if (v6 && local.getAddress().isAnyLocalAddress())
-                setInt0(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0); // [::] also takes IPv4 (mapped)
+            if (v6 && (v6only || local.getAddress().isAnyLocalAddress()))
+                setInt0(fd, IPPROTO_IPV6, IPV6_V6ONLY, v6only ? 1 : 0); // [::] also takes IPv4 (mapped) unless v6only
             s.setDontFragment();
             bind0(fd, new SockAddr(local).raw);
         } catch (ErrnoException | RuntimeException e) {

@@ -50,7 +50,7 @@ public final class Cmd {
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Process p;
         try {
-            p = pb.start();
+            p = start(pb);
         } catch (IOException e) {
             return new Result(cmd, 127, "cannot start: " + e.getMessage());
         }
@@ -89,5 +89,22 @@ public final class Cmd {
             if (!l.isBlank())
                 out.add(l.strip());
         return out;
+    }
+
+    /**
+     * Starts {@code pb}; a launch that fails inside the JDK's spawn helper ("Bad code from spawn
+     * helper", seen once in CI with the program present: a transient exec failure of jspawnhelper)
+     * is tried again, at most twice. A missing program or any other error is reported at once.
+     */
+    static Process start(ProcessBuilder pb) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return pb.start();
+            } catch (IOException e) {
+                if (attempt == 3 || e.getMessage() == null || !e.getMessage().contains("spawn helper"))
+                    throw e;
+                System.err.println("re6st.netsim.Cmd: " + e.getMessage() + "; starting " + pb.command().get(0) + " again");
+            }
+        }
     }
 }

@@ -68,7 +68,7 @@ public class Namespace {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         try {
-            NsProcess p = new NsProcess(label + "/" + logName, cmd, pb.start(), log);
+            NsProcess p = new NsProcess(label + "/" + logName, cmd, Cmd.start(pb), log);
             net.own(p);
             return p;
         } catch (IOException e) {

@@ -103,6 +103,25 @@ class NodeModesTest {
         }
     }
 
+    /** Tunnels over an IPv6 underlay: every node serves {@code --pp 1194 udp6} only, advertises its IPv6 address, dials udp6. */
+    @Test
+    void udp6TunnelsCarryTheMeshOverAnIpv6Underlay() throws Exception {
+        try (TestNet net = TestNet.create("udp6"); Mesh mesh = new Mesh(net, 4)) {
+            for (int i = 0; i < mesh.hosts.size(); i++)
+                mesh.hosts.get(i).ns.addAddress("eth0", "fd00:198:18::" + (i + 1) + "/64");
+            mesh.enrol(); // the registry itself over IPv4
+            for (Mesh.Host h : mesh.hosts)
+                mesh.startNode(h, "--pp", "1194", "udp6");
+            mesh.pingAll(Duration.ofSeconds(120), mesh.awaitRunning(Duration.ofSeconds(120)));
+            for (Mesh.Host h : mesh.hosts) {
+                List<String> lines = h.node.log().lines().filter(l -> TUNNEL.matcher(l).find()).toList();
+                assertFalse(lines.isEmpty(), () -> h.label() + " made no tunnel:\n" + h.node.log());
+                assertTrue(lines.stream().allMatch(l -> l.contains("(udp6, /[fd00:198:18:")), () -> h.label() + ": " + lines);
+            }
+            System.out.println("over IPv6: " + mesh.hosts.get(1).node.log().lines().filter(l -> TUNNEL.matcher(l).find()).toList());
+        }
+    }
+
     /** The node's tunnel interfaces now. */
     static List<String> links(Mesh.Host h) {
         return h.ns.ip("-o", "link", "show").output().lines().filter(l -> l.contains(": re6st-")).toList();

@@ -215,11 +215,13 @@ public final class NodeDaemon {
             Optional<Ipv4Overlay> ipv4 = p.ipv4() == null ? Optional.empty()
                     : Ipv4Overlay.of(p.ipv4(), p.ipv4Sublen(), me.cert().getSerialNumber().longValue());
             maxClients = settings.clientMode() ? 0 : settings.maxClients().orElse(p.maxClients());
-            // one server per protocol (the first --pp of each); udp6/tcp6 underlays are not carried yet
+            // one server per protocol (the first --pp of each); tcp6 underlays are not carried yet
             Map<String, Integer> ports = new LinkedHashMap<>();
             for (NodeSettings.Server s : settings.clientMode() ? NodeSettings.DEFAULT_SERVERS : settings.servers())
-                if (s.protocol().equals("udp") || s.protocol().equals("tcp"))
+                if (!s.protocol().equals("tcp6"))
                     ports.putIfAbsent(s.protocol(), s.port());
+                else
+                    LOG.log(Level.WARNING, "--pp {0} tcp6: TCP tunnels over IPv6 are not implemented yet (udp6 is); ignored", s.port());
             Overlay.Plan plan = new Overlay.Plan(settings.mainInterface(), settings.interfaces(), settings.gateway(),
                     babelStatements(settings.babelArgs()), ports, maxClients, settings.runDir().resolve("babeld.sock"),
                     settings.stateDir().resolve("babeld.state"));
@@ -602,8 +604,8 @@ public final class NodeDaemon {
                     if (ni.isLoopback() || ni.getName().startsWith("re6st-") || !ni.isUp())
                         continue;
                     for (InetAddress a : Collections.list(ni.getInetAddresses()))
-                        if (a instanceof Inet4Address && !a.isLinkLocalAddress() && !a.isLoopbackAddress())
-                            found.add(a.getHostAddress());
+                        if (a instanceof Inet4Address ? !a.isLinkLocalAddress() && !a.isLoopbackAddress() : underlay6(a, overlay.addressing().network()))
+                            found.add(a.getHostAddress().replaceFirst("%.*", ""));
                 }
             } catch (IOException e) {
                 LOG.log(Level.WARNING, "cannot list this host''s addresses: {0}", e.getMessage());
@@ -612,8 +614,15 @@ public final class NodeDaemon {
         }
     }
 
+    /** An IPv6 address of this host that peers may reach: not link-local, loopback or multicast, not inside the overlay. */
+    static boolean underlay6(InetAddress a, re6st.net.Ipv6Prefix network) {
+        return !(a.isLinkLocalAddress() || a.isLoopbackAddress() || a.isMulticastAddress() || a.isAnyLocalAddress()
+                || network.contains(re6st.net.Ipv6Address.ofBytes(a.getAddress())));
+    }
+
     /**
-     * Our code-1 address list: each of our IPs with each transport's port, in order, but only when
+     * Our code-1 address list: each of our IPs with each transport's port, in order (IPv4 ones with
+     * udp/tcp, IPv6 ones with udp6/tcp6), but only when
      * the transports accept tunnels ({@code maxClients > 0}): a transport that only dials out has a
      * local address too (an ephemeral port), which no peer can use.
      */
@@ -623,7 +632,7 @@ public final class NodeDaemon {
             return out;
         for (String ip : ips)
             transports.forEach((proto, local) -> {
-                if (local != null)
+                if (local != null && proto.endsWith("6") == ip.contains(":")) // udp6/tcp6 with IPv6 addresses, udp/tcp with IPv4
                     out.add(new PeerAddress(ip, local.getPort(), proto, country));
             });
         return out;

@@ -129,11 +129,12 @@ public final class Overlay implements AutoCloseable {
         for (Map.Entry<String, Integer> pp : plan.ports().entrySet()) {
             String proto = pp.getKey();
             TunnelTransport t = switch (proto) {
-                case "udp" -> new UdpTransport(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("0.0.0.0"), accept ? pp.getValue() : 0)),
-                        credentials, UdpEndpoint.Options.defaults().withAccept(accept).withMaxClients(Math.max(1, plan.maxClients())), links);
+                case "udp", "udp6" -> new UdpTransport(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal(proto.equals("udp") ? "0.0.0.0" : "::"),
+                        accept ? pp.getValue() : 0), true), credentials,
+                        UdpEndpoint.Options.defaults().withAccept(accept).withMaxClients(Math.max(1, plan.maxClients())), links);
                 case "tcp" -> new TcpTransport(accept ? new InetSocketAddress(IpPrefix.literal("0.0.0.0"), pp.getValue()) : null, false,
                         credentials, TcpTransport.Options.defaults().withMaxClients(Math.max(1, plan.maxClients())), links);
-                default -> throw new IllegalArgumentException("--pp " + pp.getValue() + " " + proto + ": only udp and tcp tunnels for now");
+                default -> throw new IllegalArgumentException("--pp " + pp.getValue() + " " + proto + ": only udp, udp6 and tcp tunnels for now");
             };
             opened.add(t);
             transports.put(proto, t);

@@ -1,6 +1,7 @@
 package re6st.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -44,6 +45,27 @@ class NodeDaemonTest {
         assertEquals(List.of(new PeerAddress("198.51.100.7", 1194, "udp", "FR"), new PeerAddress("198.51.100.7", 1195, "tcp", "FR"),
                 new PeerAddress("203.0.113.9", 1194, "udp", "FR"), new PeerAddress("203.0.113.9", 1195, "tcp", "FR")),
                 NodeDaemon.advertised(List.of("198.51.100.7", "203.0.113.9"), t, 20, "FR"));
+    }
+
+    @Test
+    void ipv6AddressesGoWithUdp6AndIpv4OnesWithUdpAndTcp() {
+        Map<String, InetSocketAddress> t = new LinkedHashMap<>();
+        t.put("udp", new InetSocketAddress(1194));
+        t.put("udp6", new InetSocketAddress(1196));
+        t.put("tcp", new InetSocketAddress(1195));
+        assertEquals(List.of(new PeerAddress("198.51.100.7", 1194, "udp", null), new PeerAddress("198.51.100.7", 1195, "tcp", null),
+                new PeerAddress("2001:db8:9::7", 1196, "udp6", null)),
+                NodeDaemon.advertised(List.of("198.51.100.7", "2001:db8:9::7"), t, 20, null));
+    }
+
+    @Test
+    void theOverlayAndLinkLocalAddressesAreNoUnderlay() throws Exception {
+        re6st.net.Ipv6Prefix network = re6st.net.Ipv6Prefix.parse("2001:db8:42::/48");
+        assertTrue(NodeDaemon.underlay6(java.net.InetAddress.getByName("2001:db8:9::7"), network));
+        assertTrue(NodeDaemon.underlay6(java.net.InetAddress.getByName("fd00:198:18::2"), network));
+        assertFalse(NodeDaemon.underlay6(java.net.InetAddress.getByName("2001:db8:42:7::1"), network), "our own overlay address");
+        assertFalse(NodeDaemon.underlay6(java.net.InetAddress.getByName("fe80::1"), network));
+        assertFalse(NodeDaemon.underlay6(java.net.InetAddress.getByName("::1"), network));
     }
 
     static ReceivedNetworkConfig network(int clientCount, int minProtocol, List<Long> crl) {

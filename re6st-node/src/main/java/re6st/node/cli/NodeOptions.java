@@ -105,7 +105,8 @@ public final class NodeOptions {
 
     @Option(names = "--pp", arity = "2", paramLabel = "PORT PROTO", hideParamSyntax = true, description = "Port and protocol (udp, tcp, udp6, tcp6) "
             + "announced to peers, by preference; one server per protocol, on its first port (repeatable; "
-            + "default: --pp 1194 udp --pp 1194 tcp, without the disabled protocols).")
+            + "default: --pp 1194 udp --pp 1194 tcp, without the disabled protocols). udp6 carries tunnels over IPv6 (the host's "
+            + "global IPv6 addresses are announced with it); tcp6 is not implemented yet (ignored, with a warning).")
     List<String> pp = new ArrayList<>();
 
     @Option(names = "--dh", paramLabel = "FILE", description = "The original's Diffie-Hellman parameters for OpenVPN: our "
