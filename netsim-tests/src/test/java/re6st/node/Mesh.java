@@ -7,21 +7,29 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import re6st.netsim.Cmd;
+import re6st.netsim.LinkParams;
 import re6st.netsim.Namespace;
 import re6st.netsim.NsProcess;
 import re6st.netsim.TestNet;
 import re6st.netsim.Wait;
+import re6st.netsim.WanLink;
 
 /**
- * A re6st network on one LAN, run as a user runs it: a registry (with its CA made by {@code re6st
- * registry init-ca}), {@code re6st conf --anonymous} on every host (the registry's host first: its
- * node is the registry node), then {@code re6st node @re6stnet.conf}. Each process is a real JVM
- * in its own namespace; files live in a temporary directory removed at {@link #close}.
+ * A re6st network on one LAN (or, {@link #wan}, each host behind a WAN link of its own), run as a
+ * user runs it: a registry (with its CA made by {@code re6st registry init-ca}), {@code re6st conf
+ * --anonymous} on every host (the registry's host first: its node is the registry node), then
+ * {@code re6st node @re6stnet.conf}. Each process is a real JVM in its own namespace; files live in
+ * a temporary directory removed at {@link #close}.
  */
 final class Mesh implements AutoCloseable {
     static final String NETWORK = "2001:db8:42::/48";
@@ -32,6 +40,8 @@ final class Mesh implements AutoCloseable {
         final Namespace ns;
         final Path dir;
         final String underlay;
+        /** Its link to the "internet" router ({@link Mesh#wan}); null on the LAN. */
+        WanLink wan;
         String address, cn;
         NsProcess node;
         int starts;
@@ -74,22 +84,74 @@ final class Mesh implements AutoCloseable {
      * {@code <label>n1}...
      */
     Mesh(TestNet net, Namespace sw, String label, int firstHost, String network, int nodes, String... registryOptions) throws IOException {
-        this.net = net;
-        this.top = Files.createTempDirectory("r6mesh");
+        this(net, lan(net, sw, label, firstHost, nodes), network, registryOptions);
+    }
+
+    /** A host's namespace and underlay address, before the mesh gives it its files. */
+    private record Underlay(Namespace ns, String ip, WanLink wan) {}
+
+    private static String label(int i) {
+        return i == 0 ? "reg" : "n" + i;
+    }
+
+    private static List<Underlay> lan(TestNet net, Namespace sw, String label, int firstHost, int nodes) {
+        List<Underlay> u = new ArrayList<>();
         for (int i = 0; i < nodes; i++) {
-            Namespace ns = net.namespace(label + (i == 0 ? "reg" : "n" + i));
+            Namespace ns = net.namespace(label + label(i));
             net.attach(ns, "eth0", sw);
             String ip = "198.18.81." + (firstHost + i);
             ns.addAddress("eth0", ip + "/24");
-            hosts.add(new Host(ns, Files.createDirectories(top.resolve(ns.label())), ip));
+            u.add(new Underlay(ns, ip, null));
+        }
+        return u;
+    }
+
+    /**
+     * One host per entry of {@code oneWayMillis} (the first is the registry's), each behind its own emulated WAN
+     * link to an "internet" router (namespace {@code inet}, IPv4 forwarding): host i is 198.18.(100+i).2/24, its
+     * default route via .1, and its link delays every frame by {@code oneWayMillis[i]} each way, so that the
+     * underlay RTT between hosts i and j is 2 x (d_i + d_j). The registry started and answering.
+     */
+    static Mesh wan(TestNet net, long[] oneWayMillis, String... registryOptions) throws IOException {
+        Namespace inet = net.namespace("inet");
+        inet.forwarding();
+        List<Underlay> u = new ArrayList<>();
+        for (int i = 0; i < oneWayMillis.length; i++) {
+            Namespace ns = net.namespace(label(i));
+            WanLink w = net.wan("w" + i, ns, "eth0", inet, "h" + i, LinkParams.delayMillis(oneWayMillis[i]));
+            String subnet = "198.18." + (100 + i) + ".";
+            ns.addAddress("eth0", subnet + "2/24");
+            inet.addAddress("h" + i, subnet + "1/24");
+            ns.route("default", "via", subnet + "1");
+            u.add(new Underlay(ns, subnet + "2", w));
+        }
+        return new Mesh(net, u, NETWORK, registryOptions);
+    }
+
+    /**
+     * The registry's options: ours, then {@code registryOptions}, which replace our defaults of the same name
+     * (picocli refuses an option given twice).
+     */
+    private Mesh(TestNet net, List<Underlay> underlay, String network, String... registryOptions) throws IOException {
+        this.net = net;
+        this.top = Files.createTempDirectory("r6mesh");
+        for (Underlay u : underlay) {
+            Host h = new Host(u.ns(), Files.createDirectories(top.resolve(u.ns().label())), u.ip());
+            h.wan = u.wan();
+            hosts.add(h);
         }
         reg = hosts.get(0);
         Cmd.run(java("re6st.registry.cli.RegistryCommand", "init-ca", "--network", network, "--ca", ca().toString(),
                 "--key", top.resolve("ca.key").toString(), "--key-bits", "1024").toArray(String[]::new));
         List<String> args = new ArrayList<>(List.of("--port", "80", "--db", top.resolve("registry.db").toString(), "--ca",
                 ca().toString(), "--key", top.resolve("ca.key").toString(), "--anonymous-prefix-length", "16", "--run",
-                reg.dir.resolve("run").toString(), "--hello", "4", "--client-count", "2", "--max-clients", "4"));
-        args.addAll(List.of(registryOptions));
+                reg.dir.resolve("run").toString()));
+        List<String> given = List.of(registryOptions);
+        List<String> defaults = List.of("--hello", "4", "--client-count", "2", "--max-clients", "4");
+        for (int i = 0; i < defaults.size(); i += 2)
+            if (!given.contains(defaults.get(i)))
+                args.addAll(defaults.subList(i, i + 2));
+        args.addAll(given);
         this.registryArgs = args;
         startRegistry();
     }
@@ -157,29 +219,70 @@ final class Mesh implements AutoCloseable {
     long awaitRunning(Duration timeout) {
         for (Host h : hosts)
             Wait.until(h.label() + "'s node runs", timeout, () -> {
-                assertTrue(h.node.isAlive(), () -> "the node of " + h.label() + " exited:\n" + h.node.log());
-                return h.node.log().contains("node " + h.cn + " at ");
+                assertNodesAlive(List.of(h));
+                return runs(h);
             });
         return System.nanoTime();
     }
 
-    /** Waits until every pair pings over overlay addresses; prints when the first and the last pair did, from {@code since}. */
-    void pingAll(Duration timeout, long since) {
-        boolean first = true;
-        for (Host from : hosts)
-            for (Host to : hosts)
-                if (from != to) {
-                    Wait.until(from.label() + " pings " + to.label() + " at " + to.address, timeout, () -> {
-                        for (Host h : hosts)
-                            assertTrue(h.node == null || h.node.isAlive(), () -> "the node of " + h.label() + " exited:\n" + h.node.log());
-                        return from.ns.exec(Duration.ofSeconds(5), "ping", "-6", "-n", "-c", "1", "-W", "1", to.address).ok();
-                    });
-                    System.out.printf("%s%s pings %s %.1f s after the start%n", first ? "first pair: " : "", from.label(), to.label(),
-                            (System.nanoTime() - since) / 1e9);
-                    first = false;
+    private boolean runs(Host h) {
+        return h.node.log().contains("node " + h.cn + " at ");
+    }
+
+    private void assertNodesAlive(List<Host> which) {
+        for (Host h : which)
+            assertTrue(h.node == null || h.node.isAlive(), () -> "the node of " + h.label() + " exited:\n" + h.node.log());
+    }
+
+    /**
+     * Waits until every ordered pair has pinged over overlay addresses, all pairs at once: each source, once its
+     * node runs (its address is on), pings every other node every 0.2 s from its own address ({@code -I}: no route
+     * yet is no failure) until the first reply. Prints when the first and the last pair did, from {@code since}; returns
+     * when each pair did ("from -> to": nanoTime).
+     */
+    Map<String, Long> pingAll(Duration timeout, long since) {
+        List<Host> all = List.copyOf(hosts);
+        Map<String, Long> replied = new ConcurrentHashMap<>();
+        Map<String, NsProcess> pings = new HashMap<>();
+        Set<Host> running = new HashSet<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            boolean done = Wait.poll(timeout, () -> {
+                assertNodesAlive(all);
+                for (Host from : all) {
+                    if (!running.contains(from) && !runs(from))
+                        continue;
+                    running.add(from);
+                    for (Host to : all) {
+                        String pair = from.label() + " -> " + to.label();
+                        NsProcess p = pings.get(pair);
+                        if (from == to || replied.containsKey(pair) || (p != null && p.isAlive()))
+                            continue;
+                        long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000_000);
+                        NsProcess ping = from.ns.start("reach-" + to.label(), "ping", "-6", "-n", "-D", "-O", "-c", "1", "-i", "0.2",
+                                "-w", Long.toString(left), "-I", from.address, to.address);
+                        ping.process().onExit().thenAccept(e -> {
+                            if (e.exitValue() == 0)
+                                replied.putIfAbsent(pair, System.nanoTime());
+                        });
+                        pings.put(pair, ping);
+                    }
                 }
-        System.out.printf("all %d pairs ping over the overlay %.1f s after the start%n", hosts.size() * (hosts.size() - 1),
-                (System.nanoTime() - since) / 1e9);
+                return replied.size() == all.size() * (all.size() - 1);
+            });
+            assertTrue(done, () -> "after " + timeout.toSeconds() + " s, these pairs have not pinged over the overlay: "
+                    + all.stream().flatMap(f -> all.stream().filter(t -> t != f).map(t -> f.label() + " -> " + t.label()))
+                            .filter(p -> !replied.containsKey(p)).toList()
+                    + " (sources whose node does not run: " + all.stream().filter(h -> !running.contains(h)).map(Host::label).toList() + ")");
+        } finally {
+            pings.values().forEach(NsProcess::close);
+        }
+        var first = replied.entrySet().stream().min(Map.Entry.comparingByValue()).orElseThrow();
+        var last = replied.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow();
+        System.out.printf("first pair: %s pings %.1f s after the start; last pair: %s%n", first.getKey(), (first.getValue() - since) / 1e9,
+                last.getKey());
+        System.out.printf("all %d pairs ping over the overlay %.1f s after the start%n", replied.size(), (last.getValue() - since) / 1e9);
+        return Map.copyOf(replied);
     }
 
     /** An admin RPC of the registry, asked from its own host (an authorized origin). */

@@ -465,6 +465,16 @@ public final class NodeDaemon {
         }
 
         @Override
+        public void down(TunnelInfo t) {
+            post(() -> manager.pathDown(monotonicMs(), NodePrefix.parseCn(t.peerCn()).bits(), t.outgoing()));
+        }
+
+        @Override
+        public void up(TunnelInfo t) {
+            post(() -> manager.pathUp(monotonicMs(), NodePrefix.parseCn(t.peerCn()).bits(), t.outgoing()));
+        }
+
+        @Override
         public void failed(String peerCn, InetSocketAddress remote, IOException why) {
             if (peerCn == null)
                 return;

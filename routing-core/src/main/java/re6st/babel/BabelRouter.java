@@ -246,6 +246,22 @@ public final class BabelRouter {
     // ================================================================ receiving
 
     /**
+     * The neighbour at {@code from} answered our RFC 8967 challenge: what it sent before, its
+     * Hellos and its route request among them, was dropped (its index was unknown), and so, as
+     * likely, was what we sent it (it challenged us in turn): when both ends of a tunnel start
+     * within a one-way delay of each other, that is their whole start-up exchange. Start it again
+     * now rather than at the next Hello and periodic update (4 to 20 s later at hello 4 s): a
+     * Hello soon (its first accepted one makes it answer at once) and a wildcard request to it.
+     */
+    public void challengeSucceeded(String ifname, Addr from, long now) {
+        Interface ifc = interfaces.get(ifname);
+        if (ifc == null || !ifc.up || stopped)
+            return;
+        ifc.nextHello = Math.min(ifc.nextHello, now);
+        out.send(ifc.name, from, new RouteRequest(null, null));
+    }
+
+    /**
      * One received packet's messages, in order, from {@code from} (a link-local address) on
      * {@code ifname}. {@code unicast} tells whether it was sent to our address rather than to
      * the multicast group.

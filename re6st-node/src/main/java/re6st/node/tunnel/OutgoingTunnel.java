@@ -17,6 +17,8 @@ final class OutgoingTunnel {
     private boolean established;
     /** When the attempt in progress started (manager time). */
     long dialledAt;
+    /** Since when its path is dead (manager time), or -1 while it is alive. */
+    long downSince = -1;
 
     OutgoingTunnel(String peer, List<PeerAddress> addresses) {
         if (addresses.isEmpty())

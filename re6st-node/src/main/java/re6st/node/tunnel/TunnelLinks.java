@@ -51,6 +51,12 @@ public final class TunnelLinks implements TransportEvents {
         void removed(TunnelInfo t);
 
         void failed(String peerCn, InetSocketAddress remote, IOException why);
+
+        /** The path of an established tunnel is dead (its probes unanswered). */
+        default void down(TunnelInfo t) {}
+
+        /** ...and back. */
+        default void up(TunnelInfo t) {}
     }
 
     /** Opens a TUN device for a new tunnel; {@link #kernel} in the daemon, something else in tests. */
@@ -142,6 +148,7 @@ public final class TunnelLinks implements TransportEvents {
         live.computeIfPresent(t.ifname(), (k, v) -> t);
         routing.interfaceDown(t.ifname());
         LOG.log(Level.INFO, "tunnel {0} with {1}: path dead, routes moved away", t.ifname(), t.peerCn());
+        listener.down(t);
     }
 
     @Override
@@ -149,6 +156,7 @@ public final class TunnelLinks implements TransportEvents {
         live.computeIfPresent(t.ifname(), (k, v) -> t);
         routing.interfaceUp(t.ifname());
         LOG.log(Level.INFO, "tunnel {0} with {1}: path back", t.ifname(), t.peerCn());
+        listener.up(t);
     }
 
     @Override

@@ -189,13 +189,32 @@ public final class TunnelManager {
                 endKill(prefix, k.step() == TunnelKiller.Step.LOCKED, "the owner hung up");
             return;
         }
-        if (!this.outgoing.containsKey(prefix))
-            return; // we hung up
+        OutgoingTunnel t = this.outgoing.get(prefix);
+        if (t == null || !t.established())
+            return; // we hung up (a dial to it again since is not the tunnel removed: a removal follows an establishment)
         forget(prefix);
         // the transport would redial it forever: which peers to keep is the manager's choice
         fx.hangUp(prefix);
         counters.tunnelsLost++;
         debug(() -> "tunnel to " + cn(prefix) + " lost; a later pass replaces it");
+    }
+
+    /**
+     * The path of an established tunnel is dead (its probes unanswered) or back. An outgoing one
+     * dead for {@code timeout} is hung up at the next pass, its slot given to another peer: the
+     * transport would redial it for ever, even a server that refuses us as full (the original's
+     * OpenVPN clients exit after {@code --ping-exit timeout}).
+     */
+    public void pathDown(long now, String prefix, boolean outgoing) {
+        OutgoingTunnel t = outgoing ? this.outgoing.get(prefix) : null;
+        if (t != null && t.established() && t.downSince < 0)
+            t.downSince = now;
+    }
+
+    public void pathUp(long now, String prefix, boolean outgoing) {
+        OutgoingTunnel t = outgoing ? this.outgoing.get(prefix) : null;
+        if (t != null)
+            t.downSince = -1;
     }
 
     /** An attempt to reach {@code prefix} at {@code address} failed; ignored unless it is the attempt in progress. */
@@ -478,6 +497,12 @@ public final class TunnelManager {
                 forget(t.peer);
                 fx.hangUp(t.peer);
                 counters.dialsExpired++;
+            } else if (t.downSince >= 0 && now - t.downSince >= o.timeoutMs()) {
+                debug(() -> "hanging up on " + cn(t.peer) + ": its path has been dead for " + (now - t.downSince) / 1000
+                        + " s; a later pass replaces it");
+                forget(t.peer);
+                fx.hangUp(t.peer);
+                counters.tunnelsLost++;
             }
     }
 

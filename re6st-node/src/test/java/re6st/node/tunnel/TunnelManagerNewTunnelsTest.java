@@ -40,14 +40,20 @@ class TunnelManagerNewTunnelsTest {
         assertEquals(2, f.m.counters().dials());
     }
 
-    @Test
-    void aDialThatNeitherConnectsNorFailsIsGivenUpAfterTwiceTheTimeoutAndFreesItsSlot() {
+    /** client_count 1, peers 4 and 5 cached, 4 routed: the first pass dials 4. */
+    private static ManagerFixture oneSlotDialling4() {
         ManagerFixture f = new ManagerFixture(1);
         f.incoming(9);
         f.cached(4, 5);
         f.routes(distant(1).build());
         f.pass();
         assertEquals(List.of("dial " + p(4) + " " + addr(4)), f.fx.take());
+        return f;
+    }
+
+    @Test
+    void aDialThatNeitherConnectsNorFailsIsGivenUpAfterTwiceTheTimeoutAndFreesItsSlot() {
+        ManagerFixture f = oneSlotDialling4();
         long timeout = ManagerFixture.options(1).timeoutMs();
         f.advance(2 * timeout - TunnelManager.PASS_MS); // silence from the transport, but not for long enough
         assertEquals(List.of(), f.fx.take(), "the slot is taken while the dial may still connect");
@@ -58,6 +64,35 @@ class TunnelManagerNewTunnelsTest {
         assertEquals(1, f.m.counters().dialsExpired());
         assertTrue(calls.stream().skip(1).anyMatch(c -> c.startsWith("dial ") || c.startsWith("askAddress ")),
                 "the freed slot is filled again: " + calls);
+    }
+
+    @Test
+    void anOutgoingTunnelWhosePathStaysDeadForTheTimeoutIsHungUpAndItsSlotFilledAgain() {
+        // WanMeshTest saw it: a TCP server full of clients accepted one more in its handshake, closed it, then refused
+        // its reconnections (access_denied) for ever; the dead tunnel held the node's only outgoing slot, to the
+        // registry, so it never bootstrapped again and stayed cut off
+        ManagerFixture f = oneSlotDialling4();
+        f.established(4);
+        long timeout = ManagerFixture.options(1).timeoutMs();
+        f.m.pathDown(f.now, p(4), true);
+        f.advance(timeout - 1);
+        f.m.pathUp(f.now, p(4), true); // back in time: kept
+        f.m.pathDown(f.now, p(4), false); // an incoming tunnel of the same peer: not ours to hang up
+        f.advance(2 * timeout);
+        assertEquals(List.of(), f.fx.take(), "a tunnel whose path came back is kept");
+
+        f.m.pathDown(f.now, p(4), true);
+        f.routes(distant(2).build());
+        f.advance(timeout - TunnelManager.PASS_MS);
+        assertEquals(List.of(), f.fx.take(), "the slot is kept while the path may come back");
+        f.advance(TunnelManager.PASS_MS);
+        List<String> calls = f.fx.take();
+        assertEquals("hangUp " + p(4), calls.get(0), calls.toString());
+        assertEquals(1, f.m.counters().tunnelsLost());
+        assertEquals(2, calls.size(), calls.toString());
+        assertTrue(calls.get(1).startsWith("dial "), "the freed slot is filled again: " + calls);
+        f.m.removed(f.now, p(4), true); // the transport confirms, maybe after a new dial to the same peer: that one goes on
+        assertEquals(List.of(), f.fx.take());
     }
 
     @Test

@@ -500,6 +500,8 @@ public final class BabelDaemon implements Effects, AutoCloseable {
             LOG.log(Level.DEBUG, "dropped packet from {0}%{1}: {2}", from, name, o.why());
             return;
         }
+        if (o.macReason() == re6st.babel.mac.Verdict.Reason.CHALLENGE_SUCCEEDED)
+            core.challengeSucceeded(name, from, now);
         core.receive(name, from, o.unicast(), o.body(), now);
     }
 

@@ -323,6 +323,8 @@ public final class Simulation {
             to.node.send(to.ifname, from, m);
         if (o.accepted()) {
             packetsDelivered++;
+            if (o.macReason() == re6st.babel.mac.Verdict.Reason.CHALLENGE_SUCCEEDED)
+                to.node.router.challengeSucceeded(to.ifname, from, now);
             to.node.router.receive(to.ifname, from, o.unicast(), o.body(), now);
         } else {
             packetsRefused++;
