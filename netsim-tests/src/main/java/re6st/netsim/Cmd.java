@@ -91,20 +91,8 @@ public final class Cmd {
         return out;
     }
 
-    /**
-     * Starts {@code pb}; a launch that fails inside the JDK's spawn helper ("Bad code from spawn
-     * helper", seen once in CI with the program present: a transient exec failure of jspawnhelper)
-     * is tried again, at most twice. A missing program or any other error is reported at once.
-     */
+    /** Starts {@code pb} (the tests' JVM forks directly: netsim-tests/pom.xml sets jdk.lang.Process.launchMechanism). */
     static Process start(ProcessBuilder pb) throws IOException {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return pb.start();
-            } catch (IOException e) {
-                if (attempt == 3 || e.getMessage() == null || !e.getMessage().contains("spawn helper"))
-                    throw e;
-                System.err.println("re6st.netsim.Cmd: " + e.getMessage() + "; starting " + pb.command().get(0) + " again");
-            }
-        }
+        return pb.start();
     }
 }

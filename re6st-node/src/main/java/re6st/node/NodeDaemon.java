@@ -249,6 +249,11 @@ public final class NodeDaemon {
                     network.version().number());
             if (settings.clientMode())
                 dialClient();
+            else if (maxClients > 0)
+                for (String proto : overlay.transports().keySet())
+                    if (addresses().stream().noneMatch(a -> a.protocol().equals(proto)))
+                        LOG.log(Level.WARNING, "{0} server: this host has no {1} address to announce (use --ip), so no peer can dial it",
+                                proto, proto.endsWith("6") ? "global IPv6" : "IPv4");
             settings.up().ifPresent(cmd -> {
                 try {
                     hooks.up(cmd);
@@ -631,8 +636,8 @@ public final class NodeDaemon {
     }
 
     /**
-     * Our code-1 address list: each of our IPs with each transport's port, in order (IPv4 ones with
-     * udp/tcp, IPv6 ones with udp6/tcp6), but only when
+     * Our code-1 address list: each transport in the --pp order, with each of our IPs of its family
+     * (IPv4 ones with udp/tcp, IPv6 ones with udp6/tcp6), but only when
      * the transports accept tunnels ({@code maxClients > 0}): a transport that only dials out has a
      * local address too (an ephemeral port), which no peer can use.
      */
@@ -640,11 +645,12 @@ public final class NodeDaemon {
         List<PeerAddress> out = new ArrayList<>();
         if (maxClients <= 0)
             return out;
-        for (String ip : ips)
-            transports.forEach((proto, local) -> {
-                if (local != null && proto.endsWith("6") == ip.contains(":")) // udp6/tcp6 with IPv6 addresses, udp/tcp with IPv4
-                    out.add(new PeerAddress(ip, local.getPort(), proto, country));
-            });
+        transports.forEach((proto, local) -> { // by the --pp order of preference, then by address
+            if (local != null)
+                for (String ip : ips)
+                    if (proto.endsWith("6") == ip.contains(":")) // udp6/tcp6 with IPv6 addresses, udp/tcp with IPv4
+                        out.add(new PeerAddress(ip, local.getPort(), proto, country));
+        });
         return out;
     }
 

@@ -38,12 +38,12 @@ class NodeDaemonTest {
     }
 
     @Test
-    void aNodeThatAcceptsTunnelsAdvertisesEachIpWithEachServer() {
+    void aNodeThatAcceptsTunnelsAdvertisesEachServerInPreferenceOrderWithEachIp() {
         Map<String, InetSocketAddress> t = new LinkedHashMap<>();
         t.put("udp", new InetSocketAddress(1194));
         t.put("tcp", new InetSocketAddress(1195));
-        assertEquals(List.of(new PeerAddress("198.51.100.7", 1194, "udp", "FR"), new PeerAddress("198.51.100.7", 1195, "tcp", "FR"),
-                new PeerAddress("203.0.113.9", 1194, "udp", "FR"), new PeerAddress("203.0.113.9", 1195, "tcp", "FR")),
+        assertEquals(List.of(new PeerAddress("198.51.100.7", 1194, "udp", "FR"), new PeerAddress("203.0.113.9", 1194, "udp", "FR"),
+                new PeerAddress("198.51.100.7", 1195, "tcp", "FR"), new PeerAddress("203.0.113.9", 1195, "tcp", "FR")),
                 NodeDaemon.advertised(List.of("198.51.100.7", "203.0.113.9"), t, 20, "FR"));
     }
 
@@ -53,9 +53,9 @@ class NodeDaemonTest {
         t.put("udp", new InetSocketAddress(1194));
         t.put("udp6", new InetSocketAddress(1196));
         t.put("tcp", new InetSocketAddress(1195));
-        assertEquals(List.of(new PeerAddress("198.51.100.7", 1194, "udp", null), new PeerAddress("198.51.100.7", 1195, "tcp", null),
-                new PeerAddress("2001:db8:9::7", 1196, "udp6", null)),
-                NodeDaemon.advertised(List.of("198.51.100.7", "2001:db8:9::7"), t, 20, null));
+        assertEquals(List.of(new PeerAddress("198.51.100.7", 1194, "udp", null), new PeerAddress("2001:db8:9::7", 1196, "udp6", null),
+                new PeerAddress("198.51.100.7", 1195, "tcp", null)),
+                NodeDaemon.advertised(List.of("2001:db8:9::7", "198.51.100.7"), t, 20, null));
     }
 
     @Test

@@ -172,6 +172,7 @@ public final class TunnelManager {
         if (t == null)
             return; // hung up meanwhile, or not ours (--client mode)
         t.established(true);
+        t.downSince = -1; // a new session (a UDP dialler handshakes again after a dead path): alive, whatever came before
         String preferred = t.preferredFirst(cache.address(prefix).orElse(null));
         if (preferred != null)
             cache.put(prefix, preferred);
@@ -502,6 +503,7 @@ public final class TunnelManager {
                         + " s; a later pass replaces it");
                 forget(t.peer);
                 fx.hangUp(t.peer);
+                cache.attempting(t.peer); // blacklisted, so that the next dials go elsewhere first
                 counters.tunnelsLost++;
             }
     }
