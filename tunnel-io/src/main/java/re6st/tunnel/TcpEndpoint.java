@@ -390,6 +390,8 @@ public final class TcpEndpoint implements AutoCloseable, ConnectionSource {
                 ready.add(c);
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.WARNING, "{0}: handshake with {1} failed: {2}; still listening", label, c.remote(), e.getMessage());
+            if (c.authenticated() && auth instanceof Dtls d && d.admission != null)
+                d.admission.abandoned(c.peer()); // admitted, but closed before it was handed over: what it held is given back
         } finally {
             if (unauthenticated.remove(c)) // (an evicted one was removed, and its count given back, already)
                 handshaking.decrementAndGet();

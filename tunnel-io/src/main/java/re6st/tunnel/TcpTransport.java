@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import re6st.jni.Tun;
 import re6st.tunnel.handshake.CertificateRefusedException;
 import re6st.tunnel.handshake.Credentials;
+import re6st.tunnel.handshake.DtlsHandshake;
 import re6st.tunnel.handshake.PeerVerifier;
 
 /**
@@ -186,6 +187,14 @@ public final class TcpTransport implements TunnelTransport {
     private final TcpEndpoint server; // null: we do not accept
     private volatile Credentials me;
     private final Map<String, Peer> peers = new ConcurrentHashMap<>();
+    /**
+     * The places for clients: peers that dialled us (in {@link #peers}) and clients admitted in
+     * their handshake, whose hold lapses after two handshake timeouts. A client's place and its
+     * entry in {@link #peers} change together, under {@link #placesLock}: a tunnel of a CN being
+     * removed while a new one of the same CN is taken must not free the new one's place.
+     */
+    private final ClientSlots slots;
+    private final Object placesLock = new Object();
     private final Thread dispatcher, janitor;
     /**
      * Starts the dial threads. Created by the constructor, so in its network namespace, which the
@@ -208,8 +217,9 @@ public final class TcpTransport implements TunnelTransport {
         this.options = options;
         this.events = events;
         this.protocol = (listenOn != null ? listenOn.getAddress() instanceof Inet6Address : ipv6) ? "tcp6" : "tcp";
+        this.slots = new ClientSlots(options.maxClients(), options.handshakeTimeout().multipliedBy(2));
         this.server = listenOn == null ? null
-                : TcpEndpoint.listen(listenOn, dtls(null).admission(this::admission), options.handshakeTimeout(),
+                : TcpEndpoint.listen(listenOn, dtls(null).admission(admission), options.handshakeTimeout(),
                         options.maxUnauthenticated());
         dispatcher = new Thread(this::dispatch, "tcp-transport-" + protocol);
         dispatcher.setDaemon(true);
@@ -266,23 +276,42 @@ public final class TcpTransport implements TunnelTransport {
 
     /**
      * Inside a client's handshake, once its certificate is verified: a peer with a tunnel here (a
-     * reconnection, a renewal) is always taken; a new one only within max clients. A refused client
-     * gets an access_denied alert before any key is made, and backs off.
+     * reconnection, a renewal) or holding a place is always taken; a new one only within max
+     * clients, counting those still in their handshake ({@link ClientSlots}), so that two clients
+     * handshaking at once for the last place do not both get in. A refused client gets an
+     * access_denied alert before any key is made, and backs off. A handshake that fails after its
+     * admission gives its hold back at once.
      */
-    private String admission(String peerCn) {
-        Peer p = peers.get(peerCn);
-        if (p != null)
-            return p.outgoing ? "we have a tunnel to you already" : null;
-        long clients = clients();
-        if (clients < options.maxClients())
-            return null;
-        refusedFull.inc();
-        return clients + " clients already (max clients)";
-    }
+    private final DtlsHandshake.Admission admission = new DtlsHandshake.Admission() {
+        @Override
+        public String refuse(String peerCn) {
+            Peer p = peers.get(peerCn);
+            if (p != null && p.outgoing)
+                return "we have a tunnel to you already";
+            String no = slots.admit(peerCn);
+            if (no != null)
+                refusedFull.inc();
+            return no;
+        }
 
-    /** Peers that dialled us and have (or are getting) a tunnel. */
-    private long clients() {
-        return peers.values().stream().filter(x -> !x.outgoing).count();
+        @Override
+        public void abandoned(String peerCn) {
+            slots.release(peerCn);
+        }
+    };
+
+    /**
+     * Takes {@code p} out of {@link #peers}, and gives back its place if it dialled us, both at
+     * once (see {@link #slots}). False if it was no longer there (someone else removed it).
+     */
+    private boolean forget(Peer p) {
+        synchronized (placesLock) {
+            if (!peers.remove(p.cn, p))
+                return false;
+            if (!p.outgoing)
+                slots.removed(p.cn);
+            return true;
+        }
     }
 
     /** The server's connections, to their peers' tunnels (a new peer gets one, within maxClients). */
@@ -308,23 +337,28 @@ public final class TcpTransport implements TunnelTransport {
         Peer p = peers.get(cn);
         if (p != null) {
             if (p.outgoing) { // we dial it too: one tunnel per pair is enough, ours
+                slots.release(cn); // a hold, if it was admitted before our dial began
                 c.close("we have a tunnel to you already");
                 return;
             }
             p.inbox.queue.add(c);
             return;
         }
-        long clients = clients();
-        if (clients >= options.maxClients()) { // admitted in its handshake, but others came meanwhile
-            refusedFull.inc();
-            LOG.log(Level.WARNING, "tcp: refusing {0} from {1}: {2} clients already (max clients)", cn, c.remote(), clients);
-            c.close("the server is full");
-            return;
-        }
         Peer np = new Peer(cn, false, c.remote());
         np.cert = c.peerCertificate();
-        if (peers.putIfAbsent(cn, np) != null) { // we started dialling it meanwhile: ours is kept
-            c.close("we have a tunnel to you already");
+        String refusal = null;
+        synchronized (placesLock) {
+            if (!slots.take(cn)) { // its hold lapsed (a handshake longer than two timeouts) and others came meanwhile
+                refusedFull.inc();
+                LOG.log(Level.WARNING, "tcp: refusing {0} from {1}: {2} clients already (max clients)", cn, c.remote(), slots.taken());
+                refusal = "the server is full";
+            } else if (peers.putIfAbsent(cn, np) != null) { // we started dialling it meanwhile: ours is kept
+                slots.removed(cn); // (only this took its place: a CN is in peers once, and only this thread adds clients)
+                refusal = "we have a tunnel to you already";
+            }
+        }
+        if (refusal != null) {
+            c.close(refusal);
             return;
         }
         Tun tun = null;
@@ -332,13 +366,13 @@ public final class TcpTransport implements TunnelTransport {
         try {
             tun = events.tunFor(cn, c.remote(), false);
             if (tun == null) {
-                peers.remove(cn, np);
+                forget(np);
                 c.close("refused");
                 return;
             }
             t = new TcpTunnel(tun, np.inbox, c, np).sessionLifetime(options.sessionLifetime());
         } catch (IOException | RuntimeException e) {
-            peers.remove(cn, np);
+            forget(np);
             if (t != null)
                 t.close();
             else if (tun != null)
@@ -346,7 +380,7 @@ public final class TcpTransport implements TunnelTransport {
             throw e;
         }
         if (!np.establish(t)) { // hung up meanwhile
-            peers.remove(cn, np);
+            forget(np);
             t.close();
         }
     }
@@ -420,7 +454,7 @@ public final class TcpTransport implements TunnelTransport {
                 tun = events.tunFor(p.cn, p.remote, true);
                 if (tun == null) {
                     e.close();
-                    peers.remove(p.cn, p);
+                    forget(p);
                     return;
                 }
                 p.dialler = e;
@@ -460,15 +494,15 @@ public final class TcpTransport implements TunnelTransport {
 
     @Override
     public void hangUp(String peerCn) {
-        Peer p = peers.remove(peerCn);
-        if (p != null)
+        Peer p = peers.get(peerCn);
+        if (p != null && forget(p))
             p.close();
     }
 
     @Override
     public void hangUpOutgoing(String peerCn) {
         Peer p = peers.get(peerCn);
-        if (p != null && p.outgoing && peers.remove(peerCn, p))
+        if (p != null && p.outgoing && forget(p))
             p.close();
     }
 
@@ -501,7 +535,7 @@ public final class TcpTransport implements TunnelTransport {
                 PeerVerifier.verify(cert, c, null, now);
             } catch (CertificateRefusedException e) {
                 LOG.log(Level.WARNING, "tcp: closing the tunnel with {0}: {1}", p.cn, e.getMessage());
-                if (peers.remove(p.cn, p))
+                if (forget(p))
                     p.close();
             }
         }
@@ -530,7 +564,7 @@ public final class TcpTransport implements TunnelTransport {
             if (!p.outgoing && since != 0 && now - since >= options.expireAfter().toNanos()) {
                 LOG.log(Level.INFO, "tcp: {0} has not connected again for {1} s: its tunnel is removed", p.cn,
                         options.expireAfter().toSeconds());
-                if (peers.remove(p.cn, p))
+                if (forget(p))
                     p.close();
             }
         }
@@ -566,7 +600,7 @@ public final class TcpTransport implements TunnelTransport {
         for (Thread t : identifying)
             t.interrupt();
         for (Peer p : new ArrayList<>(peers.values()))
-            if (peers.remove(p.cn, p))
+            if (forget(p))
                 p.close();
         if (server != null)
             server.close();

@@ -258,6 +258,11 @@ public final class UdpEndpoint implements AutoCloseable {
     static final long EVICTABLE_AFTER_NS = 3_000_000_000L;
     private final Map<Key, PeerTunnel> byAddress = new HashMap<>();
     private final Map<String, PeerTunnel> byCn = new HashMap<>();
+    /**
+     * The places for clients: those with a tunnel (a peer that dialled us in {@link #byCn}) and
+     * those admitted in their handshake, whose hold lapses after two accept timeouts.
+     */
+    private final ClientSlots slots;
     private final List<PeerTunnel> dialled = new ArrayList<>();
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Thread thread;
@@ -283,6 +288,7 @@ public final class UdpEndpoint implements AutoCloseable {
         this.me = me;
         this.options = options;
         this.handler = handler;
+        this.slots = new ClientSlots(options.maxClients(), options.acceptTimeout().multipliedBy(2));
         this.netlink = Netlink.open();
         udp.setBuffers(4 << 20, 4 << 20);
         if (!udp.enableGro())
@@ -751,7 +757,7 @@ public final class UdpEndpoint implements AutoCloseable {
         acceptsInProgress = accepting.size();
         accepts.execute(() -> {
             try {
-                DtlsHandshake.ServerSession s = DtlsHandshake.acceptSession(q, request, me, options.acceptTimeout(), this::admission);
+                DtlsHandshake.ServerSession s = DtlsHandshake.acceptSession(q, request, me, options.acceptTimeout(), admission);
                 tasks.add(() -> completed(p, q, s.keys(), s.dtls(), null));
             } catch (IOException e) {
                 tasks.add(() -> completed(p, q, null, null, e));
@@ -790,8 +796,11 @@ public final class UdpEndpoint implements AutoCloseable {
         }
         long now = System.nanoTime();
         if (error != null || p.removed) {
-            if (keys != null)
-                keys.schedule().destroy(); // a handshake for a peer removed meanwhile: its keys are never used
+            if (keys != null) { // a handshake for a peer removed meanwhile: its keys are never used, its hold ends
+                keys.schedule().destroy();
+                if (!p.dialer)
+                    slots.release(keys.peerCn());
+            }
             if (error != null) {
                 boolean cutShort = p.evictedHandshake == q;
                 if (error instanceof re6st.tunnel.handshake.AdmissionRefusedException)
@@ -826,10 +835,10 @@ public final class UdpEndpoint implements AutoCloseable {
             renewed(p, q, keys, dtls, now); // a live tunnel's new session: make before break
             return;
         }
-        if (!p.dialer && !byCn.containsKey(cn) && clients() >= options.maxClients()) {
-            // two new clients admitted at once for the last place (admission runs on the handshake threads)
+        if (!p.dialer && !slots.take(cn)) {
+            // its hold lapsed (a handshake longer than two accept timeouts) and others took the places meanwhile
             full.inc();
-            LOG.log(Level.WARNING, "{0} at {1} refused: {2} clients already (max clients)", cn, p.inetAddress, options.maxClients());
+            LOG.log(Level.WARNING, "{0} at {1} refused: {2} clients already (max clients)", cn, p.inetAddress, slots.taken());
             keys.schedule().destroy();
             if (p.session == null)
                 byAddress.remove(new Key(p.address), p);
@@ -864,6 +873,7 @@ public final class UdpEndpoint implements AutoCloseable {
                     LOG.log(Level.WARNING, "no interface for {0}: tunnel refused", cn);
                     keys.schedule().destroy();
                     byAddress.remove(new Key(p.address));
+                    placeFollows(cn);
                     return;
                 }
                 p.tun = tun;
@@ -876,7 +886,7 @@ public final class UdpEndpoint implements AutoCloseable {
             }
             p.cn = cn;
             byCn.put(cn, p);
-            publishClients();
+            placeFollows(cn); // our dial taking over a client's tunnel: that place is free
             p.dtls = dtls;
             p.dtlsQueue = dtls != null ? q : null;
             p.establishedAt = now;
@@ -933,7 +943,8 @@ public final class UdpEndpoint implements AutoCloseable {
         } else {
             if (p.cn != null && byCn.get(p.cn) == p)
                 byCn.remove(p.cn);
-            publishClients();
+            if (p.cn != null)
+                placeFollows(p.cn);
             closeTun(p);
             handler.handshakeFailed(p, p.inetAddress, why);
         }
@@ -1024,7 +1035,7 @@ public final class UdpEndpoint implements AutoCloseable {
         stopData(p);
         if (byCn.get(p.cn) == p)
             byCn.remove(p.cn);
-        publishClients();
+        placeFollows(p.cn);
         handler.removed(p);
         closeTun(p);
         p.cn = null;
@@ -1048,34 +1059,35 @@ public final class UdpEndpoint implements AutoCloseable {
         }
     }
 
-    /** CNs of the clients with a tunnel now, for the handshake threads (republished by {@link #publishClients}). */
-    private volatile java.util.Set<String> clientCns = java.util.Set.of();
-
-    private void publishClients() {
-        java.util.Set<String> s = new java.util.HashSet<>();
-        for (PeerTunnel x : byCn.values())
-            if (!x.dialer)
-                s.add(x.cn);
-        clientCns = java.util.Set.copyOf(s);
-    }
-
     /**
      * On a handshake thread, once the client's certificate is verified: a new CN beyond
-     * maxClients is refused there, with an access_denied alert (it backs off), before any key
-     * or tunnel exists; a client we have (renewal, roaming) is always taken.
+     * maxClients (tunnels and holds of clients still in their handshake, {@link ClientSlots}) is
+     * refused there, with an access_denied alert (it backs off), before any key or tunnel exists;
+     * a client we have (renewal, roaming) or one holding a place is always taken. A handshake that
+     * fails after its admission gives its hold back at once.
      */
-    private String admission(String cn) {
-        java.util.Set<String> now = clientCns;
-        return now.contains(cn) || now.size() < options.maxClients() ? null : now.size() + " clients already (max clients)";
-    }
+    private final DtlsHandshake.Admission admission = new DtlsHandshake.Admission() {
+        @Override
+        public String refuse(String cn) {
+            return slots.admit(cn);
+        }
 
-    /** Authenticated peers that dialled us. */
-    private int clients() {
-        int n = 0;
-        for (PeerTunnel x : byCn.values())
-            if (!x.dialer)
-                n++;
-        return n;
+        @Override
+        public void abandoned(String cn) {
+            slots.release(cn);
+        }
+    };
+
+    /**
+     * {@link #byCn} changed for {@code cn} (endpoint thread): its place among the clients follows,
+     * kept while a peer that dialled us holds that CN, freed when none does (removed, refused at
+     * set-up, its tunnel taken over by our dial of it). The place of a new client is taken in
+     * {@link #completed}, before its TUN is made.
+     */
+    private void placeFollows(String cn) {
+        PeerTunnel x = byCn.get(cn);
+        if (x == null || x.dialer)
+            slots.removed(cn);
     }
 
     private void stopData(PeerTunnel p) {
@@ -1251,7 +1263,8 @@ public final class UdpEndpoint implements AutoCloseable {
         byAddress.remove(new Key(p.address));
         if (p.cn != null && byCn.get(p.cn) == p)
             byCn.remove(p.cn);
-        publishClients();
+        if (p.cn != null)
+            placeFollows(p.cn);
         handler.removed(p);
         closeTun(p);
         redialIntent(p);

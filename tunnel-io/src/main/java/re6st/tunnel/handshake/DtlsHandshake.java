@@ -189,6 +189,14 @@ public final class DtlsHandshake {
     @FunctionalInterface
     public interface Admission {
         String refuse(String peerCn);
+
+        /**
+         * The handshake of a client this admitted failed afterwards (timed out, aborted by the
+         * client, a bad Finished): whatever admitting it reserved (a place among max clients) is
+         * given back now rather than when the reservation lapses. Called on the handshake's
+         * thread, at most once per admission. Default: nothing reserved.
+         */
+        default void abandoned(String peerCn) {}
     }
 
     /** As {@link #acceptSession(DatagramTransport, DTLSRequest, Credentials, Duration)}, admitting the client by {@code admission} (null: any). */
@@ -199,13 +207,12 @@ public final class DtlsHandshake {
         Peer peer = new Peer(me, null, timeout, false);
         peer.admission = admission;
         Server server = new Server(peer);
-        DTLSTransport dtls;
         try {
-            dtls = new DTLSServerProtocol().accept(server, toClient, request);
+            DTLSTransport dtls = new DTLSServerProtocol().accept(server, toClient, request);
+            return new ServerSession(server.peer.result(), dtls);
         } catch (IOException | RuntimeException e) {
-            throw server.peer.translate(e);
+            throw server.peer.serverFailed(e);
         }
-        return new ServerSession(server.peer.result(), dtls);
     }
 
     /**
@@ -228,10 +235,10 @@ public final class DtlsHandshake {
         protocol.setVerifyRequests(false);
         try {
             protocol.accept(server, toClient);
+            return server.peer.result();
         } catch (IOException | RuntimeException e) {
-            throw server.peer.translate(e);
+            throw server.peer.serverFailed(e);
         }
-        return server.peer.result();
     }
 
     private static DatagramSender sender(UdpSocket socket, SockAddr to) {
@@ -284,6 +291,7 @@ public final class DtlsHandshake {
         final int timeoutMillis;
         final boolean isClient;
         Admission admission; // server side: null admits any verified client
+        boolean admitted; // server side: admission took the client (told if the handshake fails after)
         IOException refusal; // ours: a CertificateRefusedException or an AdmissionRefusedException
         X509Certificate peerCert;
         String peerCn;
@@ -317,6 +325,7 @@ public final class DtlsHandshake {
                 refusal = new AdmissionRefusedException(peerCn, no);
                 throw new TlsFatalAlert(AlertDescription.access_denied, refusal.getMessage(), refusal);
             }
+            admitted = admission != null;
         }
 
         TlsCredentialedSigner signer(TlsContext context, Vector<?> offeredSigAlgs) throws IOException {
@@ -340,6 +349,16 @@ public final class DtlsHandshake {
             if (keys == null)
                 throw new IOException("handshake ended without keys");
             return keys;
+        }
+
+        /** Server side: the handshake failed; an admission it had is given back ({@link Admission#abandoned}). */
+        IOException serverFailed(Exception e) {
+            IOException why = translate(e);
+            if (admitted) {
+                admitted = false;
+                admission.abandoned(peerCn);
+            }
+            return why;
         }
 
         IOException translate(Exception e) {

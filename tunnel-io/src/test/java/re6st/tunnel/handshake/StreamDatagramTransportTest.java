@@ -150,6 +150,74 @@ class StreamDatagramTransportTest {
         assertTrue(e.getMessage().contains("unknown_ca"), e.getMessage());
     }
 
+    /**
+     * An admission that gives {@code refusal} (null: admits, and runs {@code onAdmit}), keeping
+     * what it was asked and told in {@code calls}: "refuse CN" and "abandoned CN" lines.
+     */
+    record RecordingAdmission(String refusal, Runnable onAdmit, List<String> calls) implements DtlsHandshake.Admission {
+        RecordingAdmission(String refusal, Runnable onAdmit) {
+            this(refusal, onAdmit, Collections.synchronizedList(new ArrayList<>()));
+        }
+
+        @Override
+        public String refuse(String peerCn) {
+            calls.add("refuse " + peerCn);
+            if (refusal == null)
+                onAdmit.run();
+            return refusal;
+        }
+
+        @Override
+        public void abandoned(String peerCn) {
+            calls.add("abandoned " + peerCn);
+        }
+    }
+
+    /** The server side of a handshake over {@code t[0]} with {@code a}; its exception, or null. */
+    Future<Throwable> serve(StreamDatagramTransport[] t, DtlsHandshake.Admission a) {
+        return pool.submit(() -> {
+            try {
+                DtlsHandshake.acceptConnected(t[0], server, TIMEOUT, a);
+                return null;
+            } catch (Exception e) {
+                return e;
+            }
+        });
+    }
+
+    /**
+     * A client admitted (a place held for it, {@code re6st.tunnel.ClientSlots}) whose handshake
+     * then fails is given back at once, once; one that completes, or one refused, is not.
+     */
+    @Test
+    void anAdmissionIsGivenBackOnceWhenTheHandshakeFailsAfterIt() throws Exception {
+        StreamDatagramTransport[] t = pair();
+        RecordingAdmission dropped = new RecordingAdmission(null, () -> { // the connection breaks right after admission
+            t[0].closed("reset by the peer");
+            t[1].closed("reset by the peer");
+        });
+        Future<Throwable> srv = serve(t, dropped);
+        assertThrows(java.io.IOException.class, () -> DtlsHandshake.connect(t[1], client, "1/16", TIMEOUT));
+        assertInstanceOf(EOFException.class, srv.get(15, TimeUnit.SECONDS));
+        assertEquals(List.of("refuse 2/16", "abandoned 2/16"), dropped.calls());
+
+        StreamDatagramTransport[] ok = pair();
+        RecordingAdmission admitted = new RecordingAdmission(null, () -> {});
+        Future<Throwable> done = serve(ok, admitted);
+        assertEquals("1/16", DtlsHandshake.connect(ok[1], client, "1/16", TIMEOUT).peerCn());
+        assertEquals(null, done.get(15, TimeUnit.SECONDS));
+        assertEquals(List.of("refuse 2/16"), admitted.calls(), "a completed handshake keeps what it was given");
+
+        StreamDatagramTransport[] full = pair();
+        RecordingAdmission refused = new RecordingAdmission("1 clients already (max clients)", () -> {});
+        Future<Throwable> no = serve(full, refused);
+        DtlsHandshake.HandshakeAbortedException e = assertThrows(DtlsHandshake.HandshakeAbortedException.class,
+                () -> DtlsHandshake.connect(full[1], client, "1/16", TIMEOUT));
+        assertEquals(org.bouncycastle.tls.AlertDescription.access_denied, e.alert());
+        assertInstanceOf(AdmissionRefusedException.class, no.get(15, TimeUnit.SECONDS));
+        assertEquals(List.of("refuse 2/16"), refused.calls(), "a refused client was given nothing");
+    }
+
     @Test
     void endOfStreamEndsAWaitingReceive() throws Exception {
         StreamDatagramTransport t = new StreamDatagramTransport(frame -> {}, 4, null);
