@@ -11,7 +11,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  * nothing may escape.
  */
 class LocalDatagramFuzzTest {
-    @FuzzTest(maxDuration = "10s")
+    @FuzzTest(maxDuration = "5s")
     void localDatagram(byte[] input) {
         LocalDatagram d = LocalDatagram.decode(input, 0, input.length);
         if (d != null)

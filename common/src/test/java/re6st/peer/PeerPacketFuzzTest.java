@@ -10,7 +10,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  * that encodes back to exactly the same bytes; the input is never changed; nothing else escapes.
  */
 class PeerPacketFuzzTest {
-    @FuzzTest(maxDuration = "10s")
+    @FuzzTest(maxDuration = "5s")
     void peerDatagram(byte[] input) {
         byte[] copy = input.clone();
         try {

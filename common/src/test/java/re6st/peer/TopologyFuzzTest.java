@@ -16,7 +16,7 @@ import re6st.net.NodePrefix;
  * same. Nothing else may escape.
  */
 class TopologyFuzzTest {
-    @FuzzTest(maxDuration = "10s")
+    @FuzzTest(maxDuration = "5s")
     void topologyAnswer(byte[] input) {
         Topology t = Topology.parse(new String(input, StandardCharsets.UTF_8));
         if (t == null)

@@ -18,6 +18,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import re6st.netsim.Cmd;
 import re6st.netsim.RequiresRoot;
@@ -30,7 +31,7 @@ import re6st.netsim.Wait;
  * 2 x (d_i + d_j), and a path over tunnels costs the sum of its tunnels' RTTs. Issue 13,
  * acceptance 2: 8 nodes, client_count 3, a full ping matrix, tunnel counts within the limits,
  * and traffic on the lowest-RTT path over the tunnels the mesh built; and the target "10 nodes
- * on WAN links of 5-40 ms: all pairs ping soon after the start" (printed, never asserted).
+ * on WAN links of 5-40 ms: all pairs ping soon after the start" (printed, never asserted; on demand only).
  * max_clients holds per server, as in the original (one OpenVPN server per protocol): the
  * registry's node, which every newcomer dials first, takes 4 clients over UDP and 4 over TCP.
  */
@@ -73,7 +74,14 @@ class WanMeshTest {
         }
     }
 
+    /**
+     * The measurement of the target (printed, never asserted beyond "all pairs within the bound"): out of the default
+     * suite, which it made two minutes longer for no behaviour the 8-node test does not check. Run it with
+     * {@code ./re6st test -pl netsim-tests -am -Dtest=WanMeshTest -Dre6st.measure=true}.
+     */
     @Test
+    @EnabledIfSystemProperty(named = "re6st.measure", matches = "true", disabledReason = "a measurement, not in the default suite: "
+            + "./re6st test -pl netsim-tests -am -Dtest=WanMeshTest -Dre6st.measure=true")
     void tenNodesOnWanLinksOf5To40MillisecondsPingEveryPairSoonAfterTheStart() throws Exception {
         long[] delays = new long[10];
         for (int i = 0; i < delays.length; i++)

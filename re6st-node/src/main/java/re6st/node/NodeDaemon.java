@@ -65,6 +65,12 @@ public final class NodeDaemon {
      * off with a revoked peer would keep talking to it for an hour: we check every minute).
      */
     static final long CONFIG_RETRY_MS = 300_000, CONFIG_CHECK_MS = 60_000;
+    /**
+     * When the route to the registry goes away the node asks the registry directly at once (at most
+     * this often): the usual cause is a peer cut off by the others, e.g. revoked, and a node whose
+     * only way out was that peer is flooded nothing and would otherwise learn it at its next check.
+     */
+    static final long LOST_CHECK_GAP_MS = 30_000;
 
     private final NodeSettings settings;
     private final NodeIdentity me;
@@ -200,7 +206,7 @@ public final class NodeDaemon {
         private Thread loop;
         private volatile String topology = "0";
         private volatile int maxClients;
-        private long fetchAt = Long.MAX_VALUE, checkAt;
+        private long fetchAt = Long.MAX_VALUE, checkAt, lostCheckAt = Long.MIN_VALUE / 2;
         private RouteSnapshot lastRoutes = RouteSnapshot.EMPTY;
         private List<String> neighbours = List.of();
 
@@ -371,10 +377,16 @@ public final class NodeDaemon {
         }
 
         private void pass(long now) {
+            boolean wasRouted = lastRoutes.registryRouted();
             try {
                 lastRoutes = snapshot();
             } catch (Exception e) {
                 failures.survived("route snapshot", e);
+            }
+            if (wasRouted && !lastRoutes.registryRouted() && !registryNode && now - lostCheckAt >= LOST_CHECK_GAP_MS) {
+                lostCheckAt = now;
+                LOG.log(Level.INFO, "the route to the registry went away: asking the registry directly for the network config");
+                fetchAt = Math.min(fetchAt, now);
             }
             manager.routes(now, lastRoutes);
             manager.tick(now);

@@ -267,7 +267,8 @@ public final class Registry {
      * A node to bootstrap from: candidates are the prefixes the co-located node's Babel routes plus
      * the registry's own, shuffled and kept 60 s; one is taken per call (the caller itself is
      * replaced by the registry's node). Its address comes from the co-located node (for the
-     * registry's own node, --node-address when the node does not answer). Encrypted to the caller:
+     * registry's own node, --node-address when the node does not answer); a candidate whose address
+     * does not come is replaced by the registry's own node. Encrypted to the caller:
      * {@code "<binary prefix> <addresses>"}; 204 when no address is known.
      */
     byte[] bootstrapPeer(String cn) throws RpcException {
@@ -291,9 +292,14 @@ public final class Registry {
         }
         if (peer.equals(cn))
             peer = own;
-        Optional<String> address = node.addressOf(peer);
-        if (address.isEmpty() && peer.equals(own) && options.nodeAddress != null)
-            address = Optional.of(options.nodeAddress);
+        Optional<String> address = addressOf(peer, own);
+        if (address.isEmpty() && !peer.equals(own)) {
+            // the co-located node's first question to a node it has no session with only starts the handshake (as in
+            // the original): rather than nothing, which sends the caller into its backoff, the registry's own node
+            LOG.log(Level.INFO, "no address known for {0}: the registry''s node {1} instead", peer, own);
+            peer = own;
+            address = addressOf(own, own);
+        }
         if (address.isEmpty())
             return null;
         String msg = address.get();
@@ -314,6 +320,14 @@ public final class Registry {
         }
         LOG.log(Level.INFO, "sending bootstrap peer {0} {1} to {2}", peer, msg, cn);
         return sealed;
+    }
+
+    /** The addresses of {@code peer} from the co-located node; for the registry's own node, --node-address when it does not answer. */
+    private Optional<String> addressOf(String peer, String own) {
+        Optional<String> address = node.addressOf(peer);
+        if (address.isEmpty() && peer.equals(own) && options.nodeAddress != null)
+            address = Optional.of(options.nodeAddress);
+        return address;
     }
 
     /** {@code ip,port,proto[,country];...} without the country fields. */

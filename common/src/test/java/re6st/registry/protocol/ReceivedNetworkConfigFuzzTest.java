@@ -42,7 +42,7 @@ class ReceivedNetworkConfigFuzzTest {
         }
     }
 
-    @FuzzTest(maxDuration = "10s")
+    @FuzzTest(maxDuration = "5s")
     void networkConfigJson(byte[] input) {
         String json = new String(input, StandardCharsets.UTF_8).replace("@V", VERSION);
         ReceivedNetworkConfig r;

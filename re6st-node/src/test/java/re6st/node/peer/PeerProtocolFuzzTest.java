@@ -17,7 +17,7 @@ class PeerProtocolFuzzTest {
     static PeerProtocol b;
     static final AtomicLong MICROS = new AtomicLong(1);
 
-    @FuzzTest(maxDuration = "10s")
+    @FuzzTest(maxDuration = "5s")
     void anyDatagram(FuzzedDataProvider in) throws Exception {
         if (b == null) {
             PeerProtocolTest.pki();

@@ -23,7 +23,7 @@ class PeerServiceFuzzTest {
     static final int MAX_REPLY = 2048;
     static PeerService b;
 
-    @FuzzTest(maxDuration = "10s")
+    @FuzzTest(maxDuration = "5s")
     void anyDatagramFromAnySource(FuzzedDataProvider in) throws Exception {
         if (b == null) {
             PeerServiceTest.pki();

@@ -28,7 +28,7 @@ import re6st.pki.Pem;
 class CertificateRequestFuzzTest {
     private static final int BITS = 512;
 
-    @FuzzTest(maxDuration = "15s")
+    @FuzzTest(maxDuration = "8s")
     void csr(byte[] input) {
         if (input.length == 0)
             return;

@@ -174,6 +174,60 @@ class CoLocatedNodeTest {
         }
     }
 
+    @Test
+    void aCandidateWhoseAddressDoesNotComeIsReplacedByTheRegistrysNode(@TempDir Path dir) throws Exception {
+        CertificateAuthority ca = CertificateAuthority.initCa(Network.parse("2001:db8:42::/48"), 2048, new X500Name("CN=test"),
+                Duration.ofDays(3650), Clock.systemUTC());
+        RegistryOptions o = new RegistryOptions();
+        new CommandLine(o).parseArgs("--db", dir.resolve("registry.db").toString(), "--anonymous-prefix-length", "16",
+                "--node-address", "198.18.0.1,1194,udp");
+        try (StandInNode node = new StandInNode(); RegistryDb db = RegistryDb.open(o.db);
+                CoLocatedNode link = new CoLocatedNode(null, ca.network(), new NodeChannel(node.port(), 300))) {
+            Set<String> routed = new java.util.concurrent.CopyOnWriteArraySet<>();
+            re6st.registry.node.NodeLink routedLink = new re6st.registry.node.NodeLink() {
+                @Override
+                public Set<String> routedPrefixes() {
+                    return routed;
+                }
+
+                @Override
+                public Optional<String> addressOf(String prefix) {
+                    return link.addressOf(prefix);
+                }
+
+                @Override
+                public java.util.Map<String, String> versions(Set<String> prefixes) {
+                    return link.versions(prefixes);
+                }
+
+                @Override
+                public java.util.Map<String, Set<String>> topology(String root) {
+                    return link.topology(root);
+                }
+
+                @Override
+                public void newVersion(String ownPrefix) {
+                    link.newVersion(ownPrefix);
+                }
+            };
+            Served server = serve(new Registry(o, ca, db, null, Communities.none(), null, Clock.systemUTC(), routedLink), o);
+            try {
+                RegistryClient client = server.client();
+                KeyPair k = TestCa.rsa(2048);
+                String own = prefix(client.requestCertificate("", TestCa.csr(k, "O=registry node"), "", ""));
+                String silent = prefix(client.requestCertificate("", TestCa.csr(k, "O=silent"), "", ""));
+                String caller = prefix(client.requestCertificate("", TestCa.csr(k, "O=caller"), "", ""));
+                routed.add(silent); // routed, but the node has no answer about it (StandInNode knows nothing of it)
+                NodeSession s = new NodeSession(caller, k.getPrivate(), ca.publicKey());
+                // candidates: the silent one and the registry's node, in a random order: both calls get the registry's node
+                for (int i = 0; i < 2; i++)
+                    assertEquals(Optional.of(new BootstrapPeer(own, "198.18.0.1,1194,udp")), client.getBootstrapPeer(s), "call " + i);
+            } finally {
+                server.close();
+            }
+        }
+    }
+
     record Served(RpcServer server, RegistryClient client) {
         void close() {
             server.close();

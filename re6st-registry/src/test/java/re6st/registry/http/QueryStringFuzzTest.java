@@ -15,7 +15,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  * the same names and values in the same order). Any other exception is a finding.
  */
 class QueryStringFuzzTest {
-    @FuzzTest(maxDuration = "10s")
+    @FuzzTest(maxDuration = "5s")
     void queryString(byte[] input) {
         String q = new String(input, StandardCharsets.ISO_8859_1);
         Map<String, String> p;

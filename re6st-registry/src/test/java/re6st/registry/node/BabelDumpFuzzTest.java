@@ -13,7 +13,7 @@ import re6st.net.Network;
 class BabelDumpFuzzTest {
     static final Network NETWORK = Network.parse("2001:db8:42::/48");
 
-    @FuzzTest(maxDuration = "10s")
+    @FuzzTest(maxDuration = "5s")
     void babelDump(byte[] input) {
         List<String> lines = List.of(new String(input, StandardCharsets.ISO_8859_1).split("\n", -1));
         for (String p : BabelRoutes.nodePrefixes(lines, NETWORK))

@@ -196,7 +196,7 @@ class TcpFramingFuzzTest {
         LOG.setLevel(logLevel);
     }
 
-    @FuzzTest(maxDuration = "15s")
+    @FuzzTest(maxDuration = "8s")
     void stream(byte[] input) throws Throwable {
         if (input.length < 4)
             return;
