@@ -159,6 +159,17 @@ public final class TcpConnection extends ChannelInboundHandlerAdapter {
         return authenticated != null;
     }
 
+    /**
+     * The peer gets no tunnel of this connection after all (dropped before or at its hand-over):
+     * what the server's admission reserved for it (a place among max clients) is given back now,
+     * not when it lapses. Nothing before the handshake; only the first call counts.
+     */
+    void releaseAdmission() {
+        TcpEndpoint.Authenticated a = authenticated;
+        if (a != null && a.admitted() != null)
+            a.admitted().release();
+    }
+
     /** Hands the connection to the data path (call on the event loop, once authenticated). */
     void startData(Frames frames) {
         if (authenticated == null)

@@ -66,11 +66,18 @@ public final class TcpEndpoint implements AutoCloseable, ConnectionSource {
 
     /**
      * What an authenticated connection carries: its data-channel session, the peer's name (CN)
-     * and its certificate (null: not certificate-based; then it is never re-checked).
+     * and its certificate (null: not certificate-based; then it is never re-checked), and what
+     * the server's admission reserved for the peer ({@link DtlsHandshake.Reservation}: a place
+     * among max clients), released if the connection closes before its tunnel is made.
      */
-    public record Authenticated(TunnelSession session, String peer, java.security.cert.X509Certificate certificate) {
+    public record Authenticated(TunnelSession session, String peer, java.security.cert.X509Certificate certificate,
+            DtlsHandshake.Reservation admitted) {
         public Authenticated(TunnelSession session, String peer) {
             this(session, peer, null);
+        }
+
+        public Authenticated(TunnelSession session, String peer, java.security.cert.X509Certificate certificate) {
+            this(session, peer, certificate, DtlsHandshake.Reservation.NONE);
         }
     }
 
@@ -95,21 +102,40 @@ public final class TcpEndpoint implements AutoCloseable, ConnectionSource {
 
         @Override
         public Authenticated authenticate(DatagramTransport transport, boolean client) throws IOException {
-            SessionKeys k = handshake(transport, client);
-            long now = System.nanoTime();
-            return new Authenticated(new TunnelSession(k.schedule(), Liveness.defaults(now), rekeyIntervalNs, now), k.peerCn(), k.peer());
+            if (client)
+                return authenticated(DtlsHandshake.connect(transport, me, expectedCn, timeout), DtlsHandshake.Reservation.NONE);
+            DtlsHandshake.ServerSession s = DtlsHandshake.acceptConnectedSession(transport, me, timeout, admission);
+            try {
+                return authenticated(s.keys(), s.admitted());
+            } catch (RuntimeException | Error e) { // no connection will carry the client: its place is free now
+                s.admitted().release();
+                throw e;
+            }
         }
 
-        /** One DTLS handshake over {@code transport} with the credentials of now (also a renewal's, {@link TcpTunnel}). */
-        SessionKeys handshake(DatagramTransport transport, boolean client) throws IOException {
-            Credentials c = me;
-            return client ? DtlsHandshake.connect(transport, c, expectedCn, timeout)
-                    : DtlsHandshake.acceptConnected(transport, c, timeout, admission);
+        private Authenticated authenticated(SessionKeys k, DtlsHandshake.Reservation admitted) {
+            long now = System.nanoTime();
+            return new Authenticated(new TunnelSession(k.schedule(), Liveness.defaults(now), rekeyIntervalNs, now), k.peerCn(),
+                    k.peer(), admitted);
         }
 
         /**
-         * Server side: asked once a client's certificate is verified, whether to take it (e.g. max
-         * clients); a refusal stops the handshake with an {@code access_denied} alert, before any key.
+         * A session renewal's DTLS handshake over the connection of a tunnel with {@code peer},
+         * with the credentials of now ({@link TcpTunnel}). As the server, it admits {@code peer}
+         * only, and reserves nothing: the tunnel has its place already, and a client renewing as
+         * another CN must not take (and keep) a place for that CN.
+         */
+        SessionKeys renewal(DatagramTransport transport, boolean client, String peer) throws IOException {
+            Credentials c = me;
+            return client ? DtlsHandshake.connect(transport, c, expectedCn, timeout)
+                    : DtlsHandshake.acceptConnectedSession(transport, c, timeout,
+                            cn -> cn.equals(peer) ? null : "this connection renews the tunnel of " + peer).keys();
+        }
+
+        /**
+         * Server side: whether to take a client (e.g. max clients), asked when its certificate is
+         * verified and again once it proved its key ({@link DtlsHandshake.Admission}); a refusal
+         * stops the handshake with an {@code access_denied} alert, before any session key.
          */
         public Dtls admission(DtlsHandshake.Admission a) {
             this.admission = a;
@@ -377,6 +403,7 @@ public final class TcpEndpoint implements AutoCloseable, ConnectionSource {
     }
 
     private void handshake(TcpConnection c, ScheduledFuture<?> timeout) {
+        boolean handedOver = false;
         try {
             c.authenticate(auth, false);
             timeout.cancel(false);
@@ -384,15 +411,17 @@ public final class TcpEndpoint implements AutoCloseable, ConnectionSource {
             live(c);
             LOG.log(Level.INFO, "{0}: {1} authenticated from {2} (handshake {3} ms)", label, c.peer(), c.remote(),
                     Long.toString(c.handshakeNanos() / 1_000_000));
-            if (closed)
+            if (closed) {
                 c.close("shutting down");
-            else
+            } else {
                 ready.add(c);
+                handedOver = true;
+            }
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.WARNING, "{0}: handshake with {1} failed: {2}; still listening", label, c.remote(), e.getMessage());
-            if (c.authenticated() && auth instanceof Dtls d && d.admission != null)
-                d.admission.abandoned(c.peer()); // admitted, but closed before it was handed over: what it held is given back
         } finally {
+            if (!handedOver) // admitted, but closed before it was handed over (or an Error): what it held is given back
+                c.releaseAdmission();
             if (unauthenticated.remove(c)) // (an evicted one was removed, and its count given back, already)
                 handshaking.decrementAndGet();
         }
@@ -514,8 +543,10 @@ public final class TcpEndpoint implements AutoCloseable, ConnectionSource {
         closing.countDown();
         if (listener != null)
             listener.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
-        for (TcpConnection c; (c = ready.poll()) != null; )
+        for (TcpConnection c; (c = ready.poll()) != null; ) {
             c.close("shutting down");
+            c.releaseAdmission();
+        }
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
     }
 }

@@ -16,6 +16,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import re6st.jni.Tun;
+import re6st.tunnel.handshake.AdmissionRefusedException;
 import re6st.tunnel.handshake.CertificateRefusedException;
 import re6st.tunnel.handshake.Credentials;
 import re6st.tunnel.handshake.DtlsHandshake;
@@ -275,28 +276,40 @@ public final class TcpTransport implements TunnelTransport {
     }
 
     /**
-     * Inside a client's handshake, once its certificate is verified: a peer with a tunnel here (a
-     * reconnection, a renewal) or holding a place is always taken; a new one only within max
-     * clients, counting those still in their handshake ({@link ClientSlots}), so that two clients
-     * handshaking at once for the last place do not both get in. A refused client gets an
-     * access_denied alert before any key is made, and backs off. A handshake that fails after its
-     * admission gives its hold back at once.
+     * Inside a client's handshake: a peer with a tunnel here (a reconnection) or holding a place
+     * is always taken; a new one only within max clients, counting those still in their
+     * handshake ({@link ClientSlots}), so that two clients handshaking at once for the last place
+     * do not both get in. Asked when its certificate is verified (nothing taken: anyone can send
+     * a member's certificate), and once it proved its key, when its hold is taken. A refused
+     * client gets an access_denied alert before any session key, and backs off. A handshake that
+     * fails after its admission, or a connection dropped before its tunnel, gives its hold back
+     * at once.
      */
     private final DtlsHandshake.Admission admission = new DtlsHandshake.Admission() {
         @Override
         public String refuse(String peerCn) {
-            Peer p = peers.get(peerCn);
-            if (p != null && p.outgoing)
-                return "we have a tunnel to you already";
-            String no = slots.admit(peerCn);
-            if (no != null)
+            String no = dialled(peerCn);
+            if (no == null && (no = slots.refusal(peerCn)) != null)
                 refusedFull.inc();
             return no;
         }
 
         @Override
-        public void abandoned(String peerCn) {
-            slots.release(peerCn);
+        public DtlsHandshake.Reservation admit(String peerCn) throws AdmissionRefusedException {
+            String no = dialled(peerCn);
+            if (no != null)
+                throw new AdmissionRefusedException(peerCn, no);
+            try {
+                return slots.reserve(peerCn);
+            } catch (AdmissionRefusedException full) {
+                refusedFull.inc();
+                throw full;
+            }
+        }
+
+        private String dialled(String peerCn) {
+            Peer p = peers.get(peerCn);
+            return p != null && p.outgoing ? "we have a tunnel to you already" : null;
         }
     };
 
@@ -337,7 +350,7 @@ public final class TcpTransport implements TunnelTransport {
         Peer p = peers.get(cn);
         if (p != null) {
             if (p.outgoing) { // we dial it too: one tunnel per pair is enough, ours
-                slots.release(cn); // a hold, if it was admitted before our dial began
+                c.releaseAdmission(); // a hold, if it was admitted before our dial began
                 c.close("we have a tunnel to you already");
                 return;
             }

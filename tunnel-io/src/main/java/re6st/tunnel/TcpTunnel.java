@@ -609,8 +609,8 @@ public final class TcpTunnel implements AutoCloseable {
         @Override
         public void run() {
             try {
-                re6st.tunnel.handshake.SessionKeys k = ((TcpEndpoint.Dtls) endpoint.authenticator()).handshake(transport, client);
-                if (!k.peerCn().equals(peerName)) {
+                re6st.tunnel.handshake.SessionKeys k = ((TcpEndpoint.Dtls) endpoint.authenticator()).renewal(transport, client, peerName);
+                if (!k.peerCn().equals(peerName)) { // (the server refuses another CN in the handshake already)
                     k.schedule().destroy();
                     throw new IOException("the renewal authenticated " + k.peerCn() + ", not " + peerName);
                 }

@@ -758,11 +758,11 @@ public final class UdpEndpoint implements AutoCloseable {
         accepts.execute(() -> {
             try {
                 DtlsHandshake.ServerSession s = DtlsHandshake.acceptSession(q, request, me, options.acceptTimeout(), admission);
-                tasks.add(() -> completed(p, q, s.keys(), s.dtls(), null));
+                tasks.add(() -> completed(p, q, s.keys(), s.dtls(), s.admitted(), null));
             } catch (IOException e) {
-                tasks.add(() -> completed(p, q, null, null, e));
+                tasks.add(() -> completed(p, q, null, null, null, e));
             } catch (Throwable e) { // a bug or an Error: the peer must not stay "handshaking" for ever
-                tasks.add(() -> completed(p, q, null, null, new IOException("handshake failed: " + e, e)));
+                tasks.add(() -> completed(p, q, null, null, null, new IOException("handshake failed: " + e, e)));
             } finally {
                 wake();
             }
@@ -776,19 +776,23 @@ public final class UdpEndpoint implements AutoCloseable {
         dials.execute(() -> {
             try {
                 SessionKeys k = DtlsHandshake.connect(q, me, p.expectedCn, options.handshakeTimeout());
-                tasks.add(() -> completed(p, q, k, null, null));
+                tasks.add(() -> completed(p, q, k, null, null, null));
             } catch (IOException e) {
-                tasks.add(() -> completed(p, q, null, null, e));
+                tasks.add(() -> completed(p, q, null, null, null, e));
             } catch (Throwable e) { // a bug or an Error: the peer must not stay "handshaking" for ever
-                tasks.add(() -> completed(p, q, null, null, new IOException("handshake failed: " + e, e)));
+                tasks.add(() -> completed(p, q, null, null, null, new IOException("handshake failed: " + e, e)));
             } finally {
                 wake();
             }
         });
     }
 
-    /** On the endpoint thread: a handshake ended. */
-    private void completed(PeerTunnel p, QueueDatagramTransport q, SessionKeys keys, DTLSTransport dtls, IOException error) {
+    /**
+     * On the endpoint thread: a handshake ended. {@code admitted}: what admitting the client
+     * reserved (server side, on success; else null), released if it gets no tunnel after all.
+     */
+    private void completed(PeerTunnel p, QueueDatagramTransport q, SessionKeys keys, DTLSTransport dtls,
+            DtlsHandshake.Reservation admitted, IOException error) {
         if (p.handshake == q) {
             p.handshake = null;
             if (!p.dialer)
@@ -798,8 +802,8 @@ public final class UdpEndpoint implements AutoCloseable {
         if (error != null || p.removed) {
             if (keys != null) { // a handshake for a peer removed meanwhile: its keys are never used, its hold ends
                 keys.schedule().destroy();
-                if (!p.dialer)
-                    slots.release(keys.peerCn());
+                if (admitted != null)
+                    admitted.release();
             }
             if (error != null) {
                 boolean cutShort = p.evictedHandshake == q;
@@ -832,6 +836,8 @@ public final class UdpEndpoint implements AutoCloseable {
                 && (!p.dialer || p.session.liveness().state() == Liveness.State.UP)) {
             handshakeTime.update(now - p.handshakeStarted, TimeUnit.NANOSECONDS);
             p.backoffNs = 0;
+            if (admitted != null)
+                admitted.release(); // (nothing: a client we have holds no place but its tunnel's)
             renewed(p, q, keys, dtls, now); // a live tunnel's new session: make before break
             return;
         }
@@ -1060,21 +1066,22 @@ public final class UdpEndpoint implements AutoCloseable {
     }
 
     /**
-     * On a handshake thread, once the client's certificate is verified: a new CN beyond
-     * maxClients (tunnels and holds of clients still in their handshake, {@link ClientSlots}) is
-     * refused there, with an access_denied alert (it backs off), before any key or tunnel exists;
-     * a client we have (renewal, roaming) or one holding a place is always taken. A handshake that
-     * fails after its admission gives its hold back at once.
+     * On a handshake thread: a new CN beyond maxClients (tunnels and holds of clients still in
+     * their handshake, {@link ClientSlots}) is refused there, with an access_denied alert (it
+     * backs off), before any session key or tunnel exists; a client we have (renewal, roaming) or
+     * one holding a place is always taken. Asked when its certificate is verified (nothing taken:
+     * anyone can send a member's certificate), and once it proved its key, when its hold is taken.
+     * A handshake that fails after its admission gives its hold back at once.
      */
     private final DtlsHandshake.Admission admission = new DtlsHandshake.Admission() {
         @Override
         public String refuse(String cn) {
-            return slots.admit(cn);
+            return slots.refusal(cn);
         }
 
         @Override
-        public void abandoned(String cn) {
-            slots.release(cn);
+        public DtlsHandshake.Reservation admit(String cn) throws re6st.tunnel.handshake.AdmissionRefusedException {
+            return slots.reserve(cn);
         }
     };
 

@@ -3,7 +3,10 @@ package re6st.tunnel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -32,9 +35,28 @@ class ClientSlotsTest {
         return new ClientSlots(max, HOLD, now::get);
     }
 
+    /** {@code cn} is admitted now (the check at its certificate agrees); the hold it is counted in (null: none). */
+    static ClientSlots.Hold in(ClientSlots s, String cn) {
+        assertNull(s.refusal(cn), cn + " passes the check at its certificate");
+        try {
+            return s.admit(cn);
+        } catch (ClientSlots.Full e) {
+            throw new AssertionError(cn + " refused: " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code cn} is refused now, at its certificate and at its proof alike; the reason. */
+    static String out(ClientSlots s, String cn) {
+        String atCertificate = s.refusal(cn);
+        assertNotNull(atCertificate, cn + " refused at its certificate");
+        ClientSlots.Full e = assertThrows(ClientSlots.Full.class, () -> s.admit(cn), cn + " refused at its proof");
+        assertEquals(atCertificate, e.getMessage(), "one reason");
+        return atCertificate;
+    }
+
     /** {@code cn} handshakes and gets its tunnel. */
     static void client(ClientSlots s, String cn) {
-        assertNull(s.admit(cn), cn + " admitted");
+        in(s, cn);
         assertTrue(s.take(cn), cn + " takes its place");
     }
 
@@ -43,8 +65,8 @@ class ClientSlotsTest {
         ClientSlots s = slots(3);
         client(s, "1/16");
         client(s, "2/16");
-        assertNull(s.admit("3/16"), "the last place, held by the first admitted");
-        assertEquals("3 clients already (max clients; 1 of them in their handshake)", s.admit("4/16"),
+        in(s, "3/16"); // the last place, held by the first admitted
+        assertEquals("3 clients already (max clients; 1 of them in their handshake)", out(s, "4/16"),
                 "the other, still in its handshake too, is refused there");
         assertEquals(3, s.taken());
         assertEquals(1, s.holds());
@@ -52,17 +74,17 @@ class ClientSlotsTest {
         assertFalse(s.take("4/16"), "a tunnel no admission held for finds no place");
         assertEquals(3, s.clients());
         assertEquals(0, s.holds());
-        assertEquals("3 clients already (max clients)", s.admit("4/16"), "full of tunnels: the reason of before");
+        assertEquals("3 clients already (max clients)", out(s, "4/16"), "full of tunnels: the reason of before");
     }
 
     @Test
     void aCnWithATunnelOrAHoldIsAdmittedWhenFull() {
         ClientSlots s = slots(2);
         client(s, "1/16");
-        assertNull(s.admit("2/16"));
-        assertNotNull(s.admit("3/16"), "full");
-        assertNull(s.admit("1/16"), "a client reconnecting, or renewing its session");
-        assertNull(s.admit("2/16"), "a second handshake of a CN holding a place");
+        in(s, "2/16");
+        out(s, "3/16"); // full
+        in(s, "1/16"); // a client reconnecting, or renewing its session
+        in(s, "2/16"); // a second handshake of a CN holding a place
         assertEquals(2, s.taken(), "neither took another place");
         assertEquals(1, s.holds());
         assertTrue(s.take("1/16"), "a client's new session keeps its place");
@@ -73,16 +95,16 @@ class ClientSlotsTest {
     /** The only place is held for {@code ns} more: {@code newcomer} is refused until then, and admitted then. */
     void assertHeldFor(ClientSlots s, long ns, String newcomer) {
         now.addAndGet(ns - 1);
-        assertNotNull(s.admit(newcomer), "held until its time is up");
+        out(s, newcomer); // held until its time is up
         now.addAndGet(1);
         assertEquals(0, s.holds(), "a handshake that vanished holds no place for ever");
-        assertNull(s.admit(newcomer), "the place is free again");
+        in(s, newcomer); // the place is free again
     }
 
     @Test
     void aHoldExpiresAfterItsTimeAndFreesThePlace() {
         ClientSlots s = slots(1);
-        assertNull(s.admit("1/16"));
+        in(s, "1/16");
         assertHeldFor(s, HOLD.toNanos(), "2/16");
         assertFalse(s.take("1/16"), "the lapsed one's tunnel comes too late: the place is 2/16's");
         assertTrue(s.take("2/16"));
@@ -91,59 +113,107 @@ class ClientSlotsTest {
     @Test
     void aNewAdmissionOfTheSameCnRenewsItsHold() {
         ClientSlots s = slots(1);
-        assertNull(s.admit("1/16"));
+        in(s, "1/16");
         now.addAndGet(HOLD.toNanos() - 1);
-        assertNull(s.admit("1/16"), "it handshakes again");
+        in(s, "1/16"); // it handshakes again
         assertHeldFor(s, HOLD.toNanos(), "2/16");
     }
 
     @Test
     void aFailedHandshakeFreesItsPlace() {
         ClientSlots s = slots(1);
-        assertNull(s.admit("1/16"));
-        assertNotNull(s.admit("2/16"));
-        s.release("1/16");
+        ClientSlots.Hold h = in(s, "1/16");
+        out(s, "2/16");
+        s.release(h);
         assertEquals(0, s.taken());
-        assertNull(s.admit("2/16"), "free at the failure, not at the hold's expiry");
+        in(s, "2/16"); // free at the failure, not at the hold's expiry
     }
 
     @Test
     void theHoldOfTwoHandshakesOfOneCnEndsWithTheLast() {
         ClientSlots s = slots(1);
-        assertNull(s.admit("1/16"), "a reconnection...");
-        assertNull(s.admit("1/16"), "... while its previous handshake is dying");
-        s.release("1/16");
-        assertNotNull(s.admit("2/16"), "the dying one failing leaves the live one's place");
-        s.release("1/16");
-        assertNull(s.admit("2/16"));
+        ClientSlots.Hold dying = in(s, "1/16"); // a reconnection...
+        ClientSlots.Hold live = in(s, "1/16"); // ... while its previous handshake is dying
+        assertSame(dying, live, "one hold for the CN");
+        s.release(dying);
+        out(s, "2/16"); // the dying one failing leaves the live one's place
+        s.release(live);
+        in(s, "2/16");
     }
 
     @Test
-    void aReleaseOfAClientOrAStrangerChangesNothing() {
+    void aReleaseOfAClientChangesNothing() {
         ClientSlots s = slots(2);
         client(s, "1/16");
-        s.release("1/16");
-        s.release("9/16");
+        assertNull(in(s, "1/16"), "a client's new handshake is counted in no hold");
+        s.release(null);
         assertEquals(1, s.clients());
         assertEquals(1, s.taken());
+    }
+
+    /** The check at a certificate takes no place: anyone can send a member's certificate and stall. */
+    @Test
+    void theCheckAtTheCertificateTakesNothing() {
+        ClientSlots s = slots(1);
+        for (int i = 0; i < 3; i++)
+            assertNull(s.refusal("2/16"), "an impostor's certificate, or a genuine one not yet proven");
+        assertEquals(0, s.taken());
+        client(s, "3/16"); // a client that proved its key meanwhile gets the place
+        assertEquals("1 clients already (max clients)", s.refusal("2/16"), "and the certificate's CN is refused now");
+    }
+
+    /**
+     * A release ends only the hold its handshake was counted in: a client with a tunnel renews
+     * (counted in none), its tunnel is removed, it handshakes again (a new hold); the renewal
+     * ending must not end that new hold.
+     */
+    @Test
+    void aHandshakeAdmittedWithATunnelReleasesNothingOfALaterHold() {
+        ClientSlots s = slots(1);
+        client(s, "1/16");
+        ClientSlots.Hold renewal = in(s, "1/16");
+        assertNull(renewal, "its place is its tunnel's");
+        s.removed("1/16");
+        ClientSlots.Hold next = in(s, "1/16");
+        assertNotNull(next);
+        s.release(renewal); // the renewal's handshake ends
+        assertEquals(1, s.holds(), "the later handshake still holds the place");
+        out(s, "2/16");
+        assertTrue(s.take("1/16"));
+    }
+
+    /** A hold that lapsed and was taken anew by another handshake of its CN is not ended by the old one's release. */
+    @Test
+    void aReleaseOfALapsedHoldLeavesTheCnsNewHold() {
+        ClientSlots s = slots(1);
+        ClientSlots.Hold slow = in(s, "1/16");
+        now.addAndGet(HOLD.toNanos()); // lapsed
+        ClientSlots.Hold fresh = in(s, "1/16");
+        assertNotSame(slow, fresh);
+        s.release(slow); // the slow handshake fails at last
+        s.release(slow); // (twice: still nothing)
+        assertEquals(1, s.holds(), "the new handshake still holds the place");
+        out(s, "2/16");
+        s.release(fresh);
+        assertEquals(0, s.taken());
     }
 
     @Test
     void aTunnelRemovedFreesItsPlace() {
         ClientSlots s = slots(1);
         client(s, "1/16");
-        assertNotNull(s.admit("2/16"));
+        out(s, "2/16");
         s.removed("1/16");
         assertEquals(0, s.taken());
-        assertNull(s.admit("2/16"));
+        in(s, "2/16");
         assertTrue(s.take("2/16"));
-        assertNotNull(s.admit("1/16"), "the removed client is a new one now");
+        out(s, "1/16"); // the removed client is a new one now
     }
 
     @Test
     void aLapsedHoldsTunnelTakesAFreePlace() {
         ClientSlots s = slots(2);
-        assertNull(s.admit("1/16"));
+        in(s, "1/16");
         now.addAndGet(HOLD.toNanos());
         assertTrue(s.take("1/16"), "a slow handshake's tunnel while there is room");
         assertEquals(1, s.clients());
@@ -152,7 +222,7 @@ class ClientSlotsTest {
     @Test
     void zeroPlacesRefuseEveryone() {
         ClientSlots s = slots(0);
-        assertEquals("0 clients already (max clients)", s.admit("1/16"));
+        assertEquals("0 clients already (max clients)", out(s, "1/16"));
         assertFalse(s.take("1/16"));
     }
 
@@ -170,8 +240,11 @@ class ClientSlotsTest {
                     String cn = i + "/16";
                     admissions.add(() -> {
                         start.await();
-                        if (s.admit(cn) != null)
+                        try {
+                            s.admit(cn);
+                        } catch (ClientSlots.Full full) {
                             return false;
+                        }
                         assertTrue(s.take(cn), cn + ": admitted, so its tunnel has a place");
                         return true;
                     });
@@ -215,15 +288,19 @@ class ClientSlotsTest {
                 done.add(pool.submit(() -> {
                     start.await();
                     for (int t = 0; t < turns; t++) {
-                        if (s.admit(cn) != null)
+                        ClientSlots.Hold h;
+                        try {
+                            h = s.admit(cn);
+                        } catch (ClientSlots.Full full) {
                             continue;
+                        }
                         admitted.incrementAndGet();
                         most.accumulateAndGet(inside.incrementAndGet(), Math::max);
                         if (!fails)
                             assertTrue(s.take(cn), cn + ": admitted, so its tunnel has a place");
                         inside.decrementAndGet();
                         if (fails)
-                            s.release(cn);
+                            s.release(h);
                         else
                             s.removed(cn);
                     }

@@ -123,6 +123,31 @@ class TcpEndpointTest {
         }
     }
 
+    /**
+     * What the server's admission reserved for a client (a place among max clients) is given back
+     * when its authenticated connection is dropped before a tunnel takes it: here, the endpoint
+     * closes while it waits to be handed over.
+     */
+    @Test
+    void aConnectionDroppedBeforeItsHandOverGivesBackItsAdmission() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger released = new java.util.concurrent.atomic.AtomicInteger();
+        TcpEndpoint.Authenticator admitting = (t, client) -> {
+            TcpEndpoint.Authenticated a = ONE_FRAME.authenticate(t, client);
+            return new TcpEndpoint.Authenticated(a.session(), a.peer(), null, released::incrementAndGet);
+        };
+        TcpEndpoint e = TcpEndpoint.listen(new InetSocketAddress(LO, 0), admitting, Duration.ofSeconds(10), 2);
+        try (Socket s = connect(e)) {
+            s.getOutputStream().write(new byte[] {0, 1, 42});
+            assertTrue(waitFor(() -> e.counters().connections.getCount() == 1 && e.handshaking() == 0),
+                    "authenticated, and waiting to be handed over");
+            assertEquals(0, released.get(), "its place is still reserved");
+            e.close();
+            assertEquals(1, released.get(), "given back at the close, once");
+        } finally {
+            e.close();
+        }
+    }
+
     @Test
     void badFrameLengthClosesTheConnection() throws Exception {
         try (TcpEndpoint e = TcpEndpoint.listen(new InetSocketAddress(LO, 0), ONE_FRAME, Duration.ofSeconds(10), 2);

@@ -4,8 +4,9 @@ import java.io.IOException;
 
 /**
  * The server refused an authenticated client for a reason of its own, not of the certificate
- * (it has its maximum of clients): the handshake stops at the client's certificate, before any
- * key exists, and the client receives an {@code access_denied} alert, which it reports as
+ * (it has its maximum of clients): the handshake stops at the client's certificate, or right
+ * after its proof of the key ({@link DtlsHandshake.Admission}), before the Finished messages and
+ * any session key, and the client receives an {@code access_denied} alert, which it reports as
  * {@link DtlsHandshake.HandshakeAbortedException} and backs off on.
  */
 public final class AdmissionRefusedException extends IOException {

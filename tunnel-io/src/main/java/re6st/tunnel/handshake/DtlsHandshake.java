@@ -36,6 +36,8 @@ import org.bouncycastle.tls.TlsCredentialedSigner;
 import org.bouncycastle.tls.TlsCredentials;
 import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsFatalAlertReceived;
+import org.bouncycastle.tls.TlsHandshakeHash;
+import org.bouncycastle.tls.TlsServer;
 import org.bouncycastle.tls.TlsServerCertificate;
 import org.bouncycastle.tls.crypto.TlsCertificate;
 import org.bouncycastle.tls.crypto.TlsCryptoParameters;
@@ -171,9 +173,11 @@ public final class DtlsHandshake {
     /**
      * A completed server handshake: the keys, and BouncyCastle's DTLS transport, kept because
      * the server's final flight may be lost: the client then retransmits its own last flight,
-     * and reading that through {@code dtls} makes BouncyCastle send ours again.
+     * and reading that through {@code dtls} makes BouncyCastle send ours again. {@code admitted}
+     * is what admitting the client reserved ({@link Admission#admit}; {@link Reservation#NONE}
+     * without admission): the caller releases it if the client gets no tunnel after all.
      */
-    public record ServerSession(SessionKeys keys, DTLSTransport dtls) {}
+    public record ServerSession(SessionKeys keys, DTLSTransport dtls, Reservation admitted) {}
 
     /** As {@link #accept(DatagramTransport, DTLSRequest, Credentials, Duration)}, keeping the DTLS transport. */
     public static ServerSession acceptSession(DatagramTransport toClient, DTLSRequest request, Credentials me, Duration timeout)
@@ -182,21 +186,53 @@ public final class DtlsHandshake {
     }
 
     /**
-     * Decides, once a client's certificate is verified, whether the server takes it: null
-     * admits it, a reason refuses it ({@link AdmissionRefusedException} here, an {@code
-     * access_denied} alert to the client). Called on the handshake's thread.
+     * Decides whether the server takes a client, in two steps on the handshake's thread: a
+     * refusal in either stops the handshake with {@link AdmissionRefusedException} here and an
+     * {@code access_denied} alert to the client, before it has any key.
+     *
+     * <p>Two steps because a certificate proves nothing until the client has signed the
+     * handshake with its key: members' certificates are public (every handshake sends one in
+     * clear), so whatever is reserved for a CN must wait for that proof, or anyone could keep
+     * a member's place by sending its certificate and stalling.
      */
     @FunctionalInterface
     public interface Admission {
+        /**
+         * When the client's certificate arrives, verified (network CA, dates, CRL) but its key
+         * not yet proven: null lets the handshake go on, a reason refuses the client now (no
+         * need to check its proof). Must reserve nothing.
+         */
         String refuse(String peerCn);
 
         /**
-         * The handshake of a client this admitted failed afterwards (timed out, aborted by the
-         * client, a bad Finished): whatever admitting it reserved (a place among max clients) is
-         * given back now rather than when the reservation lapses. Called on the handshake's
-         * thread, at most once per admission. Default: nothing reserved.
+         * Once the client proved it holds its certificate's key (its CertificateVerify checked),
+         * before the Finished messages: takes the client, reserving what that needs (a place
+         * among max clients) and answering how to give it back; or refuses it by throwing.
+         * Default: {@link #refuse} asked again, nothing reserved.
          */
-        default void abandoned(String peerCn) {}
+        default Reservation admit(String peerCn) throws AdmissionRefusedException {
+            String no = refuse(peerCn);
+            if (no != null)
+                throw new AdmissionRefusedException(peerCn, no);
+            return Reservation.NONE;
+        }
+    }
+
+    /**
+     * What {@link Admission#admit} reserved for a client (a place among max clients), given back
+     * by {@link #release} when the client gets no tunnel after all: its handshake failed
+     * afterwards (timed out, aborted by the client, a bad Finished; the handshake releases it
+     * itself), or the server dropped the authenticated connection before making its tunnel (the
+     * caller of {@link #acceptSession} or {@link #acceptConnectedSession} releases it), so that
+     * the place is free now rather than when the reservation lapses.
+     */
+    @FunctionalInterface
+    public interface Reservation {
+        /** Gives it back. Any thread; the handshake passes it on so that only its first call counts. */
+        void release();
+
+        /** Nothing reserved. */
+        Reservation NONE = () -> {};
     }
 
     /** As {@link #acceptSession(DatagramTransport, DTLSRequest, Credentials, Duration)}, admitting the client by {@code admission} (null: any). */
@@ -208,10 +244,12 @@ public final class DtlsHandshake {
         peer.admission = admission;
         Server server = new Server(peer);
         try {
-            DTLSTransport dtls = new DTLSServerProtocol().accept(server, toClient, request);
-            return new ServerSession(server.peer.result(), dtls);
+            DTLSTransport dtls = new ServerProtocol(peer).accept(server, toClient, request);
+            return peer.serverSession(dtls);
         } catch (IOException | RuntimeException e) {
-            throw server.peer.serverFailed(e);
+            throw peer.translate(e);
+        } finally {
+            peer.releaseUnlessDone(); // also on an Error: a place must not wait for its hold to lapse
         }
     }
 
@@ -222,22 +260,26 @@ public final class DtlsHandshake {
      * many unauthenticated connections may handshake at once and for how long ({@code timeout}).
      */
     public static SessionKeys acceptConnected(DatagramTransport toClient, Credentials me, Duration timeout) throws IOException {
-        return acceptConnected(toClient, me, timeout, null);
+        return acceptConnectedSession(toClient, me, timeout, null).keys();
     }
 
-    /** As {@link #acceptConnected(DatagramTransport, Credentials, Duration)}, admitting the client by {@code admission} (null: any). */
-    public static SessionKeys acceptConnected(DatagramTransport toClient, Credentials me, Duration timeout, Admission admission)
-            throws IOException {
+    /**
+     * As {@link #acceptConnected(DatagramTransport, Credentials, Duration)}, admitting the client
+     * by {@code admission} (null: any), with what that reserved ({@link ServerSession#admitted}).
+     */
+    public static ServerSession acceptConnectedSession(DatagramTransport toClient, Credentials me, Duration timeout,
+            Admission admission) throws IOException {
         Peer peer = new Peer(me, null, timeout, false);
         peer.admission = admission;
         Server server = new Server(peer);
-        DTLSServerProtocol protocol = new DTLSServerProtocol();
+        ServerProtocol protocol = new ServerProtocol(peer);
         protocol.setVerifyRequests(false);
         try {
-            protocol.accept(server, toClient);
-            return server.peer.result();
+            return peer.serverSession(protocol.accept(server, toClient));
         } catch (IOException | RuntimeException e) {
-            throw server.peer.serverFailed(e);
+            throw peer.translate(e);
+        } finally {
+            peer.releaseUnlessDone(); // also on an Error: a place must not wait for its hold to lapse
         }
     }
 
@@ -291,7 +333,8 @@ public final class DtlsHandshake {
         final int timeoutMillis;
         final boolean isClient;
         Admission admission; // server side: null admits any verified client
-        boolean admitted; // server side: admission took the client (told if the handshake fails after)
+        Reservation admitted; // server side: what admission reserved once the client proved its key (null: not yet)
+        boolean done; // server side: the session was handed to the caller, with what was reserved
         IOException refusal; // ours: a CertificateRefusedException or an AdmissionRefusedException
         X509Certificate peerCert;
         String peerCn;
@@ -321,11 +364,44 @@ public final class DtlsHandshake {
                 throw new TlsFatalAlert(alertFor(e.reason()), e.getMessage(), e);
             }
             String no = admission != null ? admission.refuse(peerCn) : null;
-            if (no != null) { // before any key exists: the client hears access_denied and backs off
-                refusal = new AdmissionRefusedException(peerCn, no);
-                throw new TlsFatalAlert(AlertDescription.access_denied, refusal.getMessage(), refusal);
+            if (no != null) // before any key exists: the client hears access_denied and backs off
+                throw refused(new AdmissionRefusedException(peerCn, no));
+        }
+
+        /**
+         * Server side, once the client's CertificateVerify is checked (it holds its certificate's
+         * key), before the Finished messages: the admission takes it, or refuses it with an
+         * {@code access_denied} alert, still inside its handshake. Only now may anything be
+         * reserved for its CN (see {@link Admission}).
+         */
+        void admit() throws IOException {
+            if (peerCert == null) // cannot happen: BouncyCastle asks for the proof of a certificate it was given
+                throw new TlsFatalAlert(AlertDescription.internal_error, "CertificateVerify without a verified certificate");
+            if (admission == null) {
+                admitted = Reservation.NONE;
+                return;
             }
-            admitted = admission != null;
+            try {
+                admitted = once(admission.admit(peerCn));
+            } catch (AdmissionRefusedException e) {
+                throw refused(e);
+            }
+        }
+
+        private TlsFatalAlert refused(AdmissionRefusedException e) {
+            refusal = e;
+            return new TlsFatalAlert(AlertDescription.access_denied, e.getMessage(), e);
+        }
+
+        /** Only the first call of {@code r} counts: whoever drops the client releases it, without asking who did. */
+        private static Reservation once(Reservation r) {
+            if (r == null || r == Reservation.NONE)
+                return Reservation.NONE;
+            java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+            return () -> {
+                if (released.compareAndSet(false, true))
+                    r.release();
+            };
         }
 
         TlsCredentialedSigner signer(TlsContext context, Vector<?> offeredSigAlgs) throws IOException {
@@ -337,6 +413,8 @@ public final class DtlsHandshake {
         void complete(TlsContext context) throws IOException {
             if (peerCert == null) // cannot happen: both ends require certificates
                 throw new TlsFatalAlert(AlertDescription.handshake_failure, "handshake completed without a verified peer certificate");
+            if (!isClient && admitted == null) // cannot happen: a client certificate is always proven (CertificateVerify)
+                throw new TlsFatalAlert(AlertDescription.internal_error, "handshake completed without admitting the client");
             if (!context.getSecurityParametersConnection().isExtendedMasterSecret())
                 throw new TlsFatalAlert(AlertDescription.handshake_failure, "no extended master secret");
             byte[] exported = context.exportKeyingMaterial(KeySchedule.EXPORTER_LABEL, null, KeySchedule.SECRET_LENGTH);
@@ -351,14 +429,21 @@ public final class DtlsHandshake {
             return keys;
         }
 
-        /** Server side: the handshake failed; an admission it had is given back ({@link Admission#abandoned}). */
-        IOException serverFailed(Exception e) {
-            IOException why = translate(e);
-            if (admitted) {
-                admitted = false;
-                admission.abandoned(peerCn);
-            }
-            return why;
+        /** Server side, the handshake completed: its session, and what admitting the client reserved, now the caller's. */
+        ServerSession serverSession(DTLSTransport dtls) throws IOException {
+            ServerSession s = new ServerSession(result(), dtls, admitted);
+            done = true;
+            return s;
+        }
+
+        /**
+         * Server side, as the handshake returns: unless its session went to the caller, what
+         * admitting the client reserved is given back now (it failed after admission, or threw
+         * anything, even an Error), not when the reservation lapses.
+         */
+        void releaseUnlessDone() {
+            if (!done && admitted != null)
+                admitted.release();
         }
 
         IOException translate(Exception e) {
@@ -461,6 +546,28 @@ public final class DtlsHandshake {
         public void notifyHandshakeComplete() throws IOException {
             super.notifyHandshakeComplete();
             peer.complete(context);
+        }
+    }
+
+    /**
+     * BouncyCastle's DTLS server, admitting the client right after checking its
+     * CertificateVerify: the first point where the client has proved it holds its certificate's
+     * key ({@link TlsServer} has no callback there: {@code notifyClientCertificate} comes before
+     * the proof), and before the Finished messages, so that a refusal still reaches the client as
+     * an alert inside its handshake. Both the UDP and the TCP (framed stream) servers use it.
+     */
+    private static final class ServerProtocol extends DTLSServerProtocol {
+        private final Peer peer;
+
+        ServerProtocol(Peer peer) {
+            this.peer = peer;
+        }
+
+        @Override
+        protected void processCertificateVerify(ServerHandshakeState state, byte[] body, TlsHandshakeHash prepareFinishHash)
+                throws IOException {
+            super.processCertificateVerify(state, body, prepareFinishHash); // throws unless the signature is right
+            peer.admit();
         }
     }
 

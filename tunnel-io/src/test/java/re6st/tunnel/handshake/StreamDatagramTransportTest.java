@@ -31,10 +31,11 @@ import re6st.tunnel.handshake.CertificateRefusedException.Reason;
  * joined by an in-memory "stream" that re-reads each frame's length prefix, as the real reader
  * does. The server needs no cookie round; refusals work as over UDP.
  */
-class StreamDatagramTransportTest {
+public class StreamDatagramTransportTest {
     static final Duration TIMEOUT = Duration.ofSeconds(10);
     static ExecutorService pool;
-    static Credentials server, client, foreignClient;
+    static Credentials server, client, foreignClient, third;
+    static KeyPair otherKey; // not 2/16's
 
     @BeforeAll
     static void setUp() throws Exception {
@@ -45,6 +46,8 @@ class StreamDatagramTransportTest {
         server = new Credentials(pki.ca, pki.issue("1/16", sk), sk.getPrivate(), null);
         client = new Credentials(pki.ca, pki.issue("2/16", ck), ck.getPrivate(), null);
         foreignClient = new Credentials(other.ca, other.issue("2/16", ck), ck.getPrivate(), null);
+        otherKey = TestPki.rsa();
+        third = new Credentials(pki.ca, pki.issue("3/16", otherKey), otherKey.getPrivate(), null);
     }
 
     @AfterAll
@@ -52,8 +55,8 @@ class StreamDatagramTransportTest {
         pool.shutdownNow();
     }
 
-    /** Two transports, each one's frames parsed (length prefix checked) and delivered to the other. */
-    static StreamDatagramTransport[] pair() {
+    /** Two transports, each one's frames parsed (length prefix checked) and delivered to the other (also for the tests of re6st.tunnel). */
+    public static StreamDatagramTransport[] pair() {
         return pair(new ArrayList<>(), new ArrayList<>());
     }
 
@@ -71,7 +74,7 @@ class StreamDatagramTransportTest {
         return t;
     }
 
-    static final int CLIENT_HELLO = 1, SERVER_HELLO = 2, HELLO_VERIFY_REQUEST = 3;
+    static final int CLIENT_HELLO = 1, SERVER_HELLO = 2, HELLO_VERIFY_REQUEST = 3, CERTIFICATE = 11;
 
     /**
      * The handshake message types of the plaintext (epoch 0) DTLS handshake records in {@code datagrams}
@@ -151,35 +154,40 @@ class StreamDatagramTransportTest {
     }
 
     /**
-     * An admission that gives {@code refusal} (null: admits, and runs {@code onAdmit}), keeping
-     * what it was asked and told in {@code calls}: "refuse CN" and "abandoned CN" lines.
+     * An admission that refuses with {@code atCertificate} when the client's certificate arrives,
+     * or with {@code atProof} once the client proved its key (null: admits there, and runs {@code
+     * onAdmit}), keeping what it was asked and told in {@code calls}: "refuse CN" (the check at
+     * the certificate), "admit CN" and "release CN" lines.
      */
-    record RecordingAdmission(String refusal, Runnable onAdmit, List<String> calls) implements DtlsHandshake.Admission {
-        RecordingAdmission(String refusal, Runnable onAdmit) {
-            this(refusal, onAdmit, Collections.synchronizedList(new ArrayList<>()));
+    record RecordingAdmission(String atCertificate, String atProof, Runnable onAdmit, List<String> calls)
+            implements DtlsHandshake.Admission {
+        RecordingAdmission(String atCertificate, String atProof, Runnable onAdmit) {
+            this(atCertificate, atProof, onAdmit, Collections.synchronizedList(new ArrayList<>()));
         }
 
         @Override
         public String refuse(String peerCn) {
             calls.add("refuse " + peerCn);
-            if (refusal == null)
-                onAdmit.run();
-            return refusal;
+            return atCertificate;
         }
 
         @Override
-        public void abandoned(String peerCn) {
-            calls.add("abandoned " + peerCn);
+        public DtlsHandshake.Reservation admit(String peerCn) throws AdmissionRefusedException {
+            calls.add("admit " + peerCn);
+            if (atProof != null)
+                throw new AdmissionRefusedException(peerCn, atProof);
+            onAdmit.run();
+            return () -> calls.add("release " + peerCn);
         }
     }
 
-    /** The server side of a handshake over {@code t[0]} with {@code a}; its exception, or null. */
+    /** The server side of a handshake over {@code t[0]} with {@code a}; what it threw (even an Error), or null. */
     Future<Throwable> serve(StreamDatagramTransport[] t, DtlsHandshake.Admission a) {
         return pool.submit(() -> {
             try {
-                DtlsHandshake.acceptConnected(t[0], server, TIMEOUT, a);
+                DtlsHandshake.acceptConnectedSession(t[0], server, TIMEOUT, a);
                 return null;
-            } catch (Exception e) {
+            } catch (Exception | Error e) {
                 return e;
             }
         });
@@ -187,35 +195,154 @@ class StreamDatagramTransportTest {
 
     /**
      * A client admitted (a place held for it, {@code re6st.tunnel.ClientSlots}) whose handshake
-     * then fails is given back at once, once; one that completes, or one refused, is not.
+     * then fails is given back at once, once; one that completes, or one refused (at its
+     * certificate, or once it proved its key), is not.
      */
     @Test
     void anAdmissionIsGivenBackOnceWhenTheHandshakeFailsAfterIt() throws Exception {
         StreamDatagramTransport[] t = pair();
-        RecordingAdmission dropped = new RecordingAdmission(null, () -> { // the connection breaks right after admission
+        RecordingAdmission dropped = new RecordingAdmission(null, null, () -> { // the connection breaks right after admission
             t[0].closed("reset by the peer");
             t[1].closed("reset by the peer");
         });
         Future<Throwable> srv = serve(t, dropped);
         assertThrows(java.io.IOException.class, () -> DtlsHandshake.connect(t[1], client, "1/16", TIMEOUT));
         assertInstanceOf(EOFException.class, srv.get(15, TimeUnit.SECONDS));
-        assertEquals(List.of("refuse 2/16", "abandoned 2/16"), dropped.calls());
+        assertEquals(List.of("refuse 2/16", "admit 2/16", "release 2/16"), dropped.calls());
 
         StreamDatagramTransport[] ok = pair();
-        RecordingAdmission admitted = new RecordingAdmission(null, () -> {});
-        Future<Throwable> done = serve(ok, admitted);
+        RecordingAdmission admitted = new RecordingAdmission(null, null, () -> {});
+        Future<DtlsHandshake.ServerSession> done = pool.submit(() -> DtlsHandshake.acceptConnectedSession(ok[0], server, TIMEOUT, admitted));
         assertEquals("1/16", DtlsHandshake.connect(ok[1], client, "1/16", TIMEOUT).peerCn());
-        assertEquals(null, done.get(15, TimeUnit.SECONDS));
-        assertEquals(List.of("refuse 2/16"), admitted.calls(), "a completed handshake keeps what it was given");
+        DtlsHandshake.ServerSession session = done.get(15, TimeUnit.SECONDS);
+        assertEquals(List.of("refuse 2/16", "admit 2/16"), admitted.calls(), "a completed handshake keeps what it was given");
+        session.admitted().release();
+        session.admitted().release();
+        assertEquals(List.of("refuse 2/16", "admit 2/16", "release 2/16"), admitted.calls(),
+                "the caller gives it back (no tunnel after all), and only its first release counts");
 
-        StreamDatagramTransport[] full = pair();
-        RecordingAdmission refused = new RecordingAdmission("1 clients already (max clients)", () -> {});
-        Future<Throwable> no = serve(full, refused);
+        for (RecordingAdmission refused : List.of(new RecordingAdmission("1 clients already (max clients)", null, () -> {}),
+                new RecordingAdmission(null, "1 clients already (max clients)", () -> {}))) {
+            StreamDatagramTransport[] full = pair();
+            Future<Throwable> no = serve(full, refused);
+            DtlsHandshake.HandshakeAbortedException e = assertThrows(DtlsHandshake.HandshakeAbortedException.class,
+                    () -> DtlsHandshake.connect(full[1], client, "1/16", TIMEOUT));
+            assertEquals(org.bouncycastle.tls.AlertDescription.access_denied, e.alert(), "refused inside its handshake either way");
+            assertInstanceOf(AdmissionRefusedException.class, no.get(15, TimeUnit.SECONDS));
+            assertEquals(refused.atCertificate() != null ? List.of("refuse 2/16") : List.of("refuse 2/16", "admit 2/16"),
+                    refused.calls(), "a refused client was given nothing");
+        }
+    }
+
+    /**
+     * Anything thrown on the handshake's thread after the admission, even an Error, gives back
+     * what it reserved: a place must not wait for its hold to lapse.
+     */
+    @Test
+    void anErrorAfterTheAdmissionGivesItBack() throws Exception {
+        class Broken extends Error {
+            private static final long serialVersionUID = 1L;
+        }
+        java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean();
+        StreamDatagramTransport[] t = new StreamDatagramTransport[2];
+        t[0] = new StreamDatagramTransport(frame -> {
+            if (broken.get())
+                throw new Broken(); // the server's last flight, after the admission
+            deliver(frame, t[1]);
+        }, 64, null);
+        t[1] = new StreamDatagramTransport(frame -> deliver(frame, t[0]), 64, null);
+        RecordingAdmission a = new RecordingAdmission(null, null, () -> broken.set(true));
+        Future<Throwable> srv = serve(t, a);
+        Future<Throwable> cli = pool.submit(() -> {
+            try {
+                DtlsHandshake.connect(t[1], client, "1/16", Duration.ofSeconds(2));
+                return null;
+            } catch (Exception e) {
+                return e;
+            }
+        });
+        assertInstanceOf(Broken.class, srv.get(15, TimeUnit.SECONDS));
+        assertEquals(List.of("refuse 2/16", "admit 2/16", "release 2/16"), a.calls());
+        t[1].closed("the server is gone");
+        assertInstanceOf(java.io.IOException.class, cli.get(15, TimeUnit.SECONDS));
+    }
+
+    /**
+     * A client that sends a member's certificate (they are public: every handshake carries one in
+     * clear) but cannot sign with its key is never admitted: the admission takes the client only
+     * once its CertificateVerify is checked, and the server refuses the impostor's there.
+     */
+    @Test
+    void anImpostorWithAMembersCertificateIsNeverAdmitted() throws Exception {
+        Credentials impostor = new Credentials(client.ca(), client.cert(), otherKey.getPrivate(), null);
+        StreamDatagramTransport[] t = pair();
+        RecordingAdmission a = new RecordingAdmission(null, null, () -> {});
+        Future<Throwable> srv = serve(t, a);
         DtlsHandshake.HandshakeAbortedException e = assertThrows(DtlsHandshake.HandshakeAbortedException.class,
-                () -> DtlsHandshake.connect(full[1], client, "1/16", TIMEOUT));
-        assertEquals(org.bouncycastle.tls.AlertDescription.access_denied, e.alert());
-        assertInstanceOf(AdmissionRefusedException.class, no.get(15, TimeUnit.SECONDS));
-        assertEquals(List.of("refuse 2/16"), refused.calls(), "a refused client was given nothing");
+                () -> DtlsHandshake.connect(t[1], impostor, "1/16", TIMEOUT));
+        assertEquals(org.bouncycastle.tls.AlertDescription.decrypt_error, e.alert(), "its signature is refused");
+        assertInstanceOf(java.io.IOException.class, srv.get(15, TimeUnit.SECONDS));
+        assertEquals(List.of("refuse 2/16"), a.calls(), "checked at its certificate, never admitted");
+    }
+
+    /**
+     * The reviewer's case: max clients 1, an impostor sends 2/16's certificate (not its key) and
+     * then stalls, before any CertificateVerify. It must hold no place meanwhile: a genuine client
+     * is admitted and gets the place. (When the hold was taken at the certificate, the genuine one
+     * was refused "1 clients already (max clients; 1 of them in their handshake)" until the
+     * impostor's hold lapsed.)
+     */
+    @Test
+    void anImpostorStallingAfterAMembersCertificateHoldsNoPlace() throws Exception {
+        re6st.tunnel.ClientSlots slots = new re6st.tunnel.ClientSlots(1, Duration.ofMinutes(1));
+        java.util.concurrent.CountDownLatch certificateSeen = new java.util.concurrent.CountDownLatch(1);
+        DtlsHandshake.Admission admission = new DtlsHandshake.Admission() {
+            @Override
+            public String refuse(String peerCn) {
+                String no = slots.refusal(peerCn);
+                certificateSeen.countDown();
+                return no;
+            }
+
+            @Override
+            public DtlsHandshake.Reservation admit(String peerCn) throws AdmissionRefusedException {
+                return slots.reserve(peerCn);
+            }
+        };
+        Credentials impostor = new Credentials(client.ca(), client.cert(), otherKey.getPrivate(), null);
+        // impostor -> server: only its ClientHello and Certificate get through (it stalls there)
+        StreamDatagramTransport[] t = new StreamDatagramTransport[2];
+        t[0] = new StreamDatagramTransport(frame -> deliver(frame, t[1]), 64, null);
+        t[1] = new StreamDatagramTransport(frame -> {
+            List<Integer> types = handshakeTypes(List.of(Arrays.copyOfRange(frame, StreamDatagramTransport.HEADER, frame.length)));
+            if (!types.isEmpty() && List.of(CLIENT_HELLO, CERTIFICATE).containsAll(types))
+                deliver(frame, t[0]);
+        }, 64, null);
+        Future<Throwable> stalled = serve(t, admission);
+        Future<Throwable> impostorSide = pool.submit(() -> {
+            try {
+                DtlsHandshake.connect(t[1], impostor, "1/16", TIMEOUT);
+                return null;
+            } catch (Exception e) {
+                return e;
+            }
+        });
+        assertTrue(certificateSeen.await(15, TimeUnit.SECONDS), "the server got the impostor's certificate");
+        assertEquals(0, slots.taken(), "a certificate alone holds no place");
+
+        StreamDatagramTransport[] u = pair();
+        Future<DtlsHandshake.ServerSession> genuine = pool.submit(() -> DtlsHandshake.acceptConnectedSession(u[0], server, TIMEOUT,
+                admission));
+        assertEquals("1/16", DtlsHandshake.connect(u[1], third, "1/16", TIMEOUT).peerCn(), "the genuine client is admitted");
+        assertEquals("3/16", genuine.get(15, TimeUnit.SECONDS).keys().peerCn());
+        assertEquals(1, slots.holds(), "the genuine client holds the place");
+        assertTrue(slots.take("3/16"), "and its tunnel takes it");
+
+        t[0].closed("gone");
+        t[1].closed("gone");
+        assertInstanceOf(java.io.IOException.class, stalled.get(15, TimeUnit.SECONDS));
+        assertInstanceOf(java.io.IOException.class, impostorSide.get(15, TimeUnit.SECONDS));
+        assertEquals(1, slots.taken(), "the impostor's end changes nothing");
     }
 
     @Test

@@ -21,11 +21,11 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
-/** A throwaway network CA issuing re6st-like node certificates (CN "prefix/len", RSA). */
-final class TestPki {
+/** A throwaway network CA issuing re6st-like node certificates (CN "prefix/len", RSA); public for the tests of re6st.tunnel too. */
+public final class TestPki {
     static final int BITS = 2048; // as the registry issues them; keys are generated once per test class
 
-    static KeyPair rsa() throws Exception {
+    public static KeyPair rsa() throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
         g.initialize(BITS);
         return g.generateKeyPair();
@@ -33,10 +33,10 @@ final class TestPki {
 
     final KeyPair caKeys;
     final X500Name caName;
-    final X509Certificate ca;
+    public final X509Certificate ca;
     private long serial = 1;
 
-    TestPki(String name, KeyPair caKeys) throws Exception {
+    public TestPki(String name, KeyPair caKeys) throws Exception {
         this.caKeys = caKeys;
         this.caName = new X500Name("CN=" + name);
         Instant now = Instant.now();
@@ -46,7 +46,7 @@ final class TestPki {
         this.ca = new JcaX509CertificateConverter().getCertificate(b.build(signer(caKeys.getPrivate())));
     }
 
-    X509Certificate issue(String cn, KeyPair subject) throws Exception {
+    public X509Certificate issue(String cn, KeyPair subject) throws Exception {
         Instant now = Instant.now();
         return issue(cn, subject, now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(365)));
     }
