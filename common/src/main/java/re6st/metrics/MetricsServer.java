@@ -23,9 +23,17 @@ public final class MetricsServer implements AutoCloseable {
 
     /** {@code spec}: PORT (loopback) or ADDR:PORT / [ADDR]:PORT. */
     public static MetricsServer start(String spec, MetricRegistry metrics) throws IOException {
+        return start(spec, metrics, new io.prometheus.metrics.model.registry.MultiCollector[0]);
+    }
+
+    /** As above, plus collectors read at each scrape (the node's per-tunnel metrics, with labels). */
+    public static MetricsServer start(String spec, MetricRegistry metrics, io.prometheus.metrics.model.registry.MultiCollector... more)
+            throws IOException {
         InetSocketAddress at = parse(spec);
         PrometheusRegistry registry = new PrometheusRegistry();
         DropwizardExports.builder().dropwizardRegistry(metrics).register(registry);
+        for (io.prometheus.metrics.model.registry.MultiCollector c : more)
+            registry.register(c);
         return new MetricsServer(HTTPServer.builder().inetAddress(at.getAddress()).port(at.getPort()).registry(registry).buildAndStart());
     }
 

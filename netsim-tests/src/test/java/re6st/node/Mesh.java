@@ -178,13 +178,15 @@ final class Mesh implements AutoCloseable {
     }
 
     void startRegistry() {
+        int before = registry == null ? 0 : registry.log().length(); // a restart appends to the same log
         NsProcess r = reg.ns.start("registry", java("re6st.registry.cli.RegistryCommand", registryArgs.toArray(String[]::new))
                 .toArray(String[]::new));
         registry = r;
         // it says so once its socket listens (a poll with re6st conf cost a JVM start a second)
         Wait.until("the registry listens", Duration.ofSeconds(60), () -> {
             assertTrue(r.isAlive(), () -> "the registry exited:\n" + r.log());
-            return r.log().contains(" listening on ");
+            String log = r.log();
+            return log.indexOf(" listening on ", Math.min(before, log.length())) >= 0;
         });
     }
 
@@ -200,16 +202,29 @@ final class Mesh implements AutoCloseable {
             List<Future<?>> done = new ArrayList<>();
             for (Host h : rest)
                 done.add(pool.submit(() -> enrol(h)));
-            for (Future<?> f : done)
-                f.get(120, TimeUnit.SECONDS);
+            for (int i = 0; i < done.size(); i++)
+                try {
+                    done.get(i).get(120, TimeUnit.SECONDS);
+                } catch (TimeoutException e) {
+                    throw new IllegalStateException("re6st conf on " + rest.get(i).label() + " did not end", e);
+                }
         } catch (ExecutionException e) {
             if (e.getCause() instanceof Error err)
                 throw err;
             throw new IllegalStateException(e.getCause());
-        } catch (InterruptedException | TimeoutException e) {
-            throw new IllegalStateException("enrolment did not end", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while enrolling", e);
         } finally {
+            // on a failure the other confs still run (a blocked read ignores the interrupt): they end, or their
+            // 60 s watchdog kills them, before the mesh's directories go
             pool.shutdownNow();
+            try {
+                if (!pool.awaitTermination(90, TimeUnit.SECONDS))
+                    System.err.println("enrolment threads still running after 90 s");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

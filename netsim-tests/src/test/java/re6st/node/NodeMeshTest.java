@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.junit.jupiter.api.Test;
 
+import re6st.netsim.Cmd;
 import re6st.netsim.Ping;
 import re6st.netsim.RequiresRoot;
 import re6st.netsim.TestNet;
@@ -30,7 +31,8 @@ class NodeMeshTest {
         try (TestNet net = TestNet.create("mesh"); Mesh mesh = new Mesh(net, 4)) {
             mesh.enrol();
             long launched = System.nanoTime();
-            mesh.startNodes();
+            for (Mesh.Host h : mesh.hosts) // n1 serves Prometheus metrics on its loopback
+                mesh.startNode(h, h == mesh.hosts.get(1) ? new String[] {"--metrics", "9100"} : new String[0]);
             long running = mesh.awaitRunning(Duration.ofSeconds(120));
             System.out.printf("the %d nodes run %.1f s after their launch (JVM start, config, routing, servers)%n",
                     mesh.hosts.size(), (running - launched) / 1e9);
@@ -47,6 +49,39 @@ class NodeMeshTest {
             Wait.until("every node answers the registry's versions", Duration.ofSeconds(90),
                     () -> mesh.admin("versions").split("re6stnet/").length - 1 == mesh.hosts.size());
             System.out.println("versions: " + mesh.admin("versions"));
+            // re6st status on every node: its tunnels and a route to every other node (issue 14); printed once
+            for (Mesh.Host h : mesh.hosts) {
+                Cmd.Result json = h.ns.exec(Duration.ofSeconds(30), Mesh.java("re6st.node.cli.StatusCommand", "-r", h.dir.resolve("run").toString(),
+                        "--json").toArray(String[]::new));
+                assertTrue(json.ok(), () -> "re6st status --json on " + h.label() + ":\n" + json.output());
+                com.fasterxml.jackson.databind.JsonNode st = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.output().strip());
+                assertEquals(h.cn, st.path("node").asText());
+                assertTrue(st.path("tunnels").size() >= 1, () -> h.label() + " has tunnels: " + json.output());
+                for (com.fasterxml.jackson.databind.JsonNode t : st.path("tunnels"))
+                    assertTrue(t.path("bytes_in").asLong() > 0 && t.path("bytes_out").asLong() > 0 && t.path("up").asBoolean(),
+                            () -> h.label() + ": every tunnel is up and carried traffic: " + json.output());
+                java.util.Set<String> routed = new java.util.HashSet<>();
+                st.path("routes").forEach(r -> routed.add(r.path("prefix").asText()));
+                for (Mesh.Host o : mesh.hosts)
+                    if (o != h)
+                        assertTrue(routed.stream().anyMatch(p -> p.startsWith(o.address.replace("::1", "::/"))),
+                                () -> h.label() + " routes " + o.label() + "'s subnet: " + json.output());
+                if (h == mesh.hosts.get(1)) {
+                    Cmd.Result scraped = h.ns.exec(Duration.ofSeconds(30), "python3", "-c",
+                            "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:9100/metrics', timeout=10).read().decode())");
+                    assertTrue(scraped.ok(), scraped.output());
+                    for (com.fasterxml.jackson.databind.JsonNode t : st.path("tunnels"))
+                        assertTrue(scraped.output().matches("(?s).*re6st_tunnel_up\\{[^}]*peer=\"" + t.path("peer").asText() + "\"[^}]*} 1\\.0.*"),
+                                () -> "the metrics show the tunnel with " + t.path("peer").asText() + " up:\n" + scraped.output());
+                    assertTrue(scraped.output().contains("re6st_network_config_version " + st.path("config_version").asLong() + ".0"), scraped.output());
+                    System.out.println("metrics of " + h.label() + ":\n" + scraped.output().lines().filter(l -> l.startsWith("re6st_tunnel_")
+                            || l.startsWith("re6st_route")).collect(java.util.stream.Collectors.joining("\n")));
+                    Cmd.Result text = h.ns.exec(Duration.ofSeconds(30), Mesh.java("re6st.node.cli.StatusCommand", "-r",
+                            h.dir.resolve("run").toString()).toArray(String[]::new));
+                    assertTrue(text.ok() && text.output().contains("tunnels: ") && text.output().contains("routes to "), text.output());
+                    System.out.println("re6st status on " + h.label() + ":\n" + text.output());
+                }
+            }
             // what an idle node costs (a measurement window, not a synchronisation; printed, never asserted)
             double[] cpu = new double[mesh.hosts.size()];
             for (int i = 0; i < cpu.length; i++)

@@ -66,11 +66,12 @@ public final class NodeDaemon {
      */
     static final long CONFIG_RETRY_MS = 300_000, CONFIG_CHECK_MS = 60_000;
     /**
-     * When the route to the registry goes away the node asks the registry directly at once (at most
-     * this often): the usual cause is a peer cut off by the others, e.g. revoked, and a node whose
+     * When the route to the registry goes away the node asks the registry directly within
+     * LOST_CHECK_SPREAD_MS (at random: all nodes lose that route together when the registry's node
+     * restarts), at most every LOST_CHECK_GAP_MS: the usual cause is a peer cut off by the others, e.g. revoked, and a node whose
      * only way out was that peer is flooded nothing and would otherwise learn it at its next check.
      */
-    static final long LOST_CHECK_GAP_MS = 30_000;
+    static final long LOST_CHECK_GAP_MS = 30_000, LOST_CHECK_SPREAD_MS = 5_000;
 
     private final NodeSettings settings;
     private final NodeIdentity me;
@@ -201,13 +202,16 @@ public final class NodeDaemon {
         private final Map<String, PeerAddress> dialled = new HashMap<>(); // manager thread
         private Overlay overlay;
         private PeerSocket peers;
-        private TunnelManager manager;
+        private volatile TunnelManager manager; // written once at start; the metrics read it from their thread
         private Hooks hooks;
         private Thread loop;
         private volatile String topology = "0";
         private volatile int maxClients;
         private long fetchAt = Long.MAX_VALUE, checkAt, lostCheckAt = Long.MIN_VALUE / 2;
-        private RouteSnapshot lastRoutes = RouteSnapshot.EMPTY;
+        private boolean fetching, fetchAgain; // manager thread
+        private volatile RouteSnapshot lastRoutes = RouteSnapshot.EMPTY;
+        private volatile int clientCount;
+        private final long startedMillis = System.currentTimeMillis();
         private List<String> neighbours = List.of();
 
         Run(ReceivedNetworkConfig network, boolean registryNode) {
@@ -241,6 +245,15 @@ public final class NodeDaemon {
             peers.onLoopDeath(why -> re6st.cli.Daemon.die("re6st node", "peer protocol", why));
             opened.add(peers);
             int clientCount = settings.clientMode() ? 0 : settings.clientCount().orElse(p.clientCount());
+            this.clientCount = clientCount;
+            overlay.control().ifPresent(c -> c.extend("status", () -> NodeStatus.json(status())));
+            if (settings.metrics().isPresent()) {
+                TunnelLinks links = overlay.links();
+                re6st.metrics.MetricsServer m = re6st.metrics.MetricsServer.start(settings.metrics().get(), new com.codahale.metrics.MetricRegistry(),
+                        new NodeMetrics(this::status, () -> manager == null ? null : manager.counters(), links::failures, links.downs::get));
+                opened.add(m);
+                LOG.log(Level.INFO, "Prometheus metrics on {0} (GET /metrics)", settings.metrics().get());
+            }
             java.util.Set<String> neighbourBits = new java.util.LinkedHashSet<>();
             for (NodePrefix n : settings.neighbours())
                 neighbourBits.add(n.bits());
@@ -340,6 +353,37 @@ public final class NodeDaemon {
             opened.clear();
         }
 
+        /**
+         * What this node is and does, for {@code re6st status} (the control socket's {@code status}, as JSON) and the
+         * metrics. Any thread: nothing here touches the manager.
+         */
+        private NodeStatus status() throws Exception {
+            Overlay.Status o = overlay.status();
+            long now = System.currentTimeMillis();
+            ReceivedNetworkConfig n = network;
+            NodeStatus.Tunnels limits = new NodeStatus.Tunnels(clientCount, maxClients);
+            java.time.Instant expires = me.cert().getNotAfter().toInstant();
+            List<String> warnings = new ArrayList<>();
+            long daysLeft = java.time.Duration.between(java.time.Instant.ofEpochMilli(now), expires).toDays();
+            if (expires.toEpochMilli() <= now)
+                warnings.add("the certificate expired on " + expires + ": renew it (re6st conf) or the network will refuse this node");
+            else if (daysLeft < 14)
+                warnings.add("the certificate expires in " + daysLeft + " days (" + expires + "): the node renews it from the registry; check that it is reachable");
+            RouteSnapshot routes = lastRoutes;
+            if (!registryNode && !routes.registryRouted() && now - startedMillis > 60_000)
+                warnings.add("no route to the registry's node through the mesh: config updates come only from direct checks of " + settings.registry());
+            long out = o.tunnels().stream().filter(t -> t.stats().info().outgoing()).count();
+            long in = o.tunnels().size() - out;
+            if (maxClients > 0 && in == 0 && out > 0 && now - startedMillis > 120_000)
+                warnings.add("no incoming tunnel after " + (now - startedMillis) / 60_000 + " min: peers cannot dial this node (a NAT without UPnP, "
+                        + "a firewall?), so it keeps at most 2 outgoing tunnels");
+            if (o.tunnels().isEmpty() && now - startedMillis > 60_000)
+                warnings.add("no tunnel: this node is cut off from the mesh");
+            return new NodeStatus(me.cn(), overlay.addressing().address().toString(), overlay.addressing().network().toString(),
+                    n.version().number(), expires.toString(), settings.registry().toString(), registryNode, routes.registryRouted(), startedMillis,
+                    now, limits, o, warnings);
+        }
+
         // ---- the manager loop: the only thread that touches the manager
 
         private void loop() {
@@ -360,7 +404,10 @@ public final class NodeDaemon {
                         manager.tick(now);
                     if (now >= fetchAt) {
                         fetchAt = Long.MAX_VALUE;
-                        fetchConfig();
+                        if (fetching)
+                            fetchAgain = true; // one more when this one ends: it may have left before the news
+                        else
+                            fetchConfig();
                     }
                     if (now >= checkAt) {
                         checkAt = now + CONFIG_CHECK_MS;
@@ -385,8 +432,11 @@ public final class NodeDaemon {
             }
             if (wasRouted && !lastRoutes.registryRouted() && !registryNode && now - lostCheckAt >= LOST_CHECK_GAP_MS) {
                 lostCheckAt = now;
-                LOG.log(Level.INFO, "the route to the registry went away: asking the registry directly for the network config");
-                fetchAt = Math.min(fetchAt, now);
+                // within a few seconds, at random: when the registry's node restarts, every node loses the route at once
+                long in = java.util.concurrent.ThreadLocalRandom.current().nextLong(LOST_CHECK_SPREAD_MS);
+                LOG.log(Level.INFO, "the route to the registry went away: asking the registry directly for the network config in {0} ms", in);
+                fetchAt = Math.min(fetchAt, now + in);
+                checkAt = Math.max(checkAt, now + in + CONFIG_CHECK_MS);
             }
             manager.routes(now, lastRoutes);
             manager.tick(now);
@@ -420,16 +470,31 @@ public final class NodeDaemon {
             post(() -> fetchAt = Math.min(fetchAt, monotonicMs() + delayMs));
         }
 
+        /** Manager thread: one fetch at a time (a blackholed registry takes a minute to fail; triggers must not queue up behind it). */
         private void fetchConfig() {
+            fetching = true;
             http.execute(() -> {
                 try {
                     ReceivedNetworkConfig next = configs.fetch();
-                    post(() -> adopt(next));
+                    post(() -> {
+                        fetched();
+                        adopt(next);
+                    });
                 } catch (IOException e) {
                     LOG.log(Level.WARNING, "network config: {0}; next try in {1} s", Failures.explain(e), CONFIG_RETRY_MS / 1000);
+                    post(this::fetched);
                     scheduleFetch(CONFIG_RETRY_MS);
                 }
             });
+        }
+
+        /** Manager thread: the fetch in flight ended; one asked for meanwhile goes now. */
+        private void fetched() {
+            fetching = false;
+            if (fetchAgain) {
+                fetchAgain = false;
+                fetchAt = Math.min(fetchAt, monotonicMs());
+            }
         }
 
         /** Manager thread: a verified config from the registry. */

@@ -32,6 +32,7 @@ import re6st.peer.PeerAddress;
 import re6st.registry.protocol.ReceivedNetworkConfig;
 import re6st.tunnel.TcpTransport;
 import re6st.tunnel.TunnelInfo;
+import re6st.tunnel.TunnelStats;
 import re6st.tunnel.TunnelTransport;
 import re6st.tunnel.UdpEndpoint;
 import re6st.tunnel.UdpTransport;
@@ -65,6 +66,18 @@ public final class Overlay implements AutoCloseable {
         }
     }
 
+    /**
+     * One tunnel as {@code re6st status} shows it: its transport's figures, and the cost and RTT Babel
+     * gives its neighbour (-1: no Babel neighbour on it yet).
+     */
+    public record TunnelStatus(TunnelStats stats, int babelCost, int babelRttMicros) {}
+
+    /** One installed route to a node subnet: through which interface (and tunnel peer, null on a LAN), at which metric. */
+    public record RouteStatus(Ipv6Prefix prefix, String viaPeer, String ifname, int metric) {}
+
+    /** The tunnels and routes of {@link #status}. */
+    public record Status(List<TunnelStatus> tunnels, List<RouteStatus> routes) {}
+
     /** One routed node subnet: the neighbour (tunnel peer CN, or null for a LAN neighbour) its route goes through. */
     public record RoutedPrefix(Ipv6Prefix prefix, String viaPeer, boolean direct) {}
 
@@ -75,6 +88,7 @@ public final class Overlay implements AutoCloseable {
     private final List<AutoCloseable> opened = new ArrayList<>();
     private final Map<String, TunnelTransport> transports = new LinkedHashMap<>(); // by protocol
     private BabelDaemon babel;
+    private ControlServer control;
     private TunnelLinks links;
     private NodeRouting routing;
 
@@ -121,8 +135,10 @@ public final class Overlay implements AutoCloseable {
         babel = new BabelDaemon(opts);
         babel.start();
         opened.add(babel);
-        if (plan.controlSocket() != null)
-            opened.add(new ControlServer(babel, 0, plan.controlSocket().toString(), true, k -> null));
+        if (plan.controlSocket() != null) {
+            control = new ControlServer(babel, 0, plan.controlSocket().toString(), true, k -> null);
+            opened.add(control);
+        }
         InterfaceSettings tunnelSettings = routing.tunnelSettings();
         links = new TunnelLinks(me.cn(), babelRouting(), devices, tunnelSettings, routing.mac(), listener);
         boolean accept = plan.maxClients() > 0;
@@ -239,15 +255,63 @@ public final class Overlay implements AutoCloseable {
         return babel.call(core -> {
             List<RoutedPrefix> out = new ArrayList<>();
             for (Route r : core.routes()) {
-                if (!r.installed() || r.prefix().isV4())
-                    continue;
-                Ipv6Prefix p = Ipv6Prefix.parse(r.prefix().toString());
-                if (p.length() <= net.length() || !net.contains(p.address()))
+                Ipv6Prefix p = nodeSubnet(r, net);
+                if (p == null)
                     continue;
                 Neighbour n = r.neighbour();
                 out.add(new RoutedPrefix(p, peerOf.get(n.interfaceName()), r.refmetric() == 0));
             }
             return out;
+        });
+    }
+
+    /** The node subnet an installed route leads to, or null for another route (IPv4, not installed, outside the network, the network itself). */
+    private static Ipv6Prefix nodeSubnet(Route r, Ipv6Prefix net) {
+        if (!r.installed() || r.prefix().isV4())
+            return null;
+        Ipv6Prefix p = Ipv6Prefix.parse(r.prefix().toString());
+        return p.length() <= net.length() || !net.contains(p.address()) ? null : p;
+    }
+
+    /** The tunnels' side of Babel: its counters (paths down, handshake failures by reason). */
+    public TunnelLinks links() {
+        return links;
+    }
+
+    /** Babel's control socket, where the node adds its own commands ({@code status}); empty without one. */
+    public Optional<ControlServer> control() {
+        return Optional.ofNullable(control);
+    }
+
+    /** The tunnels with their figures and Babel's view of them, and the installed routes to node subnets (any thread). */
+    public Status status() throws Exception {
+        List<TunnelStats> stats = new ArrayList<>();
+        for (TunnelTransport t : transports.values())
+            stats.addAll(t.stats());
+        Map<String, String> peerOf = new HashMap<>();
+        for (TunnelStats t : stats)
+            peerOf.put(t.info().ifname(), t.info().peerCn());
+        Ipv6Prefix net = addressing.network();
+        return babel.call(core -> {
+            long now = System.nanoTime();
+            Map<String, Neighbour> onInterface = new HashMap<>(); // a tunnel is point to point: one neighbour
+            for (Neighbour n : core.neighbours())
+                onInterface.putIfAbsent(n.interfaceName(), n);
+            List<TunnelStatus> tunnels = new ArrayList<>();
+            for (TunnelStats t : stats) {
+                Neighbour n = onInterface.get(t.info().ifname());
+                tunnels.add(new TunnelStatus(t, n == null ? -1 : n.cost(now), n == null ? -1 : n.rttMicros(now)));
+            }
+            List<RouteStatus> routes = new ArrayList<>();
+            for (Route r : core.routes()) {
+                Ipv6Prefix p = nodeSubnet(r, net);
+                if (p == null)
+                    continue;
+                String ifname = r.neighbour().interfaceName();
+                routes.add(new RouteStatus(p, peerOf.get(ifname), ifname, r.metric()));
+            }
+            routes.sort(java.util.Comparator.comparing(r -> r.prefix().toString()));
+            return new Status(tunnels, routes);
         });
     }
 

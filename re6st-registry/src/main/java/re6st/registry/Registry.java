@@ -298,7 +298,9 @@ public final class Registry {
             // the original): rather than nothing, which sends the caller into its backoff, the registry's own node
             LOG.log(Level.INFO, "no address known for {0}: the registry''s node {1} instead", peer, own);
             peer = own;
-            address = addressOf(own, own);
+            OwnAddress cached = ownAddress;
+            address = cached != null && cached.prefix.equals(own) && clock.millis() < cached.until ? Optional.of(cached.addresses)
+                    : addressOf(own, own); // cached: a second wait on the node channel would hold this RPC worker twice as long
         }
         if (address.isEmpty())
             return null;
@@ -322,9 +324,16 @@ public final class Registry {
         return sealed;
     }
 
+    /** The registry's own node's addresses as it last gave them, for 60 s (the fallback of a silent candidate). */
+    private record OwnAddress(String prefix, String addresses, long until) {}
+
+    private volatile OwnAddress ownAddress;
+
     /** The addresses of {@code peer} from the co-located node; for the registry's own node, --node-address when it does not answer. */
     private Optional<String> addressOf(String peer, String own) {
         Optional<String> address = node.addressOf(peer);
+        if (peer.equals(own) && address.isPresent())
+            ownAddress = new OwnAddress(own, address.get(), clock.millis() + 60_000);
         if (address.isEmpty() && peer.equals(own) && options.nodeAddress != null)
             address = Optional.of(options.nodeAddress);
         return address;

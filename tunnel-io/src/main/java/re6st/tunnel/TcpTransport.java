@@ -340,6 +340,7 @@ public final class TcpTransport implements TunnelTransport {
                 take(c);
             } catch (IOException | RuntimeException e) {
                 LOG.log(Level.WARNING, "tcp: cannot take {0} from {1}: {2}", c.peer(), c.remote(), e.toString());
+                c.releaseAdmission(); // its place, if take failed before the tunnel had it (idempotent)
                 c.close("the server could not take it");
             }
         }
@@ -601,6 +602,17 @@ public final class TcpTransport implements TunnelTransport {
         for (Peer p : peers.values())
             if (p.tunnel != null)
                 out.add(p.info());
+        return out;
+    }
+
+    @Override
+    public List<TunnelStats> stats() {
+        List<TunnelStats> out = new ArrayList<>();
+        for (Peer p : peers.values()) {
+            TcpTunnel t = p.tunnel;
+            if (t != null)
+                out.add(TunnelStats.of(p.info(), t.connection().authenticatedAt(), t.session(), t.counters()));
+        }
         return out;
     }
 

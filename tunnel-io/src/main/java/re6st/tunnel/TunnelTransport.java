@@ -48,6 +48,9 @@ public interface TunnelTransport extends AutoCloseable {
     /** The established tunnels, a consistent snapshot. */
     List<TunnelInfo> tunnels();
 
+    /** The established tunnels with their figures (RTT, bytes, since when), for {@code re6st status} and metrics. */
+    List<TunnelStats> stats();
+
     /** Closes every tunnel (each reported removed) and the sockets. */
     @Override
     void close();

@@ -108,6 +108,16 @@ public final class UdpTransport implements TunnelTransport {
     }
 
     @Override
+    public List<TunnelStats> stats() {
+        try {
+            return endpoint.peers(p -> TunnelStats.of(info(p), p.establishedAt, p.session, p.counters));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        }
+    }
+
+    @Override
     public void close() {
         try {
             endpoint.close();

@@ -45,6 +45,12 @@ public final class NodeOptions {
             description = "State directory: cache.db, the network parameters and peer addresses (default: ${DEFAULT-VALUE}).")
     Path state;
 
+    @Option(names = "--metrics", paramLabel = "[ADDR:]PORT", description = "Serve Prometheus metrics (GET /metrics) on PORT of "
+            + "loopback, or on ADDR: per tunnel RTT, bytes, liveness and Babel cost, routes, config version, certificate expiry, "
+            + "tunnel manager decisions, handshake failures by reason (re6st_* names). Metrics name the peers: keep them off "
+            + "the Internet. Not in the original.")
+    String metrics;
+
     @Option(names = {"-v", "--verbose"}, paramLabel = "LEVEL", defaultValue = "1", description = "Log level: 0 no log, "
             + "1 warnings, 2 info, 3 debug, 4 trace; SIGUSR1 reopens the log (default: ${DEFAULT-VALUE}).")
     int verbose;
@@ -195,7 +201,7 @@ public final class NodeOptions {
                 mainInterface(), multicast, Optional.ofNullable(up), daemons, countryCode(), babelArgs, gateway, useDefault,
                 openvpnArgs, ovpnlog, remotes.isEmpty() ? servers(disabled) : List.of(), Optional.ofNullable(dh).map(NodeOptions::abs),
                 abs(ca), abs(cert), abs(key), count("--client-count", clientCount), count("--max-clients", maxClients),
-                gateways(), disabled, remotes, neighbourPrefixes(), Optional.ofNullable(console), warnings);
+                gateways(), disabled, remotes, neighbourPrefixes(), Optional.ofNullable(console), Optional.ofNullable(metrics), warnings);
     }
 
     private void ignoredWithClient(List<String> warnings) {

@@ -78,6 +78,32 @@ public final class TunnelLinks implements TransportEvents {
     private final SecureRandom random = new SecureRandom();
     private final Map<String, TunnelInfo> live = new ConcurrentHashMap<>(); // by interface name
     public final AtomicLong refusedSelf = new AtomicLong(), babelFailures = new AtomicLong(), downs = new AtomicLong();
+    private final Map<String, java.util.concurrent.atomic.LongAdder> failures = new ConcurrentHashMap<>(); // by reason
+
+    private static final java.util.regex.Pattern ALERT = java.util.regex.Pattern.compile("alert ([a-z_]{1,40})\\(");
+
+    /**
+     * A failed handshake's reason, from a small set (a metric label): the TLS alert's name (from
+     * either side: access_denied for a full server, certificate_revoked...), timeout, or other.
+     */
+    public static String failureReason(IOException why) {
+        for (Throwable t = why; t != null; t = t.getCause()) {
+            if (t instanceof java.net.SocketTimeoutException || t instanceof java.util.concurrent.TimeoutException)
+                return "timeout";
+            java.util.regex.Matcher m = ALERT.matcher(String.valueOf(t.getMessage()));
+            if (m.find())
+                return m.group(1);
+        }
+        String msg = String.valueOf(why.getMessage()).toLowerCase(java.util.Locale.ROOT);
+        return msg.contains("timed out") || msg.contains("timeout") ? "timeout" : msg.contains("refused") ? "refused" : "other";
+    }
+
+    /** Handshakes that failed since the start, by {@link #failureReason}. */
+    public Map<String, Long> failures() {
+        Map<String, Long> m = new java.util.TreeMap<>();
+        failures.forEach((r, n) -> m.put(r, n.sum()));
+        return m;
+    }
 
     /** @param self our own CN: a peer presenting it is refused (a copy of our certificate elsewhere) */
     public TunnelLinks(String self, Routing routing, Devices devices, InterfaceSettings settings, MacPolicy mac, Listener listener) {
@@ -175,6 +201,7 @@ public final class TunnelLinks implements TransportEvents {
     @Override
     public void failed(String peerCn, InetSocketAddress remote, IOException why) {
         LOG.log(Level.INFO, "tunnel {0} {1}: {2}", peerCn == null ? "with" : "to " + peerCn, remote, why.getMessage());
+        failures.computeIfAbsent(failureReason(why), r -> new java.util.concurrent.atomic.LongAdder()).increment();
         listener.failed(peerCn, remote, why);
     }
 }

@@ -19,6 +19,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 
@@ -32,7 +34,8 @@ import re6st.babel.mac.MacPolicy;
  * babeld's protocol ({@code dump}, {@code monitor}, {@code unmonitor}, {@code quit}, replies
  * {@code ok}/{@code no}/{@code bad}) with the same line formats, so tools and tests read our
  * router like babeld. Extensions: {@code metrics} (Prometheus text format), and, read-write only,
- * {@code cost-multiplier IF NEIGHBOUR N} and {@code mac-policy IF sign K [accept K] [accept-bad B]}.
+ * {@code cost-multiplier IF NEIGHBOUR N} and {@code mac-policy IF sign K [accept K] [accept-bad B]};
+ * its owner adds more with {@link #extend} (the node's {@code status}).
  */
 public final class ControlServer implements AutoCloseable {
     private static final Logger LOG = System.getLogger("re6st.babel.control");
@@ -44,6 +47,7 @@ public final class ControlServer implements AutoCloseable {
     private final java.util.function.Function<String, MacKey> keys;
     private final Path unixPath;
     private final List<Monitor> monitors = new CopyOnWriteArrayList<>();
+    private final Map<String, Callable<String>> extensions = new ConcurrentHashMap<>();
     private volatile boolean running = true;
     private Map<String, String> last = Map.of();
     private long lastMonitorRun;
@@ -51,6 +55,27 @@ public final class ControlServer implements AutoCloseable {
     /** A monitoring client: lines to write, produced on the core thread. */
     private static final class Monitor {
         final BlockingQueue<String> lines = new LinkedBlockingQueue<>(100_000);
+    }
+
+    /**
+     * Answers {@code command} (a word babeld does not use) with what {@code answer} returns, followed
+     * by {@code ok}; {@code no} when it fails. The node's {@code status} (JSON on one line) is one.
+     */
+    public void extend(String command, Callable<String> answer) {
+        extensions.put(command, answer);
+    }
+
+    private String extension(String command) {
+        Callable<String> answer = extensions.get(command);
+        if (answer == null)
+            return "bad\n";
+        try {
+            String a = answer.call();
+            return a.isEmpty() || a.endsWith("\n") ? a + "ok\n" : a + "\nok\n";
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "control socket: {0} failed: {1}", command, e.toString());
+            return "no\n";
+        }
     }
 
     /** Listens on {@code ::1 port} (port > 0) or on the Unix socket {@code path}. */
@@ -116,7 +141,7 @@ public final class ControlServer implements AutoCloseable {
                     case "mac-policy" -> macPolicy(w, writable) + "\n";
                     case "metrics" -> daemon.stats().prometheus() + "ok\n";
                     case "" -> "";
-                    default -> "bad\n";
+                    default -> extension(w[0]);
                 };
                 // A monitoring client's change lines are written by its pump thread: one writer at a time.
                 synchronized (out) {

@@ -1,0 +1,116 @@
+package re6st.node.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.Writer;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import re6st.cli.CommandFailure;
+import re6st.cli.Launcher;
+import re6st.node.NodeStatus;
+
+/**
+ * {@code re6st status}: what a running node does, read over its control socket
+ * ({@code <run>/babeld.sock}, the one babeld's tools read too): the node, its config version
+ * and certificate, each tunnel with its RTT, bytes and Babel cost, the routes, and warnings.
+ */
+@Command(name = "re6st status", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+        description = {"Shows what the node running on this host does: its tunnels (peer, underlay address, protocol, up since, "
+                + "RTT, bytes each way, Babel cost), its routes to other nodes, its network config version and certificate "
+                + "expiry, and what looks wrong (certificate expiring, registry not routed, no incoming tunnel: a NAT?).",
+            "It reads the node's control socket, RUN/babeld.sock (mode 0600: as the node's user, normally root)."},
+        footer = {"", "Examples:", "  re6st status", "  re6st status --json | jq '.tunnels[] | {peer, rtt_ms}'",
+            "  re6st status -r /run/re6stnet-test"})
+public final class StatusCommand implements Callable<Integer> {
+    /** How long the node may take to answer. */
+    static final int TIMEOUT_MS = 10_000;
+
+    @Option(names = {"-r", "--run"}, paramLabel = "DIR", defaultValue = "/var/run/re6stnet",
+            description = "The node's runtime directory, as given to re6st node -r (default: ${DEFAULT-VALUE}).")
+    Path run;
+
+    @Option(names = "--json", description = "Print the node's answer as JSON (one line), for scripts.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    public static void main(String[] args) {
+        Launcher.main(new StatusCommand(), args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        String answer = ask(run.resolve("babeld.sock"), "status");
+        NodeStatus.parse(answer); // a clear error rather than a table of blanks
+        spec.commandLine().getOut().print(json ? answer + "\n" : NodeStatus.text(NodeStatus.parse(answer)));
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+
+    /** Sends {@code command} to the control socket at {@code socket} and returns its answer (the lines before "ok"). */
+    static String ask(Path socket, String command) throws IOException {
+        if (!Files.exists(socket))
+            throw CommandFailure.failed("no node control socket at " + socket + ": is re6st node running, with -r " + socket.getParent() + "?");
+        try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            try {
+                c.connect(UnixDomainSocketAddress.of(socket));
+            } catch (IOException e) {
+                throw CommandFailure.failed("cannot connect to " + socket + " (" + e.getMessage() + "): is the node running, and are you its user?");
+            }
+            Thread watchdog = new Thread(() -> {
+                try {
+                    Thread.sleep(TIMEOUT_MS);
+                    c.close();
+                } catch (InterruptedException | IOException e) {
+                    // answered in time, or closed
+                }
+            }, "status-timeout");
+            watchdog.setDaemon(true);
+            watchdog.start();
+            try {
+                BufferedReader in = new BufferedReader(Channels.newReader(c, StandardCharsets.UTF_8));
+                Writer out = Channels.newWriter(c, StandardCharsets.UTF_8);
+                readUntilOk(in, socket); // the banner: BABEL 1.0, version, host, my-id, ok
+                out.write(command + "\nquit\n");
+                out.flush();
+                return readUntilOk(in, socket);
+            } catch (java.nio.channels.AsynchronousCloseException e) {
+                throw CommandFailure.failed("the node did not answer within " + TIMEOUT_MS / 1000 + " s on " + socket);
+            } finally {
+                watchdog.interrupt();
+            }
+        }
+    }
+
+    private static String readUntilOk(BufferedReader in, Path socket) throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (int lines = 0; lines < 100_000; lines++) {
+            String l = in.readLine();
+            if (l == null)
+                throw CommandFailure.failed("the node closed " + socket + " before answering");
+            switch (l) {
+                case "ok":
+                    return b.toString();
+                case "no":
+                    throw CommandFailure.failed("the node could not answer (see its log)");
+                case "bad":
+                    throw CommandFailure.failed("the program at " + socket + " does not know 'status': a babeld, or a re6st node older than this command?");
+                default:
+                    b.append(b.length() > 0 ? "\n" : "").append(l);
+            }
+        }
+        throw CommandFailure.failed("endless answer on " + socket);
+    }
+}
