@@ -7,6 +7,7 @@ import java.util.concurrent.CountDownLatch;
  * A long-running command's life: it runs until SIGTERM or SIGINT, then closes what it opened (in
  * reverse order); and if one of its loops dies, the whole process goes down with a clear message
  * and a non-zero exit, so that a supervisor (systemd) restarts it, instead of a half-alive daemon.
+ * Under systemd ({@code Type=notify}) it says READY=1 once serving and STOPPING=1 at SIGTERM.
  */
 public final class Daemon {
     /** Exit status when a loop of the daemon died (EX_SOFTWARE of sysexits.h). */
@@ -21,12 +22,14 @@ public final class Daemon {
     public static void runUntilTerminated(String name, List<? extends AutoCloseable> resources) throws InterruptedException {
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            SdNotify.notify("STOPPING=1");
             try {
                 closeAll(name, resources);
             } finally {
                 stop.countDown();
             }
         }, name.replace(' ', '-') + "-shutdown"));
+        SdNotify.notify("READY=1\nSTATUS=" + name + " running");
         stop.await();
     }
 

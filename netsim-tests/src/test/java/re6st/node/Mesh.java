@@ -68,6 +68,8 @@ final class Mesh implements AutoCloseable {
     final List<Host> hosts = new ArrayList<>();
     final Host reg;
     NsProcess registry;
+    /** Put before the registry's command line by {@link #startRegistry} (e.g. {@code setpriv ...} as a systemd unit runs it). */
+    List<String> registryWrap = List.of();
     private final List<String> registryArgs;
 
     static List<String> java(String mainClass, String... args) {
@@ -179,8 +181,9 @@ final class Mesh implements AutoCloseable {
 
     void startRegistry() {
         int before = registry == null ? 0 : registry.log().length(); // a restart appends to the same log
-        NsProcess r = reg.ns.start("registry", java("re6st.registry.cli.RegistryCommand", registryArgs.toArray(String[]::new))
-                .toArray(String[]::new));
+        List<String> cmd = new ArrayList<>(registryWrap);
+        cmd.addAll(java("re6st.registry.cli.RegistryCommand", registryArgs.toArray(String[]::new)));
+        NsProcess r = reg.ns.start("registry", cmd.toArray(String[]::new));
         registry = r;
         // it says so once its socket listens (a poll with re6st conf cost a JVM start a second)
         Wait.until("the registry listens", Duration.ofSeconds(60), () -> {
@@ -239,11 +242,17 @@ final class Mesh implements AutoCloseable {
 
     /** Starts (or starts again) the node of {@code h} with the re6stnet.conf conf wrote. */
     void startNode(Host h, String... extra) {
+        startNode(h, List.of(), extra);
+    }
+
+    /** {@link #startNode(Host, String...)}, the command line after {@code wrap} (e.g. {@code setpriv ...}). */
+    void startNode(Host h, List<String> wrap, String... extra) {
         List<String> args = new ArrayList<>(List.of("@" + h.dir.resolve("re6stnet.conf"), "-s", h.dir.resolve("state").toString(),
                 "-r", h.dir.resolve("run").toString(), "-v", "3"));
         args.addAll(List.of(extra));
-        h.node = h.ns.start("node" + (h.starts++ == 0 ? "" : "-" + h.starts),
-                java("re6st.node.cli.NodeCommand", args.toArray(String[]::new)).toArray(String[]::new));
+        List<String> cmd = new ArrayList<>(wrap);
+        cmd.addAll(java("re6st.node.cli.NodeCommand", args.toArray(String[]::new)));
+        h.node = h.ns.start("node" + (h.starts++ == 0 ? "" : "-" + h.starts), cmd.toArray(String[]::new));
     }
 
     void startNodes() {

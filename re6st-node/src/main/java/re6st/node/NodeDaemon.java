@@ -112,6 +112,7 @@ public final class NodeDaemon {
         CountDownLatch stopped = new CountDownLatch(1);
         RunLoop runs = new RunLoop();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            re6st.cli.SdNotify.notify("STOPPING=1");
             runs.stop();
             try {
                 stopped.await(20, TimeUnit.SECONDS);
@@ -177,6 +178,7 @@ public final class NodeDaemon {
         try {
             sun.misc.Signal.handle(new sun.misc.Signal(name), s -> {
                 LOG.log(Level.INFO, "SIG{0}: restart", name);
+                re6st.cli.SdNotify.notify("RELOADING=1\nSTATUS=restarting (SIG" + name + ")");
                 runs.restart();
             });
         } catch (IllegalArgumentException e) {
@@ -266,6 +268,8 @@ public final class NodeDaemon {
             LOG.log(Level.INFO, "node {0} at {1} in {2}: {3} tunnels out, {4} in per server; network config version {5}",
                     me.cn(), overlay.addressing().address(), overlay.addressing().network(), clientCount, maxClients,
                     network.version().number());
+            re6st.cli.SdNotify.notify("READY=1\nSTATUS=node " + me.cn() + " at " + overlay.addressing().address()
+                    + ", network config version " + network.version().number());
             if (settings.clientMode())
                 dialClient();
             else if (maxClients > 0)

@@ -50,6 +50,30 @@ class NodeMetricsTest {
         assertTrue(text.contains("# HELP re6st_tunnel_rtt_seconds "), "every metric says what it is");
     }
 
+    /** docs/grafana-node.json: every series its panels ask for is one the node exports (a renamed metric would leave a panel empty). */
+    @Test
+    void theGrafanaDashboardAsksOnlyForMetricsTheNodeExports() throws Exception {
+        String text = scrape(new NodeMetrics(() -> NodeStatusTest.sample(List.of()), re6st.node.tunnel.TunnelManagerCounters::new,
+                () -> Map.of("timeout", 1L), () -> 2L));
+        java.util.Set<String> exported = new java.util.TreeSet<>();
+        java.util.regex.Matcher series = java.util.regex.Pattern.compile("(?m)^(re6st_[a-z_]+)[{ ]").matcher(text);
+        while (series.find())
+            exported.add(series.group(1));
+        com.fasterxml.jackson.databind.JsonNode dashboard = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(java.nio.file.Path.of(System.getProperty("user.dir")).getParent().resolve("docs/grafana-node.json").toFile());
+        java.util.Set<String> asked = new java.util.TreeSet<>();
+        for (com.fasterxml.jackson.databind.JsonNode expr : dashboard.findValues("expr")) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("re6st_[a-z_]+").matcher(expr.asText());
+            while (m.find())
+                asked.add(m.group());
+        }
+        asked.add(dashboard.at("/templating/list/0/query/query").asText().replaceAll(".*\\((re6st_[a-z_]+).*", "$1"));
+        assertTrue(asked.size() >= 15, () -> "the dashboard's panels: " + asked);
+        java.util.Set<String> missing = new java.util.TreeSet<>(asked);
+        missing.removeAll(exported);
+        assertTrue(missing.isEmpty(), () -> "the dashboard asks for " + missing + ", which the node does not export: " + exported);
+    }
+
     @Test
     void aNodeBetweenTwoRunsServesAnEmptyPageNotAnError() throws Exception {
         String text = scrape(new NodeMetrics(() -> {

@@ -22,7 +22,14 @@ import re6st.registry.client.RegistryClient;
             "Options may come from files, as the original's: re6st node @re6stnet.conf (one option per line, 'key value' "
                 + "for --key value, '#' starts a comment; relative paths are from the current directory)."},
         footer = {"", "Examples:", "  cd /etc/re6stnet && re6st node @re6stnet.conf",
-            "  re6st node --registry http://re6st.example.com/ --ca ca.crt --cert cert.crt --key cert.key -i eth0"})
+            "  re6st node --registry http://re6st.example.com/ --ca ca.crt --cert cert.crt --key cert.key -i eth0",
+            "", "A first deployment, step by step:",
+            "  1. on the registry's server: re6st registry init-ca --network PREFIX/48 --ca ca.crt --key ca.key, then",
+            "     re6st registry --ca ca.crt --key ca.key --anonymous-prefix-length 16 (systemd: dist/systemd/re6st-registry.service)",
+            "  2. on every machine, the registry's first: re6st conf --registry http://SERVER/ --anonymous -d /etc/re6stnet",
+            "  3. on every machine: re6st node @/etc/re6stnet/re6stnet.conf (systemd: dist/systemd/re6st-node.service)",
+            "  4. open TCP 80 to the registry, UDP and TCP 1194 (--pp) between the nodes; then 're6st status' shows the tunnels",
+            "  The whole walk-through, the units' limits and the upgrade from the original re6st: docs/deployment.md"})
 public final class NodeCommand implements Callable<Integer>, Launcher.Verbosity, Launcher.OriginalOptionFiles {
     /** The daemon: runs a node with these settings and returns the exit status. */
     @FunctionalInterface
