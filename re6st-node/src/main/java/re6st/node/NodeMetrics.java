@@ -73,6 +73,11 @@ final class NodeMetrics implements MultiCollector {
         CounterSnapshot.Builder bytesOut = CounterSnapshot.builder().name("re6st_tunnel_sent_bytes").help("Encrypted bytes sent on the tunnel.");
         CounterSnapshot.Builder packetsIn = CounterSnapshot.builder().name("re6st_tunnel_received_packets").help("Datagrams received and opened.");
         CounterSnapshot.Builder packetsOut = CounterSnapshot.builder().name("re6st_tunnel_sent_packets").help("Datagrams sent.");
+        CounterSnapshot.Builder probes = CounterSnapshot.builder().name("re6st_tunnel_probes_sent")
+                .help("Liveness probes sent in the tunnel's session (loss: 1 - rate(answered) / rate(sent)).");
+        CounterSnapshot.Builder answered = CounterSnapshot.builder().name("re6st_tunnel_probes_answered").help("Echoes of the liveness probes received.");
+        CounterSnapshot.Builder tunnelDowns = CounterSnapshot.builder().name("re6st_tunnel_downs")
+                .help("Times the tunnel's path was declared dead in its session (up/down transitions: each down is followed by an up or the tunnel's end).");
         for (Overlay.TunnelStatus t : s.overlay().tunnels()) {
             TunnelStats st = t.stats();
             TunnelInfo i = st.info();
@@ -88,10 +93,13 @@ final class NodeMetrics implements MultiCollector {
             bytesOut.dataPoint(count(st.bytesOut(), l));
             packetsIn.dataPoint(count(st.packetsIn(), l));
             packetsOut.dataPoint(count(st.packetsOut(), l));
+            probes.dataPoint(count(st.probesSent(), l));
+            answered.dataPoint(count(st.probesAnswered(), l));
+            tunnelDowns.dataPoint(count(st.downs(), l));
         }
         out.metricSnapshot(up.build()).metricSnapshot(rtt.build()).metricSnapshot(cost.build()).metricSnapshot(since.build())
                 .metricSnapshot(bytesIn.build()).metricSnapshot(bytesOut.build()).metricSnapshot(packetsIn.build())
-                .metricSnapshot(packetsOut.build());
+                .metricSnapshot(packetsOut.build()).metricSnapshot(probes.build()).metricSnapshot(answered.build()).metricSnapshot(tunnelDowns.build());
         out.metricSnapshot(gauge("re6st_tunnels", "Established tunnels.", s.overlay().tunnels().size(), Labels.EMPTY));
 
         GaugeSnapshot.Builder metric = GaugeSnapshot.builder().name("re6st_route_metric").help("Babel metric of the installed route to a node subnet.");

@@ -42,6 +42,9 @@ class NodeMetricsTest {
         assertTrue(!text.matches("(?s).*re6st_tunnel_rtt_seconds\\{[^}]*peer=\"3/16\".*"), "no RTT sample: no point, not -1");
         assertTrue(text.matches("(?s).*re6st_tunnel_received_bytes_total\\{[^}]*" + out + "} 1234567\\.0.*"), text);
         assertTrue(text.matches("(?s).*re6st_tunnel_babel_cost\\{[^}]*" + out + "} 96\\.0.*"), text);
+        assertTrue(text.matches("(?s).*re6st_tunnel_probes_sent_total\\{[^}]*" + out + "} 400\\.0.*"), text);
+        assertTrue(text.matches("(?s).*re6st_tunnel_probes_answered_total\\{[^}]*" + out + "} 396\\.0.*"), text);
+        assertTrue(text.matches("(?s).*re6st_tunnel_downs_total\\{[^}]*" + out + "} 1\\.0.*"), text);
         assertTrue(text.contains("re6st_tunnel_handshake_failures_total{reason=\"access_denied\"} 3.0"), text);
         assertTrue(text.contains("re6st_tunnel_path_downs_total 2.0"), text);
         assertTrue(text.contains("re6st_routes 2.0"), text);

@@ -23,8 +23,8 @@ class NodeStatusTest {
         TunnelInfo out = new TunnelInfo("0/16", "re6st-0", new InetSocketAddress("198.18.81.1", 1194), true, "udp", true);
         TunnelInfo in = new TunnelInfo("3/16", "re6st-1", new InetSocketAddress("198.18.81.4", 40123), false, "tcp", false);
         Overlay.Status o = new Overlay.Status(List.of(
-                new Overlay.TunnelStatus(new TunnelStats(out, NOW - 3_723_000, 412_000, 1_234_567, 999, 2000, 10), 96, 412),
-                new Overlay.TunnelStatus(new TunnelStats(in, NOW - 12_000, -1, 0, 0, 0, 0), -1, -1)),
+                new Overlay.TunnelStatus(new TunnelStats(out, NOW - 3_723_000, 412_000, 1_234_567, 999, 2000, 10, 400, 396, 1), 96, 412),
+                new Overlay.TunnelStatus(new TunnelStats(in, NOW - 12_000, -1, 0, 0, 0, 0, 0, 0, 0), -1, -1)),
                 List.of(new Overlay.RouteStatus(Ipv6Prefix.parse("2001:db8:42::/64"), "0/16", "re6st-0", 96),
                         new Overlay.RouteStatus(Ipv6Prefix.parse("2001:db8:42:2::/64"), null, "eth0", 102)));
         return new NodeStatus("1/16", "2001:db8:42:1::1", "2001:db8:42::/48", 7, "2027-12-01T00:00:00Z", "http://198.18.81.1/", false, true,

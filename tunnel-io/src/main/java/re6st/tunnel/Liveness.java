@@ -180,7 +180,9 @@ public final class Liveness {
     private volatile long lateTicks;
     private long downSince = NONE, downInterval;
     private long transitions;
-    private volatile long probesSent; // one writer (the underlay thread); read by the metrics
+    private volatile long probesSent; // one writer (the underlay thread); read by the metrics, as the two below
+    private volatile long echoes;
+    private volatile long downs;
 
     /** A fresh tunnel that just completed its handshake at {@code now}: it is up. */
     public Liveness(long now) {
@@ -243,6 +245,7 @@ public final class Liveness {
 
     /** The answer to one of our probes, sent at {@code probeSentAt}: also an RTT sample (RFC 6298 smoothing). */
     public Action echoReceived(long probeSentAt, long now) {
+        echoes++;
         long sample = now - probeSentAt;
         if (sample >= 0 && sample < 60_000_000_000L) {
             if (srttNs < 0) {
@@ -284,6 +287,7 @@ public final class Liveness {
         downInterval = DOWN_FAST_NS;
         series = 0;
         transitions++;
+        downs++;
         lastProbe = now; // the caller probes along with taking the tunnel down
         probesSent++;
         return Action.WENT_DOWN;
@@ -414,6 +418,16 @@ public final class Liveness {
     /** Probes asked for so far (SEND_PROBE and WENT_DOWN). */
     public long probesSent() {
         return probesSent;
+    }
+
+    /** Echoes of our probes received so far: with {@link #probesSent}, the probes' loss. */
+    public long echoesReceived() {
+        return echoes;
+    }
+
+    /** Times the path was declared dead (UP to DOWN). */
+    public long downs() {
+        return downs;
     }
 
     public long transitions() {

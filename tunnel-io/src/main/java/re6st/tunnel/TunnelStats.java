@@ -11,14 +11,19 @@ package re6st.tunnel;
  * @param bytesOut          encrypted bytes sent
  * @param packetsIn         datagrams opened
  * @param packetsOut        datagrams sent
+ * @param probesSent        liveness probes sent (this session)
+ * @param probesAnswered    echoes of them received: the difference is the probes' loss
+ * @param downs             times this session's path was declared dead (and the tunnel went down)
  */
 public record TunnelStats(TunnelInfo info, long establishedMillis, long srttNanos, long bytesIn, long bytesOut, long packetsIn,
-        long packetsOut) {
+        long packetsOut, long probesSent, long probesAnswered, long downs) {
 
     /** The figures of a tunnel whose session started at {@code startedNanos} (System.nanoTime). */
     static TunnelStats of(TunnelInfo info, long startedNanos, TunnelSession session, TunnelCounters c) {
         long established = System.currentTimeMillis() - (System.nanoTime() - startedNanos) / 1_000_000L;
-        return new TunnelStats(info, established, session == null ? -1 : session.liveness().srttNanos(), c.bytesIn.getCount(),
-                c.bytesOut.getCount(), c.packetsIn.getCount(), c.packetsOut.getCount());
+        Liveness l = session == null ? null : session.liveness();
+        return new TunnelStats(info, established, l == null ? -1 : l.srttNanos(), c.bytesIn.getCount(), c.bytesOut.getCount(),
+                c.packetsIn.getCount(), c.packetsOut.getCount(), l == null ? 0 : l.probesSent(), l == null ? 0 : l.echoesReceived(),
+                l == null ? 0 : l.downs());
     }
 }

@@ -88,6 +88,26 @@ class LivenessTest {
         }
     }
 
+    /** The figures the node's metrics show per tunnel: probes sent, their echoes, downs. */
+    @Test
+    void probesEchoesAndDownsAreCounted() {
+        Liveness l = Liveness.defaults(0);
+        assertEquals(Action.SEND_PROBE, l.tick(0));
+        l.echoReceived(0, 10 * MS);
+        assertEquals(1, l.probesSent());
+        assertEquals(1, l.echoesReceived());
+        l.dataSent(1 * S); // then silence: a series, then down
+        long down = runUntil(l, 1 * S, 10 * S, Action.WENT_DOWN);
+        assertTrue(down > 0, "the silent path goes down");
+        assertEquals(1, l.downs());
+        assertEquals(1, l.echoesReceived(), "nothing answered since");
+        assertEquals(1 + Liveness.PROBES + 1, l.probesSent(), "the first, the series, the one sent with the down");
+        l.echoReceived(down, down + 10 * MS); // back up: a transition, not a down
+        assertEquals(State.UP, l.state());
+        assertEquals(1, l.downs());
+        assertEquals(2, l.transitions());
+    }
+
     @Test
     void aFreshTunnelProbesOnceAtOnceForItsFirstRttSample() {
         Liveness l = Liveness.defaults(0);
