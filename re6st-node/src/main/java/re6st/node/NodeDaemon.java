@@ -429,6 +429,9 @@ public final class NodeDaemon {
             if (maxClients > 0 && in == 0 && out > 0 && now - startedMillis > 120_000)
                 warnings.add("no incoming tunnel after " + (now - startedMillis) / 60_000 + " min: peers cannot dial this node (a NAT without UPnP, "
                         + "a firewall?), so it keeps at most 2 outgoing tunnels");
+            PortForwarder f = upnp;
+            if (f != null && settings.ip().equals(List.of("upnp")) && f.current(monotonicMs()) == null && now - startedMillis > 60_000)
+                warnings.add("--ip upnp: no port mapping on a UPnP IGD (the log says why): peers cannot dial this node if it is behind a NAT");
             if (o.tunnels().isEmpty() && now - startedMillis > 60_000)
                 warnings.add("no tunnel: this node is cut off from the mesh");
             return new NodeStatus(me.cn(), overlay.addressing().address().toString(), overlay.addressing().network().toString(),

@@ -54,8 +54,7 @@ public final class Igd implements PortForwarder.Gateway {
      * and the search goes on. UpnpException NO_IGD when nothing usable answered.
      */
     public static Igd discover(Duration wait, Consumer<UpnpException> refused) throws UpnpException {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(HTTP_TIMEOUT).followRedirects(HttpClient.Redirect.NEVER)
-                .proxy(java.net.ProxySelector.of(null)).build();
+        HttpClient http = null; // made at the first answer: a search every minute that nobody answers leaves no selector thread
         long end = System.nanoTime() + wait.toNanos();
         List<String> tried = new ArrayList<>();
         try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("0.0.0.0", 0))) {
@@ -85,6 +84,9 @@ public final class Igd implements PortForwarder.Gateway {
                     if (tried.contains(location.toString()))
                         continue; // the same device answering another of our search targets
                     tried.add(location.toString());
+                    if (http == null)
+                        http = HttpClient.newBuilder().connectTimeout(HTTP_TIMEOUT).followRedirects(HttpClient.Redirect.NEVER)
+                                .proxy(java.net.ProxySelector.of(null)).build(); // never through a proxy: the IGD is on our LAN
                     return at(http, location, source);
                 } catch (UpnpException e) {
                     refused.accept(e);
