@@ -66,7 +66,7 @@ public final class PortForwarder implements AutoCloseable {
     private volatile String externalIp;
     private volatile Map<String, Mapping> held = Map.of();
     private long nextAt = Long.MIN_VALUE;
-    private boolean toldNoIgd, closed;
+    private boolean toldNoIgd, closed, permanentOnly;
 
     /**
      * @param explicit {@code --ip upnp} was given: no IGD is a warning (by default it means no NAT, an
@@ -111,9 +111,16 @@ public final class PortForwarder implements AutoCloseable {
         int port = m != null ? m.externalPort() : randomPort();
         for (int tries = 1;; tries++) {
             try {
-                gateway.addPortMapping(port, proto, s.port(), DESCRIPTION, LEASE_S);
+                gateway.addPortMapping(port, proto, s.port(), DESCRIPTION, permanentOnly ? 0 : LEASE_S);
                 break;
             } catch (UpnpFault f) {
+                if (f.code() == UpnpFault.ONLY_PERMANENT_LEASES_SUPPORTED && !permanentOnly) {
+                    // old IGDs (WANIPConnection:1): a lease of 0 is kept until we delete it; refreshes still check it is there
+                    LOG.log(Level.INFO, "UPnP: the IGD takes only permanent mappings (725): asking for those");
+                    permanentOnly = true;
+                    tries--;
+                    continue;
+                }
                 if (f.code() != UpnpFault.CONFLICT_IN_MAPPING_ENTRY || tries >= CONFLICT_TRIES)
                     throw f;
                 count(CONFLICT);

@@ -5,6 +5,8 @@ public final class UpnpFault extends UpnpException {
     private static final long serialVersionUID = 1L;
     /** WANIPConnection: the external port is mapped already to another client. */
     public static final int CONFLICT_IN_MAPPING_ENTRY = 718;
+    /** WANIPConnection:1: the IGD takes only NewLeaseDuration 0 (a mapping until it is deleted or the IGD restarts). */
+    public static final int ONLY_PERMANENT_LEASES_SUPPORTED = 725;
 
     private final int code;
 

@@ -19,6 +19,7 @@ class PortForwarderTest {
         final Map<String, Integer> rows = new HashMap<>();
         final List<String> calls = new ArrayList<>();
         final java.util.Set<String> taken = new java.util.HashSet<>();
+        boolean permanentOnly;
         String ip = "198.18.81.50";
         UpnpException failNext;
 
@@ -38,6 +39,8 @@ class PortForwarderTest {
         public void addPortMapping(int ext, String proto, int internal, String description, int lease) throws UpnpException {
             calls.add("add " + ext + "/" + proto + " -> " + internal + " " + lease + " s");
             maybeFail();
+            if (permanentOnly && lease != 0)
+                throw new UpnpFault(725, "OnlyPermanentLeasesSupported", "AddPortMapping");
             if (taken.contains(ext + "/" + proto))
                 throw new UpnpFault(718, "ConflictInMappingEntry", "AddPortMapping");
             rows.put(ext + "/" + proto, internal);
@@ -102,6 +105,20 @@ class PortForwarderTest {
         assertTrue(udp != first);
         assertEquals(1194, igd.rows.get(udp + "/UDP"));
         assertEquals(Map.of(PortForwarder.CONFLICT, 1L), f.failures());
+    }
+
+    @Test
+    void anIgdThatTakesOnlyPermanentLeasesGetsThem() {
+        igd.permanentOnly = true;
+        PortForwarder f = forwarder(5);
+        assertEquals(PortForwarder.REFRESH_MS, f.step(0));
+        assertEquals(2, igd.rows.size());
+        assertEquals(1, igd.calls.stream().filter(c -> c.endsWith(" 3600 s")).count(), "asked once with a lease: " + igd.calls);
+        f.step(PortForwarder.REFRESH_MS);
+        assertEquals(1, igd.calls.stream().filter(c -> c.endsWith(" 3600 s")).count(), "then never again: " + igd.calls);
+        assertEquals(Map.of(), f.failures());
+        f.close();
+        assertTrue(igd.rows.isEmpty());
     }
 
     @Test
