@@ -24,6 +24,22 @@ public final class NatRouter {
         return ns;
     }
 
+    /** The inside link's addresses made by {@link #inside}: the router's and its one host's (a /24). */
+    public static final String INSIDE_ROUTER = "198.19.1.1", INSIDE_HOST = "198.19.1.2";
+
+    /**
+     * A host namespace {@code label} behind this router: its eth0 ({@value #INSIDE_HOST}/24) to the
+     * router's lan0 ({@value #INSIDE_ROUTER}/24), its default route via the router. Once per router.
+     */
+    public Namespace inside(String label) {
+        Namespace host = ns.net().namespace(label);
+        ns.net().veth(host, "eth0", ns, "lan0");
+        ns.addAddress("lan0", INSIDE_ROUTER + "/24");
+        host.addAddress("eth0", INSIDE_HOST + "/24");
+        host.route("default", "via", INSIDE_ROUTER);
+        return host;
+    }
+
     /** Forwards {@code proto} ("udp"/"tcp") port {@code port} arriving outside to {@code insideAddr:insidePort}. */
     public NatRouter portForward(String proto, int port, String insideAddr, int insidePort) {
         if (!proto.equals("udp") && !proto.equals("tcp"))

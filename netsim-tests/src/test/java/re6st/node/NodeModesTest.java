@@ -74,14 +74,8 @@ class NodeModesTest {
     @Test
     void aNodeBehindANatWithoutUpnpJoinsThroughOutgoingTunnelsOnly() throws Exception {
         try (TestNet net = TestNet.create("nat"); Mesh mesh = new Mesh(net, 4)) {
-            NatRouter nat = net.natRouter("home", "wan0");
-            net.attach(nat.namespace(), "wan0", net.namespaces().stream().filter(n -> n.label().equals("sw")).findFirst().orElseThrow());
-            nat.namespace().addAddress("wan0", "198.18.81.50/24");
-            Namespace inside = net.namespace("natted");
-            net.veth(inside, "eth0", nat.namespace(), "lan0");
-            nat.namespace().addAddress("lan0", "198.19.1.1/24");
-            inside.addAddress("eth0", "198.19.1.2/24");
-            inside.route("default", "via", "198.19.1.1");
+            NatRouter nat = homeRouter(net);
+            Namespace inside = nat.inside("natted");
             Mesh.Host natted = mesh.add(inside, "198.19.1.2");
             mesh.enrol();
             for (Mesh.Host h : mesh.hosts)
@@ -103,6 +97,55 @@ class NodeModesTest {
         }
     }
 
+    /**
+     * Acceptance 8 (issue 14): a node behind a home router running Debian's miniupnpd, started without
+     * --ip (the default: UPnP if an IGD answers), maps its UDP and TCP servers on the router and
+     * advertises the router's address and mapped ports: a peer on the WAN side dials it through the
+     * mapping. After SIGTERM the mappings are gone from the router.
+     */
+    @Test
+    void aNodeBehindANatWithUpnpIsDialledThroughItsMappingWhichGoesAtExit() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(re6st.netsim.MiniUpnpd.binary() != null,
+                "needs miniupnpd (apt-get install miniupnpd miniupnpd-nftables)");
+        try (TestNet net = TestNet.create("upnp"); Mesh mesh = new Mesh(net, 3)) {
+            NatRouter nat = homeRouter(net);
+            Namespace inside = nat.inside("natted");
+            Mesh.Host reg = mesh.hosts.get(0);
+            re6st.netsim.StunResponder.start(reg.ns, reg.underlay); // on the WAN side: the router learns its address
+            re6st.netsim.MiniUpnpd igd = re6st.netsim.MiniUpnpd.start(nat, "wan0", "lan0", "198.19.1.0/24", reg.underlay);
+            Mesh.Host natted = mesh.add(inside, "198.19.1.2");
+            mesh.enrol();
+            long start = System.nanoTime();
+            for (Mesh.Host h : mesh.hosts)
+                mesh.startNode(h);
+            Pattern mapped = Pattern.compile("UPnP: mapped 198\\.18\\.81\\.50:(\\d+)/UDP to our port 1194");
+            String port = Wait.forValue(natted.label() + " maps its UDP server on the router", Duration.ofSeconds(60), () -> {
+                Matcher m = mapped.matcher(natted.node.log());
+                return m.find() ? m.group(1) : null;
+            });
+            long mappedAt = System.nanoTime();
+            assertTrue(igd.redirects(Integer.parseInt(port), "198.19.1.2", 1194), igd::redirects);
+            // a WAN peer dials the router's port, and the tunnel arrives at the natted node
+            String through = "(udp, /198.18.81.50:" + port + ")";
+            Mesh.Host dialler = Wait.forValue("a peer dials " + natted.label() + " through the mapping " + through, Duration.ofSeconds(120),
+                    () -> mesh.hosts.stream().filter(h -> h != natted && h.node.log().lines()
+                            .anyMatch(l -> l.contains("to " + natted.cn + " ") && l.contains(through))).findFirst().orElse(null));
+            Wait.until(natted.label() + " logs the incoming tunnel from " + dialler.label(), Duration.ofSeconds(30),
+                    () -> tunnels(natted).contains("from " + dialler.cn));
+            long dialled = System.nanoTime();
+            System.out.printf("UPnP node: mapped %.1f s after the start, an incoming tunnel through the mapping %.1f s after the start "
+                    + "(%s dialled %s)%n", (mappedAt - start) / 1e9, (dialled - start) / 1e9, dialler.label(), through);
+            assertTrue(natted.node.log().contains("UPnP: IGD 198.19.1.1"), natted.node.log());
+            assertTrue(natted.node.log().contains("UPnP: external IP 198.18.81.50"), natted.node.log());
+
+            natted.node.signal("TERM");
+            assertTrue(natted.node.waitFor(Duration.ofSeconds(60)) != null, "the node stops on SIGTERM");
+            // the node's own log stops at SIGTERM (the JDK's LogManager closes its handlers in a shutdown hook of its own): miniupnpd's says it
+            assertTrue(igd.process().log().contains("DeletePortMapping: external port: " + port + ", protocol: UDP"), igd.process()::log);
+            assertFalse(igd.redirects().contains("dnat"), () -> "the mappings are gone at exit:\n" + igd.redirects());
+        }
+    }
+
     /** Tunnels over an IPv6 underlay: every node serves {@code --pp 1194 udp6} only, advertises its IPv6 address, dials udp6. */
     @Test
     void udp6TunnelsCarryTheMeshOverAnIpv6Underlay() throws Exception {
@@ -120,6 +163,14 @@ class NodeModesTest {
             }
             System.out.println("over IPv6: " + mesh.hosts.get(1).node.log().lines().filter(l -> TUNNEL.matcher(l).find()).toList());
         }
+    }
+
+    /** A home router on the mesh's LAN ("sw"), its outside address 198.18.81.50. */
+    static NatRouter homeRouter(TestNet net) {
+        NatRouter nat = net.natRouter("home", "wan0");
+        net.attach(nat.namespace(), "wan0", net.namespaces().stream().filter(n -> n.label().equals("sw")).findFirst().orElseThrow());
+        nat.namespace().addAddress("wan0", "198.18.81.50/24");
+        return nat;
     }
 
     /** The node's tunnel interfaces now. */

@@ -39,6 +39,8 @@ import re6st.node.tunnel.RouteSnapshot;
 import re6st.node.tunnel.TunnelEffects;
 import re6st.node.tunnel.TunnelLinks;
 import re6st.node.tunnel.TunnelManager;
+import re6st.node.upnp.Igd;
+import re6st.node.upnp.PortForwarder;
 import re6st.peer.PeerAddress;
 import re6st.peer.Topology;
 import re6st.registry.client.NodeSession;
@@ -72,6 +74,8 @@ public final class NodeDaemon {
      * only way out was that peer is flooded nothing and would otherwise learn it at its next check.
      */
     static final long LOST_CHECK_GAP_MS = 30_000, LOST_CHECK_SPREAD_MS = 5_000;
+    /** How long the node waits for IGDs to answer its M-SEARCH (they answer within MX = 2 s). */
+    static final java.time.Duration UPNP_SEARCH = java.time.Duration.ofMillis(2_500);
 
     private final NodeSettings settings;
     private final NodeIdentity me;
@@ -213,6 +217,7 @@ public final class NodeDaemon {
         private boolean fetching, fetchAgain; // manager thread
         private volatile RouteSnapshot lastRoutes = RouteSnapshot.EMPTY;
         private volatile int clientCount;
+        private volatile PortForwarder upnp; // null: explicit --ip addresses, --client, or no server
         private final long startedMillis = System.currentTimeMillis();
         private List<String> neighbours = List.of();
 
@@ -239,6 +244,7 @@ public final class NodeDaemon {
                     settings.stateDir().resolve("babeld.state"));
             overlay = Overlay.start(me, network, plan, ipv4, this);
             opened.add(overlay);
+            startUpnp(ports);
             SecureRandom random = new SecureRandom();
             PeerService service = new PeerService(me.credentials(Overlay.revoked(network)), me.network(),
                     network.config().registryPrefix(), NetworkConfig.PROTOCOL, secrets(random), network.version().encoded(), this);
@@ -252,7 +258,8 @@ public final class NodeDaemon {
             if (settings.metrics().isPresent()) {
                 TunnelLinks links = overlay.links();
                 re6st.metrics.MetricsServer m = re6st.metrics.MetricsServer.start(settings.metrics().get(), new com.codahale.metrics.MetricRegistry(),
-                        new NodeMetrics(this::status, () -> manager == null ? null : manager.counters(), links::failures, links.downs::get));
+                        new NodeMetrics(this::status, () -> manager == null ? null : manager.counters(), links::failures, links.downs::get,
+                                () -> upnp));
                 opened.add(m);
                 LOG.log(Level.INFO, "Prometheus metrics on {0} (GET /metrics)", settings.metrics().get());
             }
@@ -289,6 +296,51 @@ public final class NodeDaemon {
             checkAt = monotonicMs() + CONFIG_CHECK_MS;
             loop = new Thread(this::loop, "node-manager");
             loop.start();
+        }
+
+        /**
+         * {@code --ip upnp}, or no --ip (the default: UPnP if an IGD answers, else no NAT assumed): a thread
+         * that keeps one port mapping per IPv4 tunnel server ({@link PortForwarder}); at close (SIGTERM,
+         * restart) it stops and the mappings are deleted.
+         */
+        private void startUpnp(Map<String, Integer> ports) {
+            boolean explicit = settings.ip().equals(List.of("upnp"));
+            if (!(settings.ip().isEmpty() || explicit) || settings.clientMode() || maxClients <= 0)
+                return;
+            List<PortForwarder.Server> servers = new ArrayList<>();
+            ports.forEach((proto, port) -> {
+                if (proto.equals("udp") || proto.equals("tcp"))
+                    servers.add(new PortForwarder.Server(proto, port));
+            });
+            if (servers.isEmpty())
+                return;
+            PortForwarder[] self = new PortForwarder[1];
+            PortForwarder f = new PortForwarder(servers, () -> Igd.discover(UPNP_SEARCH, e -> self[0].refused(e)), new SecureRandom(), explicit);
+            self[0] = f;
+            CountDownLatch stop = new CountDownLatch(1);
+            Thread t = new Thread(() -> {
+                try {
+                    do {
+                        long next = f.step(monotonicMs());
+                        if (next == Long.MAX_VALUE)
+                            return;
+                        if (stop.await(Math.max(1, next - monotonicMs()), TimeUnit.MILLISECONDS))
+                            return;
+                    } while (true);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.ERROR, "UPnP port forwarding stopped", e);
+                }
+            }, "node-upnp");
+            t.setDaemon(true);
+            upnp = f;
+            opened.add(() -> {
+                stop.countDown();
+                t.join(Igd.HTTP_TIMEOUT.toMillis() * 4); // a step in flight: a few HTTP calls, each with its timeout
+                f.close(); // DeletePortMapping of each
+            });
+            t.start();
         }
 
         /**
@@ -381,6 +433,9 @@ public final class NodeDaemon {
             if (maxClients > 0 && in == 0 && out > 0 && now - startedMillis > 120_000)
                 warnings.add("no incoming tunnel after " + (now - startedMillis) / 60_000 + " min: peers cannot dial this node (a NAT without UPnP, "
                         + "a firewall?), so it keeps at most 2 outgoing tunnels");
+            PortForwarder f = upnp;
+            if (f != null && settings.ip().equals(List.of("upnp")) && f.current(monotonicMs()) == null && now - startedMillis > 60_000)
+                warnings.add("--ip upnp: no port mapping on a UPnP IGD (the log says why): peers cannot dial this node if it is behind a NAT");
             if (o.tunnels().isEmpty() && now - startedMillis > 60_000)
                 warnings.add("no tunnel: this node is cut off from the mesh");
             return new NodeStatus(me.cn(), overlay.addressing().address().toString(), overlay.addressing().network().toString(),
@@ -642,7 +697,8 @@ public final class NodeDaemon {
                 return List.of();
             Map<String, InetSocketAddress> local = new LinkedHashMap<>();
             overlay.transports().forEach((proto, t) -> local.put(proto, t.localAddress()));
-            return advertised(ourAddresses(), local, maxClients, settings.country().orElse(null));
+            PortForwarder f = upnp;
+            return advertised(ourAddresses(), local, maxClients, settings.country().orElse(null), f == null ? null : f.current(monotonicMs()));
         }
 
         @Override
@@ -723,11 +779,23 @@ public final class NodeDaemon {
      * local address too (an ephemeral port), which no peer can use.
      */
     static List<PeerAddress> advertised(List<String> ips, Map<String, InetSocketAddress> transports, int maxClients, String country) {
+        return advertised(ips, transports, maxClients, country, null);
+    }
+
+    /**
+     * The same with UPnP: a server with a port mapping is advertised at the IGD's external address and
+     * mapped port only (its local addresses are behind the NAT); the others as without it.
+     */
+    static List<PeerAddress> advertised(List<String> ips, Map<String, InetSocketAddress> transports, int maxClients, String country,
+            PortForwarder.Advertised upnp) {
         List<PeerAddress> out = new ArrayList<>();
         if (maxClients <= 0)
             return out;
         transports.forEach((proto, local) -> { // by the --pp order of preference, then by address
-            if (local != null)
+            Integer mapped = upnp == null || local == null ? null : upnp.ports().get(proto);
+            if (mapped != null)
+                out.add(new PeerAddress(upnp.externalIp(), mapped, proto, country));
+            else if (local != null)
                 for (String ip : ips)
                     if (proto.endsWith("6") == ip.contains(":")) // udp6/tcp6 with IPv6 addresses, udp/tcp with IPv4
                         out.add(new PeerAddress(ip, local.getPort(), proto, country));

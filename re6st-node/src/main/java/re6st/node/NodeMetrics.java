@@ -12,6 +12,7 @@ import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapsho
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import re6st.node.tunnel.TunnelManagerCounters;
+import re6st.node.upnp.PortForwarder;
 import re6st.tunnel.TunnelInfo;
 import re6st.tunnel.TunnelStats;
 
@@ -28,19 +29,22 @@ final class NodeMetrics implements MultiCollector {
     private final Supplier<TunnelManagerCounters> manager;
     private final Supplier<Map<String, Long>> failures;
     private final Supplier<Long> downs;
+    private final Supplier<PortForwarder> upnp;
 
     /**
      * @param status   the node's snapshot (as {@code re6st status})
      * @param manager  the tunnel manager's counters (null before it runs)
      * @param failures handshake failures by reason
      * @param downs    tunnel paths declared dead
+     * @param upnp     the UPnP port forwarder (null: not used, no metric)
      */
     NodeMetrics(Callable<NodeStatus> status, Supplier<TunnelManagerCounters> manager, Supplier<Map<String, Long>> failures,
-            Supplier<Long> downs) {
+            Supplier<Long> downs, Supplier<PortForwarder> upnp) {
         this.status = status;
         this.manager = manager;
         this.failures = failures;
         this.downs = downs;
+        this.upnp = upnp;
     }
 
     @Override
@@ -124,6 +128,15 @@ final class NodeMetrics implements MultiCollector {
                 .help("Tunnel handshakes that failed, by reason (a TLS alert's name, timeout, other).");
         failures.get().forEach((reason, n) -> failed.dataPoint(count(n, Labels.of("reason", reason))));
         out.metricSnapshot(failed.build());
+        PortForwarder f = upnp.get();
+        if (f != null) {
+            out.metricSnapshot(gauge("re6st_upnp_mapped", "Port mappings this node holds on the UPnP IGD (one per IPv4 tunnel server).",
+                    f.mapped(), Labels.EMPTY));
+            CounterSnapshot.Builder upnpFailed = CounterSnapshot.builder().name("re6st_upnp_failures")
+                    .help("UPnP steps that failed, by reason (no_igd, bad_answer, http, fault, timeout, io, conflict).");
+            f.failures().forEach((reason, n) -> upnpFailed.dataPoint(count(n, Labels.of("reason", reason))));
+            out.metricSnapshot(upnpFailed.build());
+        }
         return out.build();
     }
 

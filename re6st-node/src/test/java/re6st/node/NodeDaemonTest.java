@@ -48,6 +48,19 @@ class NodeDaemonTest {
     }
 
     @Test
+    void aServerWithAUpnpMappingIsAdvertisedAtTheIgdsAddressAndPortOnly() {
+        Map<String, InetSocketAddress> t = new LinkedHashMap<>();
+        t.put("udp", new InetSocketAddress(1194));
+        t.put("udp6", new InetSocketAddress(1196));
+        t.put("tcp", new InetSocketAddress(1195));
+        var upnp = new re6st.node.upnp.PortForwarder.Advertised("198.18.81.50", Map.of("udp", 40001)); // tcp not mapped (yet)
+        assertEquals(List.of(new PeerAddress("198.18.81.50", 40001, "udp", null), new PeerAddress("2001:db8:9::7", 1196, "udp6", null),
+                new PeerAddress("198.19.1.2", 1195, "tcp", null)),
+                NodeDaemon.advertised(List.of("2001:db8:9::7", "198.19.1.2"), t, 20, null, upnp));
+        assertEquals(List.of(), NodeDaemon.advertised(List.of("198.19.1.2"), t, 0, null, upnp), "no server: nothing, mapped or not");
+    }
+
+    @Test
     void ipv6AddressesGoWithUdp6AndIpv4OnesWithUdpAndTcp() {
         Map<String, InetSocketAddress> t = new LinkedHashMap<>();
         t.put("udp", new InetSocketAddress(1194));

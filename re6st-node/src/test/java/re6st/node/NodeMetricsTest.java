@@ -30,9 +30,9 @@ class NodeMetricsTest {
 
     @Test
     void perTunnelFiguresCarryTheirPeerAndCountersEndInTotal() throws Exception {
-        new NodeMetrics(() -> NodeStatusTest.sample(List.of()), () -> null, Map::of, () -> 2L).collect(); // what a scrape would hide in a 500
+        new NodeMetrics(() -> NodeStatusTest.sample(List.of()), () -> null, Map::of, () -> 2L, () -> null).collect(); // what a scrape would hide in a 500
         String text = scrape(new NodeMetrics(() -> NodeStatusTest.sample(List.of()), () -> null,
-                () -> Map.of("access_denied", 3L, "timeout", 1L), () -> 2L));
+                () -> Map.of("access_denied", 3L, "timeout", 1L), () -> 2L, () -> null));
         String out = "peer=\"0/16\",protocol=\"udp\"";
         assertTrue(text.contains("re6st_network_config_version 7.0"), text);
         assertTrue(text.contains("re6st_node_info{address=\"2001:db8:42:1::1\",network=\"2001:db8:42::/48\",node=\"1/16\"} 1"), text);
@@ -78,10 +78,25 @@ class NodeMetricsTest {
     }
 
     @Test
+    void upnpMappingsAndFailuresByReasonAreExportedWhenUpnpRuns() throws Exception {
+        re6st.node.upnp.PortForwarder f = new re6st.node.upnp.PortForwarder(List.of(new re6st.node.upnp.PortForwarder.Server("udp", 1194)),
+                () -> {
+                    throw new re6st.node.upnp.UpnpException(re6st.node.upnp.UpnpException.NO_IGD, "no UPnP IGD answered within 2500 ms");
+                }, new java.util.SplittableRandom(1), false);
+        f.step(0);
+        f.step(re6st.node.upnp.PortForwarder.RETRY_MS);
+        String text = scrape(new NodeMetrics(() -> NodeStatusTest.sample(List.of()), () -> null, Map::of, () -> 0L, () -> f));
+        assertTrue(text.contains("re6st_upnp_mapped 0.0"), text);
+        assertTrue(text.contains("re6st_upnp_failures_total{reason=\"no_igd\"} 2.0"), text);
+        String without = scrape(new NodeMetrics(() -> NodeStatusTest.sample(List.of()), () -> null, Map::of, () -> 0L, () -> null));
+        assertTrue(!without.contains("re6st_upnp"), "explicit --ip: no UPnP metric");
+    }
+
+    @Test
     void aNodeBetweenTwoRunsServesAnEmptyPageNotAnError() throws Exception {
         String text = scrape(new NodeMetrics(() -> {
             throw new IllegalStateException("restarting");
-        }, () -> null, Map::of, () -> 0L));
+        }, () -> null, Map::of, () -> 0L, () -> null));
         assertTrue(!text.contains("re6st_"), text);
     }
 

@@ -25,8 +25,10 @@ import re6st.net.NodePrefix;
 public final class NodeOptions {
     // ---- general
     @Option(names = "--ip", paramLabel = "IP", description = {"Address advertised to other nodes (repeatable). Special values: "
-            + "'upnp' (map a port on the NAT router by UPnP), 'any' (learn our address from what peers see). "
-            + "Default: UPnP if a router answers, else assume no NAT."})
+            + "'upnp' (map a random port in 32768-49151 on the NAT router, a UPnP IGD, for each IPv4 tunnel server, renewed every "
+            + "500 s and deleted at exit, and advertise the router's external address; a warning when no IGD answers), "
+            + "'any' (learn our address from what peers see). "
+            + "Default: the same UPnP search, and this host's own addresses (no NAT assumed) when no IGD answers."})
     List<String> ip = new ArrayList<>();
 
     @Option(names = "--registry", paramLabel = "URL", description = "Public HTTP URL of the registry, for bootstrapping (required).")
