@@ -28,15 +28,18 @@ final class NodeMetrics implements MultiCollector {
     private final Supplier<TunnelManagerCounters> manager;
     private final Supplier<Map<String, Long>> failures;
     private final Supplier<Long> downs;
+    private final Supplier<Map<String, Long>> httpResponses;
 
     /**
      * @param status   the node's snapshot (as {@code re6st status})
      * @param manager  the tunnel manager's counters (null before it runs)
      * @param failures handshake failures by reason
      * @param downs    tunnel paths declared dead
+     * @param httpResponses the status page's responses by code (empty without --http)
      */
     NodeMetrics(Callable<NodeStatus> status, Supplier<TunnelManagerCounters> manager, Supplier<Map<String, Long>> failures,
-            Supplier<Long> downs) {
+            Supplier<Long> downs, Supplier<Map<String, Long>> httpResponses) {
+        this.httpResponses = httpResponses;
         this.status = status;
         this.manager = manager;
         this.failures = failures;
@@ -116,6 +119,10 @@ final class NodeMetrics implements MultiCollector {
                 .help("Tunnel handshakes that failed, by reason (a TLS alert's name, timeout, other).");
         failures.get().forEach((reason, n) -> failed.dataPoint(count(n, Labels.of("reason", reason))));
         out.metricSnapshot(failed.build());
+        CounterSnapshot.Builder http = CounterSnapshot.builder().name("re6st_http_responses")
+                .help("Responses of the status page (--http), by HTTP status code.");
+        httpResponses.get().forEach((code, n) -> http.dataPoint(count(n, Labels.of("code", code))));
+        out.metricSnapshot(http.build());
         return out.build();
     }
 

@@ -30,9 +30,10 @@ class NodeMetricsTest {
 
     @Test
     void perTunnelFiguresCarryTheirPeerAndCountersEndInTotal() throws Exception {
-        new NodeMetrics(() -> NodeStatusTest.sample(List.of()), () -> null, Map::of, () -> 2L).collect(); // what a scrape would hide in a 500
+        new NodeMetrics(() -> NodeStatusTest.sample(List.of()), () -> null, Map::of, () -> 2L, Map::of).collect(); // what a scrape would hide in a 500
         String text = scrape(new NodeMetrics(() -> NodeStatusTest.sample(List.of()), () -> null,
-                () -> Map.of("access_denied", 3L, "timeout", 1L), () -> 2L));
+                () -> Map.of("access_denied", 3L, "timeout", 1L), () -> 2L,
+                () -> Map.of("200", 41L, "421", 1L)));
         String out = "peer=\"0/16\",protocol=\"udp\"";
         assertTrue(text.contains("re6st_network_config_version 7.0"), text);
         assertTrue(text.contains("re6st_node_info{address=\"2001:db8:42:1::1\",network=\"2001:db8:42::/48\",node=\"1/16\"} 1"), text);
@@ -44,6 +45,8 @@ class NodeMetricsTest {
         assertTrue(text.matches("(?s).*re6st_tunnel_babel_cost\\{[^}]*" + out + "} 96\\.0.*"), text);
         assertTrue(text.contains("re6st_tunnel_handshake_failures_total{reason=\"access_denied\"} 3.0"), text);
         assertTrue(text.contains("re6st_tunnel_path_downs_total 2.0"), text);
+        assertTrue(text.contains("re6st_http_responses_total{code=\"200\"} 41.0"), text);
+        assertTrue(text.contains("re6st_http_responses_total{code=\"421\"} 1.0"), text);
         assertTrue(text.contains("re6st_routes 2.0"), text);
         assertTrue(text.matches("(?s).*re6st_route_metric\\{interface=\"eth0\",prefix=\"2001:db8:42:2::/64\",via=\"\"} 102\\.0.*"), text);
         assertTrue(text.contains("re6st_certificate_expiry_timestamp_seconds 1.8"), text);
@@ -54,7 +57,7 @@ class NodeMetricsTest {
     void aNodeBetweenTwoRunsServesAnEmptyPageNotAnError() throws Exception {
         String text = scrape(new NodeMetrics(() -> {
             throw new IllegalStateException("restarting");
-        }, () -> null, Map::of, () -> 0L));
+        }, () -> null, Map::of, () -> 0L, Map::of));
         assertTrue(!text.contains("re6st_"), text);
     }
 

@@ -45,6 +45,9 @@ class NodeStatusTest {
         assertEquals(96, t.path("babel_cost").asInt());
         assertTrue(s.path("tunnels").get(1).path("rtt_ms").isNull(), "no RTT sample yet: null, not -1");
         assertTrue(!s.path("tunnels").get(1).has("babel_cost"));
+        assertEquals("0/16", s.path("routes").get(0).path("node").asText(), "a route names the node it leads to (the map draws it)");
+        assertEquals("2/16", s.path("routes").get(1).path("node").asText());
+        assertEquals("0/16", s.path("routes").get(0).path("via").asText());
         String text = NodeStatus.text(s);
         assertTrue(text.contains("node 1/16  2001:db8:42:1::1  in 2001:db8:42::/48"), text);
         assertTrue(text.contains("up 1d 1h, network config version 7"), text);
