@@ -80,6 +80,7 @@ class StatusPageBrowserTest {
             try (Relay relay = Relay.to(n1.ns, HTTP_PORT)) {
                 String page = "http://127.0.0.1:" + relay.port() + "/";
                 ChromeDriver driver = browser(profile);
+                driver.manage().window().setSize(new org.openqa.selenium.Dimension(1200, 1400));
                 try {
                     check(driver, page, mesh, n1);
                 } finally {
@@ -126,6 +127,9 @@ class StatusPageBrowserTest {
             return text(driver, "path").startsWith("A packet to " + victim.cn + " ") && via.equals(pathPeer(driver));
         });
         System.out.println("path shown: " + text(driver, "path"));
+        Path shot = mesh.net.logDir().resolve("status-page.png"); // for a person to look at; nothing is checked on it
+        Files.write(shot, driver.getScreenshotAs(org.openqa.selenium.OutputType.BYTES));
+        System.out.println("screenshot: " + shot.toAbsolutePath());
 
         // traffic to the victim, so that the tunnel's liveness notices the cut at once (else at the next hello)
         NsProcess stream = n1.ns.start("ping-" + victim.label(), "ping", "-6", "-n", "-D", "-i", "0.01", "-I", n1.address, victim.address);

@@ -357,6 +357,8 @@ public final class NodeDaemon {
 
         @Override
         public void close() {
+            if (current == this)
+                current = null; // the status page says 503 until the next run, rather than wait on this one's closed router
             if (loop != null) {
                 loop.interrupt();
                 try {
