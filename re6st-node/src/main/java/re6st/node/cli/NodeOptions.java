@@ -213,7 +213,7 @@ public final class NodeOptions {
         if (http == null)
             return Optional.empty();
         try {
-            return Optional.of(re6st.metrics.MetricsServer.address(http, "--http"));
+            return Optional.of(re6st.metrics.MetricsServer.address(http, "the status page"));
         } catch (IllegalArgumentException e) {
             throw CommandFailure.usage("--http " + http + ": " + e.getMessage());
         }
