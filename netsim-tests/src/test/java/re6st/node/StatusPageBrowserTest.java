@@ -138,12 +138,20 @@ class StatusPageBrowserTest {
                     () -> stream.log().contains("bytes from " + victim.address));
             long cut = System.nanoTime();
             victim.ns.ip("link", "set", "eth0", "down");
-            Wait.until("the tunnel to " + victim.cn + " leaves the map or is drawn down", Duration.ofSeconds(60),
-                    () -> !mapPeers(driver, "up").contains(victim.cn));
+            // each look reads the table row and the map edge of one render: they must agree (the table is checked against
+            // the JSON above; a map that kept a dead tunnel up until the node drops it, ~20 s later, is caught here)
+            Set<String> seen = new java.util.LinkedHashSet<>();
+            Wait.until("the tunnel to " + victim.cn + " leaves the map or is drawn down", Duration.ofSeconds(60), () -> {
+                List<?> drawn = (List<?>) driver.executeScript(TUNNEL_DRAWN, victim.cn);
+                assertEquals(drawn.get(0), drawn.get(1), "the tunnel's table row and map edge, drawn from one status: " + drawn);
+                seen.add(String.valueOf(drawn.get(1)));
+                return !"up".equals(drawn.get(1));
+            });
             long gone = System.nanoTime();
             System.out.printf("cut -> map: the tunnel to %s off the map (or down) %.0f ms after its link went down (target < 2000 ms; "
                     + "liveness ~300 ms + one 1 s poll)%n", victim.cn, (gone - cut) / 1e6);
-            System.out.println("map after the cut: up " + mapPeers(driver, "up") + ", down " + mapPeers(driver, "down"));
+            System.out.println("map after the cut: up " + mapPeers(driver, "up") + ", down " + mapPeers(driver, "down")
+                    + "; the tunnel was drawn " + seen);
         } finally {
             stream.close();
         }
@@ -187,6 +195,13 @@ class StatusPageBrowserTest {
             out.add(String.valueOf(p));
         return out;
     }
+
+    /** [table row, map edge] of a peer's tunnel: up, down or absent each. */
+    private static final String TUNNEL_DRAWN = "const peer = arguments[0];"
+            + " const row = Array.from(document.querySelectorAll('#tunnels tbody tr')).find(r => r.dataset.peer === peer);"
+            + " const edge = Array.from(document.querySelectorAll('#map line.tunnel')).find(e => e.getAttribute('data-peer') === peer);"
+            + " return [row ? (row.classList.contains('down') ? 'down' : 'up') : 'absent',"
+            + " edge ? (edge.classList.contains('up') ? 'up' : 'down') : 'absent'];";
 
     /** The CNs of the map's nodes. */
     private static Set<String> mapNodes(ChromeDriver driver) {
