@@ -59,6 +59,15 @@ class NodeStatusTest {
     }
 
     @Test
+    void aRouteNamesTheNodeWhoseSubnetItIsOnlyInsideTheNetwork() {
+        Ipv6Prefix net = Ipv6Prefix.parse("2001:db8:42::/48");
+        assertEquals("7/16", NodeStatus.nodeOf(Ipv6Prefix.parse("2001:db8:42:7::/64"), net));
+        assertEquals("1/8", NodeStatus.nodeOf(Ipv6Prefix.parse("2001:db8:42:100::/56"), net), "a shorter prefix: a shorter CN");
+        assertEquals(null, NodeStatus.nodeOf(Ipv6Prefix.parse("2001:db8:43:7::/64"), net), "another network");
+        assertEquals(null, NodeStatus.nodeOf(net, net), "the network itself is no node");
+    }
+
+    @Test
     void whatIsNoStatusIsSaid() {
         assertThrows(IllegalArgumentException.class, () -> NodeStatus.parse("BABEL 1.0"));
         assertThrows(IllegalArgumentException.class, () -> NodeStatus.parse("{\"tunnels\": 3}"));
