@@ -49,7 +49,8 @@ import re6st.netsim.Wait;
 /**
  * {@code re6st node --http} in a real browser (Debian's chromium, headless, driven through
  * chromedriver): on a 3-node mesh, the page of one node loads without a console error, its map
- * shows the node's live tunnels, a click on a node shows the path a packet to it takes, and when a
+ * shows the node's live tunnels, a click on a node shows the path a packet to it takes (n1 keeps one
+ * tunnel and takes none, so that one node is two hops away: its path is the tunnel, then the peer's route), and when a
  * peer's link is cut the tunnel leaves the map (or is drawn down). The browser runs in the root
  * namespace and reaches the node's loopback-only page through a TCP relay of this JVM whose
  * connections are made inside the node's namespace (nothing to attach, nothing to clean up but
@@ -71,8 +72,10 @@ class StatusPageBrowserTest {
         try (TestNet net = TestNet.create("web"); Mesh mesh = new Mesh(net, 3)) {
             mesh.enrol();
             Mesh.Host n1 = mesh.hosts.get(1);
+            // n1 keeps one tunnel and takes none: one other node is always reached through its peer (a path of two hops)
             for (Mesh.Host h : mesh.hosts)
-                mesh.startNode(h, h == n1 ? new String[] {"--http", Integer.toString(HTTP_PORT)} : new String[0]);
+                mesh.startNode(h, h == n1 ? new String[] {"--http", Integer.toString(HTTP_PORT), "--client-count", "1", "--max-clients", "0"}
+                        : new String[0]);
             mesh.pingAll(Duration.ofSeconds(120), mesh.awaitRunning(Duration.ofSeconds(120)));
             Wait.until("n1 serves its status page", Duration.ofSeconds(30),
                     () -> n1.node.log().contains("status page on http://127.0.0.1:" + HTTP_PORT + "/"));
@@ -119,13 +122,23 @@ class StatusPageBrowserTest {
         assertTrue(state.startsWith("live, as of "), "the page polls and is live: " + state);
 
         // a click on a tunnel peer: its route's next hop is drawn as the path
-        Mesh.Host victim = mesh.hosts.stream().filter(h -> h != n1 && up.get().contains(h.cn)).reduce((a, b) -> b).orElseThrow();
+        assertEquals(1, up.get().size(), "n1 keeps one tunnel: " + up.get());
+        Mesh.Host victim = mesh.hosts.stream().filter(h -> up.get().contains(h.cn)).findFirst().orElseThrow();
         Wait.until("n1 routes " + victim.label() + " (" + victim.cn + ")", Duration.ofSeconds(30), () -> routeVia(status(page), victim.cn) != null);
         click(driver, victim.cn);
         Wait.until("the path to " + victim.cn + " is shown", Duration.ofSeconds(10), () -> {
             String via = routeVia(status(page), victim.cn);
             return text(driver, "path").startsWith("A packet to " + victim.cn + " ") && via.equals(pathPeer(driver));
         });
+        System.out.println("path shown: " + text(driver, "path"));
+        // and to the node behind it: the tunnel to the peer, then the peer's route, both highlighted
+        Mesh.Host far = mesh.hosts.stream().filter(h -> h != n1 && h != victim).findFirst().orElseThrow();
+        assertEquals(victim.cn, routeVia(status(page), far.cn), "n1's one tunnel carries its route to " + far.label());
+        click(driver, far.cn);
+        Wait.until("the two-hop path to " + far.cn + " is shown", Duration.ofSeconds(10),
+                () -> text(driver, "path").startsWith("A packet to " + far.cn + " ") && victim.cn.equals(pathPeer(driver))
+                        && far.cn.equals(driver.executeScript("const on = document.querySelectorAll('#map line.route.path');"
+                                + " return on.length === 1 ? on[0].getAttribute('data-node') : null;")));
         System.out.println("path shown: " + text(driver, "path"));
         Path shot = mesh.net.logDir().resolve("status-page.png"); // for a person to look at; nothing is checked on it
         Files.write(shot, driver.getScreenshotAs(org.openqa.selenium.OutputType.BYTES));
