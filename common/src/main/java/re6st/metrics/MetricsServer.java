@@ -29,7 +29,7 @@ public final class MetricsServer implements AutoCloseable {
     /** As above, plus collectors read at each scrape (the node's per-tunnel metrics, with labels). */
     public static MetricsServer start(String spec, MetricRegistry metrics, io.prometheus.metrics.model.registry.MultiCollector... more)
             throws IOException {
-        InetSocketAddress at = parse(spec);
+        InetSocketAddress at = address(spec, "the metrics address");
         PrometheusRegistry registry = new PrometheusRegistry();
         DropwizardExports.builder().dropwizardRegistry(metrics).register(registry);
         for (io.prometheus.metrics.model.registry.MultiCollector c : more)
@@ -37,7 +37,11 @@ public final class MetricsServer implements AutoCloseable {
         return new MetricsServer(HTTPServer.builder().inetAddress(at.getAddress()).port(at.getPort()).registry(registry).buildAndStart());
     }
 
-    static InetSocketAddress parse(String spec) {
+    /**
+     * {@code spec} (PORT, ADDR:PORT or [ADDR]:PORT) as a socket address: loopback for a bare port; an
+     * address must be a literal (no DNS). IllegalArgumentException naming {@code what} otherwise.
+     */
+    public static InetSocketAddress address(String spec, String what) {
         int i = spec.lastIndexOf(':');
         try {
             if (i < 0)
@@ -45,7 +49,7 @@ public final class MetricsServer implements AutoCloseable {
             String host = spec.substring(0, i).replace("[", "").replace("]", "");
             return new InetSocketAddress(re6st.net.IpPrefix.literal(host), Integer.parseInt(spec.substring(i + 1)));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("expected PORT or ADDR:PORT for the metrics address, got '" + spec + "'");
+            throw new IllegalArgumentException("expected PORT or ADDR:PORT for " + what + ", got '" + spec + "'");
         }
     }
 

@@ -173,6 +173,22 @@ class LauncherErrorsTest {
                 .saysOnly(2, "re6st node: " + ca + ": no such file or directory (check the path)");
     }
 
+    @Test
+    void nodeWithAStatusPageAddressThatIsNoAddressSaysSo(@TempDir Path dir) throws Exception {
+        String[] files = {"--registry", "http://127.0.0.1/", "--ca", dir.resolve("ca.crt").toString(), "--cert",
+            dir.resolve("cert.crt").toString(), "--key", dir.resolve("cert.key").toString(), "--http"};
+        re6st(with(files, "status.example.com:8080")).saysOnly(2, "re6st node: --http status.example.com:8080: not an IP address: 'status.example.com'");
+        re6st(with(files, "80x")).saysOnly(2, "re6st node: --http 80x: expected PORT or ADDR:PORT for the status page, got '80x'");
+    }
+
+    /** {@code re6st node FILES... --http VALUE}. */
+    private static String[] with(String[] files, String http) {
+        java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of("node"));
+        all.addAll(java.util.List.of(files));
+        all.add(http);
+        return all.toArray(String[]::new);
+    }
+
     // ---- re6st tunnel ----
 
     @Test

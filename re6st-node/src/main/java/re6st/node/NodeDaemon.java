@@ -85,6 +85,9 @@ public final class NodeDaemon {
     private final NetworkConfigSource configs;
     /** The network config of the latest run (adopted ones included): what the node cache keeps at exit depends on it. */
     private volatile ReceivedNetworkConfig lastNetwork;
+    /** The latest run, for the status page (which outlives runs: 503 while a run has no overlay yet). */
+    private volatile Run current;
+    private volatile re6st.node.web.StatusPageServer page;
 
     private NodeDaemon(NodeSettings settings, NodeIdentity me, NodeCache cache) {
         this.settings = settings;
@@ -129,19 +132,37 @@ public final class NodeDaemon {
         try (NodeCache cache = NodeCache.open(settings.stateDir())) {
             NodeDaemon d = new NodeDaemon(settings, me, cache);
             boolean[] registryNode = {false};
-            runs.run(() -> {
-                ReceivedNetworkConfig network = d.configs.atStart(registryNode[0]);
-                registryNode[0] = network.config().registryPrefix().equals(me.prefix().bits());
-                checkUsable(network, me);
-                d.lastNetwork = network;
-                return d.new Run(network, registryNode[0]);
-            });
+            try (AutoCloseable page = d.startStatusPage()) {
+                runs.run(() -> {
+                    ReceivedNetworkConfig network = d.configs.atStart(registryNode[0]);
+                    registryNode[0] = network.config().registryPrefix().equals(me.prefix().bits());
+                    checkUsable(network, me);
+                    d.lastNetwork = network;
+                    Run r = d.new Run(network, registryNode[0]);
+                    d.current = r;
+                    return r;
+                });
+            }
             if (d.lastNetwork != null)
                 cache.shrink(cacheKeeps(settings.clientCount(), d.lastNetwork));
         } finally {
             stopped.countDown();
         }
         return 0;
+    }
+
+    /** --http: the status page, for the whole life of the process (runs come and go); a no-op without --http. */
+    private AutoCloseable startStatusPage() throws IOException {
+        if (settings.http().isEmpty())
+            return () -> {};
+        page = re6st.node.web.StatusPageServer.start(settings.http().get(), () -> {
+            Run r = current;
+            return r == null || r.overlay == null ? null : NodeStatus.json(r.status());
+        });
+        InetSocketAddress at = page.address();
+        LOG.log(Level.INFO, "status page on http://{0}/", at.getAddress() instanceof java.net.Inet6Address
+                ? "[" + at.getAddress().getHostAddress() + "]:" + at.getPort() : at.getAddress().getHostAddress() + ":" + at.getPort());
+        return page;
     }
 
     /**
@@ -259,7 +280,7 @@ public final class NodeDaemon {
                 TunnelLinks links = overlay.links();
                 re6st.metrics.MetricsServer m = re6st.metrics.MetricsServer.start(settings.metrics().get(), new com.codahale.metrics.MetricRegistry(),
                         new NodeMetrics(this::status, () -> manager == null ? null : manager.counters(), links::failures, links.downs::get,
-                                () -> upnp));
+                                () -> upnp, () -> page == null ? Map.of() : page.responses()));
                 opened.add(m);
                 LOG.log(Level.INFO, "Prometheus metrics on {0} (GET /metrics)", settings.metrics().get());
             }
@@ -391,6 +412,8 @@ public final class NodeDaemon {
 
         @Override
         public void close() {
+            if (current == this)
+                current = null; // the status page says 503 until the next run, rather than wait on this one's closed router
             if (loop != null) {
                 loop.interrupt();
                 try {

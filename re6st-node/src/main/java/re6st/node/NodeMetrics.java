@@ -30,6 +30,7 @@ final class NodeMetrics implements MultiCollector {
     private final Supplier<Map<String, Long>> failures;
     private final Supplier<Long> downs;
     private final Supplier<PortForwarder> upnp;
+    private final Supplier<Map<String, Long>> httpResponses;
 
     /**
      * @param status   the node's snapshot (as {@code re6st status})
@@ -37,9 +38,11 @@ final class NodeMetrics implements MultiCollector {
      * @param failures handshake failures by reason
      * @param downs    tunnel paths declared dead
      * @param upnp     the UPnP port forwarder (null: not used, no metric)
+     * @param httpResponses the status page's responses by code (empty without --http)
      */
     NodeMetrics(Callable<NodeStatus> status, Supplier<TunnelManagerCounters> manager, Supplier<Map<String, Long>> failures,
-            Supplier<Long> downs, Supplier<PortForwarder> upnp) {
+            Supplier<Long> downs, Supplier<PortForwarder> upnp, Supplier<Map<String, Long>> httpResponses) {
+        this.httpResponses = httpResponses;
         this.status = status;
         this.manager = manager;
         this.failures = failures;
@@ -137,6 +140,10 @@ final class NodeMetrics implements MultiCollector {
             f.failures().forEach((reason, n) -> upnpFailed.dataPoint(count(n, Labels.of("reason", reason))));
             out.metricSnapshot(upnpFailed.build());
         }
+        CounterSnapshot.Builder http = CounterSnapshot.builder().name("re6st_http_responses")
+                .help("Responses of the status page (--http), by HTTP status code.");
+        httpResponses.get().forEach((code, n) -> http.dataPoint(count(n, Labels.of("code", code))));
+        out.metricSnapshot(http.build());
         return out.build();
     }
 

@@ -55,11 +55,20 @@ public record NodeStatus(String node, String address, String network, long confi
                 j.put("babel_rtt_ms", t.babelRttMicros() / 1e3);
         }
         ArrayNode routes = o.putArray("routes");
+        re6st.net.Ipv6Prefix network = re6st.net.Ipv6Prefix.parse(s.network);
         for (Overlay.RouteStatus r : s.overlay.routes())
-            routes.addObject().put("prefix", r.prefix().toString()).put("via", r.viaPeer()).put("interface", r.ifname()).put("metric", r.metric());
+            routes.addObject().put("prefix", r.prefix().toString()).put("node", nodeOf(r.prefix(), network)).put("via", r.viaPeer())
+                    .put("interface", r.ifname()).put("metric", r.metric());
         ArrayNode w = o.putArray("warnings");
         s.warnings.forEach(w::add);
         return o.toString();
+    }
+
+    /** The CN of the node whose subnet {@code subnet} is (the bits after the network's), null if it is none. */
+    static String nodeOf(re6st.net.Ipv6Prefix subnet, re6st.net.Ipv6Prefix network) {
+        if (subnet.length() <= network.length() || !network.contains(subnet.address()))
+            return null;
+        return new re6st.net.NodePrefix(subnet.bits().substring(network.length())).cn();
     }
 
     /** Parses the node's answer; IllegalArgumentException when it is no status. */

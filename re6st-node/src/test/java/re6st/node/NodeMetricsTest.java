@@ -30,9 +30,10 @@ class NodeMetricsTest {
 
     @Test
     void perTunnelFiguresCarryTheirPeerAndCountersEndInTotal() throws Exception {
-        new NodeMetrics(() -> NodeStatusTest.sample(List.of()), () -> null, Map::of, () -> 2L, () -> null).collect(); // what a scrape would hide in a 500
+        new NodeMetrics(() -> NodeStatusTest.sample(List.of()), () -> null, Map::of, () -> 2L, () -> null, Map::of).collect(); // what a scrape would hide in a 500
         String text = scrape(new NodeMetrics(() -> NodeStatusTest.sample(List.of()), () -> null,
-                () -> Map.of("access_denied", 3L, "timeout", 1L), () -> 2L, () -> null));
+                () -> Map.of("access_denied", 3L, "timeout", 1L), () -> 2L, () -> null,
+                () -> Map.of("200", 41L, "421", 1L)));
         String out = "peer=\"0/16\",protocol=\"udp\"";
         assertTrue(text.contains("re6st_network_config_version 7.0"), text);
         assertTrue(text.contains("re6st_node_info{address=\"2001:db8:42:1::1\",network=\"2001:db8:42::/48\",node=\"1/16\"} 1"), text);
@@ -47,6 +48,8 @@ class NodeMetricsTest {
         assertTrue(text.matches("(?s).*re6st_tunnel_downs_total\\{[^}]*" + out + "} 1\\.0.*"), text);
         assertTrue(text.contains("re6st_tunnel_handshake_failures_total{reason=\"access_denied\"} 3.0"), text);
         assertTrue(text.contains("re6st_tunnel_path_downs_total 2.0"), text);
+        assertTrue(text.contains("re6st_http_responses_total{code=\"200\"} 41.0"), text);
+        assertTrue(text.contains("re6st_http_responses_total{code=\"421\"} 1.0"), text);
         assertTrue(text.contains("re6st_routes 2.0"), text);
         assertTrue(text.matches("(?s).*re6st_route_metric\\{interface=\"eth0\",prefix=\"2001:db8:42:2::/64\",via=\"\"} 102\\.0.*"), text);
         assertTrue(text.contains("re6st_certificate_expiry_timestamp_seconds 1.8"), text);
@@ -57,7 +60,7 @@ class NodeMetricsTest {
     @Test
     void theGrafanaDashboardAsksOnlyForMetricsTheNodeExports() throws Exception {
         String text = scrape(new NodeMetrics(() -> NodeStatusTest.sample(List.of()), re6st.node.tunnel.TunnelManagerCounters::new,
-                () -> Map.of("timeout", 1L), () -> 2L));
+                () -> Map.of("timeout", 1L), () -> 2L, () -> null, () -> Map.of("200", 1L)));
         java.util.Set<String> exported = new java.util.TreeSet<>();
         java.util.regex.Matcher series = java.util.regex.Pattern.compile("(?m)^(re6st_[a-z_]+)[{ ]").matcher(text);
         while (series.find())
@@ -85,10 +88,10 @@ class NodeMetricsTest {
                 }, new java.util.SplittableRandom(1), false);
         f.step(0);
         f.step(re6st.node.upnp.PortForwarder.RETRY_MS);
-        String text = scrape(new NodeMetrics(() -> NodeStatusTest.sample(List.of()), () -> null, Map::of, () -> 0L, () -> f));
+        String text = scrape(new NodeMetrics(() -> NodeStatusTest.sample(List.of()), () -> null, Map::of, () -> 0L, () -> f, Map::of));
         assertTrue(text.contains("re6st_upnp_mapped 0.0"), text);
         assertTrue(text.contains("re6st_upnp_failures_total{reason=\"no_igd\"} 2.0"), text);
-        String without = scrape(new NodeMetrics(() -> NodeStatusTest.sample(List.of()), () -> null, Map::of, () -> 0L, () -> null));
+        String without = scrape(new NodeMetrics(() -> NodeStatusTest.sample(List.of()), () -> null, Map::of, () -> 0L, () -> null, Map::of));
         assertTrue(!without.contains("re6st_upnp"), "explicit --ip: no UPnP metric");
     }
 
@@ -96,7 +99,7 @@ class NodeMetricsTest {
     void aNodeBetweenTwoRunsServesAnEmptyPageNotAnError() throws Exception {
         String text = scrape(new NodeMetrics(() -> {
             throw new IllegalStateException("restarting");
-        }, () -> null, Map::of, () -> 0L, () -> null));
+        }, () -> null, Map::of, () -> 0L, () -> null, Map::of));
         assertTrue(!text.contains("re6st_"), text);
     }
 

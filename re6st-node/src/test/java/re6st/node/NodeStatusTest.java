@@ -45,6 +45,9 @@ class NodeStatusTest {
         assertEquals(96, t.path("babel_cost").asInt());
         assertTrue(s.path("tunnels").get(1).path("rtt_ms").isNull(), "no RTT sample yet: null, not -1");
         assertTrue(!s.path("tunnels").get(1).has("babel_cost"));
+        assertEquals("0/16", s.path("routes").get(0).path("node").asText(), "a route names the node it leads to (the map draws it)");
+        assertEquals("2/16", s.path("routes").get(1).path("node").asText());
+        assertEquals("0/16", s.path("routes").get(0).path("via").asText());
         String text = NodeStatus.text(s);
         assertTrue(text.contains("node 1/16  2001:db8:42:1::1  in 2001:db8:42::/48"), text);
         assertTrue(text.contains("up 1d 1h, network config version 7"), text);
@@ -53,6 +56,15 @@ class NodeStatusTest {
         assertTrue(text.matches("(?s).*3/16\\s+re6st-1\\s+tcp\\s+in\\s+198\\.18\\.81\\.4:40123\\s+DOWN\\s+12s\\s+-\\s+0 B\\s+0 B\\s+-.*"), text);
         assertTrue(text.matches("(?s).*2001:db8:42:2::/64\\s+via \\(LAN\\)\\s+eth0\\s+metric 102.*"), text);
         assertTrue(text.contains("! no incoming tunnel after 3 min"), text);
+    }
+
+    @Test
+    void aRouteNamesTheNodeWhoseSubnetItIsOnlyInsideTheNetwork() {
+        Ipv6Prefix net = Ipv6Prefix.parse("2001:db8:42::/48");
+        assertEquals("7/16", NodeStatus.nodeOf(Ipv6Prefix.parse("2001:db8:42:7::/64"), net));
+        assertEquals("1/8", NodeStatus.nodeOf(Ipv6Prefix.parse("2001:db8:42:100::/56"), net), "a shorter prefix: a shorter CN");
+        assertEquals(null, NodeStatus.nodeOf(Ipv6Prefix.parse("2001:db8:43:7::/64"), net), "another network");
+        assertEquals(null, NodeStatus.nodeOf(net, net), "the network itself is no node");
     }
 
     @Test

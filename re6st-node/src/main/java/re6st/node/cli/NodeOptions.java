@@ -53,6 +53,11 @@ public final class NodeOptions {
             + "the Internet. Not in the original.")
     String metrics;
 
+    @Option(names = "--http", paramLabel = "[ADDR:]PORT", description = "Serve a status page (GET /) on PORT of loopback, or "
+            + "on ADDR: what re6st status shows, live, with a map of the mesh (JSON at /status.json). It names the peers: keep "
+            + "it off the Internet. Not in the original.")
+    String http;
+
     @Option(names = {"-v", "--verbose"}, paramLabel = "LEVEL", defaultValue = "1", description = "Log level: 0 no log, "
             + "1 warnings, 2 info, 3 debug, 4 trace; SIGUSR1 reopens the log (default: ${DEFAULT-VALUE}).")
     int verbose;
@@ -203,7 +208,17 @@ public final class NodeOptions {
                 mainInterface(), multicast, Optional.ofNullable(up), daemons, countryCode(), babelArgs, gateway, useDefault,
                 openvpnArgs, ovpnlog, remotes.isEmpty() ? servers(disabled) : List.of(), Optional.ofNullable(dh).map(NodeOptions::abs),
                 abs(ca), abs(cert), abs(key), count("--client-count", clientCount), count("--max-clients", maxClients),
-                gateways(), disabled, remotes, neighbourPrefixes(), Optional.ofNullable(console), Optional.ofNullable(metrics), warnings);
+                gateways(), disabled, remotes, neighbourPrefixes(), Optional.ofNullable(console), Optional.ofNullable(metrics), httpAddress(), warnings);
+    }
+
+    private Optional<java.net.InetSocketAddress> httpAddress() {
+        if (http == null)
+            return Optional.empty();
+        try {
+            return Optional.of(re6st.metrics.MetricsServer.address(http, "the status page"));
+        } catch (IllegalArgumentException e) {
+            throw CommandFailure.usage("--http " + http + ": " + e.getMessage());
+        }
     }
 
     private void ignoredWithClient(List<String> warnings) {

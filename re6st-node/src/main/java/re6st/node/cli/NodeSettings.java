@@ -26,6 +26,7 @@ import re6st.net.NodePrefix;
  * @param client           --client remotes not disabled; empty unless in client mode
  * @param neighbours       --neighbour CNs as node prefixes
  * @param metrics          --metrics [ADDR:]PORT: where Prometheus scrapes the node (loopback for a bare port); none by default
+ * @param http             --http [ADDR:]PORT: where the status page is served (loopback for a bare port); none by default
  * @param warnings         one line each for what was accepted but is obsolete or ignored; the daemon logs them
  */
 public record NodeSettings(URI registry, List<String> ip, Optional<Path> logDir, Path runDir, Path stateDir, int verbose,
@@ -33,7 +34,8 @@ public record NodeSettings(URI registry, List<String> ip, Optional<Path> logDir,
         Optional<String> country, List<String> babelArgs, boolean gateway, boolean defaultRoute, List<String> openvpnArgs,
         boolean ovpnlog, List<Server> servers, Optional<Path> dh, Path ca, Path cert, Path key, OptionalInt clientCount,
         OptionalInt maxClients, List<String> remoteGateways, Set<String> disabledProtocols, List<Remote> client,
-        List<NodePrefix> neighbours, Optional<String> console, Optional<String> metrics, List<String> warnings) {
+        List<NodePrefix> neighbours, Optional<String> console, Optional<String> metrics, Optional<java.net.InetSocketAddress> http,
+        List<String> warnings) {
 
     /** Tunnel protocols in the original's order. */
     public static final List<String> PROTOCOLS = List.of("udp", "tcp", "udp6", "tcp6");

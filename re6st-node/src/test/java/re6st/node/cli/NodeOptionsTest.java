@@ -83,6 +83,19 @@ class NodeOptionsTest {
         assertEquals(Optional.empty(), s.country());
         assertTrue(!s.clientMode() && !s.gateway() && !s.defaultRoute() && !s.multicast());
         assertEquals(List.of(), s.warnings());
+        assertEquals(Optional.empty(), s.http(), "no status page unless asked");
+    }
+
+    @Test
+    void theStatusPageIsOnLoopbackForABarePortAndOnTheAddressGiven() {
+        assertEquals(Optional.of(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 8080)),
+                ok(with("--http", "8080")).http());
+        assertEquals("198.18.81.2:80", ok(with("--http", "198.18.81.2:80")).http().get().toString().replaceFirst("^/", ""));
+        java.net.InetAddress any6 = ok(with("--http", "[::]:8080")).http().get().getAddress();
+        assertTrue(any6 instanceof java.net.Inet6Address && any6.isAnyLocalAddress(), any6.toString());
+        usage("--http www.example.com:80: ", with("--http", "www.example.com:80"));
+        usage("--http 80x: expected PORT or ADDR:PORT", with("--http", "80x"));
+        usage("--http 70000: ", with("--http", "70000"));
     }
 
     @Test
