@@ -169,6 +169,23 @@ final class Mesh implements AutoCloseable {
         return h;
     }
 
+    /**
+     * One more host, {@code natted}, behind a home router ({@link re6st.netsim.NatRouter} "home": masquerade, no port
+     * forward) whose outside address on the LAN is 198.18.81.50; inside, the host is 198.19.1.2/24 with its default
+     * route via the router's 198.19.1.1.
+     */
+    Host addBehindNat() throws IOException {
+        re6st.netsim.NatRouter nat = net.natRouter("home", "wan0");
+        net.attach(nat.namespace(), "wan0", net.namespaces().stream().filter(n -> n.label().equals("sw")).findFirst().orElseThrow());
+        nat.namespace().addAddress("wan0", "198.18.81.50/24");
+        Namespace inside = net.namespace("natted");
+        net.veth(inside, "eth0", nat.namespace(), "lan0");
+        nat.namespace().addAddress("lan0", "198.19.1.1/24");
+        inside.addAddress("eth0", "198.19.1.2/24");
+        inside.route("default", "via", "198.19.1.1");
+        return add(inside, "198.19.1.2");
+    }
+
     Path ca() {
         return top.resolve("ca.crt");
     }

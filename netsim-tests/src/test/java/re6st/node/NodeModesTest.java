@@ -13,7 +13,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 import re6st.netsim.Namespace;
-import re6st.netsim.NatRouter;
 import re6st.netsim.RequiresRoot;
 import re6st.netsim.TestNet;
 import re6st.netsim.Wait;
@@ -67,22 +66,15 @@ class NodeModesTest {
     }
 
     /**
-     * Acceptance 7: a node behind a home router (nftables masquerade, no UPnP) advertises its
-     * private address, which nobody outside reaches: it joins through its own outgoing tunnels,
+     * Acceptance 7: a node behind a home router (nftables masquerade, no UPnP) advertises the
+     * router's outside address its peers see (no --ip: learned, RoamingTest) and its private one,
+     * neither of which a peer can dial (no port forward): it joins through its own outgoing tunnels,
      * and with nobody connected to it the bad-NAT rule keeps it at min(2, client_count) of them.
      */
     @Test
     void aNodeBehindANatWithoutUpnpJoinsThroughOutgoingTunnelsOnly() throws Exception {
         try (TestNet net = TestNet.create("nat"); Mesh mesh = new Mesh(net, 4)) {
-            NatRouter nat = net.natRouter("home", "wan0");
-            net.attach(nat.namespace(), "wan0", net.namespaces().stream().filter(n -> n.label().equals("sw")).findFirst().orElseThrow());
-            nat.namespace().addAddress("wan0", "198.18.81.50/24");
-            Namespace inside = net.namespace("natted");
-            net.veth(inside, "eth0", nat.namespace(), "lan0");
-            nat.namespace().addAddress("lan0", "198.19.1.1/24");
-            inside.addAddress("eth0", "198.19.1.2/24");
-            inside.route("default", "via", "198.19.1.1");
-            Mesh.Host natted = mesh.add(inside, "198.19.1.2");
+            Mesh.Host natted = mesh.addBehindNat();
             mesh.enrol();
             for (Mesh.Host h : mesh.hosts)
                 if (h == natted)
