@@ -270,7 +270,7 @@ public final class NodeDaemon {
                     network.version().number());
             if (settings.clientMode())
                 dialClient();
-            else if (maxClients > 0)
+            else if (maxClients > 0 && !settings.ip().contains("any")) // with any: learned from the first peers
                 for (String proto : overlay.transports().keySet())
                     if (addresses().stream().noneMatch(a -> a.protocol().equals(proto)))
                         LOG.log(Level.WARNING, "{0} server: this host has no {1} address to announce (use --ip), so no peer can dial it",
