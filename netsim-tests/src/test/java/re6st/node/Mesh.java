@@ -24,6 +24,7 @@ import java.util.regex.Pattern;
 
 import re6st.netsim.Cmd;
 import re6st.netsim.LinkParams;
+import re6st.netsim.NatRouter;
 import re6st.netsim.Namespace;
 import re6st.netsim.NsProcess;
 import re6st.netsim.TestNet;
@@ -169,6 +170,27 @@ final class Mesh implements AutoCloseable {
         Host h = new Host(ns, Files.createDirectories(top.resolve(ns.label())), underlay);
         hosts.add(h);
         return h;
+    }
+
+    /** A home router (nftables masquerade) on the mesh's LAN ("sw"), its outside address 198.18.81.50. */
+    NatRouter homeRouter() {
+        NatRouter nat = net.natRouter("home", "wan0");
+        net.attach(nat.namespace(), "wan0", net.namespaces().stream().filter(n -> n.label().equals("sw")).findFirst().orElseThrow());
+        nat.namespace().addAddress("wan0", "198.18.81.50/24");
+        return nat;
+    }
+
+    /**
+     * One more host, {@code natted}, behind {@code nat} (no port forward unless the caller adds one): inside, it is
+     * 198.19.1.2/24 with its default route via the router's 198.19.1.1 ({@link NatRouter#inside}).
+     */
+    Host addBehindNat(NatRouter nat) throws IOException {
+        return add(nat.inside("natted"), NatRouter.INSIDE_HOST);
+    }
+
+    /** {@link #addBehindNat(NatRouter)} behind a new {@link #homeRouter()}. */
+    Host addBehindNat() throws IOException {
+        return addBehindNat(homeRouter());
     }
 
     Path ca() {

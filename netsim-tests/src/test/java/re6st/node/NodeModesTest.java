@@ -67,16 +67,15 @@ class NodeModesTest {
     }
 
     /**
-     * Acceptance 7: a node behind a home router (nftables masquerade, no UPnP) advertises its
-     * private address, which nobody outside reaches: it joins through its own outgoing tunnels,
+     * Acceptance 7: a node behind a home router (nftables masquerade, no UPnP) advertises the
+     * router's outside address its peers see (no --ip: learned, RoamingTest) and its private one,
+     * neither of which a peer can dial (no port forward): it joins through its own outgoing tunnels,
      * and with nobody connected to it the bad-NAT rule keeps it at min(2, client_count) of them.
      */
     @Test
     void aNodeBehindANatWithoutUpnpJoinsThroughOutgoingTunnelsOnly() throws Exception {
         try (TestNet net = TestNet.create("nat"); Mesh mesh = new Mesh(net, 4)) {
-            NatRouter nat = homeRouter(net);
-            Namespace inside = nat.inside("natted");
-            Mesh.Host natted = mesh.add(inside, "198.19.1.2");
+            Mesh.Host natted = mesh.addBehindNat();
             mesh.enrol();
             for (Mesh.Host h : mesh.hosts)
                 if (h == natted)
@@ -108,12 +107,11 @@ class NodeModesTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(re6st.netsim.MiniUpnpd.binary() != null,
                 "needs miniupnpd (apt-get install miniupnpd miniupnpd-nftables)");
         try (TestNet net = TestNet.create("upnp"); Mesh mesh = new Mesh(net, 3)) {
-            NatRouter nat = homeRouter(net);
-            Namespace inside = nat.inside("natted");
+            NatRouter nat = mesh.homeRouter();
             Mesh.Host reg = mesh.hosts.get(0);
             re6st.netsim.StunResponder.start(reg.ns, reg.underlay); // on the WAN side: the router learns its address
             re6st.netsim.MiniUpnpd igd = re6st.netsim.MiniUpnpd.start(nat, "wan0", "lan0", "198.19.1.0/24", reg.underlay);
-            Mesh.Host natted = mesh.add(inside, "198.19.1.2");
+            Mesh.Host natted = mesh.addBehindNat(nat);
             mesh.enrol();
             long start = System.nanoTime();
             for (Mesh.Host h : mesh.hosts)
@@ -163,14 +161,6 @@ class NodeModesTest {
             }
             System.out.println("over IPv6: " + mesh.hosts.get(1).node.log().lines().filter(l -> TUNNEL.matcher(l).find()).toList());
         }
-    }
-
-    /** A home router on the mesh's LAN ("sw"), its outside address 198.18.81.50. */
-    static NatRouter homeRouter(TestNet net) {
-        NatRouter nat = net.natRouter("home", "wan0");
-        net.attach(nat.namespace(), "wan0", net.namespaces().stream().filter(n -> n.label().equals("sw")).findFirst().orElseThrow());
-        nat.namespace().addAddress("wan0", "198.18.81.50/24");
-        return nat;
     }
 
     /** The node's tunnel interfaces now. */

@@ -90,6 +90,17 @@ class TunnelTransportTest {
             events.add("removed " + t.peerCn());
         }
 
+        final List<InetSocketAddress> observed = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void observed(TunnelInfo t, InetSocketAddress ours) {
+            observed.add(ours);
+        }
+
+        InetSocketAddress lastObserved() {
+            return observed.isEmpty() ? null : observed.get(observed.size() - 1);
+        }
+
         @Override
         public void failed(String peerCn, InetSocketAddress remote, IOException why) {
             events.add("failed " + peerCn + ": " + why.getMessage());
@@ -206,6 +217,45 @@ class TunnelTransportTest {
             assertEquals(List.of(), t3.tunnels());
             for (Recorder r : List.of(rs, r2, r3))
                 assertRemovedOnlyAfterEstablished(r.events);
+        }
+    }
+
+    /**
+     * The server tells the client where its packets come from (ObservedAddress) and the client
+     * hears it; the client's address changes (deleted, a new one added: a laptop on another
+     * network) and {@code redial} brings the tunnel back from the new address at once, the same
+     * tunnel on both sides (no new TUN, no removal); the server then reports the new address.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"udp", "tcp"})
+    void theClientLearnsWhereTheServerSeesItAndARedialMovesTheTunnelToItsNewAddress(String kind) throws Exception {
+        try (TestNet net = TestNet.create("observed-" + kind)) {
+            Trio n = Trio.on(net, kind);
+            Namespace c2 = n.c2();
+            Recorder rs = n.rs(), r2 = n.r2();
+            n.t2().dial(new InetSocketAddress("198.18.77.1", 1194), "1/16");
+            Wait.until("2/16 established on both sides", Duration.ofSeconds(30),
+                    () -> rs.saw("established 2/16") && r2.saw("established 1/16"));
+            Wait.until("the client hears the address the server sees", Duration.ofSeconds(10), () -> r2.lastObserved() != null);
+            InetSocketAddress first = r2.lastObserved();
+            assertEquals("198.18.77.12", first.getAddress().getHostAddress(), first.toString());
+            assertTrue(first.getPort() > 0, first.toString());
+            assertEquals(List.of(), rs.observed, "only the dialler is told");
+
+            c2.ip("addr", "del", "198.18.77.12/24", "dev", "eth0");
+            c2.ip("addr", "add", "198.18.77.22/24", "dev", "eth0");
+            long t0 = System.nanoTime();
+            n.t2().redial();
+            Wait.until("the client hears its new address", Duration.ofSeconds(30),
+                    () -> r2.lastObserved() != null && r2.lastObserved().getAddress().getHostAddress().equals("198.18.77.22"));
+            Wait.until("2/16 pings the server through the tunnel again", Duration.ofSeconds(30), () -> c2.pings("fd00:77:2::1"));
+            System.out.printf("%s: tunnel back %d ms after the address change and the redial%n", kind, (System.nanoTime() - t0) / 1_000_000);
+            assertEquals("198.18.77.22", n.server().tunnels().get(0).remote().getAddress().getHostAddress(), n.server().tunnels().toString());
+            assertEquals(1, rs.events.stream().filter(e -> e.equals("tunFor 2/16 in")).count(), "the tunnel moved: " + rs.events);
+            assertTrue(rs.events.stream().noneMatch(e -> e.startsWith("removed")), rs.events.toString());
+            assertEquals(List.of("tunFor 1/16 out", "established 1/16"), r2.events.subList(0, 2));
+            assertTrue(r2.events.stream().noneMatch(e -> e.startsWith("removed")), r2.events.toString());
+            assertEquals(1, r2.events.stream().filter(e -> e.startsWith("tunFor")).count(), "the client keeps its TUN: " + r2.events);
         }
     }
 

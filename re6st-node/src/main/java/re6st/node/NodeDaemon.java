@@ -241,6 +241,8 @@ public final class NodeDaemon {
         private volatile PortForwarder upnp; // null: explicit --ip addresses, --client, or no server
         private final long startedMillis = System.currentTimeMillis();
         private List<String> neighbours = List.of();
+        /** What our peers say our address is ({@code --ip any}, and without --ip). */
+        private final ExternalAddress external = new ExternalAddress();
 
         Run(ReceivedNetworkConfig network, boolean registryNode) {
             this.network = network;
@@ -300,7 +302,7 @@ public final class NodeDaemon {
                     + ", network config version " + network.version().number());
             if (settings.clientMode())
                 dialClient();
-            else if (maxClients > 0)
+            else if (maxClients > 0 && !settings.ip().contains("any")) // with any: learned from the first peers
                 for (String proto : overlay.transports().keySet())
                     if (addresses().stream().noneMatch(a -> a.protocol().equals(proto)))
                         LOG.log(Level.WARNING, "{0} server: this host has no {1} address to announce (use --ip), so no peer can dial it",
@@ -314,6 +316,8 @@ public final class NodeDaemon {
             });
             for (String d : settings.daemons())
                 hooks.daemon(d);
+            if (!settings.clientMode())
+                opened.add(new UnderlayWatch(this::underlay, what -> post(() -> underlayChanged(what))));
             checkAt = monotonicMs() + CONFIG_CHECK_MS;
             loop = new Thread(this::loop, "node-manager");
             loop.start();
@@ -463,7 +467,7 @@ public final class NodeDaemon {
                 warnings.add("no tunnel: this node is cut off from the mesh");
             return new NodeStatus(me.cn(), overlay.addressing().address().toString(), overlay.addressing().network().toString(),
                     n.version().number(), expires.toString(), settings.registry().toString(), registryNode, routes.registryRouted(), startedMillis,
-                    now, limits, o, warnings);
+                    now, limits, o, warnings, addresses().stream().map(PeerAddress::toString).toList());
         }
 
         // ---- the manager loop: the only thread that touches the manager
@@ -625,7 +629,47 @@ public final class NodeDaemon {
 
         @Override
         public void removed(TunnelInfo t) {
-            post(() -> manager.removed(monotonicMs(), NodePrefix.parseCn(t.peerCn()).bits(), t.outgoing()));
+            post(() -> {
+                manager.removed(monotonicMs(), NodePrefix.parseCn(t.peerCn()).bits(), t.outgoing());
+                if (t.outgoing())
+                    external.forget(t.peerCn(), monotonicMs());
+            });
+        }
+
+        @Override
+        public void observed(TunnelInfo t, InetSocketAddress ours) {
+            post(() -> {
+                InetAddress now = external.observed(t.peerCn(), ours.getAddress(), monotonicMs());
+                if (now != null)
+                    LOG.log(Level.INFO, "our peers see this node at {0} (last: {1} via {2}){3}", re6st.net.IpPrefix.format(now), ours,
+                            t.peerCn(), learns() ? "; advertised addresses now " + addresses() : "");
+            });
+        }
+
+        /** Whether the addresses peers see count in ours: {@code --ip any}, or no --ip at all (the original: like 'any' without UPnP). */
+        private boolean learns() {
+            return settings.ip().isEmpty() || settings.ip().contains("any");
+        }
+
+        /** Manager thread: the host's underlay changed (roaming): every tunnel we dialled handshakes again from where we are now. */
+        private void underlayChanged(String what) {
+            LOG.log(Level.INFO, "the underlay changed ({0}): redialling our tunnels; advertised addresses now {1}", what, addresses());
+            for (re6st.tunnel.TunnelTransport t : overlay.transports().values())
+                t.redial();
+        }
+
+        /** The underlay now (the watch's thread): our reachable addresses and the default routes. */
+        private UnderlayWatch.Snapshot underlay() {
+            java.util.Set<String> routes = new java.util.TreeSet<>();
+            try (re6st.jni.Netlink nl = re6st.jni.Netlink.open()) {
+                for (int family : new int[] {re6st.net.IpPrefix.AF_INET, re6st.net.IpPrefix.AF_INET6})
+                    for (re6st.jni.Route r : nl.routes(family, re6st.jni.Route.TABLE_MAIN, 0))
+                        if (r.dst().length() == 0 && r.protocol() != UnderlayWatch.PROTO_BABEL)
+                            routes.add(r.dst() + " via " + (r.gateway() == null ? "-" : re6st.net.IpPrefix.format(r.gateway())) + " dev " + r.oif());
+            } catch (re6st.jni.ErrnoException e) {
+                LOG.log(Level.DEBUG, "reading the default routes: {0}", e.getMessage());
+            }
+            return new UnderlayWatch.Snapshot(new java.util.TreeSet<>(hostAddresses(overlay.addressing().network())), routes);
         }
 
         @Override
@@ -765,28 +809,49 @@ public final class NodeDaemon {
             LOG.log(Level.INFO, "{0}: {1}", new NodePrefix(prefix).cn(), text);
         }
 
-        /** --ip addresses, else this host's global IPv4 addresses (not on the overlay's own interfaces). */
+        /**
+         * --ip addresses (with {@code any}: and the address our peers see, {@link ExternalAddress}); else this host's
+         * global addresses (not on the overlay's own interfaces), after the address peers see when no --ip is given.
+         */
         private List<String> ourAddresses() {
             List<String> explicit = new ArrayList<>();
             for (String ip : settings.ip())
                 if (!ip.equals("upnp") && !ip.equals("any"))
                     explicit.add(ip);
+            boolean any = settings.ip().contains("any");
             if (!explicit.isEmpty())
-                return explicit;
-            List<String> found = new ArrayList<>();
-            try {
-                for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-                    if (ni.isLoopback() || ni.getName().startsWith("re6st-") || !ni.isUp())
-                        continue;
-                    for (InetAddress a : Collections.list(ni.getInetAddresses()))
-                        if (a instanceof Inet4Address ? !a.isLinkLocalAddress() && !a.isLoopbackAddress() : underlay6(a, overlay.addressing().network()))
-                            found.add(a.getHostAddress().replaceFirst("%.*", ""));
-                }
-            } catch (IOException e) {
-                LOG.log(Level.WARNING, "cannot list this host''s addresses: {0}", e.getMessage());
-            }
-            return found;
+                return any ? merged(explicit, external.addresses()) : explicit;
+            if (any)
+                return external.addresses();
+            List<String> found = hostAddresses(overlay.addressing().network());
+            return settings.ip().isEmpty() ? merged(external.addresses(), found) : found;
         }
+    }
+
+    /** {@code first}, then those of {@code then} not in it. */
+    static List<String> merged(List<String> first, List<String> then) {
+        List<String> out = new ArrayList<>(first);
+        for (String s : then)
+            if (!out.contains(s))
+                out.add(s);
+        return out;
+    }
+
+    /** This host's addresses peers may reach: global IPv4 and IPv6, not on loopback or the overlay's own interfaces. */
+    static List<String> hostAddresses(re6st.net.Ipv6Prefix network) {
+        List<String> found = new ArrayList<>();
+        try {
+            for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (ni.isLoopback() || ni.getName().startsWith("re6st-") || !ni.isUp())
+                    continue;
+                for (InetAddress a : Collections.list(ni.getInetAddresses()))
+                    if (a instanceof Inet4Address ? !a.isLinkLocalAddress() && !a.isLoopbackAddress() : underlay6(a, network))
+                        found.add(a.getHostAddress().replaceFirst("%.*", ""));
+            }
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot list this host''s addresses: {0}", e.getMessage());
+        }
+        return found;
     }
 
     /** An IPv6 address of this host that peers may reach: not link-local, loopback or multicast, not inside the overlay. */

@@ -23,7 +23,15 @@ import re6st.tunnel.TunnelStats;
  */
 public record NodeStatus(String node, String address, String network, long configVersion, String certificateExpires,
         String registry, boolean registryNode, boolean registryRouted, long startedMillis, long nowMillis, Tunnels limits,
-        Overlay.Status overlay, List<String> warnings) {
+        Overlay.Status overlay, List<String> warnings, List<String> advertised) {
+
+    /** Without advertised addresses (a node that takes no tunnels, or not known yet). */
+    public NodeStatus(String node, String address, String network, long configVersion, String certificateExpires, String registry,
+            boolean registryNode, boolean registryRouted, long startedMillis, long nowMillis, Tunnels limits, Overlay.Status overlay,
+            List<String> warnings) {
+        this(node, address, network, configVersion, certificateExpires, registry, registryNode, registryRouted, startedMillis, nowMillis,
+                limits, overlay, warnings, List.of());
+    }
 
     /** Outgoing tunnels the manager keeps (client_count), incoming ones each server takes (max_clients). */
     public record Tunnels(int clientCount, int maxClients) {}
@@ -61,6 +69,8 @@ public record NodeStatus(String node, String address, String network, long confi
                     .put("interface", r.ifname()).put("metric", r.metric());
         ArrayNode w = o.putArray("warnings");
         s.warnings.forEach(w::add);
+        ArrayNode adv = o.putArray("advertised"); // our code-1 answer: ip,port,proto[,country]
+        s.advertised.forEach(adv::add);
         return o.toString();
     }
 
@@ -99,6 +109,11 @@ public record NodeStatus(String node, String address, String network, long confi
         b.append(String.format(Locale.ROOT, "  registry %s, %s%n", s.path("registry").asText(),
                 s.path("registry_node").asBoolean() ? "on this host" : s.path("registry_routed").asBoolean() ? "its node routed through the mesh"
                         : "its node NOT routed through the mesh"));
+        if (s.path("advertised").size() > 0) {
+            List<String> adv = new java.util.ArrayList<>();
+            s.path("advertised").forEach(a -> adv.add(a.asText()));
+            b.append(String.format(Locale.ROOT, "  advertised to peers: %s%n", String.join("; ", adv)));
+        }
         JsonNode tunnels = s.path("tunnels");
         int out = 0;
         for (JsonNode t : tunnels)

@@ -38,6 +38,7 @@ class NodeStatusTest {
         JsonNode s = NodeStatus.parse(json);
         assertEquals("1/16", s.path("node").asText());
         assertEquals(7, s.path("config_version").asLong());
+        assertEquals(0, s.path("advertised").size(), "none given");
         assertEquals(2, s.path("tunnels").size());
         JsonNode t = s.path("tunnels").get(0);
         assertEquals("198.18.81.1:1194", t.path("remote").asText());
@@ -65,6 +66,18 @@ class NodeStatusTest {
         assertEquals("1/8", NodeStatus.nodeOf(Ipv6Prefix.parse("2001:db8:42:100::/56"), net), "a shorter prefix: a shorter CN");
         assertEquals(null, NodeStatus.nodeOf(Ipv6Prefix.parse("2001:db8:43:7::/64"), net), "another network");
         assertEquals(null, NodeStatus.nodeOf(net, net), "the network itself is no node");
+    }
+
+    @Test
+    void theAdvertisedAddressesAreShown() {
+        NodeStatus n = sample(List.of());
+        NodeStatus s = new NodeStatus(n.node(), n.address(), n.network(), n.configVersion(), n.certificateExpires(), n.registry(),
+                n.registryNode(), n.registryRouted(), n.startedMillis(), n.nowMillis(), n.limits(), n.overlay(), n.warnings(),
+                List.of("198.18.9.1,1194,udp", "198.18.9.1,1194,tcp"));
+        JsonNode j = NodeStatus.parse(NodeStatus.json(s));
+        assertEquals("198.18.9.1,1194,tcp", j.path("advertised").get(1).asText());
+        String text = NodeStatus.text(j);
+        assertTrue(text.contains("advertised to peers: 198.18.9.1,1194,udp; 198.18.9.1,1194,tcp"), text);
     }
 
     @Test

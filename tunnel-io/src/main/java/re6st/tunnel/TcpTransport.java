@@ -128,7 +128,8 @@ public final class TcpTransport implements TunnelTransport {
 
         TunnelInfo info() {
             TcpTunnel t = tunnel;
-            return new TunnelInfo(cn, t == null ? null : t.tun().name(), remote, outgoing, protocol, t != null && t.isUp());
+            InetSocketAddress now = t == null ? null : t.remote(); // a client may connect again from another address (roaming)
+            return new TunnelInfo(cn, t == null ? null : t.tun().name(), now != null ? now : remote, outgoing, protocol, t != null && t.isUp());
         }
 
         @Override
@@ -141,6 +142,11 @@ public final class TcpTransport implements TunnelTransport {
         public void down(TcpTunnel t) {
             downSince = System.nanoTime();
             events.down(info());
+        }
+
+        @Override
+        public void observed(TcpTunnel t, InetSocketAddress ours) {
+            events.observed(info(), ours);
         }
     }
 
@@ -503,6 +509,15 @@ public final class TcpTransport implements TunnelTransport {
             tun.close();
         } catch (IOException e) {
             LOG.log(Level.WARNING, "tcp: closing {0}: {1}", tun.name(), e.getMessage());
+        }
+    }
+
+    @Override
+    public void redial() {
+        for (Peer p : peers.values()) {
+            TcpTunnel t = p.tunnel;
+            if (p.outgoing && t != null)
+                t.reconnect("the underlay changed: connecting again");
         }
     }
 

@@ -80,6 +80,9 @@ public final class TcpTunnel implements AutoCloseable {
 
         void down(TcpTunnel t);
 
+        /** We dialled, and the peer says our connection comes from {@code ours} (its {@link ObservedAddress}). */
+        default void observed(TcpTunnel t, java.net.InetSocketAddress ours) {}
+
         Listener NONE = new Listener() {
             @Override
             public void up(TcpTunnel t) {}
@@ -280,6 +283,8 @@ public final class TcpTunnel implements AutoCloseable {
         keysSince = nextRenewal = System.nanoTime();
         keySerial = c.session().keySerial();
         c.session().liveness().dataPathStarted(System.nanoTime()); // the TUN set-up after the handshake is not silence
+        if (!endpoint.isDialing())
+            c.session().observe(c.remote(), System.nanoTime()); // tell the dialler where its connection comes from (ObservedAddress)
         c.startData(receiver);
         if (!up)
             setUp(true);
@@ -320,6 +325,7 @@ public final class TcpTunnel implements AutoCloseable {
                 sendReplies(l);
             }
             transition(l);
+            observed(l);
         }
 
         @Override
@@ -365,6 +371,7 @@ public final class TcpTunnel implements AutoCloseable {
                 renewalTimers(l, now);
             sendReplies(l);
             transition(l);
+            observed(l);
             wait = Math.max(1_000_000L, Math.min(wait, l.session.liveness().nextCheck(now) - now));
         }
         timer = loop.schedule(tickTask, wait, TimeUnit.NANOSECONDS);
@@ -422,6 +429,30 @@ public final class TcpTunnel implements AutoCloseable {
         }
         if (open)
             ch.flush();
+    }
+
+    /** The peer's address on the current connection (null before the first). */
+    public java.net.InetSocketAddress remote() {
+        TcpConnection c = current;
+        return c == null ? null : c.remote();
+    }
+
+    /** We dialled: the peer told us the address it sees us at (event loop). */
+    private void observed(Link l) {
+        java.net.InetSocketAddress a = l.session.takeObserved();
+        if (a != null && endpoint.isDialing())
+            listener.observed(this, a);
+    }
+
+    /**
+     * The underlay changed under us (an address of this host went away, the default route moved): a tunnel we dialled
+     * closes its connection now and connects again from the address the kernel picks now, instead of waiting for its
+     * liveness to fail. A tunnel the peer dialled is left alone (only the peer can connect again).
+     */
+    public void reconnect(String why) {
+        TcpConnection c = current;
+        if (c != null && endpoint.isDialing() && c.isOpen())
+            c.close(why);
     }
 
     private void transition(Link l) {

@@ -27,6 +27,14 @@ public interface TransportEvents {
     /** Liveness back: the interface is up again. */
     default void up(TunnelInfo t) {}
 
+    /**
+     * We dialled this tunnel, and the peer tells us the source address and port it sees our
+     * packets come from ({@link ObservedAddress}): behind a NAT, the NAT's external address. Sent
+     * by the peer after the handshake and when it changes; called when it differs from the last one.
+     * One peer's word: the node weighs what several peers say.
+     */
+    default void observed(TunnelInfo t, InetSocketAddress ours) {}
+
     /** The tunnel is gone (hung up, revoked, dead too long, closing); its interface is closed after this. */
     default void removed(TunnelInfo t) {}
 

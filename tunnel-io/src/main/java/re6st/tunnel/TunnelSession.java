@@ -18,6 +18,7 @@ import re6st.tunnel.data.DataPacket;
  *   MTU probe (S bytes):  0x00 | 3 | 2-byte S | 8-byte send time | S - 12 zero bytes
  *   MTU ack (12 bytes):   0x00 | 4 | 2-byte S | 8-byte send time of the probe
  *   keys (10 bytes):      0x00 | 5 | 8-byte send time      (sealed with a renewed session's keys: "I hold them")
+ *   observed (20 bytes):  0x00 | 6 | 2-byte port | 16-byte address   ({@link ObservedAddress})
  * </pre>
  * (integers big-endian). An MTU probe of size S is an inner packet of exactly S bytes, so its
  * datagram is as big as a data packet of a full S-byte IP packet; it is answered at once with a
@@ -78,7 +79,15 @@ public final class TunnelSession {
     private final long rekeyIntervalNs;
     private volatile long lastRekey;
     private volatile long rekeys;
-    private final ByteBuffer controlOut = ByteBuffer.allocate(MTU_LEN);
+    private final ByteBuffer controlOut = ByteBuffer.allocate(Math.max(MTU_LEN, ObservedAddress.LENGTH));
+    // the observed address: what we tell the peer (the side that accepted), what the peer told us (the side that dialled)
+    private java.net.InetSocketAddress observedOut;
+    private boolean observedDue;
+    private long observedNextAt;
+    private int observedSent;
+    private volatile java.net.InetSocketAddress observedIn;
+    private boolean observedNew;
+    private volatile long observedReceived;
     private long echoSentTime = Long.MIN_VALUE;
     private Liveness.Action pending = Liveness.Action.NOTHING;
     // path MTU (null: this side does not probe; it still answers the peer's probes)
@@ -324,6 +333,21 @@ public final class TunnelSession {
             return Kind.DROPPED;
         }
         int kind = tunOut.get(start + 1);
+        if (kind == ObservedAddress.KIND) {
+            java.net.InetSocketAddress a = ObservedAddress.decode(tunOut, start, n); // rare: off the data path
+            tunOut.position(start);
+            if (a == null) {
+                malformedControl++;
+                return Kind.DROPPED;
+            }
+            observedReceived++;
+            if (!a.equals(observedIn)) {
+                observedIn = a;
+                observedNew = true;
+            }
+            note(liveness.received(now));
+            return Kind.CONTROL;
+        }
         if (kind == MTU_PROBE || kind == MTU_ACK) {
             int size = n < MTU_LEN ? -1 : tunOut.getShort(start + 2) & 0xffff;
             long time = n < MTU_LEN ? 0 : tunOut.getLong(start + 4);
@@ -369,6 +393,10 @@ public final class TunnelSession {
             confirmUnder = next;
             confirmAt = now + CONFIRM_INTERVAL_NS;
         }
+        if (observedOut != null && now - observedNextAt >= 0) {
+            observedDue = true;
+            observedNextAt = now + (observedSent < OBSERVED_REPEATS ? OBSERVED_REPEAT_NS : OBSERVED_REFRESH_NS);
+        }
         Liveness.Action a = liveness.tick(now);
         if (a == Liveness.Action.SEND_PROBE || a == Liveness.Action.WENT_DOWN)
             probeTime = now;
@@ -404,17 +432,19 @@ public final class TunnelSession {
             t = confirmAt;
         if (previous != null && previousRetireAt - t < 0)
             t = previousRetireAt;
+        if (observedOut != null && observedNextAt - t < 0)
+            t = observedNextAt;
         return t;
     }
 
-    /** True when a probe, an echo, an MTU probe or an MTU acknowledgement waits to be sent ({@link #takeReply}). */
+    /** True when a probe, an echo, an MTU probe, an MTU acknowledgement or an observed address waits to be sent ({@link #takeReply}). */
     public boolean replyPending() {
         return probeTime != Long.MIN_VALUE || echoSentTime != Long.MIN_VALUE || ackSize != 0 || mtuProbeSize != 0
-                || confirmUnder != null;
+                || confirmUnder != null || observedDue;
     }
 
     /**
-     * Seals the waiting KEYS message (first, under the keys it confirms), echo, MTU acknowledgement, probe or MTU probe (last) into
+     * Seals the waiting KEYS message (first, under the keys it confirms), echo, MTU acknowledgement, observed address, probe or MTU probe (last) into
      * {@code udpOut} (at its position); returns its length, 0 if none or not sent. Call it while
      * {@link #replyPending()}: each call takes one.
      * <p>
@@ -441,6 +471,15 @@ public final class TunnelSession {
             controlOut.clear();
             controlOut.put((byte) CONTROL).put((byte) MTU_ACK).putShort((short) ackSize).putLong(ackTime).flip();
             ackSize = 0;
+            synchronized (channel) {
+                return channel.seal(controlOut, udpOut);
+            }
+        } else if (observedDue) {
+            observedDue = false;
+            observedSent++;
+            controlOut.clear();
+            ObservedAddress.encode(observedOut, controlOut);
+            controlOut.flip();
             synchronized (channel) {
                 return channel.seal(controlOut, udpOut);
             }
@@ -474,7 +513,48 @@ public final class TunnelSession {
 
     /** The room {@link #takeReply} needs: a padded MTU probe of the largest candidate, or a small control packet. */
     public int maxReplyLength() {
-        return (pathMtu != null ? Math.max(pathMtu.maxMtu(), MTU_LEN) : MTU_LEN) + DataPacket.OVERHEAD;
+        int control = Math.max(MTU_LEN, ObservedAddress.LENGTH);
+        return (pathMtu != null ? Math.max(pathMtu.maxMtu(), control) : control) + DataPacket.OVERHEAD;
+    }
+
+    // ---- the observed address ({@link ObservedAddress}) ----------------------------------------
+
+    /** An observed address goes out this many more times after the first, this far apart (a datagram may be lost)... */
+    static final int OBSERVED_REPEATS = 2;
+    static final long OBSERVED_REPEAT_NS = 1_000_000_000L;
+    /** ...then this often while the tunnel lives (a peer whose first ones were all lost learns it within a minute). */
+    static final long OBSERVED_REFRESH_NS = 60_000_000_000L;
+
+    /**
+     * The side that accepted the tunnel: the peer's packets come from {@code a} (underlay thread).
+     * A new address is sent at once (at the next {@link #takeReply}), repeated {@link #OBSERVED_REPEATS}
+     * times a second apart, then every {@link #OBSERVED_REFRESH_NS}; the same address again changes nothing.
+     */
+    public void observe(java.net.InetSocketAddress a, long now) {
+        if (a.equals(observedOut))
+            return;
+        observedOut = a;
+        observedSent = 0;
+        observedDue = true;
+        observedNextAt = now + OBSERVED_REPEAT_NS;
+    }
+
+    /** The side that dialled: the address the peer last said it sees us at, if it changed since the last call; else null (underlay thread). */
+    public java.net.InetSocketAddress takeObserved() {
+        if (!observedNew)
+            return null;
+        observedNew = false;
+        return observedIn;
+    }
+
+    /** The address the peer last said it sees us at (null: none yet), any thread. */
+    public java.net.InetSocketAddress observed() {
+        return observedIn;
+    }
+
+    /** Observed-address messages received and well formed (malformed ones count in {@link #malformedControl}). */
+    public long observedReceived() {
+        return observedReceived;
     }
 
     /**
@@ -528,7 +608,7 @@ public final class TunnelSession {
             mtuCheckRequested.set(true);
     }
 
-    /** Authentic control packets dropped as malformed (too short, or an MTU probe whose size does not match). */
+    /** Authentic control packets dropped as malformed (too short, an MTU probe whose size does not match, a bad observed address). */
     public long malformedControl() {
         return malformedControl;
     }

@@ -30,6 +30,16 @@ public interface TunnelTransport extends AutoCloseable {
      */
     void dial(InetSocketAddress address, String peerCn);
 
+    /**
+     * The host's underlay changed (one of its addresses went away, the default route changed, a
+     * laptop moved to another network): every tunnel we dialled handshakes or connects again at
+     * once, from the source address the kernel picks now, instead of waiting for its liveness to
+     * fail; its interface and routes carry on. The peer takes the new address over (a new
+     * authentication of the same CN moves its tunnel). Tunnels the peers dialled are left to them.
+     * Asynchronous.
+     */
+    void redial();
+
     /** Closes the tunnel with {@code peerCn}, whichever side dialled, and stops dialling it. Asynchronous. */
     void hangUp(String peerCn);
 

@@ -82,6 +82,9 @@ public final class UdpEndpoint implements AutoCloseable {
         /** A new handshake renewed the session of a live tunnel (its lifetime); the keys change over without a gap. */
         default void renewed(PeerTunnel p) {}
 
+        /** We dialled {@code p}: it says our packets come from {@code ours} ({@link ObservedAddress}); when that changes. */
+        default void observed(PeerTunnel p, InetSocketAddress ours) {}
+
         /** The peer was dropped (dead too long, or the endpoint closes); its TUN is closed after this. */
         default void removed(PeerTunnel p) {}
     }
@@ -279,7 +282,9 @@ public final class UdpEndpoint implements AutoCloseable {
             /** sessions of live tunnels renewed by a new handshake (their lifetime), and renewals taken again (tag in use, never used) */
             renewals = new Counter(), renewalsRetried = new Counter(),
             /** sessions closed because they outlived their lifetime without a renewal */
-            closedLifetime = new Counter();
+            closedLifetime = new Counter(),
+            /** {@link #redial} calls: the underlay changed */
+            redials = new Counter();
     public final Timer handshakeTime = new Timer();
 
     /** Starts the endpoint on {@code udp} (bound; call from a thread in the right network namespace). */
@@ -324,6 +329,7 @@ public final class UdpEndpoint implements AutoCloseable {
         r.register(prefix + ".tunnels.closed_revoked_or_expired", closedInvalid);
         r.register(prefix + ".tunnels.closed_lifetime", closedLifetime);
         r.register(prefix + ".sessions.renewed", renewals);
+        r.register(prefix + ".redials", redials);
         r.register(prefix + ".sessions.renewals_retried", renewalsRetried);
         r.register(prefix + ".handshakes.failed", handshakesFailed);
         r.register(prefix + ".handshakes.refused", refused);
@@ -345,6 +351,27 @@ public final class UdpEndpoint implements AutoCloseable {
             dialled.add(p);
             byAddress.put(new Key(a), p);
             startClientHandshake(p, System.nanoTime());
+        });
+        wake();
+    }
+
+    /**
+     * The underlay changed (an address of this host went away, the default route moved): every
+     * peer we dial handshakes again now, not after its liveness fails and {@code rehandshakeAfter}.
+     * The kernel picks the source address afresh for the new handshake; the server sees the same
+     * CN authenticate from a new address and moves the tunnel there, and our session changes over
+     * to the new keys (live: a renewal; dead: a new session on the same TUN). Asynchronous.
+     */
+    public void redial() {
+        tasks.add(() -> {
+            long now = System.nanoTime();
+            redials.inc();
+            for (PeerTunnel p : dialled)
+                if (!p.removed && p.handshake == null) {
+                    p.backoffNs = 0;
+                    p.nextAttempt = now;
+                    startClientHandshake(p, now);
+                }
         });
         wake();
     }
@@ -907,6 +934,8 @@ public final class UdpEndpoint implements AutoCloseable {
             p.pump = new TunPump(p.tun, p.session, new UdpOutbox(udp, () -> p.address, p.counters), p.counters, p.slot);
             p.pump.start();
             netlink.setUp(p.tunIndex, true);
+            if (!p.dialer)
+                p.session.observe(p.inetAddress, now); // tell the dialler where its packets come from (ObservedAddress)
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.WARNING, "cannot set up the tunnel with {0}: {1}", cn, e.toString());
             if (p.cn == null)
@@ -1189,6 +1218,11 @@ public final class UdpEndpoint implements AutoCloseable {
                 int len = s.takeReply(reply);
                 if (len > 0)
                     UdpOutbox.send(udp, reply, len, 0, p.address, 1, p.counters, s);
+            }
+            java.net.InetSocketAddress ours = p.dialer ? s.takeObserved() : null;
+            if (ours != null) {
+                LOG.log(Level.DEBUG, "tunnel {0}: {1} sees us at {2}", p.tun.name(), p.cn, ours);
+                handler.observed(p, ours);
             }
             int mtu = s.takeMtuChange();
             if (mtu != 0) {

@@ -51,6 +51,11 @@ public final class UdpTransport implements TunnelTransport {
             }
 
             @Override
+            public void observed(UdpEndpoint.PeerTunnel p, InetSocketAddress ours) {
+                events.observed(info(p), ours);
+            }
+
+            @Override
             public void removed(UdpEndpoint.PeerTunnel p) {
                 if (p.tun() != null && p.cn() != null)
                     events.removed(info(p));
@@ -80,6 +85,11 @@ public final class UdpTransport implements TunnelTransport {
     @Override
     public void dial(InetSocketAddress address, String peerCn) {
         endpoint.connect(address, peerCn); // null: any CN of the network, known once the handshake is done
+    }
+
+    @Override
+    public void redial() {
+        endpoint.redial();
     }
 
     @Override

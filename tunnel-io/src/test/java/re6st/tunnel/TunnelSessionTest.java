@@ -385,4 +385,86 @@ class TunnelSessionTest {
             assertEquals(Liveness.State.UP, p[s].liveness().state());
         }
     }
+
+    /** Everything {@code from} sends until the wire is idle: how many observed-address messages {@code to} took. */
+    private static long deliverAll(TunnelSession from, TunnelSession to, long now) {
+        long before = to.observedReceived();
+        ByteBuffer wire = ByteBuffer.allocate(2048), tun = ByteBuffer.allocate(2048);
+        for (int i = 0; i < 16 && from.replyPending(); i++) {
+            wire.clear();
+            if (from.takeReply(wire) > 0) {
+                tun.clear();
+                to.fromUnderlay(wire.flip(), tun, now);
+            }
+        }
+        return to.observedReceived() - before;
+    }
+
+    @Test
+    void theAcceptingSideTellsTheDiallerWhereItsPacketsComeFromAndRepeatsIt() throws Exception {
+        TunnelSession[] p = pair(); // p[0] accepted the tunnel, p[1] dialled it
+        java.net.InetSocketAddress nat = new java.net.InetSocketAddress(java.net.InetAddress.getByName("198.18.9.1"), 40001);
+        assertEquals(null, p[1].takeObserved());
+        p[0].observe(nat, 0);
+        assertTrue(p[0].replyPending(), "sent at once");
+        assertEquals(1, deliverAll(p[0], p[1], 0));
+        assertEquals(nat, p[1].takeObserved());
+        assertEquals(null, p[1].takeObserved(), "reported once");
+        assertEquals(nat, p[1].observed());
+        // repeated twice a second apart, then once a minute: count them on the virtual clock
+        long sent = 0;
+        for (long now = MS; now <= 130_000 * MS; now += 10 * MS) {
+            p[0].tick(now);
+            sent += deliverAll(p[0], p[1], now);
+            p[1].tick(now);
+            deliverAll(p[1], p[0], now);
+        }
+        assertEquals(2 + 2, sent, "two repeats, then one a minute (at 62 s and 122 s)");
+        assertEquals(null, p[1].takeObserved(), "the same address again is no news");
+        assertEquals(0, p[1].malformedControl());
+        assertTrue(p[0].nextCheck(130_000 * MS) <= 182_000 * MS, "the next refresh is in the timer");
+
+        // the dialler moved: the accepting side sees a new address, the dialler hears of it
+        java.net.InetSocketAddress v6 = new java.net.InetSocketAddress(java.net.InetAddress.getByName("2001:db8::7"), 1194);
+        p[0].observe(v6, 131_000 * MS);
+        assertEquals(1, deliverAll(p[0], p[1], 131_000 * MS));
+        assertEquals(v6, p[1].takeObserved());
+    }
+
+    @Test
+    void aMalformedObservedAddressIsDroppedCountedAndChangesNothing() throws Exception {
+        TunnelSession[] p = pair();
+        java.net.InetSocketAddress good = new java.net.InetSocketAddress(java.net.InetAddress.getByName("198.18.9.1"), 40001);
+        p[0].observe(good, 0);
+        deliverAll(p[0], p[1], 0);
+        assertEquals(good, p[1].takeObserved());
+        byte[][] bad = {
+            observedMessage(21, 40001, "198.18.9.2"),     // too long
+            observedMessage(19, 40001, "198.18.9.2"),     // too short
+            observedMessage(20, 0, "198.18.9.2"),         // port 0
+            observedMessage(20, 40001, "0.0.0.0"),        // unspecified
+            observedMessage(20, 40001, "224.0.0.1"),      // multicast
+            observedMessage(20, 40001, "::1"),            // loopback
+        };
+        ByteBuffer wire = ByteBuffer.allocate(2048), tun = ByteBuffer.allocate(2048);
+        for (int i = 0; i < bad.length; i++) {
+            wire.clear();
+            p[0].fromTun(ByteBuffer.wrap(bad[i]), wire); // sealed by the peer: authentic, but malformed
+            tun.clear();
+            assertEquals(Kind.DROPPED, p[1].fromUnderlay(wire.flip(), tun, MS), "message " + i);
+            assertEquals(i + 1, p[1].malformedControl());
+            assertEquals(0, tun.position(), "nothing for the TUN");
+        }
+        assertEquals(null, p[1].takeObserved(), "nothing new");
+        assertEquals(good, p[1].observed(), "unchanged");
+        assertEquals(1, p[1].observedReceived());
+    }
+
+    /** An observed-address message of {@code length} bytes (zero padded or cut) for {@code ip}:{@code port}. */
+    static byte[] observedMessage(int length, int port, String ip) throws Exception {
+        ByteBuffer b = ByteBuffer.allocate(32);
+        ObservedAddress.encode(new java.net.InetSocketAddress(java.net.InetAddress.getByName(ip), 1), b);
+        b.putShort(2, (short) port);
+        return java.util.Arrays.copyOf(b.array(), length);
+    }
 }

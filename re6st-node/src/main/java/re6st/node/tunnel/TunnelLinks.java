@@ -57,6 +57,9 @@ public final class TunnelLinks implements TransportEvents {
 
         /** ...and back. */
         default void up(TunnelInfo t) {}
+
+        /** We dialled {@code t}: its peer sees our packets come from {@code ours} (tunnel-io's observed address). */
+        default void observed(TunnelInfo t, InetSocketAddress ours) {}
     }
 
     /** Opens a TUN device for a new tunnel; {@link #kernel} in the daemon, something else in tests. */
@@ -183,6 +186,12 @@ public final class TunnelLinks implements TransportEvents {
         routing.interfaceUp(t.ifname());
         LOG.log(Level.INFO, "tunnel {0} with {1}: path back", t.ifname(), t.peerCn());
         listener.up(t);
+    }
+
+    @Override
+    public void observed(TunnelInfo t, InetSocketAddress ours) {
+        LOG.log(Level.DEBUG, "tunnel {0}: {1} sees us at {2}", t.ifname(), t.peerCn(), ours);
+        listener.observed(t, ours);
     }
 
     @Override
