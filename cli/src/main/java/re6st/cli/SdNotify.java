@@ -19,6 +19,9 @@ public final class SdNotify {
     /** sizeof(sockaddr_un.sun_path) on Linux. */
     static final int PATH_MAX = 108;
 
+    /** Set once libc could not be reached through JNA (no native support here): we stop trying, said once. */
+    private static volatile boolean unavailable;
+
     private SdNotify() {}
 
     /**
@@ -40,7 +43,19 @@ public final class SdNotify {
             LOG.log(System.Logger.Level.WARNING, "NOTIFY_SOCKET {0}: {1}; systemd is not told our state", socket, e.getMessage());
             return false;
         }
-        byte[] message = state.getBytes(StandardCharsets.UTF_8);
+        if (unavailable)
+            return false;
+        try {
+            return send(socket, address, state.getBytes(StandardCharsets.UTF_8));
+        } catch (LinkageError e) { // JNA could not load its native part (e.g. a noexec temporary directory)
+            unavailable = true;
+            LOG.log(System.Logger.Level.WARNING, "cannot tell systemd our state through {0}: {1} (set -Djna.tmpdir to an executable "
+                    + "directory)", socket, e.toString());
+            return false;
+        }
+    }
+
+    private static boolean send(String socket, byte[] address, byte[] message) {
         int fd = Libc.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (fd < 0) {
             LOG.log(System.Logger.Level.DEBUG, "sd_notify: socket() failed, errno {0}", Native.getLastError());

@@ -21,6 +21,21 @@ public final class MetricsServer implements AutoCloseable {
         this.server = server;
     }
 
+    /** Seconds a request may take to arrive, and a response to go, on the JDK's HTTP server (unless set already). */
+    public static final String REQUEST_SECONDS = "5", RESPONSE_SECONDS = "10";
+
+    /**
+     * Bounds the JDK's HTTP server (com.sun.net.httpserver: our metrics and the node's status page) before
+     * its first use: by default it waits forever for a request's headers, so a few clients that send one
+     * byte take every worker thread. The settings are the JVM's (read once, at the first server).
+     */
+    public static void boundJdkHttpServer() {
+        if (System.getProperty("sun.net.httpserver.maxReqTime") == null)
+            System.setProperty("sun.net.httpserver.maxReqTime", REQUEST_SECONDS);
+        if (System.getProperty("sun.net.httpserver.maxRspTime") == null)
+            System.setProperty("sun.net.httpserver.maxRspTime", RESPONSE_SECONDS);
+    }
+
     /** {@code spec}: PORT (loopback) or ADDR:PORT / [ADDR]:PORT. */
     public static MetricsServer start(String spec, MetricRegistry metrics) throws IOException {
         return start(spec, metrics, new io.prometheus.metrics.model.registry.MultiCollector[0]);
@@ -30,6 +45,7 @@ public final class MetricsServer implements AutoCloseable {
     public static MetricsServer start(String spec, MetricRegistry metrics, io.prometheus.metrics.model.registry.MultiCollector... more)
             throws IOException {
         InetSocketAddress at = address(spec, "the metrics address");
+        boundJdkHttpServer();
         PrometheusRegistry registry = new PrometheusRegistry();
         DropwizardExports.builder().dropwizardRegistry(metrics).register(registry);
         for (io.prometheus.metrics.model.registry.MultiCollector c : more)

@@ -75,7 +75,7 @@ final class Mesh implements AutoCloseable {
 
     static List<String> java(String mainClass, String... args) {
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx128m",
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx128m", re6st.cli.DaemonLogManager.PROPERTY, // as ./re6st runs them
                 // one line per record, to the millisecond, so that a test's events line up with the nodes' logs
                 "-Djava.util.logging.SimpleFormatter.format=%1$tT.%1$tL %4$s %3$s: %5$s%6$s%n", "-cp", System.getProperty("java.class.path"), mainClass));
         cmd.addAll(List.of(args));

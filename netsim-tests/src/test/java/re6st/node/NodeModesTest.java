@@ -104,14 +104,16 @@ class NodeModesTest {
      */
     @Test
     void aNodeBehindANatWithUpnpIsDialledThroughItsMappingWhichGoesAtExit() throws Exception {
+        if (re6st.netsim.MiniUpnpd.binary() == null)
+            System.err.println("SKIPPED aNodeBehindANatWithUpnp...: needs miniupnpd (apt-get install miniupnpd miniupnpd-nftables)");
         org.junit.jupiter.api.Assumptions.assumeTrue(re6st.netsim.MiniUpnpd.binary() != null,
                 "needs miniupnpd (apt-get install miniupnpd miniupnpd-nftables)");
         try (TestNet net = TestNet.create("upnp"); Mesh mesh = new Mesh(net, 3)) {
             NatRouter nat = mesh.homeRouter();
+            Mesh.Host natted = mesh.addBehindNat(nat); // before miniupnpd: it needs its LAN interface (lan0) up and addressed
             Mesh.Host reg = mesh.hosts.get(0);
             re6st.netsim.StunResponder.start(reg.ns, reg.underlay); // on the WAN side: the router learns its address
             re6st.netsim.MiniUpnpd igd = re6st.netsim.MiniUpnpd.start(nat, "wan0", "lan0", "198.19.1.0/24", reg.underlay);
-            Mesh.Host natted = mesh.addBehindNat(nat);
             mesh.enrol();
             long start = System.nanoTime();
             for (Mesh.Host h : mesh.hosts)

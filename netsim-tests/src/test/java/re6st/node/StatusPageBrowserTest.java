@@ -69,7 +69,8 @@ class StatusPageBrowserTest {
                 System.err.println("SKIPPED StatusPageBrowserTest: needs " + needed[0] + " (apt-get install " + needed[1] + ")");
             Assumptions.assumeTrue(have, "needs " + needed[0] + " (apt-get install " + needed[1] + ")");
         }
-        try (TestNet net = TestNet.create("web"); Mesh mesh = new Mesh(net, 3)) {
+        // no tunnel refresh during the test (the default 300 s is reachable on a loaded machine): the cut tunnel is the one chosen
+        try (TestNet net = TestNet.create("web"); Mesh mesh = new Mesh(net, 3, "--tunnel-refresh", "3600")) {
             mesh.enrol();
             Mesh.Host n1 = mesh.hosts.get(1);
             // n1 keeps one tunnel and takes none: one other node is always reached through its peer (a path of two hops)
@@ -128,7 +129,7 @@ class StatusPageBrowserTest {
         click(driver, victim.cn);
         Wait.until("the path to " + victim.cn + " is shown", Duration.ofSeconds(10), () -> {
             String via = routeVia(status(page), victim.cn);
-            return text(driver, "path").startsWith("A packet to " + victim.cn + " ") && via.equals(pathPeer(driver));
+            return text(driver, "path").startsWith("A packet to " + victim.cn + " ") && via != null && via.equals(pathPeer(driver));
         });
         System.out.println("path shown: " + text(driver, "path"));
         // and to the node behind it: the tunnel to the peer, then the peer's route, both highlighted
@@ -149,6 +150,9 @@ class StatusPageBrowserTest {
         try {
             Wait.until("pings to " + victim.label() + " are answered", Duration.ofSeconds(30),
                     () -> stream.log().contains("bytes from " + victim.address));
+            // right before the cut: the victim's tunnel is n1's, up in the JSON and drawn up (row and edge)
+            Wait.until("the tunnel to " + victim.cn + " is up in the JSON and drawn up", Duration.ofSeconds(30),
+                    () -> upPeers(status(page)).equals(Set.of(victim.cn)) && List.of("up", "up").equals(driver.executeScript(TUNNEL_DRAWN, victim.cn)));
             long cut = System.nanoTime();
             victim.ns.ip("link", "set", "eth0", "down");
             // each look reads the table row and the map edge of one render: they must agree (the table is checked against
@@ -249,10 +253,14 @@ class StatusPageBrowserTest {
         try {
             HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(page + "status.json")).timeout(Duration.ofSeconds(10)).build(),
                     HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, r.statusCode(), r.body());
+            if (r.statusCode() != 200) { // 503 between two runs of the node: no status, "not yet" for the waits
+                System.out.println("GET status.json: " + r.statusCode() + " " + r.body());
+                return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+            }
             return new ObjectMapper().readTree(r.body());
         } catch (IOException e) {
-            throw new AssertionError("GET " + page + "status.json: " + e, e);
+            System.out.println("GET " + page + "status.json: " + e);
+            return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted", e);

@@ -343,10 +343,17 @@ public final class NodeDaemon {
             PortForwarder f = new PortForwarder(servers, () -> Igd.discover(UPNP_SEARCH, e -> self[0].refused(e)), new SecureRandom(), explicit);
             self[0] = f;
             CountDownLatch stop = new CountDownLatch(1);
+            re6st.cli.LoopFailures upnpFailures = new re6st.cli.LoopFailures(LOG, "UPnP port forwarding");
             Thread t = new Thread(() -> {
                 try {
                     do {
-                        long next = f.step(monotonicMs());
+                        long next;
+                        try {
+                            next = f.step(monotonicMs());
+                        } catch (RuntimeException e) { // one bad step (a bug, an odd answer) must not end the mappings for good
+                            upnpFailures.survived("step", e);
+                            next = monotonicMs() + PortForwarder.RETRY_MS;
+                        }
                         if (next == Long.MAX_VALUE)
                             return;
                         if (stop.await(Math.max(1, next - monotonicMs()), TimeUnit.MILLISECONDS))
@@ -354,16 +361,16 @@ public final class NodeDaemon {
                     } while (true);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                } catch (RuntimeException e) {
-                    LOG.log(Level.ERROR, "UPnP port forwarding stopped", e);
                 }
             }, "node-upnp");
             t.setDaemon(true);
             upnp = f;
-            opened.add(() -> {
+            // closed after the overlay (routes retracted and tunnels closed first): a hung IGD only delays the deletions
+            opened.add(opened.indexOf(overlay), (AutoCloseable) () -> {
                 stop.countDown();
-                t.join(Igd.HTTP_TIMEOUT.toMillis() * 4); // a step in flight: a few HTTP calls, each with its timeout
-                f.close(); // DeletePortMapping of each
+                t.interrupt(); // an HTTP call in flight ends now
+                t.join(Igd.HTTP_TIMEOUT.toMillis());
+                f.close(); // DeletePortMapping of each, within PortForwarder.CLOSE_BUDGET_MS
             });
             t.start();
         }

@@ -134,7 +134,7 @@ final class NodeMetrics implements MultiCollector {
         PortForwarder f = upnp.get();
         if (f != null) {
             out.metricSnapshot(gauge("re6st_upnp_mapped", "Port mappings this node holds on the UPnP IGD (one per IPv4 tunnel server).",
-                    f.mapped(), Labels.EMPTY));
+                    f.mapped(NodeDaemon.monotonicMs()), Labels.EMPTY));
             CounterSnapshot.Builder upnpFailed = CounterSnapshot.builder().name("re6st_upnp_failures")
                     .help("UPnP steps that failed, by reason (no_igd, bad_answer, http, fault, timeout, io, conflict).");
             f.failures().forEach((reason, n) -> upnpFailed.dataPoint(count(n, Labels.of("reason", reason))));

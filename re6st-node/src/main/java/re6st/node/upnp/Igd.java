@@ -85,7 +85,8 @@ public final class Igd implements PortForwarder.Gateway {
                         continue; // the same device answering another of our search targets
                     tried.add(location.toString());
                     if (http == null)
-                        http = HttpClient.newBuilder().connectTimeout(HTTP_TIMEOUT).followRedirects(HttpClient.Redirect.NEVER)
+                        http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1) // no h2c upgrade headers: IGDs parse HTTP/1.x minimally
+                                .connectTimeout(HTTP_TIMEOUT).followRedirects(HttpClient.Redirect.NEVER)
                                 .proxy(java.net.ProxySelector.of(null)).build(); // never through a proxy: the IGD is on our LAN
                     return at(http, location, source);
                 } catch (UpnpException e) {

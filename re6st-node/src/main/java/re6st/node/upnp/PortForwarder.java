@@ -66,7 +66,9 @@ public final class PortForwarder implements AutoCloseable {
     private volatile String externalIp;
     private volatile Map<String, Mapping> held = Map.of();
     private long nextAt = Long.MIN_VALUE;
-    private boolean toldNoIgd, closed, permanentOnly;
+    private boolean toldNoIgd, permanentOnly;
+    /** Set by {@link #close} before it waits for a step in flight: that step maps no further server. */
+    private volatile boolean closed;
 
     /**
      * @param explicit {@code --ip upnp} was given: no IGD is a warning (by default it means no NAT, an
@@ -94,8 +96,11 @@ public final class PortForwarder implements AutoCloseable {
             if (!ip.equals(externalIp))
                 LOG.log(Level.INFO, "UPnP: external IP {0}{1}", ip, externalIp == null ? "" : " (was " + externalIp + ")");
             externalIp = ip;
-            for (Server s : servers)
+            for (Server s : servers) {
+                if (closed)
+                    break;
                 map(s, now);
+            }
             nextAt = now + REFRESH_MS;
         } catch (UpnpException e) {
             failed(e);
@@ -183,9 +188,13 @@ public final class PortForwarder implements AutoCloseable {
         return ip == null || ports.isEmpty() ? null : new Advertised(ip, ports);
     }
 
-    /** The mappings held now (valid or not yet known lost), for the metrics. */
-    public int mapped() {
-        return held.size();
+    /** The mappings valid at {@code now} (a lease that ended unrenewed is no longer held), for the metrics. */
+    public int mapped(long now) {
+        int n = 0;
+        for (Mapping m : held.values())
+            if (m.validUntil() > now)
+                n++;
+        return n;
     }
 
     /** Failures by reason ({@link UpnpException} reasons and {@link #CONFLICT}). */
@@ -195,13 +204,27 @@ public final class PortForwarder implements AutoCloseable {
         }
     }
 
-    /** Deletes our mappings (at exit: the IGD would otherwise keep them until their lease ends). */
+    /** How long {@link #close} spends deleting mappings at most (between two calls: each has its own HTTP timeouts). */
+    static final long CLOSE_BUDGET_MS = 5_000;
+
+    /**
+     * Deletes our mappings (at exit: the IGD would otherwise keep them until their lease ends), within
+     * about {@link #CLOSE_BUDGET_MS}: a hung IGD must not hold the node's exit. A step in flight is
+     * finished first (it maps no further server); interrupt its thread to cut its HTTP call short.
+     */
     @Override
-    public synchronized void close() {
+    public void close() {
         closed = true;
+        synchronized (this) {
+            deleteAll();
+        }
+    }
+
+    private void deleteAll() {
+        long deadline = System.nanoTime() + CLOSE_BUDGET_MS * 1_000_000L;
         for (Mapping m : mappings.values()) {
             String proto = m.protocol().toUpperCase(Locale.ROOT);
-            if (gateway == null) {
+            if (gateway == null || System.nanoTime() - deadline > 0) {
                 LOG.log(Level.WARNING, "UPnP: the IGD is lost; the mapping of port {0}/{1} stays until its lease ends",
                         Integer.toString(m.externalPort()), proto);
                 continue;

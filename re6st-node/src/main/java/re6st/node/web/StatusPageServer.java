@@ -63,6 +63,7 @@ public final class StatusPageServer implements AutoCloseable {
      * node has none (starting, restarting): 503 then, as when it throws.
      */
     public static StatusPageServer start(InetSocketAddress at, Callable<String> status) throws IOException {
+        re6st.metrics.MetricsServer.boundJdkHttpServer(); // slow clients cannot hold the two threads
         HttpServer http = HttpServer.create(at, 16);
         ExecutorService threads = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "node-http");

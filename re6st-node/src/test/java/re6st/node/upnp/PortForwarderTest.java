@@ -78,7 +78,7 @@ class PortForwarderTest {
             assertTrue(port >= 32768 && port <= 49151, "in 32768-49151: " + port);
             assertEquals(1194, igd.rows.get(port + "/" + proto.toUpperCase()));
         }
-        assertEquals(2, f.mapped());
+        assertEquals(2, f.mapped(0));
         // nothing before the refresh is due; at it, the same ports are renewed
         int calls = igd.calls.size();
         assertEquals(PortForwarder.REFRESH_MS, f.step(PortForwarder.REFRESH_MS - 1));
@@ -149,6 +149,8 @@ class PortForwarderTest {
             t += PortForwarder.RETRY_MS;
         }
         assertNull(f.current(PortForwarder.LEASE_S * 1000L), "the lease ended unrenewed: nothing to advertise");
+        assertEquals(2, f.mapped(PortForwarder.LEASE_S * 1000L - 1));
+        assertEquals(0, f.mapped(PortForwarder.LEASE_S * 1000L), "nor to count as held");
         assertTrue(f.failures().get(UpnpException.TIMEOUT) > 40, f.failures().toString());
         assertTrue(searches > 1, "a timeout makes it search the IGD again");
         // the IGD answers again: the same ports are renewed

@@ -149,6 +149,33 @@ class StatusPageServerTest {
         }
     }
 
+    /**
+     * Clients that open a connection and send a byte (slowloris) hold a worker thread each while the JDK's
+     * server reads their headers: with 2 threads, two such clients used to stop the page for good.
+     * Now their connections are cut after the request time bound (with any request that waited behind
+     * them: the page's next poll gets through).
+     */
+    @Test
+    void twoClientsThatNeverFinishTheirRequestDoNotStopThePage() throws Exception {
+        try (StatusPageServer s = start(() -> "{\"node\":\"1/16\"}"); Socket slow1 = new Socket(); Socket slow2 = new Socket()) {
+            for (Socket slow : new Socket[] {slow1, slow2}) {
+                slow.connect(s.address());
+                slow.getOutputStream().write('G');
+                slow.getOutputStream().flush();
+            }
+            long t0 = System.nanoTime();
+            slow1.setSoTimeout(60_000);
+            slow2.setSoTimeout(60_000);
+            assertEquals(-1, slow1.getInputStream().read(), "the stalled client's connection is closed");
+            assertEquals(-1, slow2.getInputStream().read(), "the other's too");
+            System.out.printf("two stalled clients cut after %.1f s (bound: %s s)%n", (System.nanoTime() - t0) / 1e9,
+                    re6st.metrics.MetricsServer.REQUEST_SECONDS);
+            Response r = request(s.address(), "GET", "/status.json", host(s));
+            assertEquals(200, r.code(), "the page serves again");
+            assertEquals("{\"node\":\"1/16\"}", r.body());
+        }
+    }
+
     @Test
     void onlyAddressLiteralsPassAsHost() {
         for (String ok : new String[] {"127.0.0.1", "127.0.0.1:8080", "[::1]", "[2001:db8::1]:80", "localhost", "localhost:1", "[::ffff:1.2.3.4]"})
