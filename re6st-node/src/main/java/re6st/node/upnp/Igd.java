@@ -29,6 +29,7 @@ import re6st.net.Ipv4Text;
  * {@link DeviceDescription}, {@link Soap}); every URL is checked by {@link IgdUrl}.
  */
 public final class Igd implements PortForwarder.Gateway {
+    private static final System.Logger LOG = System.getLogger("re6st.node.upnp");
     static final InetSocketAddress SSDP = new InetSocketAddress("239.255.255.250", 1900);
     static final List<String> SEARCH_TARGETS = List.of("urn:schemas-upnp-org:device:InternetGatewayDevice:1",
             "urn:schemas-upnp-org:service:WANIPConnection:1", "urn:schemas-upnp-org:service:WANIPConnection:2");
@@ -57,6 +58,7 @@ public final class Igd implements PortForwarder.Gateway {
         HttpClient http = null; // made at the first answer: a search every minute that nobody answers leaves no selector thread
         long end = System.nanoTime() + wait.toNanos();
         List<String> tried = new ArrayList<>();
+        java.util.Set<String> gateways = null; // read at the first answer
         try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("0.0.0.0", 0))) {
             for (String st : SEARCH_TARGETS) {
                 byte[] m = ("M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: \"ssdp:discover\"\r\nMX: 2\r\nST: " + st + "\r\n\r\n")
@@ -79,6 +81,11 @@ public final class Igd implements PortForwarder.Gateway {
                     continue;
                 String source = p.getAddress().getHostAddress();
                 try {
+                    if (gateways == null)
+                        gateways = defaultGateways();
+                    if (!gateways.contains(source)) // anyone on the LAN can answer a multicast search: only our router is asked
+                        throw new UpnpException(UpnpException.BAD_ANSWER, "an SSDP answer from " + source
+                                + ", which is not our IPv4 default gateway " + gateways + ": ignored");
                     SsdpAnswer a = SsdpAnswer.parse(p.getData(), p.getLength());
                     URI location = IgdUrl.check(null, a.location(), source);
                     if (tried.contains(location.toString()))
@@ -100,6 +107,38 @@ public final class Igd implements PortForwarder.Gateway {
         }
         throw new UpnpException(UpnpException.NO_IGD, "no UPnP IGD answered within " + wait.toMillis() + " ms"
                 + (tried.isEmpty() ? "" : " (tried " + String.join(", ", tried) + ")"));
+    }
+
+    /** This thread's network namespace's IPv4 default gateways (from /proc/thread-self/net/route); empty if none or unreadable. */
+    static java.util.Set<String> defaultGateways() {
+        try {
+            return defaultGateways(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/thread-self/net/route")));
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "UPnP: cannot read the default gateway (/proc/thread-self/net/route): {0}", e.toString());
+            return java.util.Set.of();
+        }
+    }
+
+    /**
+     * The gateways of the default routes in {@code table}, the kernel's /proc/net/route text: a header, then
+     * {@code Iface Destination Gateway Flags ... Mask ...}, addresses as little-endian hex, RTF_GATEWAY = 0x2.
+     */
+    static java.util.Set<String> defaultGateways(String table) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (String line : table.split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length < 8 || !f[1].equals("00000000") || !f[7].equals("00000000") || f[2].length() != 8)
+                continue;
+            try {
+                if ((Integer.parseInt(f[3], 16) & 0x2) == 0)
+                    continue;
+                long g = Long.parseLong(f[2], 16);
+                out.add((g & 0xff) + "." + (g >> 8 & 0xff) + "." + (g >> 16 & 0xff) + "." + (g >> 24 & 0xff));
+            } catch (NumberFormatException e) {
+                // not a route line (the header): skipped
+            }
+        }
+        return out;
     }
 
     /** The IGD whose description is at {@code location} (already checked against {@code source}). */

@@ -7,9 +7,10 @@ import re6st.net.Ipv4Text;
 
 /**
  * The URLs we accept from an IGD (its SSDP LOCATION, its description's URLBase and controlURL): plain
- * http to the very IPv4 address the SSDP answer came from. Anyone on the LAN can answer an M-SEARCH;
- * without this check an answer could make the node fetch from (and POST to) any host, by name or
- * through a proxy, e.g. a service on the Internet or on this host's loopback.
+ * http to the very IPv4 address the SSDP answer came from, which {@link Igd#discover} accepts only
+ * from our default gateway. Anyone on the LAN can answer an M-SEARCH (and a UDP source can be
+ * forged): without these checks an answer could make the node fetch from (and POST to) another host,
+ * by name or through a proxy, or take a stranger for our router.
  */
 public final class IgdUrl {
     /** Longer URLs are refused (a LOCATION line of a datagram). */
