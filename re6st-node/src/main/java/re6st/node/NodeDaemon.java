@@ -74,6 +74,8 @@ public final class NodeDaemon {
      * only way out was that peer is flooded nothing and would otherwise learn it at its next check.
      */
     static final long LOST_CHECK_GAP_MS = 30_000, LOST_CHECK_SPREAD_MS = 5_000;
+    /** At most one redial of every tunnel per this (the underlay changed): a change within it redials once at its end. */
+    static final long REDIAL_GAP_MS = 5_000;
     /** How long the node waits for IGDs to answer its M-SEARCH (they answer within MX = 2 s). */
     static final java.time.Duration UPNP_SEARCH = java.time.Duration.ofMillis(2_500);
 
@@ -242,7 +244,10 @@ public final class NodeDaemon {
         private final long startedMillis = System.currentTimeMillis();
         private List<String> neighbours = List.of();
         /** What our peers say our address is ({@code --ip any}, and without --ip). */
-        private final ExternalAddress external = new ExternalAddress();
+        /** What our peers see (--ip any, and the default): two must agree, one for a node that dials a single peer (set at start). */
+        private volatile ExternalAddress external = new ExternalAddress();
+        private long lastRedial = Long.MIN_VALUE / 2; // manager thread, as below
+        private boolean redialDue;
 
         Run(ReceivedNetworkConfig network, boolean registryNode) {
             this.network = network;
@@ -277,6 +282,7 @@ public final class NodeDaemon {
             opened.add(peers);
             int clientCount = settings.clientMode() ? 0 : settings.clientCount().orElse(p.clientCount());
             this.clientCount = clientCount;
+            external = new ExternalAddress(clientCount <= 1 ? 1 : 2);
             overlay.control().ifPresent(c -> c.extend("status", () -> NodeStatus.json(status())));
             if (settings.metrics().isPresent()) {
                 TunnelLinks links = overlay.links();
@@ -317,7 +323,12 @@ public final class NodeDaemon {
             for (String d : settings.daemons())
                 hooks.daemon(d);
             if (!settings.clientMode())
-                opened.add(new UnderlayWatch(this::underlay, what -> post(() -> underlayChanged(what))));
+                try {
+                    opened.add(new UnderlayWatch(this::underlay, what -> post(() -> underlayChanged(what))));
+                } catch (re6st.jni.ErrnoException | RuntimeException e) { // the node runs without it: roaming then waits for liveness
+                    LOG.log(Level.WARNING, "cannot watch this host''s addresses and routes ({0}): after a change of network, tunnels "
+                            + "come back only when their liveness notices", re6st.cli.Failures.explain(e));
+                }
             checkAt = monotonicMs() + CONFIG_CHECK_MS;
             loop = new Thread(this::loop, "node-manager");
             loop.start();
@@ -489,6 +500,8 @@ public final class NodeDaemon {
                         nextPass = now + TunnelManager.PASS_MS;
                     }
                     long until = Math.min(nextPass, Math.min(fetchAt, Math.min(checkAt, manager.nextDeadline())));
+                    if (redialDue)
+                        until = Math.min(until, lastRedial + REDIAL_GAP_MS);
                     Runnable t = tasks.poll(Math.max(1, until - monotonicMs()), TimeUnit.MILLISECONDS);
                     if (t != null)
                         t.run();
@@ -501,6 +514,10 @@ public final class NodeDaemon {
                             fetchAgain = true; // one more when this one ends: it may have left before the news
                         else
                             fetchConfig();
+                    }
+                    if (redialDue && now >= lastRedial + REDIAL_GAP_MS) {
+                        LOG.log(Level.INFO, "redialling our tunnels after the underlay changed again; advertised addresses now {0}", addresses());
+                        redialNow(now);
                     }
                     if (now >= checkAt) {
                         checkAt = now + CONFIG_CHECK_MS;
@@ -639,16 +656,20 @@ public final class NodeDaemon {
             post(() -> {
                 manager.removed(monotonicMs(), NodePrefix.parseCn(t.peerCn()).bits(), t.outgoing());
                 if (t.outgoing())
-                    external.forget(t.peerCn(), monotonicMs());
+                    external.forget(t.peerCn());
             });
         }
 
         @Override
         public void observed(TunnelInfo t, InetSocketAddress ours) {
             post(() -> {
-                InetAddress now = external.observed(t.peerCn(), ours.getAddress(), monotonicMs());
-                if (now != null)
-                    LOG.log(Level.INFO, "our peers see this node at {0} (last: {1} via {2}){3}", re6st.net.IpPrefix.format(now), ours,
+                InetAddress a = ours.getAddress();
+                if (!usableUnderlay(a, overlay.addressing().network())) { // a peer's mistake or lie: we could not be reached there
+                    LOG.log(Level.DEBUG, "{0} says it sees us at {1}: not an address peers could dial; ignored", t.peerCn(), ours);
+                    return;
+                }
+                if (external.observed(t.peerCn(), a))
+                    LOG.log(Level.INFO, "our peers see this node at {0} (last: {1} via {2}){3}", external.addresses(), ours,
                             t.peerCn(), learns() ? "; advertised addresses now " + addresses() : "");
             });
         }
@@ -658,9 +679,27 @@ public final class NodeDaemon {
             return settings.ip().isEmpty() || settings.ip().contains("any");
         }
 
-        /** Manager thread: the host's underlay changed (roaming): every tunnel we dialled handshakes again from where we are now. */
+        /**
+         * Manager thread: the host's underlay changed (roaming): what our peers saw is forgotten, and every tunnel we
+         * dialled handshakes again from where we are now; at most once per {@link #REDIAL_GAP_MS} (a flapping router
+         * advertisement or DHCP must not keep every peer handshaking): a change within it redials once at its end.
+         */
         private void underlayChanged(String what) {
+            external.clear();
+            long now = monotonicMs();
+            if (now - lastRedial < REDIAL_GAP_MS) {
+                if (!redialDue)
+                    LOG.log(Level.INFO, "the underlay changed again ({0}): redialling in {1} ms", what, lastRedial + REDIAL_GAP_MS - now);
+                redialDue = true;
+                return;
+            }
             LOG.log(Level.INFO, "the underlay changed ({0}): redialling our tunnels; advertised addresses now {1}", what, addresses());
+            redialNow(now);
+        }
+
+        private void redialNow(long now) {
+            lastRedial = now;
+            redialDue = false;
             for (re6st.tunnel.TunnelTransport t : overlay.transports().values())
                 t.redial();
         }
@@ -831,7 +870,8 @@ public final class NodeDaemon {
             if (any)
                 return external.addresses();
             List<String> found = hostAddresses(overlay.addressing().network());
-            return settings.ip().isEmpty() ? merged(external.addresses(), found) : found;
+            // no --ip: our own addresses first (peers on our LAN reach them; a NAT rarely hairpins), then what peers see
+            return settings.ip().isEmpty() ? merged(found, external.addresses()) : found;
         }
     }
 
@@ -859,6 +899,16 @@ public final class NodeDaemon {
             LOG.log(Level.WARNING, "cannot list this host''s addresses: {0}", e.getMessage());
         }
         return found;
+    }
+
+    /** Whether peers could dial us at {@code a}: IPv4 not 0/8, loopback, link-local, multicast or broadcast; IPv6 {@link #underlay6}. */
+    static boolean usableUnderlay(InetAddress a, re6st.net.Ipv6Prefix network) {
+        if (a instanceof Inet4Address) {
+            byte[] b = a.getAddress();
+            return b[0] != 0 && !a.isLoopbackAddress() && !a.isLinkLocalAddress() && !a.isMulticastAddress()
+                    && !(b[0] == -1 && b[1] == -1 && b[2] == -1 && b[3] == -1);
+        }
+        return underlay6(a, network);
     }
 
     /** An IPv6 address of this host that peers may reach: not link-local, loopback or multicast, not inside the overlay. */

@@ -64,7 +64,13 @@ final class UnderlayWatch implements AutoCloseable {
         this.monitor = NetlinkMonitor.open();
         this.read = read;
         this.changed = changed;
-        Snapshot first = read.get();
+        Snapshot first;
+        try {
+            first = read.get();
+        } catch (RuntimeException e) {
+            monitor.close(); // not leaked by a failed start
+            throw e;
+        }
         this.thread = new Thread(() -> loop(first), "node-underlay-watch");
         thread.setDaemon(true);
         thread.start();

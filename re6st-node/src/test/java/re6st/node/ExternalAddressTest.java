@@ -1,82 +1,90 @@
 package re6st.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-/** The vote on what peers say our external address is, on a virtual clock (ms). */
+/** The vote on what peers say our external address is. */
 class ExternalAddressTest {
     static InetAddress ip(String s) throws Exception {
         return InetAddress.getByName(s);
     }
 
     @Test
-    void aSinglePeerIsBelievedWhenItIsTheOnlyOne() throws Exception {
+    void oneVoiceIsNotEnoughUnlessTheNodeDialsOnePeer() throws Exception {
         ExternalAddress x = new ExternalAddress();
+        assertFalse(x.observed("1/16", ip("198.18.9.1")), "one peer's word alone: nothing learned");
         assertEquals(List.of(), x.addresses());
-        assertEquals(ip("198.18.9.1"), x.observed("1/16", ip("198.18.9.1"), 0));
+        assertTrue(x.observed("2/16", ip("198.18.9.1")), "two agree");
         assertEquals(List.of("198.18.9.1"), x.addresses());
-        assertNull(x.observed("1/16", ip("198.18.9.1"), 1_000), "the same again: no change");
+        assertFalse(x.observed("2/16", ip("198.18.9.1")), "the same again: no change");
+
+        ExternalAddress single = new ExternalAddress(1); // client_count 1: that peer is all it has
+        assertTrue(single.observed("1/16", ip("198.18.9.1")));
+        assertEquals(List.of("198.18.9.1"), single.addresses());
     }
 
     @Test
     void oneLyingPeerAmongThreeCannotRedirectUs() throws Exception {
         ExternalAddress x = new ExternalAddress();
-        x.observed("1/16", ip("198.18.9.1"), 0);
-        assertNull(x.observed("2/16", ip("198.18.66.6"), 10), "a tie keeps the choice");
-        assertNull(x.observed("3/16", ip("198.18.9.1"), 20));
+        x.observed("1/16", ip("198.18.9.1"));
+        x.observed("2/16", ip("198.18.66.6"));
+        assertEquals(List.of(), x.addresses(), "a tie: nothing learned");
+        x.observed("3/16", ip("198.18.9.1"));
         assertEquals(List.of("198.18.9.1"), x.addresses());
-        assertNull(x.observed("2/16", ip("198.18.66.7"), 30), "the liar changing its story changes nothing");
-        assertEquals(List.of("198.18.9.1"), x.addresses());
+        x.observed("2/16", ip("198.18.66.7"));
+        assertEquals(List.of("198.18.9.1"), x.addresses(), "the liar changing its story changes nothing");
     }
 
     @Test
-    void aLiarFirstAmongSeveralIsOutvotedOnceTwoAgree() throws Exception {
+    void aLiarFirstIsNeverBelievedAlone() throws Exception {
         ExternalAddress x = new ExternalAddress();
-        assertEquals(ip("198.18.66.6"), x.observed("2/16", ip("198.18.66.6"), 0), "alone, it is believed");
-        assertNull(x.observed("1/16", ip("198.18.9.1"), 10), "one against one: a tie");
-        assertEquals(ip("198.18.9.1"), x.observed("3/16", ip("198.18.9.1"), 20), "two of three");
-        assertEquals(List.of("198.18.9.1"), x.addresses());
+        x.observed("2/16", ip("198.18.66.6"));
+        x.observed("1/16", ip("198.18.9.1"));
+        assertEquals(List.of(), x.addresses(), "one against one: nothing learned (the node's own addresses are advertised)");
+        x.observed("3/16", ip("198.18.9.1"));
+        assertEquals(List.of("198.18.9.1"), x.addresses(), "two of three");
     }
 
+    /** Votes do not age: honest peers that keep seeing the same address keep their votes (a liar cannot outlast them). */
     @Test
-    void roamingMovesTheChoiceWhenAMajorityOfPeersSeesTheNewAddress() throws Exception {
+    void honestVotesLastAsLongAsTheirTunnels() throws Exception {
         ExternalAddress x = new ExternalAddress();
         for (String p : List.of("1/16", "2/16", "3/16"))
-            x.observed(p, ip("198.18.9.1"), 0);
-        assertNull(x.observed("1/16", ip("198.18.10.1"), 5_000), "1 of 3");
-        assertEquals(ip("198.18.10.1"), x.observed("2/16", ip("198.18.10.1"), 5_100), "2 of 3");
-        assertEquals(List.of("198.18.10.1"), x.addresses());
+            x.observed(p, ip("198.18.9.1"));
+        x.observed("4/16", ip("203.0.113.66")); // however late it comes
+        assertEquals(List.of("198.18.9.1"), x.addresses());
+        x.forget("1/16");
+        x.forget("2/16"); // now 3/16 and the liar: a tie
+        assertEquals(List.of(), x.addresses(), "no majority left: nothing learned");
+        assertEquals(2, x.voters());
     }
 
     @Test
-    void votesExpireAndGoWithTheirTunnel() throws Exception {
+    void roamingClearsWhatWasLearnedAndTheNewAddressNeedsAMajority() throws Exception {
         ExternalAddress x = new ExternalAddress();
-        x.observed("1/16", ip("198.18.9.1"), 0);
-        x.observed("2/16", ip("198.18.9.1"), 0);
-        assertEquals(2, x.voters(0));
-        // the two votes expire: a new peer alone decides
-        assertEquals(ip("198.18.10.1"), x.observed("3/16", ip("198.18.10.1"), ExternalAddress.TTL_MS));
-        assertEquals(1, x.voters(ExternalAddress.TTL_MS));
-        // a tunnel gone: its vote goes; the remaining peer decides again
-        ExternalAddress y = new ExternalAddress();
-        y.observed("1/16", ip("198.18.9.1"), 0);
-        y.observed("2/16", ip("198.18.10.1"), 0); // tie: keeps .9.1
-        y.forget("1/16", 10);
-        assertEquals(List.of("198.18.10.1"), y.addresses());
-        y.forget("2/16", 20);
-        assertEquals(List.of("198.18.10.1"), y.addresses(), "no vote left: the last known address stays");
+        for (String p : List.of("1/16", "2/16", "3/16"))
+            x.observed(p, ip("198.18.9.1"));
+        x.clear();
+        assertEquals(List.of(), x.addresses());
+        assertEquals(0, x.voters());
+        x.observed("1/16", ip("198.18.10.1"));
+        assertTrue(x.observed("2/16", ip("198.18.10.1")));
+        assertEquals(List.of("198.18.10.1"), x.addresses());
     }
 
     @Test
     void eachFamilyIsDecidedApart() throws Exception {
         ExternalAddress x = new ExternalAddress();
-        x.observed("1/16", ip("2001:db8::5"), 0);
-        x.observed("1/16", ip("198.18.9.1"), 0);
+        for (String p : List.of("1/16", "2/16")) {
+            x.observed(p, ip("2001:db8::5"));
+            x.observed(p, ip("198.18.9.1"));
+        }
         assertEquals(List.of("198.18.9.1", "2001:db8::5"), x.addresses());
     }
 }
