@@ -44,7 +44,7 @@ class OffloadSplitFuzzTest {
         fill(OUT, 0, OUT.capacity());
     }
 
-    @FuzzTest(maxDuration = "10s")
+    @FuzzTest(maxDuration = "5s")
     void split(byte[] read) {
         if (read.length > MAX_READ)
             return; // larger than any TUN read

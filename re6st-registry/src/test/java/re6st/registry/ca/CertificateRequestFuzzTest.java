@@ -28,7 +28,7 @@ import re6st.pki.Pem;
 class CertificateRequestFuzzTest {
     private static final int BITS = 512;
 
-    @FuzzTest(maxDuration = "8s")
+    @FuzzTest(maxDuration = "5s")
     void csr(byte[] input) {
         if (input.length == 0)
             return;

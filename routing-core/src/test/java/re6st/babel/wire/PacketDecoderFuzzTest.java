@@ -21,7 +21,7 @@ import re6st.babel.message.Message;
 class PacketDecoderFuzzTest {
     private static final Addr SOURCE = Addr.parse("fe80::1");
 
-    @FuzzTest(maxDuration = "15s")
+    @FuzzTest(maxDuration = "5s")
     void decode(byte[] data) {
         DecodedPacket p;
         try {

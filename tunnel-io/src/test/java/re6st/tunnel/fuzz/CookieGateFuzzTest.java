@@ -39,7 +39,7 @@ class CookieGateFuzzTest {
         }
     };
 
-    @FuzzTest(maxDuration = "8s")
+    @FuzzTest(maxDuration = "5s")
     void check(byte[] datagram) {
         long hvr = GATE.helloVerifyRequests(), ignored = GATE.ignored(), verified = GATE.verified();
         replies = 0;

@@ -34,7 +34,7 @@ class DataChannelFuzzTest {
         PEER = new DataChannel(new DataKey(k2, new byte[4], 0), new DataKey(k1, new byte[4], 0));
     }
 
-    @FuzzTest(maxDuration = "8s")
+    @FuzzTest(maxDuration = "5s")
     void open(byte[] datagram) {
         long[] before = drops();
         long rotations = CHANNEL.receiveRotations();

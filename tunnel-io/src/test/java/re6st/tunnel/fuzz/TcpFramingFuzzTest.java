@@ -196,7 +196,7 @@ class TcpFramingFuzzTest {
         LOG.setLevel(logLevel);
     }
 
-    @FuzzTest(maxDuration = "8s")
+    @FuzzTest(maxDuration = "5s")
     void stream(byte[] input) throws Throwable {
         if (input.length < 4)
             return;
