@@ -157,7 +157,7 @@ public final class NodeDaemon {
             return () -> {};
         page = re6st.node.web.StatusPageServer.start(settings.http().get(), () -> {
             Run r = current;
-            return r == null || r.overlay == null ? null : NodeStatus.json(r.status());
+            return r == null || r.overlay == null ? null : NodeStatus.json(r.shownStatus());
         });
         InetSocketAddress at = page.address();
         LOG.log(Level.INFO, "status page on http://{0}/", at.getAddress() instanceof java.net.Inet6Address
@@ -225,6 +225,13 @@ public final class NodeDaemon {
             return t;
         });
         private final LoopFailures failures = new LoopFailures(LOG, "node manager");
+        /** The registry node's map of the network: its own thread, as the registry's walk takes seconds. */
+        private final ExecutorService topologyCalls = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "node-topology");
+            t.setDaemon(true);
+            return t;
+        });
+        private final RegistryTopology registryTopology; // null but on the registry node
         private final List<AutoCloseable> opened = new ArrayList<>();
         private final Map<String, PeerAddress> dialled = new HashMap<>(); // manager thread
         private Overlay overlay;
@@ -247,6 +254,8 @@ public final class NodeDaemon {
         Run(ReceivedNetworkConfig network, boolean registryNode) {
             this.network = network;
             this.registryNode = registryNode;
+            this.registryTopology = registryNode ? new RegistryTopology(RegistryTopology.overLoopback(settings.registry()), topologyCalls,
+                    NodeDaemon::monotonicMs, System::currentTimeMillis) : null;
         }
 
         @Override
@@ -277,7 +286,7 @@ public final class NodeDaemon {
             opened.add(peers);
             int clientCount = settings.clientMode() ? 0 : settings.clientCount().orElse(p.clientCount());
             this.clientCount = clientCount;
-            overlay.control().ifPresent(c -> c.extend("status", () -> NodeStatus.json(status())));
+            overlay.control().ifPresent(c -> c.extend("status", () -> NodeStatus.json(shownStatus())));
             if (settings.metrics().isPresent()) {
                 TunnelLinks links = overlay.links();
                 re6st.metrics.MetricsServer m = re6st.metrics.MetricsServer.start(settings.metrics().get(), new com.codahale.metrics.MetricRegistry(),
@@ -434,6 +443,7 @@ public final class NodeDaemon {
                 }
             }
             http.shutdownNow();
+            topologyCalls.shutdownNow();
             for (int i = opened.size() - 1; i >= 0; i--)
                 try {
                     opened.get(i).close();
@@ -441,6 +451,20 @@ public final class NodeDaemon {
                     LOG.log(Level.WARNING, "closing {0}: {1}", opened.get(i), Failures.explain(e));
                 }
             opened.clear();
+        }
+
+        /**
+         * The status as shown ({@code re6st status}, the page): on the registry node, with the network's topology as the
+         * registry last told it (asking it again in the background when that is {@link RegistryTopology#REFRESH_MS} old).
+         * The metrics read {@link #status} alone: a scrape does not make the registry walk the network.
+         */
+        private NodeStatus shownStatus() throws Exception {
+            NodeStatus s = status();
+            if (registryTopology == null)
+                return s;
+            return new NodeStatus(s.node(), s.address(), s.network(), s.configVersion(), s.certificateExpires(), s.registry(), s.registryNode(),
+                    s.registryRouted(), s.startedMillis(), s.nowMillis(), s.limits(), s.overlay(), s.warnings(), s.advertised(),
+                    registryTopology.current());
         }
 
         /**
