@@ -70,32 +70,83 @@ class StatusPageBrowserTest {
             Assumptions.assumeTrue(have, "needs " + needed[0] + " (apt-get install " + needed[1] + ")");
         }
         // no tunnel refresh during the test (the default 300 s is reachable on a loaded machine): the cut tunnel is the one chosen
-        try (TestNet net = TestNet.create("web"); Mesh mesh = new Mesh(net, 3, "--tunnel-refresh", "3600")) {
+        // 4 nodes: n2 and n3 both dial two of n0, n2, n3 (n1 takes none), so a tunnel between two nodes other than the registry's
+        try (TestNet net = TestNet.create("web"); Mesh mesh = new Mesh(net, 4, "--tunnel-refresh", "3600")) {
             mesh.enrol();
             Mesh.Host n1 = mesh.hosts.get(1);
             // n1 keeps one tunnel and takes none: one other node is always reached through its peer (a path of two hops)
+            Mesh.Host n0 = mesh.hosts.get(0); // the registry node: its page draws the registry's topology
             for (Mesh.Host h : mesh.hosts)
                 mesh.startNode(h, h == n1 ? new String[] {"--http", Integer.toString(HTTP_PORT), "--client-count", "1", "--max-clients", "0"}
-                        : new String[0]);
+                        : h == n0 ? new String[] {"--http", Integer.toString(HTTP_PORT)} : new String[0]);
             mesh.pingAll(Duration.ofSeconds(120), mesh.awaitRunning(Duration.ofSeconds(120)));
             Wait.until("n1 serves its status page", Duration.ofSeconds(30),
                     () -> n1.node.log().contains("status page on http://127.0.0.1:" + HTTP_PORT + "/"));
+            Wait.until("n0 serves its status page", Duration.ofSeconds(30),
+                    () -> n0.node.log().contains("status page on http://127.0.0.1:" + HTTP_PORT + "/"));
             Path profile = Files.createTempDirectory("r6chromium");
-            try (Relay relay = Relay.to(n1.ns, HTTP_PORT)) {
+            try (Relay relay = Relay.to(n1.ns, HTTP_PORT); Relay registryRelay = Relay.to(n0.ns, HTTP_PORT)) {
                 String page = "http://127.0.0.1:" + relay.port() + "/";
                 ChromeDriver driver = browser(profile);
                 driver.manage().window().setSize(new org.openqa.selenium.Dimension(1200, 1400));
                 try {
+                    checkTopology(driver, "http://127.0.0.1:" + registryRelay.port() + "/", mesh, n0); // before n1's check cuts a link
                     check(driver, page, mesh, n1);
                 } finally {
                     driver.quit();
                 }
                 assertTrue(relay.failures.isEmpty(), () -> "the relay failed: " + relay.failures);
+                assertTrue(registryRelay.failures.isEmpty(), () -> "the registry node's relay failed: " + registryRelay.failures);
             } finally {
                 try (var s = Files.walk(profile)) {
                     s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
                 }
             }
+        }
+    }
+
+    /**
+     * The registry node's page: its JSON carries the registry's topology (a tunnel between two other nodes, which the
+     * registry's own {@code topology} answer has too), and its map draws that tunnel as a topology edge.
+     */
+    private static void checkTopology(ChromeDriver driver, String page, Mesh mesh, Mesh.Host n0) {
+        long start = System.nanoTime();
+        driver.get(page);
+        Wait.until("the page shows n0's status", Duration.ofSeconds(30), () -> n0.cn.equals(text(driver, "node")));
+        java.util.concurrent.atomic.AtomicReference<List<String>> edge = new java.util.concurrent.atomic.AtomicReference<>();
+        Wait.until("n0's status carries a tunnel between two other nodes from the registry's topology", Duration.ofSeconds(120), () -> {
+            for (JsonNode n : status(page).path("topology").path("nodes"))
+                for (JsonNode to : n.path("out"))
+                    if (!n.path("node").asText().equals(n0.cn) && !to.asText().equals(n0.cn)) {
+                        edge.set(List.of(n.path("node").asText(), to.asText()));
+                        return true;
+                    }
+            return false;
+        });
+        long inJson = System.nanoTime();
+        JsonNode registry;
+        try {
+            registry = new ObjectMapper().readTree(mesh.admin("topology"));
+        } catch (IOException e) {
+            throw new AssertionError("the registry's topology answer", e);
+        }
+        boolean known = false;
+        for (JsonNode c : registry.path(edge.get().get(0)))
+            known |= c.asText().equals(edge.get().get(1));
+        assertTrue(known, "the registry tells " + edge.get() + " too: " + registry);
+        Wait.until("n0's map draws the tunnel " + edge.get(), Duration.ofSeconds(10), () -> Boolean.TRUE.equals(driver.executeScript(
+                "return Array.from(document.querySelectorAll('#map path.topology')).some(e => e.getAttribute('data-from') === arguments[0]"
+                        + " && e.getAttribute('data-to') === arguments[1]);", edge.get().get(0), edge.get().get(1))));
+        Set<String> everyNode = new TreeSet<>();
+        mesh.hosts.forEach(h -> everyNode.add(h.cn));
+        assertEquals(everyNode, mapNodes(driver), "n0's map shows every node");
+        System.out.printf("registry node's page: the tunnel %s between two other nodes in its JSON %.0f ms after the page was asked for "
+                + "(the registry walks the network, then at most every 30 s); registry's topology: %s%n", edge.get(), (inJson - start) / 1e6,
+                registry);
+        try {
+            Files.write(mesh.net.logDir().resolve("status-page-registry.png"), driver.getScreenshotAs(org.openqa.selenium.OutputType.BYTES));
+        } catch (IOException e) {
+            throw new AssertionError("the screenshot", e);
         }
     }
 
@@ -116,6 +167,9 @@ class StatusPageBrowserTest {
             return !up.get().isEmpty() && up.get().equals(mapPeers(driver, "up"));
         });
         System.out.println("n1's tunnels on the map: " + up.get());
+        JsonNode own = status(page);
+        assertEquals(n1.cn, own.path("node").asText(), "n1's status: " + own);
+        assertFalse(own.has("topology"), "only the registry node's status carries the registry's topology: " + own);
         Set<String> everyNode = new TreeSet<>();
         mesh.hosts.forEach(h -> everyNode.add(h.cn));
         Wait.until("the map shows every node (n1 routes them all)", Duration.ofSeconds(30), () -> everyNode.equals(mapNodes(driver)));

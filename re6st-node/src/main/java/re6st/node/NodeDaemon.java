@@ -159,7 +159,7 @@ public final class NodeDaemon {
             return () -> {};
         page = re6st.node.web.StatusPageServer.start(settings.http().get(), () -> {
             Run r = current;
-            return r == null || r.overlay == null ? null : NodeStatus.json(r.status());
+            return r == null || r.overlay == null ? null : NodeStatus.json(r.shownStatus());
         });
         InetSocketAddress at = page.address();
         LOG.log(Level.INFO, "status page on http://{0}/", at.getAddress() instanceof java.net.Inet6Address
@@ -227,6 +227,13 @@ public final class NodeDaemon {
             return t;
         });
         private final LoopFailures failures = new LoopFailures(LOG, "node manager");
+        /** The registry node's map of the network: its own thread, as the registry's walk takes seconds. */
+        private final ExecutorService topologyCalls = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "node-topology");
+            t.setDaemon(true);
+            return t;
+        });
+        private final RegistryTopology registryTopology; // null but on the registry node
         private final List<AutoCloseable> opened = new ArrayList<>();
         private final Map<String, PeerAddress> dialled = new HashMap<>(); // manager thread
         private Overlay overlay;
@@ -252,6 +259,8 @@ public final class NodeDaemon {
         Run(ReceivedNetworkConfig network, boolean registryNode) {
             this.network = network;
             this.registryNode = registryNode;
+            this.registryTopology = registryNode ? new RegistryTopology(RegistryTopology.overLoopback(settings.registry()), topologyCalls,
+                    NodeDaemon::monotonicMs, System::currentTimeMillis) : null;
         }
 
         @Override
@@ -283,7 +292,7 @@ public final class NodeDaemon {
             int clientCount = settings.clientMode() ? 0 : settings.clientCount().orElse(p.clientCount());
             this.clientCount = clientCount;
             external = new ExternalAddress(clientCount <= 1 ? 1 : 2);
-            overlay.control().ifPresent(c -> c.extend("status", () -> NodeStatus.json(status())));
+            overlay.control().ifPresent(c -> c.extend("status", () -> NodeStatus.json(shownStatus())));
             if (settings.metrics().isPresent()) {
                 TunnelLinks links = overlay.links();
                 re6st.metrics.MetricsServer m = re6st.metrics.MetricsServer.start(settings.metrics().get(), new com.codahale.metrics.MetricRegistry(),
@@ -445,6 +454,7 @@ public final class NodeDaemon {
                 }
             }
             http.shutdownNow();
+            topologyCalls.shutdownNow();
             for (int i = opened.size() - 1; i >= 0; i--)
                 try {
                     opened.get(i).close();
@@ -452,6 +462,20 @@ public final class NodeDaemon {
                     LOG.log(Level.WARNING, "closing {0}: {1}", opened.get(i), Failures.explain(e));
                 }
             opened.clear();
+        }
+
+        /**
+         * The status as shown ({@code re6st status}, the page): on the registry node, with the network's topology as the
+         * registry last told it (asking it again in the background when that is {@link RegistryTopology#REFRESH_MS} old).
+         * The metrics read {@link #status} alone: a scrape does not make the registry walk the network.
+         */
+        private NodeStatus shownStatus() throws Exception {
+            NodeStatus s = status();
+            if (registryTopology == null)
+                return s;
+            return new NodeStatus(s.node(), s.address(), s.network(), s.configVersion(), s.certificateExpires(), s.registry(), s.registryNode(),
+                    s.registryRouted(), s.startedMillis(), s.nowMillis(), s.limits(), s.overlay(), s.warnings(), s.advertised(),
+                    registryTopology.current());
         }
 
         /**
@@ -669,7 +693,8 @@ public final class NodeDaemon {
                     return;
                 }
                 if (external.observed(t.peerCn(), a))
-                    LOG.log(Level.INFO, "our peers see this node at {0} (last: {1} via {2}){3}", external.addresses(), ours,
+                    LOG.log(Level.INFO, "our peers see this node at {0} (last: {1} via {2}){3}", external.addresses().isEmpty()
+                            ? "no address a majority of them agrees on" : String.join(", ", external.addresses()), ours,
                             t.peerCn(), learns() ? "; advertised addresses now " + addresses() : "");
             });
         }

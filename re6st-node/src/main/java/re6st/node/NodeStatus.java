@@ -23,7 +23,15 @@ import re6st.tunnel.TunnelStats;
  */
 public record NodeStatus(String node, String address, String network, long configVersion, String certificateExpires,
         String registry, boolean registryNode, boolean registryRouted, long startedMillis, long nowMillis, Tunnels limits,
-        Overlay.Status overlay, List<String> warnings, List<String> advertised) {
+        Overlay.Status overlay, List<String> warnings, List<String> advertised, RegistryTopology.Snapshot topology) {
+
+    /** Without the network's topology (any node but the registry's, or not fetched yet). */
+    public NodeStatus(String node, String address, String network, long configVersion, String certificateExpires, String registry,
+            boolean registryNode, boolean registryRouted, long startedMillis, long nowMillis, Tunnels limits, Overlay.Status overlay,
+            List<String> warnings, List<String> advertised) {
+        this(node, address, network, configVersion, certificateExpires, registry, registryNode, registryRouted, startedMillis, nowMillis,
+                limits, overlay, warnings, advertised, null);
+    }
 
     /** Without advertised addresses (a node that takes no tunnels, or not known yet). */
     public NodeStatus(String node, String address, String network, long configVersion, String certificateExpires, String registry,
@@ -71,6 +79,16 @@ public record NodeStatus(String node, String address, String network, long confi
         s.warnings.forEach(w::add);
         ArrayNode adv = o.putArray("advertised"); // our code-1 answer: ip,port,proto[,country]
         s.advertised.forEach(adv::add);
+        if (s.topology != null) { // the registry node only: every node's tunnels, as the registry last told them
+            ObjectNode topo = o.putObject("topology").put("fetched", Instant.ofEpochMilli(s.topology.fetchedMillis()).toString());
+            ArrayNode nodes = topo.putArray("nodes");
+            for (RegistryTopology.Node n : s.topology.nodes()) {
+                ObjectNode j = nodes.addObject().put("node", n.cn());
+                n.out().forEach(j.putArray("out")::add);
+                n.in().forEach(j.putArray("in")::add);
+                j.put("answered", n.answered());
+            }
+        }
         return o.toString();
     }
 

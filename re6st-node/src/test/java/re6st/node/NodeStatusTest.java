@@ -81,6 +81,23 @@ class NodeStatusTest {
     }
 
     @Test
+    void theRegistryNodesStatusCarriesTheNetworksTopologyOthersNone() {
+        NodeStatus n = sample(List.of());
+        assertTrue(!NodeStatus.parse(NodeStatus.json(n)).has("topology"), "no field on other nodes");
+        RegistryTopology.Snapshot topo = RegistryTopology.parse("{\"0/16\": [\"1/16\", \"2/16\"], \"1/16\": [\"2/16\"], \"\": [\"0/16\", \"1/16\"]}",
+                NOW - 4_000);
+        NodeStatus s = new NodeStatus(n.node(), n.address(), n.network(), n.configVersion(), n.certificateExpires(), n.registry(),
+                true, n.registryRouted(), n.startedMillis(), n.nowMillis(), n.limits(), n.overlay(), n.warnings(), n.advertised(), topo);
+        JsonNode j = NodeStatus.parse(NodeStatus.json(s));
+        assertEquals("2026-12-02T17:59:56Z", j.path("topology").path("fetched").asText());
+        JsonNode nodes = j.path("topology").path("nodes");
+        assertEquals(3, nodes.size(), nodes.toString());
+        assertEquals("{\"node\":\"1/16\",\"out\":[\"2/16\"],\"in\":[\"0/16\"],\"answered\":true}", nodes.get(1).toString());
+        assertEquals("{\"node\":\"2/16\",\"out\":[],\"in\":[\"0/16\",\"1/16\"],\"answered\":false}", nodes.get(2).toString());
+        assertEquals(2, j.path("tunnels").size(), "the node's own facts are unchanged");
+    }
+
+    @Test
     void whatIsNoStatusIsSaid() {
         assertThrows(IllegalArgumentException.class, () -> NodeStatus.parse("BABEL 1.0"));
         assertThrows(IllegalArgumentException.class, () -> NodeStatus.parse("{\"tunnels\": 3}"));

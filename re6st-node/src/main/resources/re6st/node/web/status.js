@@ -86,7 +86,9 @@ function renderTables(s) {
 }
 
 // The map: this node in the middle, its tunnel peers (and LAN neighbours) on a ring, the nodes it
-// routes to through a peer further out, next to that peer. Ordered by CN, so it does not jump.
+// routes to through a peer further out, next to that peer. On the registry's node, every other node
+// of the registry's topology too: next to a peer it has a tunnel with, else on an outer ring.
+// Ordered by CN, so it does not jump.
 function layout(s) {
   const nodes = new Map(); // cn -> {cn, x, y, kind}
   nodes.set(s.node, { cn: s.node, x: 0, y: 0, kind: 'self' });
@@ -104,6 +106,14 @@ function layout(s) {
     if (!far.has(r.via)) far.set(r.via, []);
     far.get(r.via).push(r.node);
   }
+  const loose = [];
+  for (const n of topologyNodes(s)) {
+    if (nodes.has(n.node) || [...far.values()].some(l => l.includes(n.node))) continue;
+    const anchor = n.out.concat(n.in).find(c => c !== s.node && ring.includes(c));
+    if (anchor === undefined) { loose.push(n.node); continue; }
+    if (!far.has(anchor)) far.set(anchor, []);
+    far.get(anchor).push(n.node);
+  }
   for (const [via, list] of far) {
     const base = nodes.get(via).angle;
     list.sort().forEach((cn, i) => {
@@ -111,7 +121,27 @@ function layout(s) {
       nodes.set(cn, { cn, x: 195 * Math.cos(a), y: 195 * Math.sin(a), kind: 'far' });
     });
   }
+  loose.sort().forEach((cn, i) => { // next to none of ours: the right and left sides of the view, in turn
+    const side = i % 2, count = Math.ceil((loose.length - side) / 2);
+    const a = (side ? Math.PI : 0) - Math.PI / 3 + 2 * Math.PI / 3 * (Math.floor(i / 2) + 0.5) / count;
+    nodes.set(cn, { cn, x: 290 * Math.cos(a), y: 180 * Math.sin(a), kind: 'far' });
+  });
   return nodes;
+}
+
+// The registry's topology (only on the registry's node): [{node, out, in, answered}], else none.
+function topologyNodes(s) {
+  return s.topology && Array.isArray(s.topology.nodes) ? s.topology.nodes : [];
+}
+
+// A curve from a to b bowed away from the middle (where this node and its tunnels are): a tunnel
+// between two peers on opposite sides of the ring does not hide behind ours.
+function bow(a, b) {
+  const mx = (a.x + b.x) / 2, my = (a.y + b.y) / 2, dx = b.x - a.x, dy = b.y - a.y;
+  let px = -dy, py = dx;
+  if (px * mx + py * my < 0) { px = -px; py = -py; }
+  const c = { x: mx + 0.3 * px, y: my + 0.3 * py };
+  return 'M' + a.x + ' ' + a.y + ' Q' + c.x + ' ' + c.y + ' ' + b.x + ' ' + b.y;
 }
 
 function routeTo(s, cn) {
@@ -125,6 +155,16 @@ function renderMap(s) {
   const edges = el('g', { class: 'edges' });
   const labels = el('g', { class: 'labels' });
   const self = nodes.get(s.node);
+  // every tunnel of the network the registry knows, lighter, except ours (drawn below with their RTT)
+  for (const n of topologyNodes(s)) {
+    const from = nodes.get(n.node);
+    if (!from || n.node === s.node) continue;
+    for (const cn of n.out) {
+      const to = nodes.get(cn);
+      if (!to || cn === s.node) continue;
+      edges.appendChild(el('path', { d: bow(from, to), 'data-from': n.node, 'data-to': cn, class: 'topology' }));
+    }
+  }
   for (const t of s.tunnels) {
     const p = nodes.get(t.peer);
     if (!p) continue;
