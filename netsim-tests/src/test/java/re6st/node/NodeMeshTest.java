@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.junit.jupiter.api.Test;
 
+import re6st.netsim.Mesh;
 import re6st.netsim.Cmd;
 import re6st.netsim.Ping;
 import re6st.netsim.RequiresRoot;

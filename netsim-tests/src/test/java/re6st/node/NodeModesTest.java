@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 
+import re6st.netsim.Mesh;
 import re6st.netsim.Namespace;
 import re6st.netsim.NatRouter;
 import re6st.netsim.RequiresRoot;

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import re6st.netsim.Mesh;
 import re6st.netsim.Cmd;
 import re6st.netsim.RequiresRoot;
 import re6st.netsim.TestNet;

@@ -40,6 +40,7 @@ import org.openqa.selenium.logging.LoggingPreferences;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import re6st.netsim.Mesh;
 import re6st.netsim.Namespace;
 import re6st.netsim.NsProcess;
 import re6st.netsim.RequiresRoot;

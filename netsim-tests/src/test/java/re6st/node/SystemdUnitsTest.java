@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import re6st.netsim.Mesh;
 import re6st.cli.NotifyListener;
 import re6st.netsim.Cmd;
 import re6st.netsim.Prerequisites;

@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
+import re6st.netsim.Mesh;
 import re6st.netsim.Cmd;
 import re6st.netsim.RequiresRoot;
 import re6st.netsim.TestNet;

@@ -1,6 +1,4 @@
-package re6st.node;
-
-import static org.junit.jupiter.api.Assertions.assertTrue;
+package re6st.netsim;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,14 +20,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import re6st.netsim.Cmd;
-import re6st.netsim.LinkParams;
-import re6st.netsim.NatRouter;
-import re6st.netsim.Namespace;
-import re6st.netsim.NsProcess;
-import re6st.netsim.TestNet;
-import re6st.netsim.Wait;
-import re6st.netsim.WanLink;
 
 /**
  * A re6st network on one LAN (or, {@link #wan}, each host behind a WAN link of its own), run as a
@@ -38,20 +28,20 @@ import re6st.netsim.WanLink;
  * {@code re6st node @re6stnet.conf}. Each process is a real JVM in its own namespace; files live in
  * a temporary directory removed at {@link #close}.
  */
-final class Mesh implements AutoCloseable {
-    static final String NETWORK = "2001:db8:42::/48";
-    static final Pattern SUBNET = Pattern.compile("Your subnet: ([0-9a-f:]+)::/(\\d+) \\(CN=([0-9]+/[0-9]+)\\)");
+public final class Mesh implements AutoCloseable {
+    public static final String NETWORK = "2001:db8:42::/48";
+    public static final Pattern SUBNET = Pattern.compile("Your subnet: ([0-9a-f:]+)::/(\\d+) \\(CN=([0-9]+/[0-9]+)\\)");
 
     /** One host: its namespace, its files, its node's overlay address and CN once enrolled. */
-    static final class Host {
-        final Namespace ns;
-        final Path dir;
-        final String underlay;
+    public static final class Host {
+        public final Namespace ns;
+        public final Path dir;
+        public final String underlay;
         /** Its link to the "internet" router ({@link Mesh#wan}); null on the LAN. */
-        WanLink wan;
-        String address, cn;
-        NsProcess node;
-        int starts;
+        public WanLink wan;
+        public String address, cn;
+        public NsProcess node;
+        public int starts;
 
         Host(Namespace ns, Path dir, String underlay) {
             this.ns = ns;
@@ -59,21 +49,21 @@ final class Mesh implements AutoCloseable {
             this.underlay = underlay;
         }
 
-        String label() {
+        public String label() {
             return ns.label();
         }
     }
 
-    final TestNet net;
-    final Path top;
-    final List<Host> hosts = new ArrayList<>();
-    final Host reg;
-    NsProcess registry;
+    public final TestNet net;
+    public final Path top;
+    public final List<Host> hosts = new ArrayList<>();
+    public final Host reg;
+    public NsProcess registry;
     /** Put before the registry's command line by {@link #startRegistry} (e.g. {@code setpriv ...} as a systemd unit runs it). */
-    List<String> registryWrap = List.of();
+    public List<String> registryWrap = List.of();
     private final List<String> registryArgs;
 
-    static List<String> java(String mainClass, String... args) {
+    public static List<String> java(String mainClass, String... args) {
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx128m", re6st.cli.DaemonLogManager.PROPERTY, // as ./re6st runs them
                 // one line per record, to the millisecond, so that a test's events line up with the nodes' logs
@@ -83,7 +73,7 @@ final class Mesh implements AutoCloseable {
     }
 
     /** {@code nodes} hosts on LAN 198.18.81.0/24 (the first is the registry's), the registry started and answering. */
-    Mesh(TestNet net, int nodes, String... registryOptions) throws IOException {
+    public Mesh(TestNet net, int nodes, String... registryOptions) throws IOException {
         this(net, net.lan("sw"), "", 1, NETWORK, nodes, registryOptions);
     }
 
@@ -92,7 +82,7 @@ final class Mesh implements AutoCloseable {
      * network may share it): host i is {@code 198.18.81.<firstHost + i>}, labelled {@code <label>reg},
      * {@code <label>n1}...
      */
-    Mesh(TestNet net, Namespace sw, String label, int firstHost, String network, int nodes, String... registryOptions) throws IOException {
+    public Mesh(TestNet net, Namespace sw, String label, int firstHost, String network, int nodes, String... registryOptions) throws IOException {
         this(net, lan(net, sw, label, firstHost, nodes), network, registryOptions);
     }
 
@@ -121,7 +111,7 @@ final class Mesh implements AutoCloseable {
      * default route via .1, and its link delays every frame by {@code oneWayMillis[i]} each way, so that the
      * underlay RTT between hosts i and j is 2 x (d_i + d_j). The registry started and answering.
      */
-    static Mesh wan(TestNet net, long[] oneWayMillis, String... registryOptions) throws IOException {
+    public static Mesh wan(TestNet net, long[] oneWayMillis, String... registryOptions) throws IOException {
         Namespace inet = net.namespace("inet");
         inet.forwarding();
         List<Underlay> u = new ArrayList<>();
@@ -166,14 +156,14 @@ final class Mesh implements AutoCloseable {
     }
 
     /** One more host, already connected by the caller (e.g. behind a NAT router), enrolled and started with the others. */
-    Host add(Namespace ns, String underlay) throws IOException {
+    public Host add(Namespace ns, String underlay) throws IOException {
         Host h = new Host(ns, Files.createDirectories(top.resolve(ns.label())), underlay);
         hosts.add(h);
         return h;
     }
 
     /** A home router (nftables masquerade) on the mesh's LAN ("sw"), its outside address 198.18.81.50. */
-    NatRouter homeRouter() {
+    public NatRouter homeRouter() {
         NatRouter nat = net.natRouter("home", "wan0");
         net.attach(nat.namespace(), "wan0", net.namespaces().stream().filter(n -> n.label().equals("sw")).findFirst().orElseThrow());
         nat.namespace().addAddress("wan0", "198.18.81.50/24");
@@ -184,24 +174,24 @@ final class Mesh implements AutoCloseable {
      * One more host, {@code natted}, behind {@code nat} (no port forward unless the caller adds one): inside, it is
      * 198.19.1.2/24 with its default route via the router's 198.19.1.1 ({@link NatRouter#inside}).
      */
-    Host addBehindNat(NatRouter nat) throws IOException {
+    public Host addBehindNat(NatRouter nat) throws IOException {
         return add(nat.inside("natted"), NatRouter.INSIDE_HOST);
     }
 
     /** {@link #addBehindNat(NatRouter)} behind a new {@link #homeRouter()}. */
-    Host addBehindNat() throws IOException {
+    public Host addBehindNat() throws IOException {
         return addBehindNat(homeRouter());
     }
 
-    Path ca() {
+    public Path ca() {
         return top.resolve("ca.crt");
     }
 
-    String url() {
+    public String url() {
         return "http://" + reg.underlay + "/";
     }
 
-    void startRegistry() {
+    public void startRegistry() {
         int before = registry == null ? 0 : registry.log().length(); // a restart appends to the same log
         List<String> cmd = new ArrayList<>(registryWrap);
         cmd.addAll(java("re6st.registry.cli.RegistryCommand", registryArgs.toArray(String[]::new)));
@@ -209,7 +199,7 @@ final class Mesh implements AutoCloseable {
         registry = r;
         // it says so once its socket listens (a poll with re6st conf cost a JVM start a second)
         Wait.until("the registry listens", Duration.ofSeconds(60), () -> {
-            assertTrue(r.isAlive(), () -> "the registry exited:\n" + r.log());
+            check(r.isAlive(), () -> "the registry exited:\n" + r.log());
             String log = r.log();
             return log.indexOf(" listening on ", Math.min(before, log.length())) >= 0;
         });
@@ -219,7 +209,7 @@ final class Mesh implements AutoCloseable {
      * {@code re6st conf --anonymous} on every host: the registry's first (its node gets the registry's prefix), then
      * the others at once (a conf is a JVM start and a key: ~1.3 s of CPU each, done side by side on both cores).
      */
-    void enrol() {
+    public void enrol() {
         enrol(hosts.get(0));
         List<Host> rest = hosts.subList(1, hosts.size());
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(4, rest.size())));
@@ -257,18 +247,18 @@ final class Mesh implements AutoCloseable {
         Cmd.Result r = h.ns.exec(Duration.ofSeconds(60), java("re6st.registry.cli.ConfCommand", "--registry", url(),
                 "--anonymous", "-d", h.dir.toString()).toArray(String[]::new));
         Matcher m = SUBNET.matcher(r.output());
-        assertTrue(r.ok() && m.find(), () -> "re6st conf on " + h.label() + ":\n" + r.output());
+        check(r.ok() && m.find(), () -> "re6st conf on " + h.label() + ":\n" + r.output());
         h.address = m.group(1) + "::1";
         h.cn = m.group(3);
     }
 
     /** Starts (or starts again) the node of {@code h} with the re6stnet.conf conf wrote. */
-    void startNode(Host h, String... extra) {
+    public void startNode(Host h, String... extra) {
         startNode(h, List.of(), extra);
     }
 
     /** {@link #startNode(Host, String...)}, the command line after {@code wrap} (e.g. {@code setpriv ...}). */
-    void startNode(Host h, List<String> wrap, String... extra) {
+    public void startNode(Host h, List<String> wrap, String... extra) {
         List<String> args = new ArrayList<>(List.of("@" + h.dir.resolve("re6stnet.conf"), "-s", h.dir.resolve("state").toString(),
                 "-r", h.dir.resolve("run").toString(), "-v", "3"));
         args.addAll(List.of(extra));
@@ -277,20 +267,20 @@ final class Mesh implements AutoCloseable {
         h.node = h.ns.start("node" + (h.starts++ == 0 ? "" : "-" + h.starts), cmd.toArray(String[]::new));
     }
 
-    void startNodes() {
+    public void startNodes() {
         for (Host h : hosts)
             startNode(h);
     }
 
     /** Enrols every host, starts every node, and waits until they run and every pair pings. */
-    void form() {
+    public void form() {
         enrol();
         startNodes();
         pingAll(Duration.ofSeconds(120), awaitRunning(Duration.ofSeconds(120)));
     }
 
     /** Waits until every node has logged that it runs (identity, config, routing and servers up); returns when (nanoTime). */
-    long awaitRunning(Duration timeout) {
+    public long awaitRunning(Duration timeout) {
         for (Host h : hosts)
             Wait.until(h.label() + "'s node runs", timeout, () -> {
                 assertNodesAlive(List.of(h));
@@ -305,7 +295,7 @@ final class Mesh implements AutoCloseable {
 
     private void assertNodesAlive(List<Host> which) {
         for (Host h : which)
-            assertTrue(h.node == null || h.node.isAlive(), () -> "the node of " + h.label() + " exited:\n" + h.node.log());
+            check(h.node == null || h.node.isAlive(), () -> "the node of " + h.label() + " exited:\n" + h.node.log());
     }
 
     /**
@@ -314,7 +304,7 @@ final class Mesh implements AutoCloseable {
      * yet is no failure) until the first reply. Prints when the first and the last pair did, from {@code since}; returns
      * when each pair did ("from -> to": nanoTime).
      */
-    Map<String, Long> pingAll(Duration timeout, long since) {
+    public Map<String, Long> pingAll(Duration timeout, long since) {
         List<Host> all = List.copyOf(hosts);
         Map<String, Long> replied = new ConcurrentHashMap<>();
         Map<String, NsProcess> pings = new HashMap<>();
@@ -344,7 +334,7 @@ final class Mesh implements AutoCloseable {
                 }
                 return replied.size() == all.size() * (all.size() - 1);
             });
-            assertTrue(done, () -> "after " + timeout.toSeconds() + " s, these pairs have not pinged over the overlay: "
+            check(done, () -> "after " + timeout.toSeconds() + " s, these pairs have not pinged over the overlay: "
                     + all.stream().flatMap(f -> all.stream().filter(t -> t != f).map(t -> f.label() + " -> " + t.label()))
                             .filter(p -> !replied.containsKey(p)).toList()
                     + " (sources whose node does not run: " + all.stream().filter(h -> !running.contains(h)).map(Host::label).toList() + ")");
@@ -360,11 +350,17 @@ final class Mesh implements AutoCloseable {
     }
 
     /** An admin RPC of the registry, asked from its own host (an authorized origin). */
-    String admin(String method) {
+    public String admin(String method) {
         Cmd.Result r = reg.ns.exec(Duration.ofSeconds(30), "python3", "-c",
                 "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1/" + method + "', timeout=20).read().decode())");
-        assertTrue(r.ok(), () -> method + ": " + r.output());
+        check(r.ok(), () -> method + ": " + r.output());
         return r.output().trim();
+    }
+
+    /** An {@link AssertionError} (what a test reports, what the demo turns into a clear message) unless {@code ok}. */
+    private static void check(boolean ok, java.util.function.Supplier<String> message) {
+        if (!ok)
+            throw new AssertionError(message.get());
     }
 
     @Override
