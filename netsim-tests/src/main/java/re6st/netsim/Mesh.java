@@ -39,6 +39,8 @@ public final class Mesh implements AutoCloseable {
         public final String underlay;
         /** Its link to the "internet" router ({@link Mesh#wan}); null on the LAN. */
         public WanLink wan;
+        /** Its address as others see it: its router's outside address behind a NAT ({@link Mesh#addBehindNatWan}). */
+        String outside;
         public String address, cn;
         public NsProcess node;
         public int starts;
@@ -52,6 +54,10 @@ public final class Mesh implements AutoCloseable {
         public String label() {
             return ns.label();
         }
+
+        public String outside() {
+            return outside != null ? outside : underlay;
+        }
     }
 
     public final TestNet net;
@@ -61,6 +67,9 @@ public final class Mesh implements AutoCloseable {
     public NsProcess registry;
     /** Put before the registry's command line by {@link #startRegistry} (e.g. {@code setpriv ...} as a systemd unit runs it). */
     public List<String> registryWrap = List.of();
+    /** The "internet" router and the underlay faults of a {@link #wan} mesh (null on a LAN). */
+    private Namespace inet;
+    private PairCuts cuts;
     private final List<String> registryArgs;
 
     public static List<String> java(String mainClass, String... args) {
@@ -115,16 +124,65 @@ public final class Mesh implements AutoCloseable {
         Namespace inet = net.namespace("inet");
         inet.forwarding();
         List<Underlay> u = new ArrayList<>();
+        PairCuts cuts = new PairCuts();
         for (int i = 0; i < oneWayMillis.length; i++) {
             Namespace ns = net.namespace(label(i));
             WanLink w = net.wan("w" + i, ns, "eth0", inet, "h" + i, LinkParams.delayMillis(oneWayMillis[i]));
+            w.filter(WanLink.Direction.BOTH, cuts);
             String subnet = "198.18." + (100 + i) + ".";
             ns.addAddress("eth0", subnet + "2/24");
             inet.addAddress("h" + i, subnet + "1/24");
             ns.route("default", "via", subnet + "1");
             u.add(new Underlay(ns, subnet + "2", w));
         }
-        return new Mesh(net, u, NETWORK, registryOptions);
+        Mesh m = new Mesh(net, u, NETWORK, registryOptions);
+        m.inet = inet;
+        m.cuts = cuts;
+        return m;
+    }
+
+    /**
+     * On a {@link #wan} mesh: one more host behind a NAT router (nftables masquerade, no port forward) whose own WAN
+     * link to the "internet" delays by {@code oneWayMillis}; outside, the router is 198.18.(100+i).2 (i: the next
+     * host index); the host inside is {@value NatRouter#INSIDE_HOST}, labelled {@code label}.
+     */
+    public Host addBehindNatWan(String label, long oneWayMillis) throws IOException {
+        if (inet == null)
+            throw new IllegalStateException("only on a Mesh.wan");
+        int i = hosts.size();
+        NatRouter nat = net.natRouter(label + "-gw", "wan0");
+        WanLink w = net.wan("w" + i, nat.namespace(), "wan0", inet, "h" + i, LinkParams.delayMillis(oneWayMillis));
+        w.filter(WanLink.Direction.BOTH, cuts);
+        String subnet = "198.18." + (100 + i) + ".";
+        nat.namespace().addAddress("wan0", subnet + "2/24");
+        inet.addAddress("h" + i, subnet + "1/24");
+        nat.namespace().route("default", "via", subnet + "1");
+        Host h = add(nat.inside(label), NatRouter.INSIDE_HOST);
+        h.wan = w;
+        h.outside = subnet + "2";
+        return h;
+    }
+
+    /**
+     * Underlay faults between two hosts of a {@link #wan} mesh, seen by nobody but their packets: {@code on} drops every
+     * IPv4 packet between them (both ways, the links stay up: the ISP routing fault), off restores.
+     */
+    public void cut(Host a, Host b, boolean on) {
+        cuts().set(a.outside(), b.outside(), on ? PairCuts.DROP : null);
+    }
+
+    /**
+     * No underlay path between {@code a} and {@code b} (both ways) except TCP to or from the given ports (e.g. 80: a host
+     * still reaches the registry's HTTP): a topology that is not a full mesh.
+     */
+    public void block(Host a, Host b, int... allowedTcpPorts) {
+        cuts().set(a.outside(), b.outside(), allowedTcpPorts);
+    }
+
+    private PairCuts cuts() {
+        if (cuts == null)
+            throw new IllegalStateException("underlay cuts are only on a Mesh.wan");
+        return cuts;
     }
 
     /**

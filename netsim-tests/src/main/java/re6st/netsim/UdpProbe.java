@@ -21,6 +21,10 @@ public final class UdpProbe implements AutoCloseable {
     private final DatagramSocket server, client;
     private final Thread echo, sender, receiver;
     private final long[] replyTimes = new long[MAX_REPLIES];
+    /** Round-trip time of reply i (nanoseconds). */
+    private final long[] replyRtts = new long[MAX_REPLIES];
+    /** When probe k was sent, at k mod MAX_REPLIES. */
+    private final long[] sendTimes = new long[MAX_REPLIES];
     private final long startNanos = System.nanoTime();
     private volatile int replies;
     private volatile long sent, highestReplied = -1;
@@ -78,6 +82,7 @@ public final class UdpProbe implements AutoCloseable {
         long next = System.nanoTime();
         while (running) {
             bb.putLong(0, sent);
+            sendTimes[(int) (sent % MAX_REPLIES)] = System.nanoTime();
             try {
                 client.send(p);
             } catch (IOException e) {
@@ -103,7 +108,10 @@ public final class UdpProbe implements AutoCloseable {
                 client.receive(p);
                 int n = replies;
                 if (n < MAX_REPLIES) {
-                    replyTimes[n] = System.nanoTime();
+                    long now = System.nanoTime();
+                    replyTimes[n] = now;
+                    long seq = p.getLength() >= 8 ? ByteBuffer.wrap(p.getData(), 0, 8).getLong() : -1;
+                    replyRtts[n] = seq >= 0 && seq < sent ? now - sendTimes[(int) (seq % MAX_REPLIES)] : -1;
                     replies = n + 1;
                 }
                 // after replies: lost() reads this first, so it never counts an answered probe as lost
@@ -144,6 +152,29 @@ public final class UdpProbe implements AutoCloseable {
         if (untilNow && n > 0)
             worst = Math.max(worst, System.nanoTime() - replyTimes[n - 1]);
         return Duration.ofNanos(worst);
+    }
+
+    /** One reply: when it came (nanoTime) and its round-trip time (ns; -1 if unknown). */
+    public record Reply(long at, long rtt) {}
+
+    /** The replies that came in {@code [from, to)} (nanoTime), in order. */
+    public java.util.List<Reply> replies(long from, long to) {
+        int n = replies;
+        java.util.List<Reply> out = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++)
+            if (replyTimes[i] >= from && replyTimes[i] < to)
+                out.add(new Reply(replyTimes[i], replyRtts[i]));
+        return out;
+    }
+
+    /** Longest time without a reply between {@code from} and {@code to} (nanoTime), the window's ends counting as replies. */
+    public Duration longestGap(long from, long to) {
+        long last = from, worst = 0;
+        for (Reply r : replies(from, to)) {
+            worst = Math.max(worst, r.at() - last);
+            last = r.at();
+        }
+        return Duration.ofNanos(Math.max(worst, to - last));
     }
 
     /** Time since the probe started until the first reply (null if none yet). */

@@ -413,7 +413,7 @@ class UdpEndpointTest {
             UdpEndpoint.Options d = UdpEndpoint.Options.defaults();
             UdpEndpoint.Options quickExpiry = new UdpEndpoint.Options(d.handshakeTimeout(), d.rekeyIntervalNs(), d.rehandshakeAfter(),
                     d.retryMax(), Duration.ofSeconds(2), d.maxConcurrentHandshakes(), true, d.acceptTimeout(), d.maxClients(),
-                    d.sessionLifetime());
+                    d.sessionLifetime(), true);
             List<String> events = new CopyOnWriteArrayList<>();
             UdpEndpoint ea = a.call(() -> new UdpEndpoint(UdpSocket.bind(new InetSocketAddress(IpPrefix.literal("::"), 1194)),
                     creds("ca", "1/16"), quickExpiry, new UdpEndpoint.Handler() {

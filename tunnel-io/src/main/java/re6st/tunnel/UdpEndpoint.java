@@ -102,7 +102,7 @@ public final class UdpEndpoint implements AutoCloseable {
      */
     public record Options(Duration handshakeTimeout, long rekeyIntervalNs, Duration rehandshakeAfter, Duration retryMax,
             Duration expireAfter, int maxConcurrentHandshakes, boolean accept, Duration acceptTimeout, int maxClients,
-            Duration sessionLifetime) {
+            Duration sessionLifetime, boolean silenceDownsLink) {
         public static final Duration DEFAULT_SESSION_LIFETIME = Duration.ofHours(1);
 
         public Options {
@@ -112,37 +112,47 @@ public final class UdpEndpoint implements AutoCloseable {
 
         public static Options defaults() {
             return new Options(Duration.ofSeconds(10), 120_000_000_000L, Duration.ofSeconds(3), Duration.ofSeconds(30),
-                    Duration.ofSeconds(120), 4, true, Duration.ofSeconds(5), 20, DEFAULT_SESSION_LIFETIME);
+                    Duration.ofSeconds(120), 4, true, Duration.ofSeconds(5), 20, DEFAULT_SESSION_LIFETIME, true);
         }
 
         public Options withAccept(boolean a) {
             return new Options(handshakeTimeout, rekeyIntervalNs, rehandshakeAfter, retryMax, expireAfter, maxConcurrentHandshakes, a,
-                    acceptTimeout, maxClients, sessionLifetime);
+                    acceptTimeout, maxClients, sessionLifetime, silenceDownsLink);
         }
 
         public Options withRekeyInterval(long ns) {
             return new Options(handshakeTimeout, ns, rehandshakeAfter, retryMax, expireAfter, maxConcurrentHandshakes, accept,
-                    acceptTimeout, maxClients, sessionLifetime);
+                    acceptTimeout, maxClients, sessionLifetime, silenceDownsLink);
         }
 
         public Options withHandshakeTimeout(Duration d) {
             return new Options(d, rekeyIntervalNs, rehandshakeAfter, retryMax, expireAfter, maxConcurrentHandshakes, accept,
-                    acceptTimeout, maxClients, sessionLifetime);
+                    acceptTimeout, maxClients, sessionLifetime, silenceDownsLink);
         }
 
         public Options withAcceptTimeout(Duration d) {
             return new Options(handshakeTimeout, rekeyIntervalNs, rehandshakeAfter, retryMax, expireAfter, maxConcurrentHandshakes, accept,
-                    d, maxClients, sessionLifetime);
+                    d, maxClients, sessionLifetime, silenceDownsLink);
         }
 
         public Options withMaxClients(int n) {
             return new Options(handshakeTimeout, rekeyIntervalNs, rehandshakeAfter, retryMax, expireAfter, maxConcurrentHandshakes, accept,
-                    acceptTimeout, n, sessionLifetime);
+                    acceptTimeout, n, sessionLifetime, silenceDownsLink);
         }
 
         public Options withSessionLifetime(Duration d) {
             return new Options(handshakeTimeout, rekeyIntervalNs, rehandshakeAfter, retryMax, expireAfter, maxConcurrentHandshakes, accept,
-                    acceptTimeout, maxClients, d);
+                    acceptTimeout, maxClients, d, silenceDownsLink);
+        }
+
+        /**
+         * False: a silent peer neither takes its interface down nor makes the dialer handshake again; the
+         * session is kept through the silence and failure detection is left to the routing daemon's hellos
+         * (how babeld runs over OpenVPN without ping-restart: a benchmark's baseline, not for production).
+         */
+        public Options withSilenceDownsLink(boolean on) {
+            return new Options(handshakeTimeout, rekeyIntervalNs, rehandshakeAfter, retryMax, expireAfter, maxConcurrentHandshakes, accept,
+                    acceptTimeout, maxClients, sessionLifetime, on);
         }
 
         /** When the dialer starts renewing a session (from its start): 90% of the lifetime. */
@@ -1234,7 +1244,7 @@ public final class UdpEndpoint implements AutoCloseable {
                 }
             }
             Liveness.Action a = s.takeTransition();
-            if (a == Liveness.Action.WENT_DOWN || a == Liveness.Action.WENT_UP) {
+            if ((a == Liveness.Action.WENT_DOWN || a == Liveness.Action.WENT_UP) && options.silenceDownsLink()) {
                 boolean up = a == Liveness.Action.WENT_UP;
                 LOG.log(Level.INFO, "tunnel {0} to {1} is {2}", p.tun.name(), p.cn, up ? "up again" : "down (probes unanswered)");
                 try {
@@ -1247,7 +1257,7 @@ public final class UdpEndpoint implements AutoCloseable {
                 else
                     handler.down(p);
             }
-            if (s.liveness().state() == Liveness.State.DOWN) {
+            if (s.liveness().state() == Liveness.State.DOWN && options.silenceDownsLink()) {
                 long downFor = now - s.liveness().downSince();
                 if (p.dialer && p.handshake == null && downFor >= options.rehandshakeAfter().toNanos() && now >= p.nextAttempt) {
                     LOG.log(Level.INFO, "tunnel {0}: {1} silent for {2} s, handshaking again", p.tun.name(), p.cn, downFor / 1_000_000_000L);

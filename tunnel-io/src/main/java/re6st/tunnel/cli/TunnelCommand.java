@@ -121,6 +121,11 @@ public final class TunnelCommand implements Callable<Integer>, Launcher.Verbosit
             + "authenticated clients (re6st's max_clients; default: ${DEFAULT-VALUE}); a new one beyond is refused and counted.")
     int maxClients;
 
+    @Option(names = "--keep-up", description = "Over UDP: keep the interface up and the session through a silent path (no "
+            + "liveness link-down, no new handshake), leaving failure detection to the routing daemon's hellos, as babeld runs "
+            + "over OpenVPN without ping-restart. For failover baselines (re6st bench failover's babeld rows), not for production.")
+    boolean keepUp;
+
     @Option(names = {"-v", "--verbose"}, description = "On failure, print the stack trace too.")
     boolean verbose;
 
@@ -175,8 +180,11 @@ public final class TunnelCommand implements Callable<Integer>, Launcher.Verbosit
                 throw CommandFailure.failed("cannot serve metrics on " + metricsAt + " (--metrics)", e);
             }
         }
-        if (proto.equals("tcp"))
+        if (proto.equals("tcp")) {
+            if (keepUp)
+                throw CommandFailure.usage("--keep-up is for UDP tunnels only");
             return tcp(me, metrics, connectTo, listenOn);
+        }
         return udp(me, metrics, connectTo, listenOn);
     }
 
@@ -248,7 +256,7 @@ public final class TunnelCommand implements Callable<Integer>, Launcher.Verbosit
         };
         UdpEndpoint.Options options = UdpEndpoint.Options.defaults().withAccept(server == null).withMaxClients(maxClients)
                 .withRekeyInterval(rekeySeconds * 1_000_000_000L).withHandshakeTimeout(Duration.ofSeconds(Math.min(timeout, 10)))
-                .withSessionLifetime(sessionLifetimeValue);
+                .withSessionLifetime(sessionLifetimeValue).withSilenceDownsLink(!keepUp);
         UdpEndpoint e = new UdpEndpoint(socket, me, options, handler);
         e.onLoopDeath(why -> Daemon.die("re6st tunnel", "tunnel endpoint", why));
         endpointRef = e;

@@ -1,0 +1,276 @@
+package re6st.netsim;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import re6st.netsim.Mesh.Host;
+
+/**
+ * The failover benchmark of BENCHMARKS.md section 2 on real processes: a diamond of emulated WAN
+ * links, A-B-D 10 ms and A-C-D 40 ms per link (one way), a UDP probe every 10 ms from A to D's
+ * overlay address, then a silent blackhole of A-B (every packet between A and B dropped, both
+ * links stay up: the ISP routing fault), then healed. Measured per run: the longest gap in
+ * replies (the failover time), the time until the fast path carries the replies again after the
+ * heal, and replies that took the slow path while the fast one worked (latency awareness).
+ *
+ * <p>The routing under test, on the same hosts, addresses and links:
+ * <ul>
+ * <li>{@link Kind#NODE}: {@code re6st node} as deployed (registry, {@code re6st conf}, our tunnels,
+ * our Babel, the tunnels' liveness, the tunnel manager);
+ * <li>{@link Kind#BABELD}, {@link Kind#ORIGINAL}, {@link Kind#OURS}: static {@code re6st tunnel}s on the
+ * four diamond links with {@code --keep-up} (no liveness link-down: the hellos alone detect the
+ * fault), routed by Debian's babeld, by babeld as the original re6st configures it (hello 15 s,
+ * {@code max-rtt-penalty 5000 rtt-max 500 rtt-decay 125}), or by our Babel ({@code re6st babel}).
+ * </ul>
+ * The underlay is {@link Mesh#wan}'s star (one emulated link per host to an "internet" router);
+ * the diamond is made by {@link Mesh#block}ing A-D and B-C (B hosts the registry: C keeps HTTP to it).
+ */
+public final class FailoverBench implements AutoCloseable {
+    /** One-way delay of each host's link to the internet router: B (registry), A, C, D; so A-B, B-D 10 ms, A-C, C-D 40 ms. */
+    static final long[] DELAYS = {5, 5, 35, 5};
+    /** A reply slower than this took the slow path (fast: ~40 ms, slow: ~160 ms round trip). */
+    public static final Duration SLOW_RTT = Duration.ofMillis(100);
+    private static final int PROBE_PORT = 9000;
+
+    public enum Kind { NODE, BABELD, ORIGINAL, OURS }
+
+    /** A routing set-up to measure: {@code key} names its table row ("a", "b1"...). */
+    public record Variant(String key, String title, Kind kind, double hello) {
+        public static final List<Variant> ALL = List.of(
+                new Variant("a", "re6st node: our tunnels + Babel + liveness (hello 4 s, as the tests run it)", Kind.NODE, 4),
+                new Variant("b1", "babeld 1.12.1 over our tunnels, hello 1 s", Kind.BABELD, 1),
+                new Variant("b4", "babeld 1.12.1 over our tunnels, hello 4 s (its default)", Kind.BABELD, 4),
+                new Variant("c", "original re6st's routing: babeld, hello 15 s", Kind.ORIGINAL, 15),
+                new Variant("d", "our Babel without tunnel liveness, hello 1 s", Kind.OURS, 1));
+
+        public static Variant of(String key) {
+            return ALL.stream().filter(v -> v.key.equals(key)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("no variant " + key + " (known: "
+                            + ALL.stream().map(Variant::key).toList() + ")"));
+        }
+    }
+
+    /**
+     * One cut and heal. {@code gap}: the longest time without a reply from the cut until the heal (null: no reply came
+     * over another path before the bound); {@code backToFast}: from the heal until the replies take the fast path again
+     * (null: not within the bound); {@code slowWhileFast}: replies slower than {@link #SLOW_RTT} while the fast path worked
+     * (before the cut, after the return).
+     */
+    public record Result(Duration gap, Duration backToFast, int slowWhileFast, long sent, long answered) {}
+
+    private final TestNet net;
+    private final PrintStream out;
+    public final Mesh mesh;
+    public final Host a, b, c, d;
+    private final List<NsProcess> tunnels = new ArrayList<>();
+    private final List<BabelNode> routers = new ArrayList<>();
+    private boolean enrolled;
+
+    /** The diamond, its registry running (on B); nothing enrolled yet. */
+    public FailoverBench(TestNet net, PrintStream out) throws IOException {
+        this.net = net;
+        this.out = out;
+        // client_count 3: each node wants more tunnels than it can have (two reachable peers), so the tunnel
+        // manager never replaces one of the diamond's tunnels to try for better
+        this.mesh = Mesh.wan(net, DELAYS, "--client-count", "3", "--max-clients", "4");
+        b = mesh.hosts.get(0);
+        a = mesh.hosts.get(1);
+        c = mesh.hosts.get(2);
+        d = mesh.hosts.get(3);
+        mesh.block(a, d);
+        mesh.block(b, c, 80); // C enrols at the registry and fetches its config, nothing more
+    }
+
+    public String name(Host h) {
+        return h == a ? "A" : h == b ? "B" : h == c ? "C" : h == d ? "D" : h.label();
+    }
+
+    /** Starts the routing of {@code v} (enrolling the hosts first if needed) and waits until A reaches D over the fast path. */
+    public void start(Variant v) {
+        if (!enrolled) {
+            mesh.enrol();
+            enrolled = true;
+        }
+        long t0 = System.nanoTime();
+        if (v.kind() == Kind.NODE) {
+            mesh.startNodes();
+            mesh.awaitRunning(Duration.ofSeconds(120));
+            // the tunnel managers find the diamond by themselves (a newcomer first gets the registry's node, which C
+            // cannot reach): measure once A and D each have their tunnels to B and C, whichever end dialled
+            Wait.until("A and D have tunnels to B and C", Duration.ofSeconds(240), () -> {
+                for (Host h : List.of(a, d)) {
+                    if (!h.node.isAlive())
+                        throw new AssertionError("the node of " + name(h) + " exited:\n" + h.node.log());
+                    String log = h.node.log();
+                    if (!log.contains(" established with " + b.cn + " ") || !log.contains(" established with " + c.cn + " "))
+                        return false;
+                }
+                return true;
+            });
+        } else {
+            startTunnels();
+            for (Host h : mesh.hosts)
+                h.ns.run("ip", "-6", "addr", "replace", h.address + "/128", "dev", "lo");
+            int id = 1;
+            for (Host h : List.of(a, b, c, d))
+                routers.add(router(v, h, id++));
+        }
+        out.printf(Locale.ROOT, "   %s: started in %.1f s%n", v.key(), (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Stops what {@link #start} started. */
+    public void stop() {
+        for (BabelNode r : routers)
+            r.close();
+        routers.clear();
+        for (NsProcess t : tunnels)
+            t.close();
+        tunnels.clear();
+        for (Host h : mesh.hosts)
+            if (h.node != null) {
+                h.node.close();
+                h.node = null;
+            }
+    }
+
+    private static final String[][] LINKS = {{"A", "B"}, {"B", "D"}, {"A", "C"}, {"C", "D"}};
+
+    private Host host(String n) {
+        return switch (n) {
+            case "A" -> a;
+            case "B" -> b;
+            case "C" -> c;
+            default -> d;
+        };
+    }
+
+    /** One {@code re6st tunnel --keep-up} per diamond link, the second host listening; interfaces named t + the peer's letter. */
+    private void startTunnels() {
+        for (int i = 0; i < LINKS.length; i++) {
+            Host client = host(LINKS[i][0]), server = host(LINKS[i][1]);
+            int port = 1300 + i;
+            server.ns.sysctl("net.ipv6.conf.default.accept_dad", "0");
+            client.ns.sysctl("net.ipv6.conf.default.accept_dad", "0");
+            tunnels.add(server.ns.start("tunnel-" + LINKS[i][0], tunnel(server, "t" + LINKS[i][0], i, 2, "--listen", Integer.toString(port))));
+            tunnels.add(client.ns.start("tunnel-" + LINKS[i][1], tunnel(client, "t" + LINKS[i][1], i, 1, "--connect",
+                    server.outside() + ":" + port, "--peer-cn", server.cn)));
+        }
+        for (NsProcess t : tunnels)
+            Wait.until(t + " is up", Duration.ofSeconds(60), () -> {
+                if (!t.isAlive())
+                    throw new AssertionError(t + " exited:\n" + t.log());
+                return t.log().contains("tunnel up:");
+            });
+    }
+
+    private String[] tunnel(Host h, String ifname, int link, int end, String... how) {
+        List<String> args = new ArrayList<>(List.of("--ca", h.dir.resolve("ca.crt").toString(), "--cert", h.dir.resolve("cert.crt").toString(),
+                "--key", h.dir.resolve("cert.key").toString(), "--ifname", ifname, "--address", "fe80::" + (link + 1) + ":" + end + "/64",
+                "--keep-up", "--rekey", "3600"));
+        args.addAll(List.of(how));
+        return Mesh.java("re6st.tunnel.cli.TunnelCommand", args.toArray(String[]::new)).toArray(String[]::new);
+    }
+
+    private BabelNode router(Variant v, Host h, int id) {
+        String hello = String.format(Locale.ROOT, "%.2f", v.hello());
+        List<String> st = new ArrayList<>();
+        st.add(v.kind() == Kind.ORIGINAL ? "default type tunnel hello-interval " + hello + " max-rtt-penalty 5000 rtt-max 500 rtt-decay 125"
+                : "default type tunnel hello-interval " + hello);
+        st.add("redistribute local ip " + Mesh.NETWORK + " le 128");
+        st.add("redistribute local deny");
+        for (String[] l : LINKS) {
+            if (host(l[0]) == h)
+                st.add("interface t" + l[1]);
+            if (host(l[1]) == h)
+                st.add("interface t" + l[0]);
+        }
+        try {
+            return v.kind() == Kind.OURS ? BabelNode.ours(h.ns, id, st) : BabelNode.babeld(h.ns, id, st);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start the router of " + name(h), e);
+        }
+    }
+
+    /**
+     * One measurement: waits (at most {@code settle}) until A's probes to D take the fast path, keeps it 2 s, cuts A-B, waits
+     * (at most {@code bound}) for replies over C, keeps the cut until {@code cutAtLeast} after it, heals, and waits (at most
+     * {@code bound}) until the fast path carries the replies again.
+     */
+    public Result measure(Duration settle, Duration cutAtLeast, Duration bound) throws Exception {
+        try (UdpProbe p = UdpProbe.start(a.ns, d.ns, d.address, PROBE_PORT, Duration.ofMillis(10))) {
+            long fastFrom = awaitFast(p, System.nanoTime(), settle);
+            if (fastFrom < 0)
+                throw new AssertionError("A's probes to D did not take the fast path (via B) within " + settle.toSeconds() + " s");
+            awaitTime(System.nanoTime() + 2_000_000_000L);
+            long cut = System.nanoTime();
+            mesh.cut(a, b, true);
+            long failedOver = -1;
+            try {
+                boolean over = Wait.poll(bound, () -> p.replies(cut + 300_000_000L, Long.MAX_VALUE).size() >= 10);
+                failedOver = over ? System.nanoTime() : -1;
+                awaitTime(cut + cutAtLeast.toNanos());
+            } finally {
+                mesh.cut(a, b, false);
+            }
+            long heal = System.nanoTime();
+            long back = awaitFast(p, heal, bound);
+            long end = System.nanoTime();
+            long lastBefore = p.replies(fastFrom, cut).stream().mapToLong(UdpProbe.Reply::at).max().orElse(cut);
+            Duration gap = failedOver < 0 ? null : p.longestGap(lastBefore, heal);
+            int slow = (int) p.replies(fastFrom, cut).stream().filter(r -> r.rtt() >= SLOW_RTT.toNanos()).count();
+            if (back >= 0)
+                slow += (int) p.replies(back, end).stream().filter(r -> r.rtt() >= SLOW_RTT.toNanos()).count();
+            return new Result(gap, back < 0 ? null : Duration.ofNanos(back - heal), slow, p.sent(), p.received());
+        }
+    }
+
+    /** When (nanoTime) the first of 20 consecutive fast replies after {@code from} came, waiting at most {@code bound}; -1 if none. */
+    private static long awaitFast(UdpProbe p, long from, Duration bound) {
+        long[] at = {-1};
+        Wait.poll(bound, () -> {
+            int run = 0;
+            for (UdpProbe.Reply r : p.replies(from, Long.MAX_VALUE)) {
+                run = r.rtt() >= 0 && r.rtt() < SLOW_RTT.toNanos() ? run + 1 : 0;
+                if (run == 1)
+                    at[0] = r.at();
+                if (run >= 20)
+                    return true;
+            }
+            at[0] = -1;
+            return false;
+        });
+        return at[0];
+    }
+
+    private static void awaitTime(long nanoTime) throws InterruptedException {
+        long left;
+        while ((left = nanoTime - System.nanoTime()) > 0)
+            Thread.sleep(Math.min(left / 1_000_000 + 1, 200)); // waiting out a fixed scenario time, not synchronising
+    }
+
+    /** Median of the non-null values (null if none). */
+    public static Duration median(List<Duration> ds) {
+        List<Duration> v = ds.stream().filter(x -> x != null).sorted().toList();
+        if (v.isEmpty())
+            return null;
+        int n = v.size();
+        return n % 2 == 1 ? v.get(n / 2) : v.get(n / 2 - 1).plus(v.get(n / 2)).dividedBy(2);
+    }
+
+    public static String seconds(Duration d) {
+        return d == null ? "-" : String.format(Locale.ROOT, "%.2f s", d.toNanos() / 1e9);
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            stop();
+        } finally {
+            mesh.close();
+        }
+    }
+}

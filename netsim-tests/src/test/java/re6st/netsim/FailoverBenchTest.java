@@ -1,0 +1,43 @@
+package re6st.netsim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 15 part 1 in CI: the failover benchmark's harness on real processes, one run of the real node (a) and one of our
+ * Babel over static tunnels without liveness (d), in the same diamond. What is asserted is behaviour, not speed: traffic
+ * survives the silent cut over the other path, comes back to the fast path after the heal, and never takes the slow path
+ * while the fast one works. The figures (printed) are measured by hand, five runs each: {@code FailoverBenchmark} in
+ * benchmarks/.
+ */
+@RequiresRoot
+class FailoverBenchTest {
+    @Test
+    void theNodeAndOurBabelFailOverAroundASilentBlackholeAndComeBackToTheFastPath() throws Exception {
+        try (TestNet net = TestNet.create("fail"); FailoverBench bench = new FailoverBench(net, System.out)) {
+            for (String key : new String[] {"a", "d"}) {
+                FailoverBench.Variant v = FailoverBench.Variant.of(key);
+                bench.start(v);
+                try {
+                    FailoverBench.Result r = bench.measure(Duration.ofSeconds(120), Duration.ofSeconds(5), Duration.ofSeconds(90));
+                    System.out.printf("(%s) %s: gap %s, fast path again %s after the heal, %d slow replies while the fast path "
+                            + "worked, %d/%d probes answered%n", key, v.title(), FailoverBench.seconds(r.gap()),
+                            FailoverBench.seconds(r.backToFast()), r.slowWhileFast(), r.answered(), r.sent());
+                    assertNotNull(r.gap(), key + ": no reply came over A-C-D while A-B was cut");
+                    assertNotNull(r.backToFast(), key + ": the fast path did not carry the probes again after the heal");
+                    assertEquals(0, r.slowWhileFast(), key + ": replies took the slow path while the fast one worked");
+                    assertTrue(r.answered() > 0 && r.answered() <= r.sent());
+                } finally {
+                    bench.stop();
+                }
+            }
+            for (Mesh.Host h : bench.mesh.hosts)
+                h.wan.checkHealthy();
+        }
+    }
+}
