@@ -69,6 +69,7 @@ public final class FailoverBench implements AutoCloseable {
     private final List<NsProcess> tunnels = new ArrayList<>();
     private final List<BabelNode> routers = new ArrayList<>();
     private boolean enrolled;
+    private int starts;
 
     /** The diamond, its registry running (on B); nothing enrolled yet. */
     public FailoverBench(TestNet net, PrintStream out) throws IOException {
@@ -153,10 +154,13 @@ public final class FailoverBench implements AutoCloseable {
         for (int i = 0; i < LINKS.length; i++) {
             Host client = host(LINKS[i][0]), server = host(LINKS[i][1]);
             int port = 1300 + i;
+            server.ns.forwarding(); // a router on the diamond (re6st node turns it on by itself)
+            client.ns.forwarding();
             server.ns.sysctl("net.ipv6.conf.default.accept_dad", "0");
             client.ns.sysctl("net.ipv6.conf.default.accept_dad", "0");
-            tunnels.add(server.ns.start("tunnel-" + LINKS[i][0], tunnel(server, "t" + LINKS[i][0], i, 2, "--listen", Integer.toString(port))));
-            tunnels.add(client.ns.start("tunnel-" + LINKS[i][1], tunnel(client, "t" + LINKS[i][1], i, 1, "--connect",
+            starts++; // a log of its own per start: "tunnel up:" in the last one's must not count
+            tunnels.add(server.ns.start("tunnel-" + LINKS[i][0] + "-" + starts, tunnel(server, "t" + LINKS[i][0], i, 2, "--listen", Integer.toString(port))));
+            tunnels.add(client.ns.start("tunnel-" + LINKS[i][1] + "-" + starts, tunnel(client, "t" + LINKS[i][1], i, 1, "--connect",
                     server.outside() + ":" + port, "--peer-cn", server.cn)));
         }
         for (NsProcess t : tunnels)
@@ -226,6 +230,56 @@ public final class FailoverBench implements AutoCloseable {
                 slow += (int) p.replies(back, end).stream().filter(r -> r.rtt() >= SLOW_RTT.toNanos()).count();
             return new Result(gap, back < 0 ? null : Duration.ofNanos(back - heal), slow, p.sent(), p.received());
         }
+    }
+
+    /**
+     * What noise did to the routing over {@code duration} of 5 % loss and 20 ms jitter (or {@code noise}) on every host's
+     * link: {@code routeChanges} of A's first hop to D (polled every 250 ms), {@code tunnelDowns} liveness downs logged by
+     * the nodes (NODE only), {@code probesLost} of {@code sent}.
+     */
+    public record Noise(int routeChanges, int tunnelDowns, long probesLost, long sent, int polls) {}
+
+    /** Runs {@code duration} of {@code noise} on every host's link (each keeping its delay), A probing D; restores the links. */
+    public Noise noise(Duration duration, Duration jitter, double loss) throws Exception {
+        List<LinkParams> before = new ArrayList<>();
+        for (Host h : mesh.hosts) {
+            LinkParams p = h.wan.params(WanLink.Direction.A_TO_B);
+            before.add(p);
+            h.wan.set(p.withJitter(jitter).withLoss(loss));
+        }
+        int downsBefore = tunnelDowns();
+        try (UdpProbe p = UdpProbe.start(a.ns, d.ns, d.address, PROBE_PORT, Duration.ofMillis(10))) {
+            long end = System.nanoTime() + duration.toNanos();
+            String hop = firstHop();
+            int changes = 0, polls = 0;
+            while (System.nanoTime() < end) {
+                awaitTime(System.nanoTime() + 250_000_000L);
+                String now = firstHop();
+                polls++;
+                if (!now.equals(hop))
+                    changes++;
+                hop = now;
+            }
+            return new Noise(changes, tunnelDowns() - downsBefore, p.lost(), p.sent(), polls);
+        } finally {
+            for (int i = 0; i < mesh.hosts.size(); i++)
+                mesh.hosts.get(i).wan.set(before.get(i));
+        }
+    }
+
+    /** A's first hop to D: "dev via" of its kernel route. */
+    public String firstHop() {
+        String r = a.ns.run("ip", "-6", "route", "get", d.address).output();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?: via (\\S+))? dev (\\S+)").matcher(r);
+        return m.find() ? m.group(2) + (m.group(1) != null ? " via " + m.group(1) : "") : "none";
+    }
+
+    private int tunnelDowns() {
+        int n = 0;
+        for (Host h : mesh.hosts)
+            if (h.node != null)
+                n += h.node.log().split("is down \\(probes unanswered\\)", -1).length - 1;
+        return n;
     }
 
     /** When (nanoTime) the first of 20 consecutive fast replies after {@code from} came, waiting at most {@code bound}; -1 if none. */
