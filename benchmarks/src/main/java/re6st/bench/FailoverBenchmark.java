@@ -52,9 +52,10 @@ public final class FailoverBenchmark {
                     List<Result> rs = new ArrayList<>();
                     for (int i = 0; i < runs; i++) {
                         Result r = bench.measure(Duration.ofSeconds(180), Duration.ofSeconds(5), bound);
-                        System.out.printf(Locale.ROOT, "   run %d: gap %s, fast path again %s after the heal, %d slow replies while "
-                                + "the fast path worked, %d/%d answered%n", i + 1, FailoverBench.seconds(r.gap()),
-                                FailoverBench.seconds(r.backToFast()), r.slowWhileFast(), r.answered(), r.sent());
+                        System.out.printf(Locale.ROOT, "   run %d: gap %s, fast path again %s after the heal, slow replies while "
+                                + "the fast path worked: %d in the 3 s before the cut, %d in the 10 s after the return; %d/%d answered%n",
+                                i + 1, FailoverBench.seconds(r.gap()), FailoverBench.seconds(r.backToFast()), r.slowBeforeCut(),
+                                r.slowAfterBack(), r.answered(), r.sent());
                         rs.add(r);
                     }
                     results.put(v, rs);
@@ -69,18 +70,20 @@ public final class FailoverBenchmark {
         }
         System.out.println();
         System.out.printf(Locale.ROOT, "Failover on the diamond (A-B-D 10 ms, A-C-D 40 ms per link), silent blackhole of A-B, %d runs each%n", runs);
-        System.out.printf(Locale.ROOT, "%-4s %-66s %-22s %-22s %s%n", "", "routing", "longest gap: median", "fast path again",
-                "slow while fast");
+        System.out.printf(Locale.ROOT, "%-4s %-66s %-22s %-22s %s%n", "", "routing", "longest gap: median (spread)", "fast path again",
+                "slow replies (before cut / after return)");
         for (var e : results.entrySet()) {
             List<Duration> gaps = e.getValue().stream().map(Result::gap).toList();
             List<Duration> backs = e.getValue().stream().map(Result::backToFast).toList();
-            int slow = e.getValue().stream().mapToInt(Result::slowWhileFast).sum();
-            System.out.printf(Locale.ROOT, "%-4s %-66s %-22s %-22s %d%n", "(" + e.getKey().key() + ")", e.getKey().title(), summary(gaps),
-                    summary(backs), slow);
+            int before = e.getValue().stream().mapToInt(Result::slowBeforeCut).sum();
+            int after = e.getValue().stream().mapToInt(Result::slowAfterBack).sum();
+            System.out.printf(Locale.ROOT, "%-4s %-66s %-22s %-22s %d / %d%n", "(" + e.getKey().key() + ")", e.getKey().title(), summary(gaps),
+                    summary(backs), before, after);
         }
         if (noise != null)
-            System.out.printf(Locale.ROOT, "%nNoise under re6st node: %d route changes of A's first hop to D in %d polls, %d tunnels "
-                    + "declared down, %d of %d probes lost (%.1f %%)%n", noise.routeChanges(), noise.polls(), noise.tunnelDowns(),
+            System.out.printf(Locale.ROOT, "%nNoise under re6st node: %d route changes of A's first hop to D in %d polls (%d without "
+                    + "a route), %d tunnels declared down, %d of %d probes lost (%.1f %%)%n", noise.routeChanges(), noise.polls(),
+                    noise.noRoute(), noise.tunnelDowns(),
                     noise.probesLost(), noise.sent(), 100.0 * noise.probesLost() / Math.max(1, noise.sent()));
     }
 

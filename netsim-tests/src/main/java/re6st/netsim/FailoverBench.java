@@ -35,6 +35,8 @@ public final class FailoverBench implements AutoCloseable {
     /** A reply slower than this took the slow path (fast: ~40 ms, slow: ~160 ms round trip). */
     public static final Duration SLOW_RTT = Duration.ofMillis(100);
     private static final int PROBE_PORT = 9000;
+    /** How long the fast path is watched before the cut, and after it carries the replies again. */
+    static final Duration BEFORE_CUT = Duration.ofSeconds(3), AFTER_BACK = Duration.ofSeconds(10);
 
     public enum Kind { NODE, BABELD, ORIGINAL, OURS }
 
@@ -57,10 +59,15 @@ public final class FailoverBench implements AutoCloseable {
     /**
      * One cut and heal. {@code gap}: the longest time without a reply from the cut until the heal (null: no reply came
      * over another path before the bound); {@code backToFast}: from the heal until the replies take the fast path again
-     * (null: not within the bound); {@code slowWhileFast}: replies slower than {@link #SLOW_RTT} while the fast path worked
-     * (before the cut, after the return).
+     * (null: not within the bound); replies slower than {@link #SLOW_RTT} while the fast path worked: {@code slowBeforeCut}
+     * in the {@link #BEFORE_CUT} before the cut (steady state), {@code slowAfterBack} in the {@link #AFTER_BACK} after the
+     * return (flapping after a heal).
      */
-    public record Result(Duration gap, Duration backToFast, int slowWhileFast, long sent, long answered) {}
+    public record Result(Duration gap, Duration backToFast, int slowBeforeCut, int slowAfterBack, long sent, long answered) {
+        public int slowWhileFast() {
+            return slowBeforeCut + slowAfterBack;
+        }
+    }
 
     private final TestNet net;
     private final PrintStream out;
@@ -98,7 +105,17 @@ public final class FailoverBench implements AutoCloseable {
         }
         long t0 = System.nanoTime();
         if (v.kind() == Kind.NODE) {
-            mesh.startNodes();
+            // C last: a newcomer's first peer comes from the registry, which gives its own node (B, which C cannot reach)
+            // until it knows others; once A and D hang on B, it can give one of them
+            for (Host h : List.of(b, a, d))
+                mesh.startNode(h);
+            Wait.until("A and D have a tunnel to B", Duration.ofSeconds(120), () -> {
+                for (Host h : List.of(a, b, d))
+                    if (!h.node.isAlive())
+                        throw new AssertionError("the node of " + name(h) + " exited:\n" + h.node.log());
+                return a.node.log().contains(" established with " + b.cn + " ") && d.node.log().contains(" established with " + b.cn + " ");
+            });
+            mesh.startNode(c);
             mesh.awaitRunning(Duration.ofSeconds(120));
             // the tunnel managers find the diamond by themselves (a newcomer first gets the registry's node, which C
             // cannot reach): measure once A and D each have their tunnels to B and C, whichever end dialled
@@ -125,12 +142,20 @@ public final class FailoverBench implements AutoCloseable {
 
     /** Stops what {@link #start} started. */
     public void stop() {
+        boolean staticRun = !routers.isEmpty() || !tunnels.isEmpty();
         for (BabelNode r : routers)
             r.close();
         routers.clear();
         for (NsProcess t : tunnels)
             t.close();
         tunnels.clear();
+        if (staticRun)
+            for (Host h : mesh.hosts) {
+                h.ns.exec(Duration.ofSeconds(10), "ip", "-6", "addr", "del", h.address + "/128", "dev", "lo");
+                // the next variant's Babel must be alone on its port (a router still bound to it would take its packets)
+                Wait.until("no Babel router left on " + name(h), Duration.ofSeconds(30),
+                        () -> !h.ns.exec(Duration.ofSeconds(10), "ss", "-Hunl", "sport", "=", ":6696").output().contains("6696"));
+            }
         for (Host h : mesh.hosts)
             if (h.node != null) {
                 h.node.close();
@@ -209,9 +234,10 @@ public final class FailoverBench implements AutoCloseable {
             long fastFrom = awaitFast(p, System.nanoTime(), settle);
             if (fastFrom < 0)
                 throw new AssertionError("A's probes to D did not take the fast path (via B) within " + settle.toSeconds() + " s");
-            awaitTime(System.nanoTime() + 2_000_000_000L);
+            awaitTime(System.nanoTime() + BEFORE_CUT.toNanos());
             long cut = System.nanoTime();
             mesh.cut(a, b, true);
+            out.printf(Locale.ROOT, "   %s A-B cut (the nodes' logs have the same clock)%n", java.time.LocalTime.now());
             long failedOver = -1;
             try {
                 boolean over = Wait.poll(bound, () -> p.replies(cut + 300_000_000L, Long.MAX_VALUE).size() >= 10);
@@ -221,14 +247,15 @@ public final class FailoverBench implements AutoCloseable {
                 mesh.cut(a, b, false);
             }
             long heal = System.nanoTime();
+            out.printf(Locale.ROOT, "   %s A-B healed%n", java.time.LocalTime.now());
             long back = awaitFast(p, heal, bound);
-            long end = System.nanoTime();
+            long end = back < 0 ? System.nanoTime() : back + AFTER_BACK.toNanos();
+            awaitTime(end); // the return is watched for flapping back to the slow path
             long lastBefore = p.replies(fastFrom, cut).stream().mapToLong(UdpProbe.Reply::at).max().orElse(cut);
             Duration gap = failedOver < 0 ? null : p.longestGap(lastBefore, heal);
-            int slow = (int) p.replies(fastFrom, cut).stream().filter(r -> r.rtt() >= SLOW_RTT.toNanos()).count();
-            if (back >= 0)
-                slow += (int) p.replies(back, end).stream().filter(r -> r.rtt() >= SLOW_RTT.toNanos()).count();
-            return new Result(gap, back < 0 ? null : Duration.ofNanos(back - heal), slow, p.sent(), p.received());
+            int slowBefore = (int) p.replies(fastFrom, cut).stream().filter(r -> r.rtt() >= SLOW_RTT.toNanos()).count();
+            int slowAfter = back < 0 ? 0 : (int) p.replies(back, end).stream().filter(r -> r.rtt() >= SLOW_RTT.toNanos()).count();
+            return new Result(gap, back < 0 ? null : Duration.ofNanos(back - heal), slowBefore, slowAfter, p.sent(), p.received());
         }
     }
 
@@ -237,7 +264,7 @@ public final class FailoverBench implements AutoCloseable {
      * link: {@code routeChanges} of A's first hop to D (polled every 250 ms), {@code tunnelDowns} liveness downs logged by
      * the nodes (NODE only), {@code probesLost} of {@code sent}.
      */
-    public record Noise(int routeChanges, int tunnelDowns, long probesLost, long sent, int polls) {}
+    public record Noise(int routeChanges, int noRoute, int tunnelDowns, long probesLost, long sent, int polls) {}
 
     /** Runs {@code duration} of {@code noise} on every host's link (each keeping its delay), A probing D; restores the links. */
     public Noise noise(Duration duration, Duration jitter, double loss) throws Exception {
@@ -251,16 +278,18 @@ public final class FailoverBench implements AutoCloseable {
         try (UdpProbe p = UdpProbe.start(a.ns, d.ns, d.address, PROBE_PORT, Duration.ofMillis(10))) {
             long end = System.nanoTime() + duration.toNanos();
             String hop = firstHop();
-            int changes = 0, polls = 0;
+            int changes = 0, polls = 0, none = 0;
             while (System.nanoTime() < end) {
                 awaitTime(System.nanoTime() + 250_000_000L);
                 String now = firstHop();
                 polls++;
                 if (!now.equals(hop))
                     changes++;
+                if (now.equals("none"))
+                    none++;
                 hop = now;
             }
-            return new Noise(changes, tunnelDowns() - downsBefore, p.lost(), p.sent(), polls);
+            return new Noise(changes, none, tunnelDowns() - downsBefore, p.lost(), p.sent(), polls);
         } finally {
             for (int i = 0; i < mesh.hosts.size(); i++)
                 mesh.hosts.get(i).wan.set(before.get(i));
@@ -269,7 +298,10 @@ public final class FailoverBench implements AutoCloseable {
 
     /** A's first hop to D: "dev via" of its kernel route. */
     public String firstHop() {
-        String r = a.ns.run("ip", "-6", "route", "get", d.address).output();
+        Cmd.Result res = a.ns.exec(Duration.ofSeconds(10), "ip", "-6", "route", "get", d.address);
+        if (!res.ok())
+            return "none"; // no route at all: counted as a change like any other
+        String r = res.output();
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?: via (\\S+))? dev (\\S+)").matcher(r);
         return m.find() ? m.group(2) + (m.group(1) != null ? " via " + m.group(1) : "") : "none";
     }
