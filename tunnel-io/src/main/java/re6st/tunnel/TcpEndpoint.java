@@ -91,6 +91,7 @@ public final class TcpEndpoint implements AutoCloseable, ConnectionSource {
         private final String expectedCn;
         private final Duration timeout;
         private final long rekeyIntervalNs;
+        private volatile Blackholes blackholes;
 
         /** {@code expectedCn}: the CN a dialled server must have (null: any member). */
         public Dtls(Credentials me, String expectedCn, Duration timeout, long rekeyIntervalNs) {
@@ -113,10 +114,19 @@ public final class TcpEndpoint implements AutoCloseable, ConnectionSource {
             }
         }
 
+        /** Sessions it makes are under {@code b}'s cut of their peer ({@link Blackholes}). */
+        public Dtls cutWith(Blackholes b) {
+            blackholes = b;
+            return this;
+        }
+
         private Authenticated authenticated(SessionKeys k, DtlsHandshake.Reservation admitted) {
             long now = System.nanoTime();
-            return new Authenticated(new TunnelSession(k.schedule(), Liveness.defaults(now), rekeyIntervalNs, now), k.peerCn(),
-                    k.peer(), admitted);
+            TunnelSession s = new TunnelSession(k.schedule(), Liveness.defaults(now), rekeyIntervalNs, now);
+            Blackholes b = blackholes;
+            if (b != null)
+                s.cutBy(b.of(k.peerCn()));
+            return new Authenticated(s, k.peerCn(), k.peer(), admitted);
         }
 
         /**

@@ -56,6 +56,10 @@ final class TunPump implements Runnable {
                 if ((tun.await(Tun.READABLE, 200_000_000L) & Tun.READABLE) == 0)
                     continue;
                 int n = tun.readBatch(batch);
+                if (session.isCut()) { // read (the TUN must not fill up) and dropped: a silent path
+                    session.droppedByCut(n);
+                    continue;
+                }
                 long now = System.nanoTime();
                 session.maybeRekey(now);
                 for (int i = 0; i < n; i++) {

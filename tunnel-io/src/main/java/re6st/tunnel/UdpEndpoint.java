@@ -239,6 +239,7 @@ public final class UdpEndpoint implements AutoCloseable {
     private final Options options;
     private final Handler handler;
     private final CookieGate gate = new CookieGate();
+    private final Blackholes blackholes = new Blackholes();
     private final Netlink netlink;
     private final ExecutorService dials, accepts; // our dials never wait behind strangers' handshakes
     /** Final flights resent (about a millisecond each), never behind handshakes of the accept pool (seconds). */
@@ -314,6 +315,11 @@ public final class UdpEndpoint implements AutoCloseable {
         });
         pool.allowCoreThreadTimeOut(true);
         return pool;
+    }
+
+    /** The peers whose tunnels are cut on purpose ({@link Blackholes}). */
+    public Blackholes blackholes() {
+        return blackholes;
     }
 
     /** Registers the metrics under {@code prefix}. Per-tunnel counters are registered by the caller when established. */
@@ -928,6 +934,7 @@ public final class UdpEndpoint implements AutoCloseable {
             now = System.nanoTime(); // after the TUN set-up: that time is not the peer's silence
             p.session = new TunnelSession(keys.schedule(), Liveness.defaults(now), PathMtu.defaults(mtu, now),
                     options.rekeyIntervalNs(), now);
+            p.session.cutBy(blackholes.of(cn)); // before its TUN side starts: a new session during a cut is cut too
             p.keysSince = now;
             p.keySerial = p.session.keySerial();
             p.sink = new TunSink(p.tun, p.session, p.counters, p.slot);
