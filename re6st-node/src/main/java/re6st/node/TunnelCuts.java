@@ -75,7 +75,7 @@ public final class TunnelCuts {
         for (Blackholes b : switches.get())
             b.set(t.peerCn(), true);
         started++;
-        LOG.log(Level.WARNING, "tunnel {0} to {1} blackholed{2} for {3} s by {4}: {5} (restored at the bound, or by 'unblackhole {0}')",
+        LOG.log(Level.WARNING, "tunnel {0} to {1} blackholed{2} for {3} s by {4}: {5} (restored at the bound, or by: unblackhole {0})",
                 t.ifname(), t.peerCn(), again ? " again" : "", Integer.toString(seconds), who, why);
         return "blackholed " + t.ifname() + " " + t.peerCn() + " " + seconds;
     }
