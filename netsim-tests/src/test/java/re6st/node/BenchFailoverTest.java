@@ -94,6 +94,21 @@ class BenchFailoverTest {
                     + ": only via tunnel re6st-\\d+ to \\d+/16; nothing to fail over to.*"), refused.output());
             assertFalse(leaf.node.log().contains("blackholed"), "nothing was cut");
 
+            // Ctrl-C during a long cut: restored at once, the probes stopped
+            NsProcess interrupted = source.ns.start("bench-interrupted", bench(source, "--to", target.address, "--duration", "120"));
+            try {
+                Wait.until("the bench has cut a tunnel (re6st status warns)", Duration.ofSeconds(30), () -> !blackholeWarnings(source).isEmpty());
+                List<ProcessHandle> ping = interrupted.process().descendants().toList();
+                assertFalse(ping.isEmpty(), "ping runs");
+                interrupted.signal("INT");
+                assertTrue(interrupted.waitFor(Duration.ofSeconds(20)) != null, "the bench ends at Ctrl-C");
+                assertEquals(List.of(), blackholeWarnings(source), "restored as it ended, long before the bound");
+                Wait.until("its ping ended too", Duration.ofSeconds(10), () -> ping.stream().noneMatch(ProcessHandle::isAlive));
+                assertTrue(interrupted.log().startsWith("probing " + target.address + " every 10 ms through re6st-"), interrupted.log());
+            } finally {
+                interrupted.close();
+            }
+
             // the bench killed -9 during the cut: the node lifts it by itself at the bound
             NsProcess killed = source.ns.start("bench-killed", bench(source, "--to", target.address, "--duration", "6"));
             try {

@@ -101,7 +101,7 @@ public final class BenchCommand implements Callable<Integer> {
                 throw CommandFailure.usage("--to " + target + ": not an IPv6 address (give the overlay address of another node)");
             }
             if (new com.sun.security.auth.module.UnixSystem().getUid() != 0)
-                throw CommandFailure.failed("re6st bench failover runs as root: it uses the node's control socket (mode 0600) "
+                throw CommandFailure.failed("it runs as root: it uses the node's control socket (mode 0600) "
                         + "and pings every 10 ms");
             Path socket = run.resolve("babeld.sock");
             JsonNode status = NodeStatus.parse(StatusCommand.ask(socket, "status"));
@@ -118,7 +118,12 @@ public final class BenchCommand implements Callable<Integer> {
                                 + r.metric() + ")").toList()));
                 out.flush();
             }
-            Thread restoreOnExit = new Thread(() -> restore(socket, plan.ifname()), "bench-restore");
+            Thread restoreOnExit = new Thread(() -> { // Ctrl-C, SIGTERM: the cut and the probes end with us
+                restore(socket, plan.ifname());
+                Process p = ping;
+                if (p != null)
+                    p.destroy();
+            }, "bench-restore");
             Runtime.getRuntime().addShutdownHook(restoreOnExit);
             ProbeLog log = new ProbeLog();
             Thread reader = startPing(log);
