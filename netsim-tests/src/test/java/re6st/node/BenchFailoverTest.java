@@ -110,7 +110,7 @@ class BenchFailoverTest {
             }
 
             // the bench killed -9 during the cut: the node lifts it by itself at the bound
-            NsProcess killed = source.ns.start("bench-killed", bench(source, "--to", target.address, "--duration", "6"));
+            NsProcess killed = source.ns.start("bench-killed", bench(source, "--to", target.address, "--duration", "10"));
             try {
                 Wait.until("the bench has cut a tunnel (re6st status warns)", Duration.ofSeconds(30), () -> !blackholeWarnings(source).isEmpty());
                 List<ProcessHandle> ping = killed.process().descendants().toList();
@@ -118,7 +118,11 @@ class BenchFailoverTest {
                 assertTrue(killed.waitFor(Duration.ofSeconds(10)) != null, "killed");
                 ping.forEach(ProcessHandle::destroyForcibly); // orphaned by the kill: ours to remove
                 assertEquals(1, blackholeWarnings(source).size(), "still cut: nobody lifted it");
-                Wait.until("the node lifts the cut at its 6 s bound", Duration.ofSeconds(15), () -> blackholeWarnings(source).isEmpty());
+                Cmd.Result shown = source.ns.exec(Duration.ofSeconds(30), Mesh.java("re6st.node.cli.StatusCommand", "-r",
+                        source.dir.resolve("run").toString()).toArray(String[]::new));
+                assertTrue(shown.output().matches("(?s).*warnings.*tunnel re6st-\\d+ to \\d+/16 is blackholed on purpose for \\d+ more s "
+                        + "\\(by user root: re6st bench failover to .*"), shown.output());
+                Wait.until("the node lifts the cut at its 10 s bound", Duration.ofSeconds(20), () -> blackholeWarnings(source).isEmpty());
                 assertTrue(source.node.log().contains("restored at its bound"), source.node.log());
             } finally {
                 killed.close();
