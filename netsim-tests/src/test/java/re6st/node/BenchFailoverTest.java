@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Set;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -44,24 +45,67 @@ class BenchFailoverTest {
     static final String[] REGISTRY = {"--client-count", "3", "--max-clients", "4"};
     static final ObjectMapper JSON = new ObjectMapper();
 
+    static final long[] DELAYS = {5, 20, 5, 5, 5};
+
+    /**
+     * Enrols and starts the nodes (n4 with one outgoing tunnel and none incoming), waits until every pair pings and
+     * n1 has two usable routes through different tunnels to another node of the full mesh; returns that node.
+     */
+    private static Mesh.Host form(Mesh mesh) {
+        mesh.enrol();
+        Mesh.Host source = mesh.hosts.get(1), leaf = mesh.hosts.get(4);
+        for (Mesh.Host h : mesh.hosts)
+            if (h == leaf)
+                mesh.startNode(h, "--client-count", "1", "--max-clients", "0");
+            else
+                mesh.startNode(h);
+        mesh.pingAll(Duration.ofSeconds(150), mesh.awaitRunning(Duration.ofSeconds(120)));
+        // Babel measures RTTs first
+        Mesh.Host target = Wait.forValue("n1 has two usable routes through different tunnels to another node", Duration.ofSeconds(120),
+                () -> mesh.hosts.subList(0, 4).stream().filter(t -> t != source && usableInterfaces(source, t.address).size() >= 2)
+                        .findFirst().orElse(null));
+        System.out.println("n1 -> " + target.label() + ": " + ask(source, "routes " + target.address));
+        return target;
+    }
+
+    /**
+     * The measurement (printed, never asserted): five 5 s cuts of n1's tunnel to the same target in one mesh, each
+     * report, and the median and spread of the interruption, of the switch of the first hop and of the return.
+     * {@code ./re6st test -pl netsim-tests -am -Dtest=BenchFailoverTest -Dre6st.measure=true}
+     */
+    @Test
+    @EnabledIfSystemProperty(named = "re6st.measure", matches = "true", disabledReason = "a measurement, not in the default suite: "
+            + "./re6st test -pl netsim-tests -am -Dtest=BenchFailoverTest -Dre6st.measure=true")
+    void measureFiveFailovers() throws Exception {
+        try (TestNet net = TestNet.create("benchm"); Mesh mesh = Mesh.wan(net, DELAYS, REGISTRY)) {
+            Mesh.Host source = mesh.hosts.get(1), target = form(mesh);
+            List<double[]> runs = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                Cmd.Result r = source.ns.exec(Duration.ofSeconds(120), bench(source, "--to", target.address, "--duration", "5",
+                        "--return-wait", "60", "--json"));
+                System.out.println("run " + (i + 1) + ": " + r.output().strip());
+                if (!r.ok())
+                    continue;
+                JsonNode j = JSON.readTree(lastLine(r.output()));
+                runs.add(new double[] {j.path("interruption_s").asDouble(), j.path("new_hop_at_s").asDouble(),
+                    j.path("back_at_s").asDouble() < 0 ? Double.NaN : j.path("back_at_s").asDouble() - j.path("restored_at_s").asDouble()});
+            }
+            String[] names = {"interruption (longest gap between replies)", "first hop switched after the cut", "original path back after the restore"};
+            for (int k = 0; k < names.length; k++) {
+                final int c = k;
+                double[] v = runs.stream().mapToDouble(x -> x[c]).filter(d -> !Double.isNaN(d)).sorted().toArray();
+                if (v.length > 0)
+                    System.out.printf(java.util.Locale.ROOT, "%-45s median %.3f s, min %.3f s, max %.3f s (%d runs)%n", names[k], v[v.length / 2],
+                            v[0], v[v.length - 1], v.length);
+            }
+        }
+    }
+
     @Test
     void failsOverRefusesWithoutAlternativeAndTheNodeLiftsTheCutAtItsBoundWhenTheBenchIsKilled() throws Exception {
-        long[] delays = {5, 20, 5, 5, 5};
-        try (TestNet net = TestNet.create("bench"); Mesh mesh = Mesh.wan(net, delays, REGISTRY)) {
-            mesh.enrol();
+        try (TestNet net = TestNet.create("bench"); Mesh mesh = Mesh.wan(net, DELAYS, REGISTRY)) {
             Mesh.Host source = mesh.hosts.get(1), leaf = mesh.hosts.get(4);
-            for (Mesh.Host h : mesh.hosts)
-                if (h == leaf)
-                    mesh.startNode(h, "--client-count", "1", "--max-clients", "0");
-                else
-                    mesh.startNode(h);
-            mesh.pingAll(Duration.ofSeconds(150), mesh.awaitRunning(Duration.ofSeconds(120)));
-
-            // a target the source reaches by two usable routes through different tunnels (Babel measures RTTs first)
-            Mesh.Host target = Wait.forValue("n1 has two usable routes through different tunnels to another node", Duration.ofSeconds(120),
-                    () -> mesh.hosts.subList(0, 4).stream().filter(t -> t != source && usableInterfaces(source, t.address).size() >= 2)
-                            .findFirst().orElse(null));
-            System.out.println("n1 -> " + target.label() + ": " + ask(source, "routes " + target.address));
+            Mesh.Host target = form(mesh);
 
             badInputOnTheControlSocketIsRefusedAndChangesNothing(source);
 
