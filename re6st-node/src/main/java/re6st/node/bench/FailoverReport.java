@@ -21,9 +21,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param backAtS         when the original first hop was used again (-1: not within the wait)
  * @param sent            probes sent
  * @param answered        probes answered
+ * @param intervalMs      the probes' mean interval, ms (the time ping ran over the probes it sent)
  */
 public record FailoverReport(String target, String cut, int durationS, double interruptionS, double gapFromS, double gapToS, String newHop,
-        double newHopAtS, double restoredAtS, double backAtS, long sent, long answered) {
+        double newHopAtS, double restoredAtS, double backAtS, long sent, long answered, double intervalMs) {
 
     public String text() {
         StringBuilder b = new StringBuilder();
@@ -39,8 +40,8 @@ public record FailoverReport(String target, String cut, int durationS, double in
             b.append(String.format(Locale.ROOT, "  back on %s %.3f s after the restore%n", cut, backAtS - restoredAtS));
         else
             b.append(String.format(Locale.ROOT, "  not back on %s within the wait (Babel keeps the other path while it is as good)%n", cut));
-        b.append(String.format(Locale.ROOT, "  probes        %d sent, %d answered (%d lost), one every 10 ms%n", sent, answered,
-                Math.max(0, sent - answered)));
+        b.append(String.format(Locale.ROOT, "  probes        %d sent, %d answered (%d lost), one every %.1f ms%n", sent, answered,
+                Math.max(0, sent - answered), intervalMs));
         return b.toString();
     }
 
@@ -48,7 +49,7 @@ public record FailoverReport(String target, String cut, int durationS, double in
         ObjectNode o = new ObjectMapper().createObjectNode();
         o.put("target", target).put("cut", cut).put("duration_s", durationS).put("interruption_s", interruptionS)
                 .put("gap_from_s", gapFromS).put("gap_to_s", gapToS).put("new_hop", newHop).put("new_hop_at_s", newHopAtS)
-                .put("restored_at_s", restoredAtS).put("back_at_s", backAtS).put("sent", sent).put("answered", answered);
+                .put("restored_at_s", restoredAtS).put("back_at_s", backAtS).put("sent", sent).put("answered", answered).put("interval_ms", intervalMs);
         return o.toString();
     }
 }

@@ -82,13 +82,13 @@ class FailoverPlanTest {
 
     @Test
     void theReportSaysWhatHappened() {
-        FailoverReport r = new FailoverReport(TARGET, "re6st-1 to 3/16", 10, 0.412, -0.004, 0.408, "re6st-2 to 4/16", 0.35, 10.0, 12.5, 1500, 1450);
+        FailoverReport r = new FailoverReport(TARGET, "re6st-1 to 3/16", 10, 0.412, -0.004, 0.408, "re6st-2 to 4/16", 0.35, 10.0, 12.5, 1500, 1450, 9.3);
         String t = r.text();
         assertTrue(t.contains("interruption  0.412 s (longest gap between replies: -0.004 s to +0.408 s after the cut)"), t);
         assertTrue(t.contains("new path      re6st-2 to 4/16 (first used +0.350 s after the cut)"), t);
         assertTrue(t.contains("back on re6st-1 to 3/16 2.500 s after the restore"), t);
-        assertTrue(t.contains("1500 sent, 1450 answered (50 lost)"), t);
+        assertTrue(t.contains("1500 sent, 1450 answered (50 lost), one every 9.3 ms"), t);
         assertTrue(r.json().contains("\"interruption_s\":0.412"), r.json());
-        assertTrue(new FailoverReport(TARGET, "c", 10, 1, 0, 1, null, -1, 10, -1, 1, 1).text().contains("not back on c within the wait"));
+        assertTrue(new FailoverReport(TARGET, "c", 10, 1, 0, 1, null, -1, 10, -1, 1, 1, 10).text().contains("not back on c within the wait"));
     }
 }
