@@ -61,8 +61,10 @@ class BenchFailoverTest {
                 mesh.startNode(h);
         mesh.pingAll(Duration.ofSeconds(150), mesh.awaitRunning(Duration.ofSeconds(120)));
         // Babel measures RTTs first
-        Mesh.Host target = Wait.forValue("n1 has two usable routes through different tunnels to another node", Duration.ofSeconds(120),
-                () -> mesh.hosts.subList(0, 4).stream().filter(t -> t != source && usableInterfaces(source, t.address).size() >= 2)
+        // a target n1 routes to through their direct tunnel (the shortest path: after the restore it is used again,
+        // where a tie between two 2-hop paths would keep the one taken meanwhile) with another usable route
+        Mesh.Host target = Wait.forValue("n1 routes another node through their direct tunnel and has a second usable route to it",
+                Duration.ofSeconds(120), () -> mesh.hosts.subList(0, 4).stream().filter(t -> t != source && directWithAlternative(source, t))
                         .findFirst().orElse(null));
         System.out.println("n1 -> " + target.label() + ": " + ask(source, "routes " + target.address));
         return target;
@@ -90,6 +92,8 @@ class BenchFailoverTest {
                 runs.add(new double[] {j.path("interruption_s").asDouble(), j.path("new_hop_at_s").asDouble(),
                     j.path("back_at_s").asDouble() < 0 ? Double.NaN : j.path("back_at_s").asDouble() - j.path("restored_at_s").asDouble()});
             }
+            Cmd.Result text = source.ns.exec(Duration.ofSeconds(120), bench(source, "--to", target.address, "--duration", "5"));
+            System.out.println("as an operator sees it:\n" + text.output());
             String[] names = {"interruption (longest gap between replies)", "first hop switched after the cut", "original path back after the restore"};
             for (int k = 0; k < names.length; k++) {
                 final int c = k;
@@ -197,6 +201,22 @@ class BenchFailoverTest {
     private static String lastLine(String output) {
         List<String> l = output.strip().lines().toList();
         return l.get(l.size() - 1);
+    }
+
+    /** Whether {@code h}'s installed route to {@code t} is through their direct tunnel, and another usable route goes elsewhere. */
+    private static boolean directWithAlternative(Mesh.Host h, Mesh.Host t) {
+        String installedIf = null;
+        for (String l : ask(h, "routes " + t.address)) {
+            List<String> w = List.of(l.split(" "));
+            if (w.get(0).equals("route") && w.get(w.indexOf("installed") + 1).equals("yes"))
+                installedIf = w.get(w.indexOf("if") + 1);
+        }
+        if (installedIf == null)
+            return false;
+        boolean direct = false;
+        for (JsonNode tunnel : status(h).path("tunnels"))
+            direct |= tunnel.path("interface").asText().equals(installedIf) && tunnel.path("peer").asText().equals(t.cn);
+        return direct && usableInterfaces(h, t.address).size() >= 2;
     }
 
     /** The interfaces of the usable (feasible, finite) routes {@code h}'s Babel has to {@code address}. */

@@ -11,7 +11,10 @@ import java.util.concurrent.atomic.LongAdder;
  * MTU probes), as a WAN path that fell silent would: no link-down signal, so the tunnel's own
  * liveness has to find out, as in a real failure. One {@link Cut} per peer CN, shared by every
  * session with that peer, so a session the peer re-handshakes during the cut is cut too. The
- * handshakes themselves pass. Whoever cuts also restores: this class has no clock and no bound.
+ * transports also fail handshakes with a cut peer (UDP: its DTLS records are dropped, when it comes
+ * from an address we know it at; TCP: the authenticated handshake is refused), since a re-handshake
+ * through a dead path would fail and a fresh session would blur what is measured. Whoever cuts
+ * also restores: this class has no clock and no bound.
  */
 public final class Blackholes {
     /** One peer's switch; sessions read it once per batch or datagram (a volatile read). */

@@ -108,7 +108,7 @@ public final class TcpEndpoint implements AutoCloseable, ConnectionSource {
             DtlsHandshake.ServerSession s = DtlsHandshake.acceptConnectedSession(transport, me, timeout, admission);
             try {
                 return authenticated(s.keys(), s.admitted());
-            } catch (RuntimeException | Error e) { // no connection will carry the client: its place is free now
+            } catch (IOException | RuntimeException | Error e) { // no connection will carry the client: its place is free now
                 s.admitted().release();
                 throw e;
             }
@@ -120,12 +120,16 @@ public final class TcpEndpoint implements AutoCloseable, ConnectionSource {
             return this;
         }
 
-        private Authenticated authenticated(SessionKeys k, DtlsHandshake.Reservation admitted) {
+        private Authenticated authenticated(SessionKeys k, DtlsHandshake.Reservation admitted) throws IOException {
+            Blackholes cuts = blackholes;
+            if (cuts != null && cuts.of(k.peerCn()).on()) { // a silent path carries no handshake either: this one fails
+                k.schedule().destroy();
+                throw new IOException("the tunnel with " + k.peerCn() + " is cut on purpose (blackhole)");
+            }
             long now = System.nanoTime();
             TunnelSession s = new TunnelSession(k.schedule(), Liveness.defaults(now), rekeyIntervalNs, now);
-            Blackholes b = blackholes;
-            if (b != null)
-                s.cutBy(b.of(k.peerCn()));
+            if (cuts != null)
+                s.cutBy(cuts.of(k.peerCn()));
             return new Authenticated(s, k.peerCn(), k.peer(), admitted);
         }
 

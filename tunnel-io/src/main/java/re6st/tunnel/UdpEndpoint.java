@@ -317,6 +317,12 @@ public final class UdpEndpoint implements AutoCloseable {
         return pool;
     }
 
+    /** Whether {@code p} (a peer we know, by the CN it has or we dialled) is cut ({@link Blackholes}). */
+    private boolean cut(PeerTunnel p) {
+        String cn = p == null ? null : p.cn != null ? p.cn : p.expectedCn;
+        return cn != null && blackholes.of(cn).on();
+    }
+
     /** The peers whose tunnels are cut on purpose ({@link Blackholes}). */
     public Blackholes blackholes() {
         return blackholes;
@@ -538,7 +544,8 @@ public final class UdpEndpoint implements AutoCloseable {
                                     unknownPeer.inc();
                                 }
                             } else if (type >= 20 && type <= 25) {
-                                dtlsRecord(p, from, dgram, hello);
+                                if (!cut(p)) // a silent path carries no handshake either
+                                    dtlsRecord(p, from, dgram, hello);
                             } else {
                                 junk.inc();
                             }
