@@ -91,6 +91,22 @@ class LauncherErrorsTest {
         assertEquals(List.of("re6st conf: Unknown option: '--bogus'", "Run 're6st conf --help' for the options."), r.err);
     }
 
+    // ---- re6st bench failover ----
+
+    @Test
+    void benchFailoverWithBadInputOrNoNodeSaysSoAndTouchesNothing(@TempDir Path dir) throws Exception {
+        re6st("bench", "failover", "--to", "not-an-address").saysOnly(2,
+                "re6st bench failover: --to not-an-address: not an IPv6 address (give the overlay address of another node)");
+        re6st("bench", "failover", "--to", "2001:db8::1", "--duration", "301").saysOnly(2, "re6st bench failover: --duration 301: 1 to 300 s");
+        Run noNode = re6st("bench", "failover", "--to", "2001:db8::1", "-r", dir.toString());
+        if (new com.sun.security.auth.module.UnixSystem().getUid() == 0)
+            noNode.saysOnly(1, "re6st bench failover: no node control socket at " + dir.resolve("babeld.sock") + ": is re6st node running, with -r "
+                    + dir + "?");
+        else
+            noNode.saysOnly(1, "re6st bench failover: it runs as root: it uses the node's control socket (mode 0600) "
+                    + "and pings every 10 ms");
+    }
+
     // ---- re6st registry ----
 
     @Test

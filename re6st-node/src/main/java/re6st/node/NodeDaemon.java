@@ -237,6 +237,7 @@ public final class NodeDaemon {
         private final List<AutoCloseable> opened = new ArrayList<>();
         private final Map<String, PeerAddress> dialled = new HashMap<>(); // manager thread
         private Overlay overlay;
+        private volatile TunnelCuts cuts; // tunnels blackholed on purpose (control socket), once the overlay runs
         private PeerSocket peers;
         private volatile TunnelManager manager; // written once at start; the metrics read it from their thread
         private Hooks hooks;
@@ -293,11 +294,12 @@ public final class NodeDaemon {
             this.clientCount = clientCount;
             external = new ExternalAddress(clientCount <= 1 ? 1 : 2);
             overlay.control().ifPresent(c -> c.extend("status", () -> NodeStatus.json(shownStatus())));
+            startCuts();
             if (settings.metrics().isPresent()) {
                 TunnelLinks links = overlay.links();
                 re6st.metrics.MetricsServer m = re6st.metrics.MetricsServer.start(settings.metrics().get(), new com.codahale.metrics.MetricRegistry(),
                         new NodeMetrics(this::status, () -> manager == null ? null : manager.counters(), links::failures, links.downs::get,
-                                () -> upnp, () -> page == null ? Map.of() : page.responses()));
+                                () -> upnp, () -> page == null ? Map.of() : page.responses(), () -> cuts == null ? null : cuts.figures()));
                 opened.add(m);
                 LOG.log(Level.INFO, "Prometheus metrics on {0} (GET /metrics)", settings.metrics().get());
             }
@@ -469,6 +471,40 @@ public final class NodeDaemon {
          * registry last told it (asking it again in the background when that is {@link RegistryTopology#REFRESH_MS} old).
          * The metrics read {@link #status} alone: a scrape does not make the registry walk the network.
          */
+        /**
+         * The control socket's {@code blackhole} and {@code unblackhole} ({@link TunnelCuts}): a timer
+         * thread restores each cut at its bound, whatever became of the client that asked.
+         */
+        private void startCuts() {
+            TunnelCuts c = new TunnelCuts(() -> overlay.transports().values().stream().flatMap(t -> t.tunnels().stream()).toList(),
+                    () -> overlay.transports().values().stream().map(re6st.tunnel.TunnelTransport::blackholes).toList(), NodeDaemon::monotonicMs);
+            java.util.concurrent.ScheduledExecutorService bounds = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "node-blackhole-bounds");
+                t.setDaemon(true);
+                return t;
+            });
+            opened.add(() -> {
+                bounds.shutdownNow();
+                c.restoreAll();
+            });
+            cuts = c;
+            overlay.control().ifPresent(s -> {
+                s.extendWritable("blackhole", (args, who) -> {
+                    String a = c.blackhole(args, who);
+                    long next = c.expire(); // (restores nothing: the new bound is ahead) when the first bound comes
+                    bounds.schedule(() -> {
+                        try {
+                            c.expire();
+                        } catch (RuntimeException e) {
+                            LOG.log(Level.WARNING, "restoring a blackholed tunnel: {0}", Failures.explain(e));
+                        }
+                    }, Math.max(0, next - monotonicMs()) + 1, TimeUnit.MILLISECONDS);
+                    return a;
+                });
+                s.extendWritable("unblackhole", c::unblackhole);
+            });
+        }
+
         private NodeStatus shownStatus() throws Exception {
             NodeStatus s = status();
             if (registryTopology == null)
@@ -507,6 +543,9 @@ public final class NodeDaemon {
                 warnings.add("--ip upnp: no port mapping on a UPnP IGD (the log says why): peers cannot dial this node if it is behind a NAT");
             if (o.tunnels().isEmpty() && now - startedMillis > 60_000)
                 warnings.add("no tunnel: this node is cut off from the mesh");
+            TunnelCuts c = cuts;
+            if (c != null)
+                warnings.addAll(c.warnings());
             return new NodeStatus(me.cn(), overlay.addressing().address().toString(), overlay.addressing().network().toString(),
                     n.version().number(), expires.toString(), settings.registry().toString(), registryNode, routes.registryRouted(), startedMillis,
                     now, limits, o, warnings, addresses().stream().map(PeerAddress::toString).toList());

@@ -31,6 +31,7 @@ final class NodeMetrics implements MultiCollector {
     private final Supplier<Long> downs;
     private final Supplier<PortForwarder> upnp;
     private final Supplier<Map<String, Long>> httpResponses;
+    private final Supplier<TunnelCuts.Figures> cuts;
 
     /**
      * @param status   the node's snapshot (as {@code re6st status})
@@ -42,6 +43,13 @@ final class NodeMetrics implements MultiCollector {
      */
     NodeMetrics(Callable<NodeStatus> status, Supplier<TunnelManagerCounters> manager, Supplier<Map<String, Long>> failures,
             Supplier<Long> downs, Supplier<PortForwarder> upnp, Supplier<Map<String, Long>> httpResponses) {
+        this(status, manager, failures, downs, upnp, httpResponses, () -> null);
+    }
+
+    /** ... and {@code cuts}, the tunnels blackholed on purpose ({@link TunnelCuts}; null: no metric). */
+    NodeMetrics(Callable<NodeStatus> status, Supplier<TunnelManagerCounters> manager, Supplier<Map<String, Long>> failures,
+            Supplier<Long> downs, Supplier<PortForwarder> upnp, Supplier<Map<String, Long>> httpResponses, Supplier<TunnelCuts.Figures> cuts) {
+        this.cuts = cuts;
         this.httpResponses = httpResponses;
         this.status = status;
         this.manager = manager;
@@ -144,6 +152,18 @@ final class NodeMetrics implements MultiCollector {
                 .help("Responses of the status page (--http), by HTTP status code.");
         httpResponses.get().forEach((code, n) -> http.dataPoint(count(n, Labels.of("code", code))));
         out.metricSnapshot(http.build());
+        TunnelCuts.Figures c = cuts.get();
+        if (c != null) {
+            out.metricSnapshot(gauge("re6st_tunnel_blackholes", "Tunnels blackholed on purpose now (control socket 'blackhole': re6st bench failover).",
+                    c.active(), Labels.EMPTY));
+            out.metricSnapshot(counter("re6st_tunnel_blackholes_started", "Blackholes set (or renewed) through the control socket.", c.started()));
+            CounterSnapshot.Builder ended = CounterSnapshot.builder().name("re6st_tunnel_blackholes_restored")
+                    .help("Blackholes lifted, by how: at their bound (by the node itself) or on request ('unblackhole').");
+            ended.dataPoint(count(c.restoredAtBound(), Labels.of("how", "bound")));
+            ended.dataPoint(count(c.restoredOnRequest(), Labels.of("how", "request")));
+            out.metricSnapshot(ended.build());
+            out.metricSnapshot(counter("re6st_tunnel_blackhole_dropped_packets", "Packets dropped by blackholes, both ways.", c.droppedPackets()));
+        }
         return out.build();
     }
 

@@ -56,6 +56,19 @@ class NodeMetricsTest {
         assertTrue(text.contains("# HELP re6st_tunnel_rtt_seconds "), "every metric says what it is");
     }
 
+    @Test
+    void blackholedTunnelsAreCountedAndOnlyWhereTheNodeCanCut() throws Exception {
+        String text = scrape(new NodeMetrics(() -> NodeStatusTest.sample(List.of()), () -> null, Map::of, () -> 0L, () -> null, Map::of,
+                () -> new TunnelCuts.Figures(1, 3, 1, 1, 250)));
+        assertTrue(text.contains("re6st_tunnel_blackholes 1.0"), text);
+        assertTrue(text.contains("re6st_tunnel_blackholes_started_total 3.0"), text);
+        assertTrue(text.contains("re6st_tunnel_blackholes_restored_total{how=\"bound\"} 1.0"), text);
+        assertTrue(text.contains("re6st_tunnel_blackholes_restored_total{how=\"request\"} 1.0"), text);
+        assertTrue(text.contains("re6st_tunnel_blackhole_dropped_packets_total 250.0"), text);
+        String without = scrape(new NodeMetrics(() -> NodeStatusTest.sample(List.of()), () -> null, Map::of, () -> 0L, () -> null, Map::of));
+        assertTrue(!without.contains("blackhole"), without);
+    }
+
     /** docs/grafana-node.json: every series its panels ask for is one the node exports (a renamed metric would leave a panel empty). */
     @Test
     void theGrafanaDashboardAsksOnlyForMetricsTheNodeExports() throws Exception {

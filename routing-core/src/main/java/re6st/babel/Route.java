@@ -91,7 +91,8 @@ public final class Route {
         smoothedTime = now;
     }
 
-    boolean feasible(long now) {
+    /** RFC 8966 3.5.1: whether its last update is feasible (a route that can be selected without risking a loop). */
+    public boolean feasible(long now) {
         return source.feasible(seqno, refmetric, now);
     }
 

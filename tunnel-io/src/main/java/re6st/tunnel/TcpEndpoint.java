@@ -91,6 +91,7 @@ public final class TcpEndpoint implements AutoCloseable, ConnectionSource {
         private final String expectedCn;
         private final Duration timeout;
         private final long rekeyIntervalNs;
+        private volatile Blackholes blackholes;
 
         /** {@code expectedCn}: the CN a dialled server must have (null: any member). */
         public Dtls(Credentials me, String expectedCn, Duration timeout, long rekeyIntervalNs) {
@@ -107,16 +108,29 @@ public final class TcpEndpoint implements AutoCloseable, ConnectionSource {
             DtlsHandshake.ServerSession s = DtlsHandshake.acceptConnectedSession(transport, me, timeout, admission);
             try {
                 return authenticated(s.keys(), s.admitted());
-            } catch (RuntimeException | Error e) { // no connection will carry the client: its place is free now
+            } catch (IOException | RuntimeException | Error e) { // no connection will carry the client: its place is free now
                 s.admitted().release();
                 throw e;
             }
         }
 
-        private Authenticated authenticated(SessionKeys k, DtlsHandshake.Reservation admitted) {
+        /** Sessions it makes are under {@code b}'s cut of their peer ({@link Blackholes}). */
+        public Dtls cutWith(Blackholes b) {
+            blackholes = b;
+            return this;
+        }
+
+        private Authenticated authenticated(SessionKeys k, DtlsHandshake.Reservation admitted) throws IOException {
+            Blackholes cuts = blackholes;
+            if (cuts != null && cuts.of(k.peerCn()).on()) { // a silent path carries no handshake either: this one fails
+                k.schedule().destroy();
+                throw new IOException("the tunnel with " + k.peerCn() + " is cut on purpose (blackhole)");
+            }
             long now = System.nanoTime();
-            return new Authenticated(new TunnelSession(k.schedule(), Liveness.defaults(now), rekeyIntervalNs, now), k.peerCn(),
-                    k.peer(), admitted);
+            TunnelSession s = new TunnelSession(k.schedule(), Liveness.defaults(now), rekeyIntervalNs, now);
+            if (cuts != null)
+                s.cutBy(cuts.of(k.peerCn()));
+            return new Authenticated(s, k.peerCn(), k.peer(), admitted);
         }
 
         /**

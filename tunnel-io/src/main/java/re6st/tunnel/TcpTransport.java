@@ -214,6 +214,8 @@ public final class TcpTransport implements TunnelTransport {
     public final com.codahale.metrics.Counter refusedFull = new com.codahale.metrics.Counter();
     private final re6st.cli.LoopFailures janitorFailures = new re6st.cli.LoopFailures(LOG, "tcp transport expiry");
 
+    private final Blackholes blackholes = new Blackholes();
+
     /**
      * Listens on {@code listenOn} (bound now, in the calling thread's namespace; null: no server)
      * and dials from the same namespace. {@code ipv6} names the protocol when there is no server.
@@ -278,7 +280,7 @@ public final class TcpTransport implements TunnelTransport {
 
     /** The DTLS authenticator with today's credentials; {@code expectedCn} for a dial, null for the server. */
     private TcpEndpoint.Dtls dtls(String expectedCn) {
-        return new TcpEndpoint.Dtls(me, expectedCn, options.handshakeTimeout(), options.rekeyIntervalNs());
+        return new TcpEndpoint.Dtls(me, expectedCn, options.handshakeTimeout(), options.rekeyIntervalNs()).cutWith(blackholes);
     }
 
     /**
@@ -618,6 +620,11 @@ public final class TcpTransport implements TunnelTransport {
             if (p.tunnel != null)
                 out.add(p.info());
         return out;
+    }
+
+    @Override
+    public Blackholes blackholes() {
+        return blackholes;
     }
 
     @Override

@@ -56,6 +56,12 @@ final class TunPump implements Runnable {
                 if ((tun.await(Tun.READABLE, 200_000_000L) & Tun.READABLE) == 0)
                     continue;
                 int n = tun.readBatch(batch);
+                if (session.isCut()) { // read (the TUN must not fill up) and dropped: a silent path, sent as far as
+                    session.droppedByCut(n); // the session knows, so that its liveness probes at once as under a real cut
+                    if (n > 0)
+                        session.dataSent(System.nanoTime());
+                    continue;
+                }
                 long now = System.nanoTime();
                 session.maybeRekey(now);
                 for (int i = 0; i < n; i++) {

@@ -101,6 +101,7 @@ public final class TunnelSession {
     private final AtomicLong tooBig = new AtomicLong(NO_REPORT);
     private final AtomicBoolean mtuCheckRequested = new AtomicBoolean();
     private volatile long malformedControl, mtuProbesUnsent;
+    private volatile Blackholes.Cut cut = Blackholes.NEVER;
 
     /** A session with fixed keys (no rekey) and no path-MTU probing: for tests and benchmarks. */
     public TunnelSession(DataChannel channel, Liveness liveness) {
@@ -291,6 +292,24 @@ public final class TunnelSession {
         liveness.dataSent(now);
     }
 
+    /**
+     * Puts this session under {@code c} ({@link Blackholes}): while it is on, nothing this session
+     * opens or replies is delivered or sent, and the TUN side drops what it reads ({@link #isCut}).
+     */
+    public void cutBy(Blackholes.Cut c) {
+        cut = c;
+    }
+
+    /** Whether the tunnel is cut on purpose now: the TUN side drops what it reads. */
+    public boolean isCut() {
+        return cut.on;
+    }
+
+    /** The TUN side dropped {@code packets} because of the cut. */
+    void droppedByCut(int packets) {
+        cut.dropped(packets);
+    }
+
     /** Seals an inner packet from the TUN into {@code udpOut} (at its position); returns the datagram length. */
     public int fromTun(ByteBuffer inner, ByteBuffer udpOut) {
         DataChannel c = current.channel;
@@ -305,6 +324,10 @@ public final class TunnelSession {
      * counted in the data channel.
      */
     public Kind fromUnderlay(ByteBuffer datagram, ByteBuffer tunOut, long now) {
+        if (cut.on) { // a silent path: as if it never came (no liveness, no echo, no data)
+            cut.dropped(1);
+            return Kind.DROPPED;
+        }
         int start = tunOut.position();
         Keypair k = current;
         if (datagram.remaining() >= DataPacket.OVERHEAD) { // (shorter: the channel counts it as truncated)
@@ -455,6 +478,15 @@ public final class TunnelSession {
      * it only disables the black-hole detection). Echoes, probes and acknowledgements need 40 bytes.
      */
     public int takeReply(ByteBuffer udpOut) {
+        int n = sealReply(udpOut);
+        if (n > 0 && cut.on) { // taken as if sent (a probe then waits for its echo in vain), never sent
+            cut.dropped(1);
+            return 0;
+        }
+        return n;
+    }
+
+    private int sealReply(ByteBuffer udpOut) {
         int kind;
         long time;
         DataChannel channel = current.channel;

@@ -58,6 +58,12 @@ public interface TunnelTransport extends AutoCloseable {
     /** The established tunnels, a consistent snapshot. */
     List<TunnelInfo> tunnels();
 
+    /**
+     * The cuts of this transport's tunnels ({@code re6st bench failover}): {@code blackholes().set(cn, true)}
+     * silences every tunnel with {@code cn}, also one re-established during the cut, until set back.
+     */
+    Blackholes blackholes();
+
     /** The established tunnels with their figures (RTT, bytes, since when), for {@code re6st status} and metrics. */
     List<TunnelStats> stats();
 

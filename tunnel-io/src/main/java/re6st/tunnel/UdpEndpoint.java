@@ -249,6 +249,7 @@ public final class UdpEndpoint implements AutoCloseable {
     private final Options options;
     private final Handler handler;
     private final CookieGate gate = new CookieGate();
+    private final Blackholes blackholes = new Blackholes();
     private final Netlink netlink;
     private final ExecutorService dials, accepts; // our dials never wait behind strangers' handshakes
     /** Final flights resent (about a millisecond each), never behind handshakes of the accept pool (seconds). */
@@ -324,6 +325,17 @@ public final class UdpEndpoint implements AutoCloseable {
         });
         pool.allowCoreThreadTimeOut(true);
         return pool;
+    }
+
+    /** Whether {@code p} (a peer we know, by the CN it has or we dialled) is cut ({@link Blackholes}). */
+    private boolean cut(PeerTunnel p) {
+        String cn = p == null ? null : p.cn != null ? p.cn : p.expectedCn;
+        return cn != null && blackholes.of(cn).on();
+    }
+
+    /** The peers whose tunnels are cut on purpose ({@link Blackholes}). */
+    public Blackholes blackholes() {
+        return blackholes;
     }
 
     /** Registers the metrics under {@code prefix}. Per-tunnel counters are registered by the caller when established. */
@@ -542,7 +554,8 @@ public final class UdpEndpoint implements AutoCloseable {
                                     unknownPeer.inc();
                                 }
                             } else if (type >= 20 && type <= 25) {
-                                dtlsRecord(p, from, dgram, hello);
+                                if (!cut(p)) // a silent path carries no handshake either
+                                    dtlsRecord(p, from, dgram, hello);
                             } else {
                                 junk.inc();
                             }
@@ -938,6 +951,7 @@ public final class UdpEndpoint implements AutoCloseable {
             now = System.nanoTime(); // after the TUN set-up: that time is not the peer's silence
             p.session = new TunnelSession(keys.schedule(), Liveness.defaults(now), PathMtu.defaults(mtu, now),
                     options.rekeyIntervalNs(), now);
+            p.session.cutBy(blackholes.of(cn)); // before its TUN side starts: a new session during a cut is cut too
             p.keysSince = now;
             p.keySerial = p.session.keySerial();
             p.sink = new TunSink(p.tun, p.session, p.counters, p.slot);

@@ -118,6 +118,11 @@ public final class UdpTransport implements TunnelTransport {
     }
 
     @Override
+    public Blackholes blackholes() {
+        return endpoint.blackholes();
+    }
+
+    @Override
     public List<TunnelStats> stats() {
         try {
             return endpoint.peers(p -> TunnelStats.of(info(p), p.establishedAt, p.session, p.counters));

@@ -82,10 +82,10 @@ public final class StatusCommand implements Callable<Integer> {
             try {
                 BufferedReader in = new BufferedReader(Channels.newReader(c, StandardCharsets.UTF_8));
                 Writer out = Channels.newWriter(c, StandardCharsets.UTF_8);
-                readUntilOk(in, socket); // the banner: BABEL 1.0, version, host, my-id, ok
+                readUntilOk(in, socket, null); // the banner: BABEL 1.0, version, host, my-id, ok
                 out.write(command + "\nquit\n");
                 out.flush();
-                return readUntilOk(in, socket);
+                return readUntilOk(in, socket, command.split(" ")[0]);
             } catch (java.nio.channels.AsynchronousCloseException e) {
                 throw CommandFailure.failed("the node did not answer within " + TIMEOUT_MS / 1000 + " s on " + socket);
             } finally {
@@ -94,7 +94,7 @@ public final class StatusCommand implements Callable<Integer> {
         }
     }
 
-    private static String readUntilOk(BufferedReader in, Path socket) throws IOException {
+    private static String readUntilOk(BufferedReader in, Path socket, String command) throws IOException {
         StringBuilder b = new StringBuilder();
         for (int lines = 0; lines < 100_000; lines++) {
             String l = in.readLine();
@@ -106,8 +106,11 @@ public final class StatusCommand implements Callable<Integer> {
                 case "no":
                     throw CommandFailure.failed("the node could not answer (see its log)");
                 case "bad":
-                    throw CommandFailure.failed("the program at " + socket + " does not know 'status': a babeld, or a re6st node older than this command?");
+                    throw CommandFailure.failed("the program at " + socket + " does not know '" + command
+                            + "': a babeld, or a re6st node older than this command?");
                 default:
+                    if (l.startsWith("no ")) // the node's reason (bad input: nothing changed)
+                        throw CommandFailure.failed(l.substring(3));
                     b.append(b.length() > 0 ? "\n" : "").append(l);
             }
         }

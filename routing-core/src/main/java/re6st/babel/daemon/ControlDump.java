@@ -53,6 +53,24 @@ final class ControlDump {
         return out;
     }
 
+    /**
+     * The {@code routes ADDRESS} answer: every route whose prefix holds {@code a} (installed or
+     * not, most specific first), one line each in the dump's route format plus its feasibility
+     * and the neighbour's router-id-less identity (address, interface): what a tool needs to know
+     * whether traffic to {@code a} has somewhere else to go.
+     */
+    static String routesTo(BabelRouter core, re6st.babel.message.Addr a, long now) {
+        StringBuilder b = new StringBuilder();
+        core.routes().stream().filter(r -> r.prefix().contains(a))
+                .sorted(java.util.Comparator.comparingInt((Route r) -> -r.prefix().plen()).thenComparingInt(Route::metric))
+                .forEach(r -> b.append("route prefix ").append(r.prefix()).append(" from ").append(from(r.prefix(), r.sourcePrefix()))
+                        .append(" installed ").append(r.installed() ? "yes" : "no").append(" feasible ").append(r.feasible(now) ? "yes" : "no")
+                        .append(" id ").append(RouterId.format(r.routerId())).append(" metric ").append(r.metric())
+                        .append(" refmetric ").append(r.refmetric()).append(" via ").append(r.neighbour().address())
+                        .append(" if ").append(r.neighbour().interfaceName()).append('\n'));
+        return b.toString();
+    }
+
     private static String from(Prefix dst, Prefix src) {
         if (src != null)
             return src.toString();

@@ -35,7 +35,9 @@ import re6st.babel.mac.MacPolicy;
  * {@code ok}/{@code no}/{@code bad}) with the same line formats, so tools and tests read our
  * router like babeld. Extensions: {@code metrics} (Prometheus text format), and, read-write only,
  * {@code cost-multiplier IF NEIGHBOUR N} and {@code mac-policy IF sign K [accept K] [accept-bad B]};
- * its owner adds more with {@link #extend} (the node's {@code status}).
+ * {@code routes ADDRESS} (the routes whose prefix holds ADDRESS, with their feasibility); its owner
+ * adds more with {@link #extend} (the node's {@code status}) and, read-write only and with
+ * arguments, {@link #extendWritable} (the node's {@code blackhole}).
  */
 public final class ControlServer implements AutoCloseable {
     private static final Logger LOG = System.getLogger("re6st.babel.control");
@@ -48,6 +50,7 @@ public final class ControlServer implements AutoCloseable {
     private final Path unixPath;
     private final List<Monitor> monitors = new CopyOnWriteArrayList<>();
     private final Map<String, Callable<String>> extensions = new ConcurrentHashMap<>();
+    private final Map<String, Command> writableExtensions = new ConcurrentHashMap<>();
     private volatile boolean running = true;
     private Map<String, String> last = Map.of();
     private long lastMonitorRun;
@@ -63,6 +66,38 @@ public final class ControlServer implements AutoCloseable {
      */
     public void extend(String command, Callable<String> answer) {
         extensions.put(command, answer);
+    }
+
+    /** A command that changes something: its words after the command's, and who asks. */
+    public interface Command {
+        /**
+         * Does it and returns the answer (lines, maybe none). An {@link IllegalArgumentException}
+         * (bad input: the command must then have changed nothing) is answered {@code no MESSAGE}.
+         */
+        String run(List<String> args, String client) throws Exception;
+    }
+
+    /**
+     * Answers {@code command ARGS...} with what {@code c} returns, then {@code ok}; only to a client
+     * that may change the router (read-write socket, our user or root): others get {@code no not allowed}.
+     */
+    public void extendWritable(String command, Command c) {
+        writableExtensions.put(command, c);
+    }
+
+    private String writableExtension(String[] w, boolean writable, String client) {
+        Command c = writableExtensions.get(w[0]);
+        if (!writable)
+            return readWrite ? "no not allowed: only the router's own user may change it\n" : "no read-only control socket\n";
+        try {
+            String a = c.run(List.of(w).subList(1, w.length), client);
+            return a.isEmpty() || a.endsWith("\n") ? a + "ok\n" : a + "\nok\n";
+        } catch (IllegalArgumentException e) {
+            return "no " + e.getMessage().replace('\n', ' ') + "\n";
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "control socket: {0} failed: {1}", w[0], e.toString());
+            return "no " + w[0] + " failed (see the node's log)\n";
+        }
     }
 
     private String extension(String command) {
@@ -127,6 +162,7 @@ public final class ControlServer implements AutoCloseable {
         try (c; BufferedReader in = new BufferedReader(Channels.newReader(c, StandardCharsets.UTF_8));
              Writer out = Channels.newWriter(c, StandardCharsets.UTF_8)) {
             boolean writable = writable(c);
+            String client = client(c);
             long id = daemon.call(core -> core.routerId());
             out.write("BABEL 1.0\nversion re6st-babel\nhost " + hostname() + "\nmy-id " + RouterId.format(id) + "\nok\n");
             out.flush();
@@ -140,8 +176,9 @@ public final class ControlServer implements AutoCloseable {
                     case "cost-multiplier" -> costMultiplier(w, writable) + "\n";
                     case "mac-policy" -> macPolicy(w, writable) + "\n";
                     case "metrics" -> daemon.stats().prometheus() + "ok\n";
+                    case "routes" -> routes(w);
                     case "" -> "";
-                    default -> extension(w[0]);
+                    default -> writableExtensions.containsKey(w[0]) ? writableExtension(w, writable, client) : extension(w[0]);
                 };
                 // A monitoring client's change lines are written by its pump thread: one writer at a time.
                 synchronized (out) {
@@ -165,6 +202,30 @@ public final class ControlServer implements AutoCloseable {
         } finally {
             if (mon != null)
                 monitors.remove(mon);
+        }
+    }
+
+    /** {@code routes ADDRESS}: the routes whose prefix holds it, with their feasibility ({@link ControlDump#routesTo}). */
+    private String routes(String[] w) throws Exception {
+        if (w.length != 2)
+            return "no usage: routes ADDRESS\n";
+        Addr a;
+        try {
+            a = Addr.parse(w[1]);
+        } catch (RuntimeException e) {
+            return "no not an address: " + w[1] + "\n";
+        }
+        return daemon.call(core -> ControlDump.routesTo(core, a, System.nanoTime())) + "ok\n";
+    }
+
+    /** Who is on the other end, for the log of what it changes: {@code uid N} over a Unix socket, else the TCP address. */
+    private String client(SocketChannel c) {
+        try {
+            if (unixPath == null)
+                return String.valueOf(c.getRemoteAddress());
+            return "user " + c.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED).user().getName();
+        } catch (IOException | UnsupportedOperationException e) {
+            return "unknown client";
         }
     }
 
