@@ -60,7 +60,8 @@ public final class FailoverBenchmark {
                     }
                     results.put(v, rs);
                     if (v.kind() == FailoverBench.Kind.NODE && noiseSeconds > 0) {
-                        System.out.printf(Locale.ROOT, "   %d s of 5%% loss and 20 ms jitter on every link...%n", noiseSeconds);
+                        System.out.printf(Locale.ROOT, "   %d s of 5%% loss and +-20 ms jitter on every link between two hosts...%n",
+                                noiseSeconds);
                         noise = bench.noise(Duration.ofSeconds(noiseSeconds), Duration.ofMillis(20), 0.05);
                     }
                 } finally {

@@ -37,6 +37,8 @@ public final class FailoverBench implements AutoCloseable {
     private static final int PROBE_PORT = 9000;
     /** How long the fast path is watched before the cut, and after it carries the replies again. */
     static final Duration BEFORE_CUT = Duration.ofSeconds(3), AFTER_BACK = Duration.ofSeconds(10);
+    /** Settled: this many replies in a row (5 s) over the fast path; then the cut comes {@link #BEFORE_CUT} later. */
+    static final int SETTLED_RUN = 500;
 
     public enum Kind { NODE, BABELD, ORIGINAL, OURS }
 
@@ -89,8 +91,12 @@ public final class FailoverBench implements AutoCloseable {
         a = mesh.hosts.get(1);
         c = mesh.hosts.get(2);
         d = mesh.hosts.get(3);
+    }
+
+    /** The diamond: no A-D link, no B-C link but C's HTTP to the registry (on B). */
+    private void diamond() {
         mesh.block(a, d);
-        mesh.block(b, c, 80); // C enrols at the registry and fetches its config, nothing more
+        mesh.block(b, c, 80);
     }
 
     public String name(Host h) {
@@ -105,20 +111,11 @@ public final class FailoverBench implements AutoCloseable {
         }
         long t0 = System.nanoTime();
         if (v.kind() == Kind.NODE) {
-            // C last: a newcomer's first peer comes from the registry, which gives its own node (B, which C cannot reach)
-            // until it knows others; once A and D hang on B, it can give one of them
-            for (Host h : List.of(b, a, d))
-                mesh.startNode(h);
-            Wait.until("A and D have a tunnel to B", Duration.ofSeconds(120), () -> {
-                for (Host h : List.of(a, b, d))
-                    if (!h.node.isAlive())
-                        throw new AssertionError("the node of " + name(h) + " exited:\n" + h.node.log());
-                return a.node.log().contains(" established with " + b.cn + " ") && d.node.log().contains(" established with " + b.cn + " ");
-            });
-            mesh.startNode(c);
+            // all at once on a full mesh (client_count 3: every node wants a tunnel to every other), the diamond cut out of
+            // it once A and D have theirs to B and C: a newcomer's first peer comes from the registry, which gives its own
+            // node (B) until it knows others, and C (or A, dialling D) would wait out handshake timeouts on missing sides
+            mesh.startNodes();
             mesh.awaitRunning(Duration.ofSeconds(120));
-            // the tunnel managers find the diamond by themselves (a newcomer first gets the registry's node, which C
-            // cannot reach): measure once A and D each have their tunnels to B and C, whichever end dialled
             Wait.until("A and D have tunnels to B and C", Duration.ofSeconds(240), () -> {
                 for (Host h : List.of(a, d)) {
                     if (!h.node.isAlive())
@@ -129,7 +126,9 @@ public final class FailoverBench implements AutoCloseable {
                 }
                 return true;
             });
+            diamond(); // the A-D and B-C tunnels, if any, go down and away
         } else {
+            diamond();
             startTunnels();
             for (Host h : mesh.hosts)
                 h.ns.run("ip", "-6", "addr", "replace", h.address + "/128", "dev", "lo");
@@ -231,10 +230,11 @@ public final class FailoverBench implements AutoCloseable {
      */
     public Result measure(Duration settle, Duration cutAtLeast, Duration bound) throws Exception {
         try (UdpProbe p = UdpProbe.start(a.ns, d.ns, d.address, PROBE_PORT, Duration.ofMillis(10))) {
-            long fastFrom = awaitFast(p, System.nanoTime(), settle);
+            long fastFrom = awaitFast(p, System.nanoTime(), settle, SETTLED_RUN);
             if (fastFrom < 0)
                 throw new AssertionError("A's probes to D did not take the fast path (via B) within " + settle.toSeconds() + " s");
-            awaitTime(System.nanoTime() + BEFORE_CUT.toNanos());
+            long settled = System.nanoTime();
+            awaitTime(settled + BEFORE_CUT.toNanos());
             long cut = System.nanoTime();
             mesh.cut(a, b, true);
             out.printf(Locale.ROOT, "   %s A-B cut (the nodes' logs have the same clock)%n", java.time.LocalTime.now());
@@ -248,12 +248,12 @@ public final class FailoverBench implements AutoCloseable {
             }
             long heal = System.nanoTime();
             out.printf(Locale.ROOT, "   %s A-B healed%n", java.time.LocalTime.now());
-            long back = awaitFast(p, heal, bound);
+            long back = awaitFast(p, heal, bound, 20);
             long end = back < 0 ? System.nanoTime() : back + AFTER_BACK.toNanos();
             awaitTime(end); // the return is watched for flapping back to the slow path
             long lastBefore = p.replies(fastFrom, cut).stream().mapToLong(UdpProbe.Reply::at).max().orElse(cut);
             Duration gap = failedOver < 0 ? null : p.longestGap(lastBefore, heal);
-            int slowBefore = (int) p.replies(fastFrom, cut).stream().filter(r -> r.rtt() >= SLOW_RTT.toNanos()).count();
+            int slowBefore = (int) p.replies(settled, cut).stream().filter(r -> r.rtt() >= SLOW_RTT.toNanos()).count();
             int slowAfter = back < 0 ? 0 : (int) p.replies(back, end).stream().filter(r -> r.rtt() >= SLOW_RTT.toNanos()).count();
             return new Result(gap, back < 0 ? null : Duration.ofNanos(back - heal), slowBefore, slowAfter, p.sent(), p.received());
         }
@@ -266,13 +266,18 @@ public final class FailoverBench implements AutoCloseable {
      */
     public record Noise(int routeChanges, int noRoute, int tunnelDowns, long probesLost, long sent, int polls) {}
 
-    /** Runs {@code duration} of {@code noise} on every host's link (each keeping its delay), A probing D; restores the links. */
+    /**
+     * Runs {@code duration} of noise, A probing D, then restores the links: every path between two hosts (one diamond link,
+     * two emulated links of the star) gets {@code loss} and up to +-{@code jitter}: each host's link half the jitter and
+     * 1 - sqrt(1 - loss) of loss, each way (a probe's round trip over A-B-D crosses eight of them).
+     */
     public Noise noise(Duration duration, Duration jitter, double loss) throws Exception {
         List<LinkParams> before = new ArrayList<>();
+        double perLink = 1 - Math.sqrt(1 - loss);
         for (Host h : mesh.hosts) {
             LinkParams p = h.wan.params(WanLink.Direction.A_TO_B);
             before.add(p);
-            h.wan.set(p.withJitter(jitter).withLoss(loss));
+            h.wan.set(p.withJitter(jitter.dividedBy(2)).withLoss(perLink));
         }
         int downsBefore = tunnelDowns();
         try (UdpProbe p = UdpProbe.start(a.ns, d.ns, d.address, PROBE_PORT, Duration.ofMillis(10))) {
@@ -314,8 +319,8 @@ public final class FailoverBench implements AutoCloseable {
         return n;
     }
 
-    /** When (nanoTime) the first of 20 consecutive fast replies after {@code from} came, waiting at most {@code bound}; -1 if none. */
-    private static long awaitFast(UdpProbe p, long from, Duration bound) {
+    /** When (nanoTime) the first of {@code run} consecutive fast replies after {@code from} came, waiting at most {@code bound}; -1 if none. */
+    private static long awaitFast(UdpProbe p, long from, Duration bound, int runLength) {
         long[] at = {-1};
         Wait.poll(bound, () -> {
             int run = 0;
@@ -323,7 +328,7 @@ public final class FailoverBench implements AutoCloseable {
                 run = r.rtt() >= 0 && r.rtt() < SLOW_RTT.toNanos() ? run + 1 : 0;
                 if (run == 1)
                     at[0] = r.at();
-                if (run >= 20)
+                if (run >= runLength)
                     return true;
             }
             at[0] = -1;

@@ -27,7 +27,7 @@ class DemoTest {
         String out = buf.toString();
         System.out.print(out);
         assertEquals(0, rc, out);
-        assertTrue(out.contains("every pair pings over the overlay"), out);
+        assertTrue(out.contains("pairs ping over the overlay"), out);
         assertTrue(out.contains("traffic interrupted for"), out);
         assertTrue(out.contains("healed:"), out);
     }
