@@ -38,8 +38,11 @@ public final class Simulation {
         final Map<String, Link> links = new LinkedHashMap<>();
         /** destination (prefix + source prefix) -> what the kernel holds. */
         public final Map<List<Prefix>, KernelRoute> fib = new HashMap<>();
-        final Map<List<Object>, List<Message>> outbox = new LinkedHashMap<>();
+        /** Links with messages queued during the current call of the core, in the order first used. */
+        final List<Link> pending = new ArrayList<>();
         final List<Prefix> originated = new ArrayList<>();
+        /** The deadline this node's timer event in the queue stands for (MAX_VALUE: none); older timer events are stale. */
+        long timerAt = Long.MAX_VALUE;
         MacPolicy macPolicy;
         public long installs, uninstalls, messagesSent;
 
@@ -51,8 +54,18 @@ public final class Simulation {
 
         @Override
         public void send(String ifname, Addr dest, Message m) {
-            outbox.computeIfAbsent(java.util.Arrays.asList(ifname, dest), k -> new ArrayList<>()).add(m);
             messagesSent++;
+            Link l = links.get(ifname);
+            if (l == null)
+                return; // not a simulated link: nowhere to go
+            if (!l.queued) {
+                l.queued = true;
+                pending.add(l);
+            }
+            if (dest == null)
+                l.multicast.add(m);
+            else
+                l.unicast.computeIfAbsent(dest, d -> new ArrayList<>()).add(m);
         }
 
         @Override
@@ -104,6 +117,10 @@ public final class Simulation {
         Link peer;
         long delayNs;
         boolean blackholed;
+        /** What the core queued on this interface in its current call: to the group, and per neighbour (reused). */
+        final List<Message> multicast = new ArrayList<>();
+        final Map<Addr, List<Message>> unicast = new LinkedHashMap<>();
+        boolean queued;
 
         Link(Node node, String ifname, Addr linkLocal, long delayNs) {
             this.node = node;
@@ -135,11 +152,20 @@ public final class Simulation {
         }
     }
 
-    private record Event(long time, long seq, Runnable action) implements Comparable<Event> {
+    /**
+     * A packet arriving ({@code node} null) or a node's timer, in time order; at the same time
+     * packets first, in the order sent, then timers by node index: the order the simulator
+     * always had, whatever the size of the queue.
+     */
+    private record Event(long time, long seq, Runnable action, Node node) implements Comparable<Event> {
         @Override
         public int compareTo(Event o) {
             int c = Long.compare(time, o.time);
-            return c != 0 ? c : Long.compare(seq, o.seq);
+            if (c != 0)
+                return c;
+            if ((node == null) != (o.node == null))
+                return node == null ? -1 : 1;
+            return node == null ? Long.compare(seq, o.seq) : Integer.compare(node.index, o.node.index);
         }
     }
 
@@ -252,30 +278,29 @@ public final class Simulation {
     public java.util.function.Consumer<Simulation> afterStep;
 
     private boolean runUntil(long end, java.util.function.BooleanSupplier check) {
+        // A test may have called a core directly since the last run: its deadline may have moved.
+        for (Node n : nodes)
+            schedule(n);
         for (long steps = 0; steps < 50_000_000L; steps++) {
             if (check != null && check.getAsBoolean())
                 return true;
-            long nextTimer = Long.MAX_VALUE;
-            Node timerNode = null;
-            for (Node n : nodes) {
-                long t = n.router.nextTimer();
-                if (t < nextTimer) {
-                    nextTimer = t;
-                    timerNode = n;
-                }
-            }
             Event e = events.peek();
-            long t = Math.min(nextTimer, e == null ? Long.MAX_VALUE : e.time);
-            if (t > end) {
+            while (e != null && e.node != null && e.time != e.node.timerAt) {
+                events.poll(); // a timer event whose deadline has moved since: the newer event stands
+                e = events.peek();
+            }
+            if (e == null || e.time > end) {
                 now = end;
                 return check != null && check.getAsBoolean();
             }
-            now = Math.max(now, t);
-            if (e != null && e.time <= nextTimer) {
-                events.poll().action.run();
+            events.poll();
+            now = Math.max(now, e.time);
+            if (e.node == null) {
+                e.action.run();
             } else {
-                timerNode.router.tick(now);
-                flush(timerNode);
+                e.node.timerAt = Long.MAX_VALUE;
+                e.node.router.tick(now);
+                flush(e.node);
             }
             if (afterStep != null)
                 afterStep.accept(this);
@@ -283,17 +308,37 @@ public final class Simulation {
         throw new IllegalStateException("simulation did not reach its end time in 50M steps");
     }
 
-    /** Sends what a node queued during its last call, packed as the daemon packs it, per (interface, destination). */
-    void flush(Node n) {
-        if (n.outbox.isEmpty())
+    /** Puts the node's next deadline in the event queue if it moved: O(log events), not O(nodes), per step. */
+    private void schedule(Node n) {
+        long t = n.router.nextTimer();
+        if (t == n.timerAt)
             return;
-        List<Map.Entry<List<Object>, List<Message>>> batch = new ArrayList<>(n.outbox.entrySet());
-        n.outbox.clear();
-        for (Map.Entry<List<Object>, List<Message>> e : batch) {
-            Link l = n.links.get((String) e.getKey().get(0));
-            if (l != null)
-                l.protector.pack(e.getValue(), (Addr) e.getKey().get(1), (packet, dest) -> carry(l, packet, dest));
+        n.timerAt = t;
+        if (t != Long.MAX_VALUE)
+            events.add(new Event(t, 0, null, n));
+    }
+
+    /**
+     * After every call of a node's core: sends what it queued, packed as the daemon packs it, per
+     * (interface, destination), and moves its timer. Packing only reads the queues, and the
+     * packets it makes are delivered later (events), so the queues are reused, not copied.
+     */
+    void flush(Node n) {
+        for (int i = 0; i < n.pending.size(); i++) {
+            Link l = n.pending.get(i);
+            l.queued = false;
+            if (!l.multicast.isEmpty()) {
+                l.protector.pack(l.multicast, null, (packet, dest) -> carry(l, packet, dest));
+                l.multicast.clear();
+            }
+            for (Map.Entry<Addr, List<Message>> e : l.unicast.entrySet())
+                if (!e.getValue().isEmpty()) {
+                    l.protector.pack(e.getValue(), e.getKey(), (packet, dest) -> carry(l, packet, dest));
+                    e.getValue().clear();
+                }
         }
+        n.pending.clear();
+        schedule(n);
     }
 
     /** One packet onto the wire: delivered after the link's delay unless the link drops it. */
@@ -313,7 +358,7 @@ public final class Simulation {
                 return;
             }
             receive(to, l.linkLocal, bytes);
-        }));
+        }, null));
     }
 
     /** A datagram arriving on {@code to} from {@code from}: opened (decoded, verified), then to the core. */
