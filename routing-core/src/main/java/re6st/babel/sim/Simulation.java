@@ -34,7 +34,11 @@ public final class Simulation {
     public final class Node implements Effects {
         public final String name;
         public final int index;
-        public final BabelRouter router;
+        /** The node's core; a new one after {@link Simulation#restart}. */
+        public BabelRouter router;
+        final long routerId;
+        final int halfLifeMs;
+        boolean stopped;
         final Map<String, Link> links = new LinkedHashMap<>();
         /** destination (prefix + source prefix) -> what the kernel holds. */
         public final Map<List<Prefix>, KernelRoute> fib = new HashMap<>();
@@ -45,10 +49,14 @@ public final class Simulation {
         long timerAt = Long.MAX_VALUE;
         MacPolicy macPolicy;
         public long installs, uninstalls, messagesSent;
+        /** Babel packet bytes this node put on its links (UDP payload: add 48 bytes of IPv6 + UDP headers each). */
+        public long bytesSent, packetsSent;
 
         Node(String name, int index, long routerId, int halfLifeMs) {
             this.name = name;
             this.index = index;
+            this.routerId = routerId;
+            this.halfLifeMs = halfLifeMs;
             this.router = new BabelRouter(routerId, random.nextInt(0x10000), halfLifeMs, random.split(), this);
         }
 
@@ -100,6 +108,15 @@ public final class Simulation {
                 l.protector.setPolicy(policy);
         }
 
+        /** Stopped by {@link Simulation#stop} and not restarted yet. */
+        public boolean stopped() {
+            return stopped;
+        }
+
+        public List<Prefix> originated() {
+            return java.util.Collections.unmodifiableList(originated);
+        }
+
         public Map<String, Link> links() {
             return java.util.Collections.unmodifiableMap(links);
         }
@@ -119,6 +136,8 @@ public final class Simulation {
         Link peer;
         long delayNs;
         boolean blackholed;
+        /** How Babel runs here, once started. */
+        InterfaceSettings settings;
         /** What the core queued on this interface in its current call: to the group, and per neighbour (reused). */
         final List<Message> multicast = new ArrayList<>();
         final Map<Addr, List<Message>> unicast = new LinkedHashMap<>();
@@ -146,6 +165,11 @@ public final class Simulation {
         public void blackhole(boolean on) {
             blackholed = on;
             peer.blackholed = on;
+        }
+
+        /** The one-way delay. */
+        public double delayMillis() {
+            return delayNs / (double) MS;
         }
 
         public boolean isBlackholed() {
@@ -237,6 +261,7 @@ public final class Simulation {
 
     /** Starts Babel on one end of a wired link (the daemon's addInterface): Hellos and a request go out now. */
     public void start(Link end, InterfaceSettings settings) {
+        end.settings = settings;
         end.node.router.addInterface(end.ifname, settings, end.linkLocal, now);
         flush(end.node);
     }
@@ -265,6 +290,54 @@ public final class Simulation {
     public void interfaceUp(Link l) {
         l.node.router.interfaceUp(l.ifname, now);
         flush(l.node);
+    }
+
+    /**
+     * Stops a node as its daemon stops: a wildcard retraction on every interface, its kernel
+     * routes removed, and its tunnels gone, which each peer sees at once (tunnel liveness) as
+     * its interface going down. Packets still on their way to it are lost.
+     */
+    public void stop(Node n) {
+        if (n.stopped)
+            return;
+        n.router.shutdown(now);
+        flush(n);
+        n.stopped = true;
+        for (Link l : n.links.values()) {
+            l.protector.forgetNeighbours();
+            if (!l.peer.node.stopped && l.peer.settings != null)
+                interfaceDown(l.peer);
+        }
+    }
+
+    /**
+     * Starts a stopped node again with a new core (same router id, the seqno it stopped with
+     * plus one as the daemon's state file gives it, an empty table): Babel on every interface that ran it before, the peers' ends brought back up (new
+     * tunnels), its prefixes announced again.
+     */
+    public void restart(Node n) {
+        if (!n.stopped)
+            throw new IllegalStateException(n + " is running");
+        n.stopped = false;
+        n.fib.clear();
+        // the daemon's state file: the seqno it stopped with, plus one (a random one is most likely
+        // "hopelessly" older than what the others hold: unreachable until they forget the source)
+        n.router = new BabelRouter(n.routerId, re6st.babel.Seqno.plus(n.router.seqno(), 1), n.halfLifeMs, random.split(), n);
+        n.timerAt = Long.MAX_VALUE; // the old core's timer events are stale
+        for (Link l : n.links.values()) {
+            if (l.settings == null)
+                continue;
+            l.protector.forgetNeighbours();
+            n.router.addInterface(l.ifname, l.settings, l.linkLocal, now);
+            if (!l.peer.node.stopped && l.peer.settings != null) {
+                l.peer.protector.forgetNeighbours();
+                l.peer.node.router.interfaceUp(l.peer.ifname, now);
+                flush(l.peer.node);
+            }
+        }
+        for (Prefix p : n.originated)
+            n.router.addXroute(p, null, 0, now);
+        flush(n);
     }
 
     /** Runs the network for {@code millis} of virtual time. */
@@ -380,6 +453,8 @@ public final class Simulation {
 
     /** One packet onto the wire: delivered after the link's delay unless the link drops it. */
     private void carry(Link l, java.nio.ByteBuffer packet, Addr dest) {
+        l.node.bytesSent += packet.remaining();
+        l.node.packetsSent++;
         if (l.blackholed || (dest != null && !dest.equals(l.peer.linkLocal))) {
             packetsDropped++;
             return;
@@ -390,7 +465,7 @@ public final class Simulation {
             wireTap.accept(l, bytes.clone());
         Link to = l.peer;
         events.add(new Event(now + l.delayNs, seq++, () -> {
-            if (to.blackholed) {
+            if (to.blackholed || to.node.stopped) {
                 packetsDropped++;
                 return;
             }
