@@ -46,15 +46,17 @@ public final class BabelSimulationBench {
         if (sizes.isEmpty())
             sizes = List.of(100, 300, 1000);
         System.out.printf(Locale.ROOT, "hello %d ms, k = 5 (about 10 links per node), %.0f s of virtual time%n", hello, seconds);
-        System.out.printf(Locale.ROOT, "%6s %8s %12s %10s %10s %10s%n", "nodes", "wall s", "messages", "us/msg", "heap MB", "KB/node");
+        System.out.printf(Locale.ROOT, "%6s %8s %8s %8s %12s %10s %10s %10s%n", "nodes", "wall s", "CPU s", "GC s", "messages", "CPU us/msg",
+                "heap MB", "KB/node");
         for (int n : sizes) {
             Net net = new Net(n, 5, hello, false);
             long t0 = System.nanoTime();
+            double cpu0 = cpuSeconds(), gc0 = gcSeconds();
             net.sim.run(seconds * 1000);
-            double wall = (System.nanoTime() - t0) / 1e9;
+            double wall = (System.nanoTime() - t0) / 1e9, cpu = cpuSeconds() - cpu0, gc = gcSeconds() - gc0;
             long heap = heapAfterGc();
-            System.out.printf(Locale.ROOT, "%6d %8.1f %12d %10.2f %10.0f %10.0f%n", n, wall, net.messages(),
-                    wall * 1e6 / Math.max(1, net.messages()), heap / 1e6, heap / 1e3 / n);
+            System.out.printf(Locale.ROOT, "%6d %8.1f %8.1f %8.1f %12d %10.2f %10.0f %10.0f%n", n, wall, cpu, gc, net.messages(),
+                    cpu * 1e6 / Math.max(1, net.messages()), heap / 1e6, heap / 1e3 / n);
         }
     }
 
@@ -232,7 +234,18 @@ public final class BabelSimulationBench {
         System.out.printf(Locale.ROOT, "control bytes per node per second (after convergence, IPv6+UDP headers included) %.0f%n", bytesPerNode);
         System.out.printf(Locale.ROOT, "messages %d, packets delivered %d, loop walks %d, worst reachability during churn %.4f%n",
                 net.messages(), net.sim.packetsDelivered, net.sim.loopChecks, worst);
-        System.out.printf(Locale.ROOT, "heap %.0f MB (%.0f KB per node), wall %.1f s%n", heap / 1e6, heap / 1e3 / n, wall);
+        System.out.printf(Locale.ROOT, "heap %.0f MB (%.0f KB per node), wall %.1f s, CPU of the simulating thread %.1f s, GC %.1f s%n",
+                heap / 1e6, heap / 1e3 / n, wall, cpuSeconds(), gcSeconds());
+    }
+
+    /** This thread's CPU time: the machine is shared, wall time depends on who else runs. */
+    static double cpuSeconds() {
+        return ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() / 1e9;
+    }
+
+    /** Time the collectors spent (pauses and concurrent work, as the JVM counts it). */
+    static double gcSeconds() {
+        return ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(b -> Math.max(0, b.getCollectionTime())).sum() / 1e3;
     }
 
     static long heapAfterGc() {

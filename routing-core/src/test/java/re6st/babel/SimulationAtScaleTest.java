@@ -19,7 +19,8 @@ import re6st.babel.sim.Simulation.Node;
 /**
  * Babel cores by the hundred (issue 15 part 2, the simulator's CI run): a random graph with
  * about ten tunnels per node, some of which go silent (a blackholed underlay path: no link-down
- * signal), every installed path checked for loops after every step.
+ * signal), then 10% of the nodes restarting, every installed path checked for loops after
+ * every step.
  */
 class SimulationAtScaleTest {
     static final InterfaceSettings TUNNEL = InterfaceSettings.tunnel(4000);
@@ -46,7 +47,7 @@ class SimulationAtScaleTest {
     }
 
     @Test
-    void twoHundredNodesReachEachOtherWithoutALoopAndRouteAroundSilentLinks() {
+    void twoHundredNodesReachEachOtherWithoutALoopRouteAroundSilentLinksAndSurviveRestarts() {
         Simulation sim = new Simulation(15);
         List<Link> links = randomMesh(sim, 200, 15);
         sim.checkLoopsAtEveryStep();
@@ -76,6 +77,23 @@ class SimulationAtScaleTest {
                     for (KernelRoute r : end.node.fib.values())
                         assertTrue(!r.ifname().equals(end.ifname), end.node + " still routes " + r.prefix() + " into the silent " + end.ifname);
         assertTrue(sim.loopChecks > checksBefore, "routes changed and their paths were walked");
+
+        // churn: 10% of the nodes restart, one every 3 s, each down for 10 s
+        List<Node> restarting = new ArrayList<>();
+        for (int i = 0; i < 20; i++)
+            restarting.add(sim.nodes().get(random.nextInt(200)));
+        for (int step = 0; step < 20 + 4; step++) {
+            if (step < 20)
+                sim.stop(restarting.get(step));
+            if (step >= 4 && restarting.get(step - 4).stopped())
+                sim.restart(restarting.get(step - 4)); // down 4 steps (12 s) ago
+            sim.run(3_000);
+        }
+        for (Node x : restarting)
+            if (x.stopped())
+                sim.restart(x);
+        sim.run(30_000);
+        assertTrue(sim.fullyConnected(), "everyone reaches everyone again 30 s after the last restart");
     }
 
     @Test
