@@ -4,8 +4,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.random.RandomGenerator;
 
 import re6st.babel.message.Addr;
@@ -65,8 +67,23 @@ public final class BabelRouter {
     private final Map<RouteTable.Key, PendingRequest> requests = new HashMap<>();
     private final Map<RouteTable.Key, UpdateResend> updateResends = new HashMap<>();
     private long nextNeighbourCheck = Long.MAX_VALUE;
+    /**
+     * When the expiry scan next has work: the earliest {@link Route#expiryDue} seen by the last
+     * scan or noted since, at most once a second. A quiet table is not walked every second (a
+     * node with 10,000 routes spent most of its time there), only when a route is due.
+     */
     private long nextExpiry = Long.MAX_VALUE;
-    private long lastSourceGc;
+    private long lastExpiryScan;
+    private boolean expiryScanned;
+    /** Sources are collected every 30 s while there are any. */
+    private long nextSourceGc = Long.MAX_VALUE;
+    /**
+     * With smoothing on, the destinations whose smoothed metrics still move with time alone (a
+     * route's metric changed, its smoothed value has not caught up): the once-a-second check for
+     * a better route looks only at these, not at the whole table.
+     */
+    private final Set<RouteTable.Entry> smoothing = new LinkedHashSet<>();
+    private long nextSmoothing = Long.MAX_VALUE;
     /** Earliest resend or expiry among pending requests: nextTimer() and tick() stay O(1) when none is due. */
     private long nextRequestEvent = Long.MAX_VALUE;
     private boolean stopped;
@@ -374,7 +391,7 @@ public final class BabelRouter {
                     lost = true;
                 }
             }
-            r.beforeMetricChange(now, halfLifeNs);
+            metricWillChange(r, now);
             r.source = source;
             if (feasible && refmetric < INFINITY) {
                 r.time = now;
@@ -387,6 +404,7 @@ public final class BabelRouter {
             r.cost = n.cost(now);
             r.addMetric = add;
             r.holdNs = holdNs;
+            noteExpiry(r);
             boolean nextHopChanged = !nextHop.equals(r.nextHop);
             r.nextHop = nextHop;
             if (r.installed && nextHopChanged)
@@ -417,7 +435,7 @@ public final class BabelRouter {
             r.holdNs = holdNs;
             r.smoothed = r.metric();
             r.smoothedTime = now;
-            nextExpiry = Math.min(nextExpiry, now + 1000 * MS);
+            noteExpiry(r);
             routeChanged(r, source, INFINITY, now);
         }
     }
@@ -439,6 +457,8 @@ public final class BabelRouter {
         // A new source has no feasibility distance yet: INFINITY makes any finite update feasible.
         Source s = new Source(prefix, src, id, useqno, INFINITY, now);
         sources.computeIfAbsent(new RouteTable.Key(prefix, src), x -> new ArrayList<>(1)).add(s);
+        if (nextSourceGc == Long.MAX_VALUE)
+            nextSourceGc = now + 30_000 * MS;
         return s;
     }
 
@@ -465,9 +485,10 @@ public final class BabelRouter {
         if (r.refmetric >= INFINITY)
             return;
         int oldMetric = r.metric();
-        r.beforeMetricChange(now, halfLifeNs);
+        metricWillChange(r, now);
         r.refmetric = INFINITY;
         r.retractedAt = now;
+        noteExpiry(r);
         routeChanged(r, r.source, oldMetric, now);
     }
 
@@ -522,6 +543,7 @@ public final class BabelRouter {
             from.installed = false;
         to.installed = true;
         to.entry.installed = to;
+        noteExpiry(to); // an installed route is refreshed before it expires: due sooner
         stats.routeChanges++;
         out.install(kernelRoute(to));
     }
@@ -605,7 +627,7 @@ public final class BabelRouter {
             if (r.cost == cost)
                 continue;
             int old = r.metric();
-            r.beforeMetricChange(now, halfLifeNs);
+            metricWillChange(r, now);
             r.cost = cost;
             boolean wasInstalled = r.installed;
             routeChanged(r, r.source, old, now);
@@ -897,6 +919,12 @@ public final class BabelRouter {
             checkNeighbours(now);
         if (now - nextExpiry >= 0)
             expireRoutes(now);
+        if (now - nextSmoothing >= 0)
+            smoothRoutes(now);
+        if (now - nextSourceGc >= 0) {
+            collectSources(now);
+            nextSourceGc = sources.isEmpty() ? Long.MAX_VALUE : now + 30_000 * MS;
+        }
         if (now - nextRequestEvent >= 0)
             resendRequests(now);
     }
@@ -912,6 +940,7 @@ public final class BabelRouter {
             t = Math.min(t, Math.min(ifc.nextHello, ifc.nextUpdate));
         }
         t = Math.min(t, Math.min(nextNeighbourCheck, nextExpiry));
+        t = Math.min(t, Math.min(nextSmoothing, nextSourceGc));
         return Math.min(t, nextRequestEvent);
     }
 
@@ -947,51 +976,96 @@ public final class BabelRouter {
     }
 
     /**
-     * Route expiry, at most once a second (babeld: every ~30 s): one pass over the table that
-     * only collects, then the changes. Retracts routes not refreshed within their hold time,
-     * asks the neighbour for a refresh at 7/8 of it, flushes retracted routes after a while.
+     * Route expiry, when a route is due ({@link Route#expiryDue}) and at most once a second
+     * (babeld: every ~30 s): one pass over the table that only collects, then the changes.
+     * Retracts routes not refreshed within their hold time, asks the neighbour for a refresh at
+     * 7/8 of it, flushes retracted routes after a while.
      */
     private void expireRoutes(long now) {
-        if (now - lastSourceGc > 30_000 * MS) {
-            collectSources(now);
-            lastSourceGc = now;
-        }
-        List<Route> flush = new ArrayList<>(), retract = new ArrayList<>(), refresh = new ArrayList<>(),
-                better = new ArrayList<>();
+        lastExpiryScan = now;
+        expiryScanned = true;
+        List<Route> flush = new ArrayList<>(), retract = new ArrayList<>(), refresh = new ArrayList<>();
+        long next = Long.MAX_VALUE;
         for (RouteTable.Entry e : table.entries()) {
-            if (halfLifeNs > 0 && e.installed != null && e.routes.size() > 1) {
-                // Smoothed metrics move with time alone: a better route whose smoothed metric
-                // has just passed the installed one's is taken now, not at the next update.
-                Route b = best(e, now, null);
-                if (b != null && b != e.installed)
-                    better.add(b);
-            }
             for (Route r : e.routes) {
-                long keep = Math.max(r.holdNs / 2, 30_000 * MS);
                 if (r.refmetric >= INFINITY) {
                     long since = r.retractedAt == Long.MIN_VALUE ? r.time : r.retractedAt;
-                    if (now - since > keep || now - r.time > 2 * r.holdNs)
+                    if (now - since > r.keepRetractedNs() || now - r.time > 2 * r.holdNs) {
                         flush.add(r);
+                        continue;
+                    }
                 } else if (r.expired(now)) {
                     retract.add(r);
+                    continue;
                 } else if (r.installed && r.old(now)
                         && (r.refreshAsked == Long.MIN_VALUE || now - r.refreshAsked > r.holdNs / 16)) {
                     refresh.add(r);
+                    continue;
                 }
+                next = Math.min(next, r.expiryDue());
             }
         }
+        nextExpiry = Long.MAX_VALUE; // the changes below note what they make due
         for (Route r : flush)
             flushRoute(r, now);
         for (Route r : retract)
             retract(r, now);
+        for (Route r : refresh) {
+            r.refreshAsked = now;
+            noteExpiry(r);
+            out.send(r.neighbour.ifc.name, r.neighbour.address, new RouteRequest(r.entry.prefix, r.entry.src));
+        }
+        nextExpiry = Math.min(nextExpiry, next == Long.MAX_VALUE ? next : Math.max(next, now + 1000 * MS));
+    }
+
+    /** {@code r} changed (updated, retracted, installed, refresh asked): the expiry scan comes when it is due, if sooner. */
+    private void noteExpiry(Route r) {
+        long due = r.expiryDue();
+        if (expiryScanned && due - (lastExpiryScan + 1000 * MS) < 0)
+            due = lastExpiryScan + 1000 * MS;
+        nextExpiry = Math.min(nextExpiry, due);
+    }
+
+    /** Folds the smoothed metric in before a change; with smoothing on, the destination is watched until it settles. */
+    private void metricWillChange(Route r, long now) {
+        r.beforeMetricChange(now, halfLifeNs);
+        if (halfLifeNs > 0 && smoothing.add(r.entry) && nextSmoothing == Long.MAX_VALUE)
+            nextSmoothing = now + 1000 * MS;
+    }
+
+    /**
+     * Once a second while metrics are being smoothed: smoothed metrics move with time alone, so
+     * a better route whose smoothed metric has just passed the installed one's is taken now,
+     * not at the next update. A destination is checked one last time when it has settled (every
+     * smoothed metric equal to its metric), then left alone.
+     */
+    private void smoothRoutes(long now) {
+        List<Route> better = new ArrayList<>();
+        for (var it = smoothing.iterator(); it.hasNext(); ) {
+            RouteTable.Entry e = it.next();
+            if (table.entry(e.prefix, e.src) != e) {
+                it.remove(); // gone from the table
+                continue;
+            }
+            if (e.installed != null && e.routes.size() > 1) {
+                Route b = best(e, now, null);
+                if (b != null && b != e.installed)
+                    better.add(b);
+            }
+            if (settled(e, now))
+                it.remove();
+        }
         for (Route r : better)
             if (table.entry(r.entry.prefix, r.entry.src) == r.entry && r.entry.routes.contains(r))
                 consider(r, now);
-        for (Route r : refresh) {
-            r.refreshAsked = now;
-            out.send(r.neighbour.ifc.name, r.neighbour.address, new RouteRequest(r.entry.prefix, r.entry.src));
-        }
-        nextExpiry = table.size() == 0 ? Long.MAX_VALUE : now + 1000 * MS;
+        nextSmoothing = smoothing.isEmpty() ? Long.MAX_VALUE : now + 1000 * MS;
+    }
+
+    private boolean settled(RouteTable.Entry e, long now) {
+        for (Route r : e.routes)
+            if (r.smoothedMetric(now, halfLifeNs) != r.metric())
+                return false;
+        return true;
     }
 
     private void flushRoute(Route r, long now) {

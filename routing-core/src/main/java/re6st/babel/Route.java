@@ -105,6 +105,32 @@ public final class Route {
         return now - time > holdNs / 8 * 7;
     }
 
+    /** How long a retracted route is kept (to answer requests, for feasibility) before it is flushed. */
+    long keepRetractedNs() {
+        return Math.max(holdNs / 2, 30_000 * BabelRouter.MS);
+    }
+
+    /**
+     * The first instant the expiry scan has something to do with this route as it is now: flush
+     * it (retracted), retract it (expired), or ask its neighbour for a refresh (installed and
+     * old). The conditions are those of {@code BabelRouter.expireRoutes}, each a strict
+     * inequality, hence the + 1. Only an update, a retraction or an install moves it earlier.
+     */
+    long expiryDue() {
+        if (refmetric >= Message.INFINITY) {
+            long since = retractedAt == Long.MIN_VALUE ? time : retractedAt;
+            return Math.min(since + keepRetractedNs(), time + 2 * holdNs) + 1;
+        }
+        long due = time + holdNs + 1;
+        if (installed) {
+            long refresh = time + holdNs / 8 * 7 + 1;
+            if (refreshAsked != Long.MIN_VALUE)
+                refresh = Math.max(refresh, refreshAsked + holdNs / 16 + 1);
+            due = Math.min(due, refresh);
+        }
+        return due;
+    }
+
     @Override
     public String toString() {
         return prefix() + (sourcePrefix() == null ? "" : " from " + sourcePrefix()) + " via " + neighbour + " metric "

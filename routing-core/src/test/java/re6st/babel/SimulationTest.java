@@ -284,4 +284,33 @@ class SimulationTest {
         double ms = (sim.now() - t) / 1e6;
         assertTrue(ms < 1000, "the retraction, not a hello timeout, removed the route: after " + ms + " virtual ms");
     }
+
+    @Test
+    void aStoppedNodeIsRoutedAroundThenReachedAgainWhenItRestarts() {
+        Simulation sim = new Simulation(9);
+        Node a = sim.node("a"), b = sim.node("b"), c = sim.node("c"), d = sim.node("d");
+        sim.connect(a, b, 10, TUNNEL);
+        sim.connect(b, d, 10, TUNNEL);
+        sim.connect(a, c, 40, TUNNEL);
+        sim.connect(c, d, 40, TUNNEL);
+        Node[] all = {a, b, c, d};
+        for (int i = 0; i < 4; i++)
+            all[i].originate(p(i + 1));
+        sim.checkLoopsAtEveryStep();
+        assertTrue(sim.runUntil(30_000, sim::fullyConnected));
+        sim.run(10_000);
+        assertEquals(List.of(a, b, d), sim.path(a, p(4)));
+
+        sim.stop(b);
+        assertTrue(b.fib.isEmpty(), "its kernel routes are removed");
+        sim.run(100);
+        assertEquals(List.of(a, c, d), sim.path(a, p(4)), "its peers saw their tunnels go: routed around at once");
+        assertNull(sim.path(a, p(2)), "nobody routes to the stopped node");
+
+        sim.restart(b);
+        assertFalse(b.stopped());
+        assertTrue(sim.runUntil(30_000, sim::fullyConnected), "reached again, and reaches everyone, after its restart");
+        sim.run(30_000);
+        assertEquals(List.of(a, b, d), sim.path(a, p(4)), "the faster path through it is used again");
+    }
 }

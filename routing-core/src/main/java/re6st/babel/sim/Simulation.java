@@ -34,31 +34,54 @@ public final class Simulation {
     public final class Node implements Effects {
         public final String name;
         public final int index;
-        public final BabelRouter router;
+        /** The node's core; a new one after {@link Simulation#restart}. */
+        public BabelRouter router;
+        final long routerId;
+        final int halfLifeMs;
+        boolean stopped;
         final Map<String, Link> links = new LinkedHashMap<>();
         /** destination (prefix + source prefix) -> what the kernel holds. */
         public final Map<List<Prefix>, KernelRoute> fib = new HashMap<>();
-        final Map<List<Object>, List<Message>> outbox = new LinkedHashMap<>();
+        /** Links with messages queued during the current call of the core, in the order first used. */
+        final List<Link> pending = new ArrayList<>();
         final List<Prefix> originated = new ArrayList<>();
+        /** The deadline this node's timer event in the queue stands for (MAX_VALUE: none); older timer events are stale. */
+        long timerAt = Long.MAX_VALUE;
         MacPolicy macPolicy;
         public long installs, uninstalls, messagesSent;
+        /** Babel packet bytes this node put on its links (UDP payload: add 48 bytes of IPv6 + UDP headers each). */
+        public long bytesSent, packetsSent;
 
         Node(String name, int index, long routerId, int halfLifeMs) {
             this.name = name;
             this.index = index;
+            this.routerId = routerId;
+            this.halfLifeMs = halfLifeMs;
             this.router = new BabelRouter(routerId, random.nextInt(0x10000), halfLifeMs, random.split(), this);
         }
 
         @Override
         public void send(String ifname, Addr dest, Message m) {
-            outbox.computeIfAbsent(java.util.Arrays.asList(ifname, dest), k -> new ArrayList<>()).add(m);
             messagesSent++;
+            Link l = links.get(ifname);
+            if (l == null)
+                return; // not a simulated link: nowhere to go
+            if (!l.queued) {
+                l.queued = true;
+                pending.add(l);
+            }
+            if (dest == null)
+                l.multicast.add(m);
+            else
+                l.unicast.computeIfAbsent(dest, d -> new ArrayList<>()).add(m);
         }
 
         @Override
         public void install(KernelRoute r) {
             fib.put(key(r.prefix(), r.src()), r);
             installs++;
+            if (checkLoops && r.src() == null)
+                fibChanges.add(new FibChange(this, r.prefix()));
         }
 
         @Override
@@ -85,6 +108,15 @@ public final class Simulation {
                 l.protector.setPolicy(policy);
         }
 
+        /** Stopped by {@link Simulation#stop} and not restarted yet. */
+        public boolean stopped() {
+            return stopped;
+        }
+
+        public List<Prefix> originated() {
+            return java.util.Collections.unmodifiableList(originated);
+        }
+
         public Map<String, Link> links() {
             return java.util.Collections.unmodifiableMap(links);
         }
@@ -104,6 +136,12 @@ public final class Simulation {
         Link peer;
         long delayNs;
         boolean blackholed;
+        /** How Babel runs here, once started. */
+        InterfaceSettings settings;
+        /** What the core queued on this interface in its current call: to the group, and per neighbour (reused). */
+        final List<Message> multicast = new ArrayList<>();
+        final Map<Addr, List<Message>> unicast = new LinkedHashMap<>();
+        boolean queued;
 
         Link(Node node, String ifname, Addr linkLocal, long delayNs) {
             this.node = node;
@@ -129,17 +167,35 @@ public final class Simulation {
             peer.blackholed = on;
         }
 
+        /** The one-way delay. */
+        public double delayMillis() {
+            return delayNs / (double) MS;
+        }
+
+        public boolean isBlackholed() {
+            return blackholed;
+        }
+
         public void setDelayMillis(double ms) {
             delayNs = (long) (ms * MS);
             peer.delayNs = delayNs;
         }
     }
 
-    private record Event(long time, long seq, Runnable action) implements Comparable<Event> {
+    /**
+     * A packet arriving ({@code node} null) or a node's timer, in time order; at the same time
+     * packets first, in the order sent, then timers by node index: the order the simulator
+     * always had, whatever the size of the queue.
+     */
+    private record Event(long time, long seq, Runnable action, Node node) implements Comparable<Event> {
         @Override
         public int compareTo(Event o) {
             int c = Long.compare(time, o.time);
-            return c != 0 ? c : Long.compare(seq, o.seq);
+            if (c != 0)
+                return c;
+            if ((node == null) != (o.node == null))
+                return node == null ? -1 : 1;
+            return node == null ? Long.compare(seq, o.seq) : Integer.compare(node.index, o.node.index);
         }
     }
 
@@ -205,6 +261,7 @@ public final class Simulation {
 
     /** Starts Babel on one end of a wired link (the daemon's addInterface): Hellos and a request go out now. */
     public void start(Link end, InterfaceSettings settings) {
+        end.settings = settings;
         end.node.router.addInterface(end.ifname, settings, end.linkLocal, now);
         flush(end.node);
     }
@@ -235,6 +292,54 @@ public final class Simulation {
         flush(l.node);
     }
 
+    /**
+     * Stops a node as its daemon stops: a wildcard retraction on every interface, its kernel
+     * routes removed, and its tunnels gone, which each peer sees at once (tunnel liveness) as
+     * its interface going down. Packets still on their way to it are lost.
+     */
+    public void stop(Node n) {
+        if (n.stopped)
+            return;
+        n.router.shutdown(now);
+        flush(n);
+        n.stopped = true;
+        for (Link l : n.links.values()) {
+            l.protector.forgetNeighbours();
+            if (!l.peer.node.stopped && l.peer.settings != null)
+                interfaceDown(l.peer);
+        }
+    }
+
+    /**
+     * Starts a stopped node again with a new core (same router id, the seqno it stopped with
+     * plus one as the daemon's state file gives it, an empty table): Babel on every interface that ran it before, the peers' ends brought back up (new
+     * tunnels), its prefixes announced again.
+     */
+    public void restart(Node n) {
+        if (!n.stopped)
+            throw new IllegalStateException(n + " is running");
+        n.stopped = false;
+        n.fib.clear();
+        // the daemon's state file: the seqno it stopped with, plus one (a random one is most likely
+        // "hopelessly" older than what the others hold: unreachable until they forget the source)
+        n.router = new BabelRouter(n.routerId, re6st.babel.Seqno.plus(n.router.seqno(), 1), n.halfLifeMs, random.split(), n);
+        n.timerAt = Long.MAX_VALUE; // the old core's timer events are stale
+        for (Link l : n.links.values()) {
+            if (l.settings == null)
+                continue;
+            l.protector.forgetNeighbours();
+            n.router.addInterface(l.ifname, l.settings, l.linkLocal, now);
+            if (!l.peer.node.stopped && l.peer.settings != null) {
+                l.peer.protector.forgetNeighbours();
+                l.peer.node.router.interfaceUp(l.peer.ifname, now);
+                flush(l.peer.node);
+            }
+        }
+        for (Prefix p : n.originated)
+            n.router.addXroute(p, null, 0, now);
+        flush(n);
+    }
+
     /** Runs the network for {@code millis} of virtual time. */
     public void run(double millis) {
         runUntil(now + (long) (millis * MS), null);
@@ -251,31 +356,59 @@ public final class Simulation {
     /** Hook called after every step (e.g. a loop check). */
     public java.util.function.Consumer<Simulation> afterStep;
 
+    private record FibChange(Node node, Prefix prefix) {}
+
+    private boolean checkLoops;
+    private final List<FibChange> fibChanges = new ArrayList<>();
+    /** Paths walked by the check of {@link #checkLoopsAtEveryStep}. */
+    public long loopChecks;
+
+    /**
+     * From now on, after every call of a core (every step, and every change made between runs), walks the path from every node whose kernel route changed
+     * in that step towards the route's prefix, and throws on a forwarding loop: the cost of
+     * {@link #checkLoopFree} after every step, O(changes x hops) instead of O(nodes^2 x hops).
+     * Sound because a loop made by a step goes through a node whose route the step changed
+     * (the others forward as before, and there was no loop before: checked here first).
+     * Removing a route cannot make a loop, so only installs are walked.
+     */
+    public void checkLoopsAtEveryStep() {
+        checkLoopFree();
+        checkLoops = true;
+    }
+
+    private void checkChangedPaths() {
+        for (int i = 0; i < fibChanges.size(); i++) {
+            FibChange c = fibChanges.get(i);
+            path(c.node, c.prefix);
+            loopChecks++;
+        }
+        fibChanges.clear();
+    }
+
     private boolean runUntil(long end, java.util.function.BooleanSupplier check) {
+        // A test may have called a core directly since the last run: its deadline may have moved.
+        for (Node n : nodes)
+            schedule(n);
         for (long steps = 0; steps < 50_000_000L; steps++) {
             if (check != null && check.getAsBoolean())
                 return true;
-            long nextTimer = Long.MAX_VALUE;
-            Node timerNode = null;
-            for (Node n : nodes) {
-                long t = n.router.nextTimer();
-                if (t < nextTimer) {
-                    nextTimer = t;
-                    timerNode = n;
-                }
-            }
             Event e = events.peek();
-            long t = Math.min(nextTimer, e == null ? Long.MAX_VALUE : e.time);
-            if (t > end) {
+            while (e != null && e.node != null && e.time != e.node.timerAt) {
+                events.poll(); // a timer event whose deadline has moved since: the newer event stands
+                e = events.peek();
+            }
+            if (e == null || e.time > end) {
                 now = end;
                 return check != null && check.getAsBoolean();
             }
-            now = Math.max(now, t);
-            if (e != null && e.time <= nextTimer) {
-                events.poll().action.run();
+            events.poll();
+            now = Math.max(now, e.time);
+            if (e.node == null) {
+                e.action.run();
             } else {
-                timerNode.router.tick(now);
-                flush(timerNode);
+                e.node.timerAt = Long.MAX_VALUE;
+                e.node.router.tick(now);
+                flush(e.node);
             }
             if (afterStep != null)
                 afterStep.accept(this);
@@ -283,21 +416,45 @@ public final class Simulation {
         throw new IllegalStateException("simulation did not reach its end time in 50M steps");
     }
 
-    /** Sends what a node queued during its last call, packed as the daemon packs it, per (interface, destination). */
-    void flush(Node n) {
-        if (n.outbox.isEmpty())
+    /** Puts the node's next deadline in the event queue if it moved: O(log events), not O(nodes), per step. */
+    private void schedule(Node n) {
+        long t = n.router.nextTimer();
+        if (t == n.timerAt)
             return;
-        List<Map.Entry<List<Object>, List<Message>>> batch = new ArrayList<>(n.outbox.entrySet());
-        n.outbox.clear();
-        for (Map.Entry<List<Object>, List<Message>> e : batch) {
-            Link l = n.links.get((String) e.getKey().get(0));
-            if (l != null)
-                l.protector.pack(e.getValue(), (Addr) e.getKey().get(1), (packet, dest) -> carry(l, packet, dest));
+        n.timerAt = t;
+        if (t != Long.MAX_VALUE)
+            events.add(new Event(t, 0, null, n));
+    }
+
+    /**
+     * After every call of a node's core: sends what it queued, packed as the daemon packs it, per
+     * (interface, destination), and moves its timer. Packing only reads the queues, and the
+     * packets it makes are delivered later (events), so the queues are reused, not copied.
+     */
+    void flush(Node n) {
+        for (int i = 0; i < n.pending.size(); i++) {
+            Link l = n.pending.get(i);
+            l.queued = false;
+            if (!l.multicast.isEmpty()) {
+                l.protector.pack(l.multicast, null, (packet, dest) -> carry(l, packet, dest));
+                l.multicast.clear();
+            }
+            for (Map.Entry<Addr, List<Message>> e : l.unicast.entrySet())
+                if (!e.getValue().isEmpty()) {
+                    l.protector.pack(e.getValue(), e.getKey(), (packet, dest) -> carry(l, packet, dest));
+                    e.getValue().clear();
+                }
         }
+        n.pending.clear();
+        schedule(n);
+        if (checkLoops)
+            checkChangedPaths();
     }
 
     /** One packet onto the wire: delivered after the link's delay unless the link drops it. */
     private void carry(Link l, java.nio.ByteBuffer packet, Addr dest) {
+        l.node.bytesSent += packet.remaining();
+        l.node.packetsSent++;
         if (l.blackholed || (dest != null && !dest.equals(l.peer.linkLocal))) {
             packetsDropped++;
             return;
@@ -308,12 +465,12 @@ public final class Simulation {
             wireTap.accept(l, bytes.clone());
         Link to = l.peer;
         events.add(new Event(now + l.delayNs, seq++, () -> {
-            if (to.blackholed) {
+            if (to.blackholed || to.node.stopped) {
                 packetsDropped++;
                 return;
             }
             receive(to, l.linkLocal, bytes);
-        }));
+        }, null));
     }
 
     /** A datagram arriving on {@code to} from {@code from}: opened (decoded, verified), then to the core. */
