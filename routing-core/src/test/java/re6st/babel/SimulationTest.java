@@ -84,6 +84,35 @@ class SimulationTest {
         assertTrue(sim.runUntil(1_000, () -> b.route(p(1)) != null));
     }
 
+    /**
+     * An alternative that stays unfeasible (a neighbour farther from the source than we are) is no
+     * reason to ask the source for a new seqno, even once its last feasible update is old: babeld
+     * forces that request only for the installed route ({@code route->installed && route_old}).
+     * Forcing it for every alternative made each periodic update of every farther neighbour, about
+     * 5 minutes into a run with re6st's timers, a seqno request to the source, and each new seqno
+     * a flood: a 100-node simulation went from 1 to 10-25 KB/s of Babel per node, for ever.
+     */
+    @Test
+    void anOldUnfeasibleAlternativeDoesNotMakeTheSourceBumpItsSeqno() {
+        Simulation sim = new Simulation(13);
+        Node o = sim.node("o"), a = sim.node("a"), x = sim.node("x"), b = sim.node("b"), c = sim.node("c");
+        sim.connect(o, a, 1, WIRED);
+        sim.connect(a, x, 1, WIRED);
+        sim.connect(o, c, 1, WIRED);
+        sim.connect(c, b, 1, WIRED);
+        sim.connect(x, b, 1, WIRED); // x and b are 2 hops from o each: b's announcement is unfeasible at x (not below x's own)
+        o.originate(p(1));
+        sim.checkLoopsAtEveryStep();
+        assertTrue(sim.runUntil(30_000, () -> sim.path(x, p(1)) != null && sim.path(b, p(1)) != null));
+        assertEquals(List.of(x, a, o), sim.path(x, p(1)));
+        assertEquals(List.of(b, c, o), sim.path(b, p(1)));
+        sim.run(10_000);
+        int seqno = o.router.seqno();
+        sim.run(120_000); // the hold time is 24 s (update interval 4 s): b's route at x is old after 21 s
+        assertEquals(seqno, o.router.seqno(), "nothing changed: no new seqno asked for");
+        assertEquals(List.of(x, a, o), sim.path(x, p(1)));
+    }
+
     @Test
     void latencyDecidesWithTimestampsOnTunnels() {
         Simulation sim = new Simulation(2);
