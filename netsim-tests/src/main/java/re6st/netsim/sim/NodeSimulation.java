@@ -171,7 +171,53 @@ public final class NodeSimulation {
         return sim.now() / 1e9;
     }
 
+    // ---- runs
+
+    /** Runs until every running node reaches every other, checked every {@code checkMs}, at most {@code maxMs}; the virtual seconds it took since the start, or -1. */
+    public double runUntilFullyReachable(double maxMs, double checkMs) {
+        double end = nowSeconds() + maxMs / 1000;
+        while (nowSeconds() < end) {
+            sim.run(checkMs);
+            if (fullyReachable())
+                return nowSeconds() - START_S;
+        }
+        return -1;
+    }
+
+    /** Virtual time of the first node's start. */
+    static final double START_S = 1;
+
     // ---- churn
+
+    /**
+     * Restarts {@code share} of the nodes (never the registry's), each stopped at a random time
+     * within the next {@code periodMs} and started again {@code downMs} later (systemd's
+     * RestartSec is 30 s): the events are in the queue; run the simulation to see them. Returns
+     * the nodes chosen.
+     */
+    public List<Integer> scheduleChurn(double share, double periodMs, double downMs, long seed) {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        List<Integer> chosen = new ArrayList<>();
+        int count = (int) Math.round(share * nodes.size());
+        while (chosen.size() < Math.min(count, nodes.size() - 1)) {
+            int i = 1 + r.nextInt(nodes.size() - 1);
+            if (!chosen.contains(i))
+                chosen.add(i);
+        }
+        for (int i : chosen) {
+            SimNode n = nodes.get(i);
+            double at = r.nextDouble() * Math.max(0, periodMs - downMs);
+            sim.at(at, () -> {
+                if (n.running)
+                    n.stop();
+                sim.at(downMs, () -> {
+                    if (!n.running)
+                        n.start();
+                });
+            });
+        }
+        return chosen;
+    }
 
     public void stop(int i) {
         nodes.get(i).stop();
@@ -183,6 +229,27 @@ public final class NodeSimulation {
 
     public boolean running(int i) {
         return nodes.get(i).running;
+    }
+
+    public int runningNodes() {
+        int c = 0;
+        for (SimNode n : nodes)
+            if (n.running)
+                c++;
+        return c;
+    }
+
+    /** Outgoing tunnels of node {@code i} up at both ends. */
+    public int outgoingUp(int i) {
+        return (int) nodes.get(i).outgoing.values().stream().filter(t -> t.diallerUp).count();
+    }
+
+    public boolean behindNat(int i) {
+        return underlay.behindNat(i);
+    }
+
+    public int size() {
+        return nodes.size();
     }
 
     // ---- the world's side of tunnels
