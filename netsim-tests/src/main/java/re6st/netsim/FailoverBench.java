@@ -111,12 +111,19 @@ public final class FailoverBench implements AutoCloseable {
         }
         long t0 = System.nanoTime();
         if (v.kind() == Kind.NODE) {
-            // all at once on a full mesh (client_count 3: every node wants a tunnel to every other), the diamond cut out of
-            // it once A and D have theirs to B and C: a newcomer's first peer comes from the registry, which gives its own
-            // node (B) until it knows others, and C (or A, dialling D) would wait out handshake timeouts on missing sides
-            mesh.startNodes();
+            // all at once on a full mesh, the diamond cut out of it once A and D have their tunnels to B and C: a newcomer's
+            // first peer comes from the registry, which gives its own node (B) until it knows others, and C (or A, dialling
+            // D) would wait out handshake timeouts on missing sides
+            // --neighbour B and C on A and D: a node nobody has dialled yet keeps at most 2 outgoing tunnels (the original's
+            // bad-NAT rule), so without it A and C could each dial B and D and wait for ever for the other to dial them
+            // (seen in CI: no A-C tunnel after 240 s)
+            for (Host h : mesh.hosts)
+                if (h == a || h == d)
+                    mesh.startNode(h, "--neighbour", b.cn, "--neighbour", c.cn);
+                else
+                    mesh.startNode(h);
             mesh.awaitRunning(Duration.ofSeconds(120));
-            Wait.until("A and D have tunnels to B and C", Duration.ofSeconds(240), () -> {
+            boolean formed = Wait.poll(Duration.ofSeconds(240), () -> {
                 for (Host h : List.of(a, d)) {
                     if (!h.node.isAlive())
                         throw new AssertionError("the node of " + name(h) + " exited:\n" + h.node.log());
@@ -126,6 +133,8 @@ public final class FailoverBench implements AutoCloseable {
                 }
                 return true;
             });
+            if (!formed)
+                throw new AssertionError("A and D do not have tunnels to B and C after 240 s:\n" + formationReport());
             diamond(); // the A-D and B-C tunnels, if any, go down and away
         } else {
             diamond();
@@ -137,6 +146,21 @@ public final class FailoverBench implements AutoCloseable {
                 routers.add(router(v, h, id++));
         }
         out.printf(Locale.ROOT, "   %s: started in %.1f s%n", v.key(), (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** For a failed formation: each node's tunnel and peer lines (its last 60), so the failure says what happened. */
+    private String formationReport() {
+        StringBuilder sb = new StringBuilder();
+        for (Host h : mesh.hosts) {
+            sb.append("--- ").append(name(h)).append(" (").append(h.cn).append(", ").append(h.outside()).append(")\n");
+            List<String> lines = h.node.log().lines()
+                    .filter(l -> l.contains("tunnel") || l.contains("peer") || l.contains("bootstrap") || l.contains("established")
+                            || l.contains("WARN") || l.contains("ERROR"))
+                    .toList();
+            for (String l : lines.subList(Math.max(0, lines.size() - 60), lines.size()))
+                sb.append(l).append('\n');
+        }
+        return sb.toString();
     }
 
     /** Stops what {@link #start} started. */

@@ -8,18 +8,18 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 15 part 1 in CI: the failover benchmark's harness on real processes, one run of the real node (a) and one of our
- * Babel over static tunnels without liveness (d), in the same diamond. What is asserted is behaviour, not speed: traffic
- * survives the silent cut over the other path, comes back to the fast path after the heal, and the fast path carries the
- * traffic while it works. The figures (printed) are measured by hand, five runs each: {@code FailoverBenchmark} in
- * benchmarks/.
+ * Issue 15 part 1 in CI: the failover benchmark's harness on real processes, one run of the real node (a) in the diamond.
+ * What is asserted is behaviour, not speed: traffic survives the silent cut over the other path, comes back to the fast
+ * path after the heal, and the fast path carries the traffic while it works. The static-tunnel variants (b-d) would add a
+ * minute each to CI for no behaviour of the product. The figures (printed) are measured by hand, five runs of each
+ * variant: {@code FailoverBenchmark} in benchmarks/.
  */
 @RequiresRoot
 class FailoverBenchTest {
     @Test
-    void theNodeAndOurBabelFailOverAroundASilentBlackholeAndComeBackToTheFastPath() throws Exception {
+    void theNodeFailsOverAroundASilentBlackholeAndComesBackToTheFastPath() throws Exception {
         try (TestNet net = TestNet.create("fail"); FailoverBench bench = new FailoverBench(net, System.out)) {
-            for (String key : new String[] {"a", "d"}) {
+            for (String key : new String[] {"a"}) {
                 FailoverBench.Variant v = FailoverBench.Variant.of(key);
                 bench.start(v);
                 try {

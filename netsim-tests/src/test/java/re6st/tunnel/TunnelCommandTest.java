@@ -193,6 +193,59 @@ class TunnelCommandTest {
         }
     }
 
+    /**
+     * {@code --keep-up} (the failover benchmark's static tunnels, under babeld or our Babel alone): a silent path downs
+     * neither the interface nor the session. Two pairs on one link, one with it and one without; the link blackholed: the
+     * pair without declares its path down (the control), the pair with it keeps its interfaces up, handshakes nothing
+     * again, and carries pings as soon as the link heals.
+     */
+    @Test
+    void keepUpHoldsTheInterfaceAndTheSessionThroughASilentPath() throws Exception {
+        try (TestNet net = TestNet.create("keepup")) {
+            Namespace a = net.namespace("a"), b = net.namespace("b");
+            re6st.netsim.WanLink link = net.wan("ab", a, "wan0", b, "wan0", LinkParams.delayMillis(1));
+            a.addAddress("wan0", "198.18.96.1/24");
+            b.addAddress("wan0", "198.18.96.2/24");
+            Wait.until("underlay", Duration.ofSeconds(10), () -> a.pings("198.18.96.2"));
+            NsProcess[] servers = new NsProcess[2], clients = new NsProcess[2];
+            for (int i = 0; i < 2; i++) {
+                List<String> keep = i == 0 ? List.of("--keep-up") : List.of();
+                List<String> sa = new ArrayList<>(List.of("--listen", Integer.toString(1194 + i), "--ifname", "tun" + i, "--address",
+                        "fd00:" + (96 + i) + "::2/64"));
+                sa.addAll(keep);
+                servers[i] = tunnel(b, "server" + i, dir, "ca", "2/16", sa.toArray(String[]::new));
+                awaitListening(b, servers[i], 1194 + i);
+                List<String> ca = new ArrayList<>(List.of("--connect", "198.18.96.2:" + (1194 + i), "--peer-cn", "2/16", "--ifname",
+                        "tun" + i, "--address", "fd00:" + (96 + i) + "::1/64"));
+                ca.addAll(keep);
+                clients[i] = tunnel(a, "client" + i, dir, "ca", "1/16", ca.toArray(String[]::new));
+            }
+            for (int i = 0; i < 2; i++) {
+                String target = "fd00:" + (96 + i) + "::2";
+                Wait.until("tunnel " + i + " passes pings", Duration.ofSeconds(60), () -> a.pings(target));
+            }
+            link.blackhole(true);
+            // the control pair goes through both stages a silent path brings (liveness down at once, a new handshake
+            // after 3 s of silence); the --keep-up pair, on the same link and the same timers, through neither
+            String down = "is down (probes unanswered)", again = "handshaking again";
+            Wait.until("the pair without --keep-up declares its path down and its client handshakes again", Duration.ofSeconds(30),
+                    () -> clients[1].log().contains(down) && servers[1].log().contains(down) && clients[1].log().contains(again));
+            java.util.function.Supplier<String> logs = () -> "\nclient: " + clients[0].log() + "\nserver: " + servers[0].log();
+            assertFalse(clients[0].log().contains(down) || servers[0].log().contains(down), () -> "--keep-up: no link-down" + logs.get());
+            assertFalse(clients[0].log().contains(again), () -> "--keep-up: the session is kept" + logs.get());
+            for (Namespace ns : new Namespace[] {a, b})
+                assertTrue(ns.exec(Duration.ofSeconds(5), "ip", "link", "show", "tun0").output().contains(",UP"),
+                        () -> "tun0 stays up in " + ns.label() + logs.get());
+            link.blackhole(false);
+            Wait.until("the --keep-up tunnel passes pings again", Duration.ofSeconds(30), () -> a.pings("fd00:96::2"));
+            assertFalse(clients[0].log().contains(again), () -> "--keep-up: the session is kept" + logs.get());
+            for (int i = 0; i < 2; i++) {
+                clients[i].close();
+                servers[i].close();
+            }
+        }
+    }
+
     /** A certificate the network CA revoked: the server (with the CRL) refuses it, the client hears certificate_revoked. */
     @Test
     void revokedClientCertificateIsRefused() throws Exception {

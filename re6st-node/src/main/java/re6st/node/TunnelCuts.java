@@ -59,16 +59,15 @@ public final class TunnelCuts {
     public synchronized String blackhole(List<String> args, String who) {
         if (args.size() < 2)
             throw new IllegalArgumentException("usage: blackhole IFACE|PEER-CN SECONDS [WHY...]");
-        int seconds;
-        try {
-            seconds = Integer.parseInt(args.get(1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("blackhole: '" + args.get(1) + "' is not a whole number of seconds");
-        }
-        if (seconds < 1 || seconds > MAX_SECONDS)
-            throw new IllegalArgumentException("blackhole: " + seconds + " s is out of bounds (1 to " + MAX_SECONDS + " s)");
+        String s = args.get(1);
+        if (!s.matches("-?[0-9]+")) // ASCII digits only: Integer.parseInt takes "+5" and other scripts' digits too
+            throw new IllegalArgumentException("blackhole: '" + s + "' is not a whole number of seconds");
+        java.math.BigInteger n = new java.math.BigInteger(s); // more digits than an int holds: out of bounds, not "not a number"
+        if (n.signum() <= 0 || n.compareTo(java.math.BigInteger.valueOf(MAX_SECONDS)) > 0)
+            throw new IllegalArgumentException("blackhole: " + s + " s is out of bounds (1 to " + MAX_SECONDS + " s)");
+        int seconds = n.intValue();
         TunnelInfo t = tunnel(args.get(0));
-        String why = args.size() > 2 ? String.join(" ", args.subList(2, args.size())) : "no reason given";
+        String why = args.size() > 2 ? printable(String.join(" ", args.subList(2, args.size()))) : "no reason given";
         long until = clockMs.getAsLong() + seconds * 1000L;
         Cut c = new Cut(t.peerCn(), t.ifname(), until, who, why);
         boolean again = active.put(t.peerCn(), c) != null;
@@ -157,6 +156,19 @@ public final class TunnelCuts {
                 return t;
         throw new IllegalArgumentException("blackhole: no tunnel '" + target + "' (tunnels: "
                 + (all.isEmpty() ? "none" : String.join(", ", all.stream().map(t -> t.ifname() + " to " + t.peerCn()).toList())) + ")");
+    }
+
+    /**
+     * The reason as logged and shown ({@code re6st status} on a terminal): control characters (ESC
+     * sequences, NEL) and line or paragraph separators each become '?', so that it stays one line of text.
+     */
+    static String printable(String why) {
+        StringBuilder b = new StringBuilder(why.length());
+        why.codePoints().forEach(c -> {
+            int type = Character.getType(c);
+            b.appendCodePoint(Character.isISOControl(c) || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR ? '?' : c);
+        });
+        return b.toString();
     }
 
     private String listed() {

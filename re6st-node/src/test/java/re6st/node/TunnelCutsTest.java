@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
@@ -12,16 +11,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 import re6st.tunnel.Blackholes;
-import re6st.tunnel.TunnelInfo;
 
 /** The control socket's blackhole: bounded, restored by the node at the bound, bad input changes nothing. */
 class TunnelCutsTest {
-    final AtomicLong clock = new AtomicLong(1_000_000);
-    final Blackholes udp = new Blackholes(), tcp = new Blackholes();
-    final List<TunnelInfo> tunnels = List.of(
-            new TunnelInfo("3/16", "re6st-1", new InetSocketAddress("198.18.0.3", 326), true, "udp", true),
-            new TunnelInfo("4/16", "re6st-2", new InetSocketAddress("198.18.0.4", 326), false, "tcp", true));
-    final TunnelCuts cuts = new TunnelCuts(() -> tunnels, () -> List.of(udp, tcp), clock::get);
+    final ControlLines node = new ControlLines(); // tunnels re6st-1 to 3/16 (udp) and re6st-2 to 4/16 (tcp)
+    final AtomicLong clock = node.clock;
+    final Blackholes udp = node.udp, tcp = node.tcp;
+    final TunnelCuts cuts = node.cuts;
 
     @Test
     void aCutByInterfaceSilencesThePeerOnEveryTransportUntilItsBound() {

@@ -182,7 +182,10 @@ public final class DemoCommand implements Callable<Integer>, Launcher.Verbosity 
         out.println();
         out.printf(Locale.ROOT, "== Letting Babel measure the tunnels' RTTs (%.0f s)%n", 3 * hello);
         sleepScenario(Duration.ofMillis((long) (3 * hello * 1000)));
-        Map<Host, Map<Host, String>> hops = firstHops(mesh);
+        Map<Host, JsonNode> statuses = statuses(mesh); // one re6st status a node: the first hops, and the tunnels below
+        Map<Host, Map<Host, String>> hops = new HashMap<>();
+        for (Host h : mesh.hosts)
+            hops.put(h, firstHops(mesh, statuses.get(h)));
         out.println();
         out.println("== Ping matrix over overlay addresses: round trip in ms (3 pings), then the first hop of the path");
         out.println("   (= a direct tunnel; else the node whose tunnel the route takes; from each node's Babel routes)");
@@ -208,7 +211,7 @@ public final class DemoCommand implements Callable<Integer>, Launcher.Verbosity 
         }
 
         // The best direct path between two public hosts that have another way to each other: cut its underlay, probe across it
-        Map<Host, java.util.Set<Host>> tunnels = tunnelGraph(mesh);
+        Map<Host, java.util.Set<Host>> tunnels = tunnelGraph(mesh, statuses);
         Host from = null, to = null;
         double best = Double.MAX_VALUE;
         for (Host f : mesh.hosts)
@@ -239,7 +242,7 @@ public final class DemoCommand implements Callable<Integer>, Launcher.Verbosity 
                 boolean over = Wait.poll(Duration.ofSeconds(60), () -> probe.replies(cut + 300_000_000L, Long.MAX_VALUE).size() >= 20);
                 if (over) {
                     Duration gap = probe.longestGap(cut, System.nanoTime());
-                    String now = firstHops(mesh, from).getOrDefault(to, "?");
+                    String now = firstHops(mesh, status(from)).getOrDefault(to, "?");
                     out.printf(Locale.ROOT, "   traffic interrupted for %.2f s; %s now reaches %s via %s%n", gap.toNanos() / 1e9, f.label(),
                             to.label(), now);
                 } else {
@@ -251,7 +254,7 @@ public final class DemoCommand implements Callable<Integer>, Launcher.Verbosity 
             }
             long healed = System.nanoTime();
             Host f = from, x = to;
-            boolean back = Wait.poll(Duration.ofSeconds(60), () -> x.label().equals(firstHops(mesh, f).get(x)));
+            boolean back = Wait.poll(Duration.ofSeconds(60), () -> x.label().equals(firstHops(mesh, status(f)).get(x)));
             out.printf(Locale.ROOT, back ? "   healed: %s reaches %s over their direct tunnel again after %.1f s%n"
                     : "   healed: after %3$.0f s %1$s still reaches %2$s another way (the tunnel manager keeps its other tunnels; "
                             + "it may come back at a refresh)%n", from.label(), to.label(), secondsSince(healed));
@@ -279,18 +282,23 @@ public final class DemoCommand implements Callable<Integer>, Launcher.Verbosity 
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** For every host, its first hop (a host's label) to every other, from {@code re6st status --json}. */
-    private static Map<Host, Map<Host, String>> firstHops(Mesh mesh) {
-        Map<Host, Map<Host, String>> m = new HashMap<>();
-        for (Host h : mesh.hosts)
-            m.put(h, firstHops(mesh, h));
+    /** {@code re6st status --json} of every host's node (absent: it did not answer). */
+    private static Map<Host, JsonNode> statuses(Mesh mesh) {
+        Map<Host, JsonNode> m = new HashMap<>();
+        for (Host h : mesh.hosts) {
+            JsonNode st = status(h);
+            if (st != null)
+                m.put(h, st);
+        }
         return m;
     }
 
-    /** {@code from}'s first hop to every other host: the label of the node its Babel route goes through. */
-    private static Map<Host, String> firstHops(Mesh mesh, Host from) {
+    /**
+     * A host's first hop to every other host, from its {@code re6st status --json} {@code st} (null:
+     * none known): the label of the node its Babel route goes through.
+     */
+    private static Map<Host, String> firstHops(Mesh mesh, JsonNode st) {
         Map<Host, String> hops = new HashMap<>();
-        JsonNode st = status(from);
         if (st == null)
             return hops;
         Map<String, Host> byCn = new HashMap<>();
@@ -307,8 +315,8 @@ public final class DemoCommand implements Callable<Integer>, Launcher.Verbosity 
         return hops;
     }
 
-    /** Every host's tunnel peers, from {@code re6st status --json} ("tunnels": the peer CN of each). */
-    private static Map<Host, java.util.Set<Host>> tunnelGraph(Mesh mesh) {
+    /** Every host's tunnel peers, from the hosts' {@code re6st status --json} ("tunnels": the peer CN of each). */
+    private static Map<Host, java.util.Set<Host>> tunnelGraph(Mesh mesh, Map<Host, JsonNode> statuses) {
         Map<String, Host> byCn = new HashMap<>();
         for (Host h : mesh.hosts)
             byCn.put(h.cn, h);
@@ -316,7 +324,7 @@ public final class DemoCommand implements Callable<Integer>, Launcher.Verbosity 
         for (Host h : mesh.hosts)
             g.put(h, new java.util.HashSet<>());
         for (Host h : mesh.hosts) {
-            JsonNode st = status(h);
+            JsonNode st = statuses.get(h);
             if (st == null)
                 continue;
             for (JsonNode t : st.path("tunnels")) {

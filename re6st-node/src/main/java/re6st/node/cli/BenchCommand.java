@@ -4,7 +4,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -13,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -76,9 +76,8 @@ public final class BenchCommand implements Callable<Integer> {
                 description = "After the restore, how long to wait for the original path to be used again (default: ${DEFAULT-VALUE}).")
         int returnWait;
 
-        @Option(names = {"-r", "--run"}, paramLabel = "DIR", defaultValue = "/var/run/re6stnet",
-                description = "The node's runtime directory, as given to re6st node -r (default: ${DEFAULT-VALUE}).")
-        Path run;
+        @Mixin
+        ControlSocket control = new ControlSocket();
 
         @Option(names = "--json", description = "Print the report as JSON (one line), for scripts.")
         boolean json;
@@ -103,11 +102,10 @@ public final class BenchCommand implements Callable<Integer> {
             if (new com.sun.security.auth.module.UnixSystem().getUid() != 0)
                 throw CommandFailure.failed("it runs as root: it uses the node's control socket (mode 0600) "
                         + "and pings every 10 ms");
-            Path socket = run.resolve("babeld.sock");
-            JsonNode status = NodeStatus.parse(StatusCommand.ask(socket, "status"));
+            JsonNode status = NodeStatus.parse(control.ask("status"));
             FailoverPlan plan;
             try {
-                plan = FailoverPlan.decide(target, status, routeGet(), BabelRoute.parseAll(StatusCommand.ask(socket, "routes " + target)));
+                plan = FailoverPlan.decide(target, status, routeGet(), BabelRoute.parseAll(control.ask("routes " + target)));
             } catch (IllegalArgumentException e) {
                 throw CommandFailure.failed(e.getMessage());
             }
@@ -119,7 +117,7 @@ public final class BenchCommand implements Callable<Integer> {
                 out.flush();
             }
             Thread restoreOnExit = new Thread(() -> { // Ctrl-C, SIGTERM: the cut and the probes end with us
-                restore(socket, plan.ifname());
+                restore(plan.ifname());
                 Process p = ping;
                 if (p != null)
                     p.destroy();
@@ -134,7 +132,7 @@ public final class BenchCommand implements Callable<Integer> {
                             + "nothing to measure; is it up, and does it answer ICMPv6 echo?");
                 long cutAt = nowMicros();
                 cut = true; // before asking: an exit while the node cuts must restore
-                StatusCommand.ask(socket, "blackhole " + plan.ifname() + " " + duration + " re6st bench failover to " + target
+                control.ask("blackhole " + plan.ifname() + " " + duration + " re6st bench failover to " + target
                         + " (pid " + ProcessHandle.current().pid() + ")");
                 String newHop = null;
                 long newHopAt = -1, end = cutAt + duration * 1_000_000L;
@@ -146,7 +144,7 @@ public final class BenchCommand implements Callable<Integer> {
                     }
                     Thread.sleep(Math.max(1, Math.min(POLL_MS, (end - nowMicros()) / 1000)));
                 }
-                restore(socket, plan.ifname());
+                restore(plan.ifname());
                 long restoredAt = nowMicros(), backAt = -1;
                 for (long until = restoredAt + returnWait * 1_000_000L; nowMicros() < until; Thread.sleep(POLL_MS)) {
                     RouteGet h = routeGetOrNull();
@@ -166,7 +164,7 @@ public final class BenchCommand implements Callable<Integer> {
                 out.flush();
                 return 0;
             } finally {
-                restore(socket, plan.ifname());
+                restore(plan.ifname());
                 stopPing(reader);
                 try {
                     Runtime.getRuntime().removeShutdownHook(restoreOnExit);
@@ -187,12 +185,12 @@ public final class BenchCommand implements Callable<Integer> {
         }
 
         /** Lifts the cut if this run set it (once; at the end, on an error and in the shutdown hook). */
-        private synchronized void restore(Path socket, String ifname) {
+        private synchronized void restore(String ifname) {
             if (!cut)
                 return;
             cut = false;
             try {
-                StatusCommand.ask(socket, "unblackhole " + ifname);
+                control.ask("unblackhole " + ifname);
             } catch (CommandFailure e) {
                 if (!e.getMessage().startsWith("unblackhole: no blackholed tunnel")) // the node lifted it at the bound already
                     System.err.println("re6st bench failover: restoring " + ifname + ": " + e.getMessage()

@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 
@@ -37,7 +36,8 @@ import re6st.babel.mac.MacPolicy;
  * {@code cost-multiplier IF NEIGHBOUR N} and {@code mac-policy IF sign K [accept K] [accept-bad B]};
  * {@code routes ADDRESS} (the routes whose prefix holds ADDRESS, with their feasibility); its owner
  * adds more with {@link #extend} (the node's {@code status}) and, read-write only and with
- * arguments, {@link #extendWritable} (the node's {@code blackhole}).
+ * arguments, {@link #extendWritable} (the node's {@code blackhole}). What each line is answered is
+ * {@link ControlCommands}; this is the socket, who may write, and the monitors.
  */
 public final class ControlServer implements AutoCloseable {
     private static final Logger LOG = System.getLogger("re6st.babel.control");
@@ -46,11 +46,9 @@ public final class ControlServer implements AutoCloseable {
     private final ServerSocketChannel server;
     private final boolean readWrite;
     private final java.nio.file.attribute.UserPrincipal socketOwner;
-    private final java.util.function.Function<String, MacKey> keys;
+    private final ControlCommands commands;
     private final Path unixPath;
     private final List<Monitor> monitors = new CopyOnWriteArrayList<>();
-    private final Map<String, Callable<String>> extensions = new ConcurrentHashMap<>();
-    private final Map<String, Command> writableExtensions = new ConcurrentHashMap<>();
     private volatile boolean running = true;
     private Map<String, String> last = Map.of();
     private long lastMonitorRun;
@@ -65,60 +63,23 @@ public final class ControlServer implements AutoCloseable {
      * by {@code ok}; {@code no} when it fails. The node's {@code status} (JSON on one line) is one.
      */
     public void extend(String command, Callable<String> answer) {
-        extensions.put(command, answer);
-    }
-
-    /** A command that changes something: its words after the command's, and who asks. */
-    public interface Command {
-        /**
-         * Does it and returns the answer (lines, maybe none). An {@link IllegalArgumentException}
-         * (bad input: the command must then have changed nothing) is answered {@code no MESSAGE}.
-         */
-        String run(List<String> args, String client) throws Exception;
+        commands.extend(command, answer);
     }
 
     /**
      * Answers {@code command ARGS...} with what {@code c} returns, then {@code ok}; only to a client
      * that may change the router (read-write socket, our user or root): others get {@code no not allowed}.
      */
-    public void extendWritable(String command, Command c) {
-        writableExtensions.put(command, c);
-    }
-
-    private String writableExtension(String[] w, boolean writable, String client) {
-        Command c = writableExtensions.get(w[0]);
-        if (!writable)
-            return readWrite ? "no not allowed: only the router's own user may change it\n" : "no read-only control socket\n";
-        try {
-            String a = c.run(List.of(w).subList(1, w.length), client);
-            return a.isEmpty() || a.endsWith("\n") ? a + "ok\n" : a + "\nok\n";
-        } catch (IllegalArgumentException e) {
-            return "no " + e.getMessage().replace('\n', ' ') + "\n";
-        } catch (Exception e) {
-            LOG.log(Level.WARNING, "control socket: {0} failed: {1}", w[0], e.toString());
-            return "no " + w[0] + " failed (see the node's log)\n";
-        }
-    }
-
-    private String extension(String command) {
-        Callable<String> answer = extensions.get(command);
-        if (answer == null)
-            return "bad\n";
-        try {
-            String a = answer.call();
-            return a.isEmpty() || a.endsWith("\n") ? a + "ok\n" : a + "\nok\n";
-        } catch (Exception e) {
-            LOG.log(Level.WARNING, "control socket: {0} failed: {1}", command, e.toString());
-            return "no\n";
-        }
+    public void extendWritable(String command, ControlCommands.Command c) {
+        commands.extendWritable(command, c);
     }
 
     /** Listens on {@code ::1 port} (port > 0) or on the Unix socket {@code path}. */
     public ControlServer(BabelDaemon daemon, int port, String path, boolean readWrite,
             java.util.function.Function<String, MacKey> keys) throws IOException {
         this.daemon = daemon;
-        this.keys = keys;
         this.readWrite = readWrite;
+        this.commands = new ControlCommands(router(daemon), readWrite, keys);
         SocketAddress addr;
         if (path != null) {
             unixPath = Path.of(path);
@@ -166,33 +127,25 @@ public final class ControlServer implements AutoCloseable {
             long id = daemon.call(core -> core.routerId());
             out.write("BABEL 1.0\nversion re6st-babel\nhost " + hostname() + "\nmy-id " + RouterId.format(id) + "\nok\n");
             out.flush();
-            for (String line; (line = in.readLine()) != null; ) {
-                String[] w = line.trim().split("\\s+");
-                if (w[0].equals("quit"))
-                    return;
-                String reply = switch (w[0]) {
-                    case "dump", "monitor" -> dumpText();
-                    case "unmonitor" -> "ok\n";
-                    case "cost-multiplier" -> costMultiplier(w, writable) + "\n";
-                    case "mac-policy" -> macPolicy(w, writable) + "\n";
-                    case "metrics" -> daemon.stats().prometheus() + "ok\n";
-                    case "routes" -> routes(w);
-                    case "" -> "";
-                    default -> writableExtensions.containsKey(w[0]) ? writableExtension(w, writable, client) : extension(w[0]);
-                };
+            for (String line; (line = ControlCommands.readLine(in)) != null; ) {
+                String reply = commands.answer(line, writable, client);
+                if (reply == null)
+                    return; // quit
                 // A monitoring client's change lines are written by its pump thread: one writer at a time.
                 synchronized (out) {
                     out.write(reply);
                     out.flush();
                 }
-                if (w[0].equals("monitor") && mon == null) {
+                List<String> w = ControlCommands.words(line);
+                String command = w.isEmpty() || !reply.endsWith("ok\n") ? "" : w.get(0);
+                if (command.equals("monitor") && mon == null) {
                     Monitor m = new Monitor();
                     mon = m;
                     monitors.add(m);
                     Thread writer = new Thread(() -> pump(m, out, c), "babel-monitor");
                     writer.setDaemon(true);
                     writer.start();
-                } else if (w[0].equals("unmonitor") && mon != null) {
+                } else if (command.equals("unmonitor") && mon != null) {
                     monitors.remove(mon);
                     mon = null;
                 }
@@ -205,19 +158,6 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
-    /** {@code routes ADDRESS}: the routes whose prefix holds it, with their feasibility ({@link ControlDump#routesTo}). */
-    private String routes(String[] w) throws Exception {
-        if (w.length != 2)
-            return "no usage: routes ADDRESS\n";
-        Addr a;
-        try {
-            a = Addr.parse(w[1]);
-        } catch (RuntimeException e) {
-            return "no not an address: " + w[1] + "\n";
-        }
-        return daemon.call(core -> ControlDump.routesTo(core, a, System.nanoTime())) + "ok\n";
-    }
-
     /** Who is on the other end, for the log of what it changes: {@code uid N} over a Unix socket, else the TCP address. */
     private String client(SocketChannel c) {
         try {
@@ -227,14 +167,6 @@ public final class ControlServer implements AutoCloseable {
         } catch (IOException | UnsupportedOperationException e) {
             return "unknown client";
         }
-    }
-
-    /** The whole state as {@code add} lines, then {@code ok}. */
-    private String dumpText() throws Exception {
-        StringBuilder b = new StringBuilder();
-        for (String l : daemon.call(core -> ControlDump.snapshot(core, System.nanoTime())).values())
-            b.append("add ").append(l).append('\n');
-        return b.append("ok\n").toString();
     }
 
     /**
@@ -256,59 +188,32 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
-    private String costMultiplier(String[] w, boolean writable) {
-        if (!writable)
-            return readWrite ? "no not allowed: only the router's own user may change it" : "no read-only control socket";
-        if (w.length != 4)
-            return "no usage: cost-multiplier IF NEIGHBOUR-LINK-LOCAL N";
-        try {
-            Addr n = Addr.parse(w[2]);
-            int m = Integer.parseInt(w[3]);
-            daemon.call(core -> {
-                core.setCostMultiplier(w[1], n, m, System.nanoTime());
-                return null;
-            });
-            return "ok";
-        } catch (Exception e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            return "no " + cause.getMessage();
-        }
-    }
-
-    /** {@code mac-policy IF sign K[,K] [accept K[,K]] [accept-bad true|false]}: key ids from the configuration. */
-    private String macPolicy(String[] w, boolean writable) {
-        if (!writable)
-            return readWrite ? "no not allowed: only the router's own user may change it" : "no read-only control socket";
-        try {
-            if (w.length < 4 || !w[2].equals("sign"))
-                return "no usage: mac-policy IF sign K[,K...] [accept K[,K...]] [accept-bad true|false]";
-            List<MacKey> sign = keyList(w[3]);
-            List<MacKey> accept = List.of();
-            boolean bad = false;
-            for (int i = 4; i + 1 < w.length; i += 2) {
-                switch (w[i]) {
-                    case "accept" -> accept = keyList(w[i + 1]);
-                    case "accept-bad" -> bad = Boolean.parseBoolean(w[i + 1]);
-                    default -> throw new IllegalArgumentException("unknown word '" + w[i] + "'");
-                }
+    /** The daemon as the commands see it: its core, on the core thread. */
+    private static ControlCommands.Router router(BabelDaemon daemon) {
+        return new ControlCommands.Router() {
+            public java.util.Collection<String> dump() throws Exception {
+                return daemon.call(core -> ControlDump.snapshot(core, System.nanoTime())).values();
             }
-            daemon.setMacPolicy(w[1], new MacPolicy(sign, accept, bad));
-            return "ok";
-        } catch (Exception e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            return "no " + cause.getMessage();
-        }
-    }
 
-    private List<MacKey> keyList(String ids) {
-        List<MacKey> l = new java.util.ArrayList<>();
-        for (String id : ids.split(",")) {
-            MacKey k = keys.apply(id);
-            if (k == null)
-                throw new IllegalArgumentException("no key '" + id + "' (define it with a 'key id ...' statement)");
-            l.add(k);
-        }
-        return l;
+            public String metrics() {
+                return daemon.stats().prometheus();
+            }
+
+            public String routesTo(Addr a) throws Exception {
+                return daemon.call(core -> ControlDump.routesTo(core, a, System.nanoTime()));
+            }
+
+            public void setCostMultiplier(String ifname, Addr neighbour, int multiplier) throws Exception {
+                daemon.call(core -> {
+                    core.setCostMultiplier(ifname, neighbour, multiplier, System.nanoTime());
+                    return null;
+                });
+            }
+
+            public void setMacPolicy(String ifname, MacPolicy policy) throws Exception {
+                daemon.setMacPolicy(ifname, policy);
+            }
+        };
     }
 
     private static void pump(Monitor m, Writer out, SocketChannel c) {

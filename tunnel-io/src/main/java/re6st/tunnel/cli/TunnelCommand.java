@@ -123,7 +123,7 @@ public final class TunnelCommand implements Callable<Integer>, Launcher.Verbosit
 
     @Option(names = "--keep-up", description = "Over UDP: keep the interface up and the session through a silent path (no "
             + "liveness link-down, no new handshake), leaving failure detection to the routing daemon's hellos, as babeld runs "
-            + "over OpenVPN without ping-restart. For failover baselines (re6st bench failover's babeld rows), not for production.")
+            + "over OpenVPN without ping-restart. For failover baselines (the failover benchmark's rows b-d), not for production.")
     boolean keepUp;
 
     @Option(names = {"-v", "--verbose"}, description = "On failure, print the stack trace too.")
