@@ -96,11 +96,31 @@ public final class NodeSimulation {
     public long dials, refusedFull, unreachableDials, tunnelsEstablished, peerDatagramsUnrouted, peerDatagramsLost;
 
     public NodeSimulation(Options o) {
+        this(o, new Underlay(o.nodes(), o.seed() + 1, o.sideMs(), o.baseMs(), o.brokenPairs(), o.natNodes(), 0));
+    }
+
+    /**
+     * A small network on a star underlay, as the namespace demo's: node i is {@code accessMs[i]}
+     * one way from a common router (the delay between i and j is their sum), behind a NAT where
+     * {@code behindNat[i]}; no broken pair. {@code o}'s brokenPairs, natNodes, sideMs and baseMs
+     * are not used.
+     */
+    public NodeSimulation(Options o, double[] accessMs, boolean[] behindNat) {
+        this(o, star(o.nodes(), accessMs, behindNat));
+    }
+
+    private static Underlay star(int nodes, double[] accessMs, boolean[] behindNat) {
+        if (accessMs.length != nodes)
+            throw new IllegalArgumentException(accessMs.length + " delays for " + nodes + " nodes");
+        return new Underlay(accessMs, behindNat);
+    }
+
+    private NodeSimulation(Options o, Underlay underlay) {
         if (o.nodes() < 2 || o.nodes() >= (1 << PREFIX_BITS) - 1)
             throw new IllegalArgumentException(o.nodes() + " nodes: 2 to " + ((1 << PREFIX_BITS) - 2));
         this.options = o;
         this.sim = new Simulation(o.seed());
-        this.underlay = new Underlay(o.nodes(), o.seed() + 1, o.sideMs(), o.baseMs(), o.brokenPairs(), o.natNodes(), 0);
+        this.underlay = underlay;
         this.registryBits = bits(0);
         SimPki pki = new SimPki(o.seed());
         this.version = pki.version(1);

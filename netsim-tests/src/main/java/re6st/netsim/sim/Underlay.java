@@ -14,6 +14,8 @@ final class Underlay {
     private final boolean[] nat;
     private final double baseMs, broken;
     private final long seed;
+    /** Each node's one-way delay to a common router ({@link #Underlay(double[], boolean[])}); null: the square. */
+    private final double[] accessMs;
 
     /**
      * @param sideMs side of the square (one-way ms)
@@ -23,6 +25,7 @@ final class Underlay {
      */
     Underlay(int n, long seed, double sideMs, double baseMs, double broken, double nat, int exempt) {
         this.seed = seed;
+        this.accessMs = null;
         this.baseMs = baseMs;
         this.broken = broken;
         SplittableRandom r = new SplittableRandom(seed);
@@ -36,8 +39,26 @@ final class Underlay {
         }
     }
 
+    /**
+     * A star, as the namespace demo's WAN links: node i is {@code accessMs[i]} one way from a
+     * common router, so the delay between i and j is {@code accessMs[i] + accessMs[j]}; no broken
+     * pair; the nodes {@code nat} marks behind a NAT.
+     */
+    Underlay(double[] accessMs, boolean[] nat) {
+        if (accessMs.length != nat.length)
+            throw new IllegalArgumentException(accessMs.length + " delays, " + nat.length + " NAT flags");
+        this.seed = 0;
+        this.accessMs = accessMs.clone();
+        this.baseMs = 0;
+        this.broken = 0;
+        this.x = this.y = new double[0];
+        this.nat = nat.clone();
+    }
+
     /** One-way delay between two nodes, ms. */
     double delayMs(int i, int j) {
+        if (accessMs != null)
+            return accessMs[i] + accessMs[j];
         return baseMs + Math.hypot(x[i] - x[j], y[i] - y[j]);
     }
 
