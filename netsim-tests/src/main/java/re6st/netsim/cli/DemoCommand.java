@@ -108,6 +108,8 @@ public final class DemoCommand implements Callable<Integer>, Launcher.Verbosity 
             if (!simulate)
                 out.println("(not root: no network namespaces; running the same story in the in-process simulator,"
                         + " on a virtual clock. Run as root for the real thing.)");
+            if (hold)
+                out.println("(--hold: the simulator has nothing to hold up; ignored)");
             new SimulatedDemo(out, hello, cutSeconds).run();
             return 0;
         }

@@ -105,6 +105,7 @@ final class SimulatedDemo {
         out.println();
         out.printf(Locale.ROOT, "== Letting Babel measure the tunnels' RTTs (%.0f s of virtual time)%n", 3 * hello);
         s.run(3 * hello * 1000);
+        out.println("   tunnels: " + tunnelList());
 
         out.println();
         out.println("== Ping matrix over overlay addresses (SIMULATED): round trip in ms = the tunnel delays along each FIB path,");
@@ -285,6 +286,16 @@ final class SimulatedDemo {
             if (!x.isRemoved() && x.peer().node.index == b)
                 l.add(x);
         return l;
+    }
+
+    /** The tunnels, each once: "reg-n1 n1-n3 ...". */
+    private String tunnelList() {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < labels.size(); i++)
+            for (Simulation.Link l : node(i).links().values())
+                if (!l.isRemoved() && l.peer().node.index > i)
+                    b.append(labels.get(i)).append('-').append(labels.get(l.peer().node.index)).append(' ');
+        return b.toString().trim();
     }
 
     /** Whether {@code a} reaches {@code b} over the tunnels without the tunnel between them. */
