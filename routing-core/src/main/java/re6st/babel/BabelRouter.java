@@ -415,7 +415,10 @@ public final class BabelRouter {
             if (lost)
                 routeLost(oldSource, oldMetric, now);
             else if (!feasible)
-                sendUnfeasibleRequest(n, r.old(now), useqno, r.metric(), source, now);
+                // forced only for the installed route about to expire (babeld: route->installed && route_old):
+                // forced for every old alternative, each periodic update of a farther neighbour asked the
+                // source for a new seqno, and each new seqno flooded the network
+                sendUnfeasibleRequest(n, r.installed && r.old(now), useqno, r.metric(), source, now);
         } else {
             if (refmetric >= INFINITY)
                 return; // a retraction of something we never learned

@@ -29,6 +29,8 @@ final class TunnelKiller {
     final Side side;
     private Step step = Step.DRAINING;
     private long deadline;
+    /** When our code was last sent (LOCKED only). */
+    private long codeSentAt;
 
     TunnelKiller(String peer, Side side, long deadline) {
         this.peer = peer;
@@ -53,10 +55,24 @@ final class TunnelKiller {
         return step == Step.DRAINING && carried == 0;
     }
 
-    /** Drained and our code sent: the next step starts, with a deadline of its own. */
-    void locked(long newDeadline) {
+    /** Drained and our code sent at {@code now}: the next step starts, with a deadline of its own. */
+    void locked(long now, long newDeadline) {
         step = Step.LOCKED;
         deadline = newDeadline;
+        codeSentAt = now;
+    }
+
+    /**
+     * Whether our code is due again: locked, and sent at least {@code interval} ago. A code to a
+     * peer without a peer-protocol session only starts the handshake and is dropped (the
+     * original's rule, spec/node-behaviour.md); without a resend the kill waited out its step
+     * (2 x timeout) with the cost raised, and was undone.
+     */
+    boolean resendDue(long now, long interval) {
+        if (step != Step.LOCKED || now - codeSentAt < interval)
+            return false;
+        codeSentAt = now;
+        return true;
     }
 
     /** The code the side sends once drained. */

@@ -125,6 +125,7 @@ public final class TunnelManager {
         expireDials(now);
         nextPass = now + PASS_MS;
         counters.passes++;
+        resendKillCodes(now);
         // the original's CAVEAT: an answer later than one pass is stored, but opens nothing
         addressAsked.clear();
         if (now >= nextRefresh) {
@@ -146,7 +147,7 @@ public final class TunnelManager {
             if (!k.drainedBy(snapshot.carriedBy(k.peer)))
                 continue;
             debug(() -> "drained " + cn(k.peer) + " (" + k.side + "): no route uses it, sending code " + k.code());
-            k.locked(now + 2 * o.timeoutMs());
+            k.locked(now, now + 2 * o.timeoutMs());
             fx.sendKill(k.peer, k.code());
         }
     }
@@ -335,6 +336,15 @@ public final class TunnelManager {
         killers.put(peer, new TunnelKiller(peer, side, now + 2 * o.timeoutMs()));
         counters.drainsStarted++;
         fx.setCostMultiplier(peer, DRAIN_MULTIPLIER);
+    }
+
+    /** Each pass, the code of a locked kill again (the first may have been dropped for want of a session), until its step ends. */
+    private void resendKillCodes(long now) {
+        for (TunnelKiller k : killers.values())
+            if (k.resendDue(now, PASS_MS)) {
+                counters.killCodesResent++;
+                fx.sendKill(k.peer, k.code());
+            }
     }
 
     private void expireKills(long now) {

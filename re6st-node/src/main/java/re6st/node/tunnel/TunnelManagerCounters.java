@@ -3,7 +3,7 @@ package re6st.node.tunnel;
 /** What the {@link TunnelManager} decided, counted since it started (for tests, metrics and the simulator). */
 public final class TunnelManagerCounters {
     long dialsExpired, passes, refreshes, drainsStarted, drainsCompleted, drainsAborted, bootstraps, dials, addressQueries,
-            duplicatesDropped, tunnelsLost;
+            duplicatesDropped, tunnelsLost, killCodesResent;
 
     /** Passes of the new-tunnel logic (every 5 s). */
     public long passes() { return passes; }
@@ -33,6 +33,9 @@ public final class TunnelManagerCounters {
 
     /** Our outgoing tunnels dropped because the peer also dialled us and its prefix is greater. */
     public long duplicatesDropped() { return duplicatesDropped; }
+
+    /** Code 2 or 3 sent again by a pass while a kill was locked (the first may have been dropped for want of a session). */
+    public long killCodesResent() { return killCodesResent; }
 
     /** Established outgoing tunnels the transport reported gone without our asking. */
     public long tunnelsLost() { return tunnelsLost; }

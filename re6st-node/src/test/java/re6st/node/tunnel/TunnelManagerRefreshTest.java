@@ -167,11 +167,57 @@ class TunnelManagerRefreshTest {
         f.now = locked + 2 * TIMEOUT - 1;
         f.m.tick(f.now);
         assertEquals(0, f.m.counters().drainsAborted());
+        assertEquals(List.of("kill " + p(5) + " 2"), f.fx.take(), "sent again by the pass, as still locked");
         f.now = locked + 2 * TIMEOUT;
         f.m.tick(f.now);
         assertEquals(List.of("cost " + p(5) + " 1"), f.fx.take());
         f.m.killConfirmed(f.now, p(5));
         assertEquals(List.of(), f.fx.take(), "too late");
+    }
+
+    /**
+     * Code 2 to a peer without a peer-protocol session only starts the handshake and is dropped
+     * (the original's rule): sent once, the kill waited out its locked step with the cost raised and
+     * was undone; a 100-node simulation completed almost none of its refreshes. Each pass sends it
+     * again while locked, then never once the step ended.
+     */
+    @Test
+    void aLockedKillSendsItsCodeAgainAtEachPassUntilTheStepEnds() {
+        ManagerFixture f = twoTunnels(Set.of());
+        Routes drained = new Routes().registry().neighbour(2).neighbour(4).via(6, 4);
+        f.routes(drained.build());
+        untilRefresh(f);
+        f.routes(drained.build());
+        assertEquals(List.of("kill " + p(5) + " 2"), f.fx.take());
+        f.m.tick(f.now);
+        assertEquals(List.of(), f.fx.take(), "not again in the same instant");
+        f.pass();
+        assertEquals(List.of("kill " + p(5) + " 2"), f.fx.take(), "the first was maybe dropped: again, a pass later");
+        f.pass();
+        assertEquals(List.of("kill " + p(5) + " 2"), f.fx.take());
+        assertEquals(2, f.m.counters().killCodesResent());
+        f.routes(drained.build());
+        f.m.killConfirmed(f.now, p(5));
+        assertEquals(List.of("hangUp " + p(5)), f.fx.take());
+        f.pass();
+        assertEquals(List.of(), f.fx.take().stream().filter(c -> c.startsWith("kill")).toList(), "the kill is over");
+    }
+
+    @Test
+    void theServerSideSendsCode3AgainWhileLocked() {
+        ManagerFixture f = twoTunnels(Set.of());
+        Routes through9 = new Routes().registry().neighbour(2).neighbour(9).via(11, 9);
+        f.routes(through9.build());
+        assertTrue(f.m.killRequested(f.now, p(9)));
+        Routes moved = new Routes().registry().neighbour(2).via(9, 2).via(11, 2);
+        f.routes(moved.build());
+        assertEquals(List.of("cost " + p(9) + " 4096", "kill " + p(9) + " 3"), f.fx.take());
+        f.pass();
+        assertEquals(List.of("kill " + p(9) + " 3"), f.fx.take().stream().filter(c -> c.startsWith("kill")).toList());
+        f.m.removed(f.now, p(9), false); // the owner hung up
+        f.pass();
+        assertEquals(List.of(), f.fx.take().stream().filter(c -> c.startsWith("kill")).toList());
+        assertEquals(1, f.m.counters().drainsCompleted());
     }
 
     @Test

@@ -36,7 +36,7 @@ public final class Simulation {
         public final int index;
         /** The node's core; a new one after {@link Simulation#restart}. */
         public BabelRouter router;
-        final long routerId;
+        long routerId;
         final int halfLifeMs;
         boolean stopped;
         final Map<String, Link> links = new LinkedHashMap<>();
@@ -136,6 +136,10 @@ public final class Simulation {
         Link peer;
         long delayNs;
         boolean blackholed;
+        /** Gone ({@link Simulation#unwire}): what is still on its way to it is lost. */
+        boolean removed;
+        /** The share of packets sent here that are lost (each direction draws on its own). */
+        double loss;
         /** How Babel runs here, once started. */
         InterfaceSettings settings;
         /** What the core queued on this interface in its current call: to the group, and per neighbour (reused). */
@@ -174,6 +178,19 @@ public final class Simulation {
 
         public boolean isBlackholed() {
             return blackholed;
+        }
+
+        /** Removed by {@link Simulation#unwire}. */
+        public boolean isRemoved() {
+            return removed;
+        }
+
+        /** Loses this share of the packets, both ways (0 to 1). */
+        public void setLoss(double share) {
+            if (!(share >= 0 && share <= 1))
+                throw new IllegalArgumentException("loss " + share + " outside 0..1");
+            loss = share;
+            peer.loss = share;
         }
 
         public void setDelayMillis(double ms) {
@@ -293,6 +310,45 @@ public final class Simulation {
     }
 
     /**
+     * Removes a link (a tunnel closed): Babel's interface is removed on each end that runs it
+     * (its neighbours forgotten, the routes through it retracted or switched at once, as the
+     * daemon's removeInterface), and what is still on its way over it is lost.
+     */
+    public void unwire(Link l) {
+        for (Link end : List.of(l, l.peer)) {
+            if (end.removed)
+                continue;
+            end.removed = true;
+            end.node.links.remove(end.ifname);
+            end.protector.forgetNeighbours();
+            if (!end.node.stopped && end.node.router.hasInterface(end.ifname)) {
+                end.node.router.removeInterface(end.ifname, now);
+                flush(end.node);
+            }
+        }
+    }
+
+    /**
+     * Calls {@code n}'s core now (a cost multiplier, a prefix: what a node's other parts ask of its
+     * router) and sends what it queued, as any step does.
+     */
+    public void call(Node n, java.util.function.Consumer<BabelRouter> f) {
+        f.accept(n.router);
+        flush(n);
+    }
+
+    /**
+     * Runs {@code action} after {@code delayMs} of virtual time, among the packets in the order
+     * scheduled: how parts outside the Babel cores (a tunnel manager, a handshake, a datagram
+     * forwarded hop by hop) take their turns on the same clock.
+     */
+    public void at(double delayMs, Runnable action) {
+        if (!(delayMs >= 0))
+            throw new IllegalArgumentException("delay " + delayMs + " ms: must be >= 0");
+        events.add(new Event(now + (long) (delayMs * MS), seq++, action, null));
+    }
+
+    /**
      * Stops a node as its daemon stops: a wildcard retraction on every interface, its kernel
      * routes removed, and its tunnels gone, which each peer sees at once (tunnel liveness) as
      * its interface going down. Packets still on their way to it are lost.
@@ -316,13 +372,22 @@ public final class Simulation {
      * tunnels), its prefixes announced again.
      */
     public void restart(Node n) {
+        restart(n, n.routerId);
+    }
+
+    /**
+     * The same with another router id: the node daemon picks a random one at each start (a killed
+     * node that came back under its old id was unfeasible until the others forgot its routes).
+     */
+    public void restart(Node n, long routerId) {
         if (!n.stopped)
             throw new IllegalStateException(n + " is running");
         n.stopped = false;
         n.fib.clear();
         // the daemon's state file: the seqno it stopped with, plus one (a random one is most likely
         // "hopelessly" older than what the others hold: unreachable until they forget the source)
-        n.router = new BabelRouter(n.routerId, re6st.babel.Seqno.plus(n.router.seqno(), 1), n.halfLifeMs, random.split(), n);
+        n.routerId = routerId;
+        n.router = new BabelRouter(routerId, re6st.babel.Seqno.plus(n.router.seqno(), 1), n.halfLifeMs, random.split(), n);
         n.timerAt = Long.MAX_VALUE; // the old core's timer events are stale
         for (Link l : n.links.values()) {
             if (l.settings == null)
@@ -455,7 +520,8 @@ public final class Simulation {
     private void carry(Link l, java.nio.ByteBuffer packet, Addr dest) {
         l.node.bytesSent += packet.remaining();
         l.node.packetsSent++;
-        if (l.blackholed || (dest != null && !dest.equals(l.peer.linkLocal))) {
+        if (l.blackholed || l.removed || (dest != null && !dest.equals(l.peer.linkLocal))
+                || (l.loss > 0 && random.nextDouble() < l.loss)) {
             packetsDropped++;
             return;
         }
@@ -465,7 +531,7 @@ public final class Simulation {
             wireTap.accept(l, bytes.clone());
         Link to = l.peer;
         events.add(new Event(now + l.delayNs, seq++, () -> {
-            if (to.blackholed || to.node.stopped) {
+            if (to.blackholed || to.removed || to.node.stopped) {
                 packetsDropped++;
                 return;
             }
