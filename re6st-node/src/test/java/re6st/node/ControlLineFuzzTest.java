@@ -51,8 +51,7 @@ class ControlLineFuzzTest {
         // bytes decoded as the socket decodes them (UTF-8, a malformed sequence replaced)
         StringReader text = new StringReader(pad + new String(in.consumeRemainingAsBytes(), StandardCharsets.UTF_8));
         for (String line; (line = ControlCommands.readLine(text)) != null; ) {
-            node.clock.addAndGet(1000); // a second per line: the bounds come during a long input
-            node.cuts.expire();
+            node.timer.advance(1000); // a second per line: the bounds come during a long input, restored by the daemon's timer
             List<TunnelCuts.Cut> before = node.cuts.active();
             long started = node.cuts.figures().started(), restored = node.cuts.figures().restoredOnRequest();
             String reply = node.commands.answer(line, writable, "user root");
