@@ -19,10 +19,13 @@ import re6st.babel.mac.MacPolicy;
 
 /**
  * The control socket's commands without the socket (babeld's {@code local.c} protocol, sans I/O):
- * one line from a client in, its reply out; {@link ControlServer} is the socket around it. A line
- * that is not blank gets lines ending with {@code ok}, or one line {@code no REASON} (nothing
- * changed) or {@code bad} (a command we do not know); {@code quit} gets none (the connection ends).
- * Nothing a client sends makes {@link #answer} throw.
+ * one line from a client in, its reply out; {@link ControlServer} is the socket around it. As
+ * babeld (1.12), a line gets lines ending with {@code ok} (a blank line: just {@code ok}), or one
+ * line {@code no REASON} (nothing changed) or {@code bad} (a command we do not know, or one that
+ * takes no words given some: {@code dump extra}, {@code quit now}); {@code quit} gets none (the
+ * connection ends). Words are split at spaces, tabs and carriage returns, as babeld splits them
+ * (any other control character is part of a word). Unlike babeld, {@code #} starts no comment (a
+ * {@code blackhole} reason may hold one). Nothing a client sends makes {@link #answer} throw.
  */
 public final class ControlCommands {
     private static final Logger LOG = System.getLogger("re6st.babel.control");
@@ -114,10 +117,13 @@ public final class ControlCommands {
         writableExtensions.put(command, c);
     }
 
-    /** The words of a line: babeld's, split at white space. */
+    /** The words of a line: babeld's, split at spaces, tabs and carriage returns. */
     public static List<String> words(String line) {
-        String t = line.trim();
-        return t.isEmpty() ? List.of() : List.of(t.split("\\s+"));
+        List<String> w = new java.util.ArrayList<>();
+        for (String s : line.split("[ \t\r]+"))
+            if (!s.isEmpty())
+                w.add(s);
+        return List.copyOf(w);
     }
 
     /**
@@ -139,8 +145,9 @@ public final class ControlCommands {
     }
 
     /**
-     * The reply to {@code line} (lines, each ending with a newline): "" for a blank line (as
-     * babeld), null for {@code quit}.
+     * The reply to {@code line} (lines, each ending with a newline): {@code ok} for a blank line
+     * and {@code bad} for trailing words after a command that takes none (as babeld), null for
+     * {@code quit}.
      *
      * @param writable whether this client may change the router (our user or root on a read-write socket)
      * @param client   who asks, for the log of what it changes
@@ -150,8 +157,10 @@ public final class ControlCommands {
             return no("line too long (over " + MAX_LINE + " characters)");
         List<String> w = words(line);
         if (w.isEmpty())
-            return "";
+            return "ok\n";
         String command = w.get(0);
+        if (w.size() > 1 && !TAKE_WORDS.contains(command) && !writableExtensions.containsKey(command))
+            return "bad\n"; // babeld: "dump extra", "quit now"
         try {
             return switch (command) {
                 case "quit" -> null;
@@ -168,6 +177,9 @@ public final class ControlCommands {
             return no(command + " failed (see the log)");
         }
     }
+
+    /** The commands (other than the {@link #extendWritable} ones) that take words after their own; the others are {@code bad} with any. */
+    private static final java.util.Set<String> TAKE_WORDS = java.util.Set.of("cost-multiplier", "mac-policy", "routes");
 
     /** One line {@code no REASON}: on one line whatever the reason holds. */
     static String no(String reason) {
