@@ -127,6 +127,18 @@ public final class ControlCommands {
     }
 
     /**
+     * What a client sends, as the commands read it: UTF-8, where a malformed (or unmappable) byte
+     * sequence becomes U+FFFD (so a word we do not know: {@code bad}, as babeld answers a stray byte)
+     * rather than an exception that would lose the lines before it and the connection.
+     */
+    public static Reader decoding(java.nio.channels.ReadableByteChannel in) {
+        java.nio.charset.CharsetDecoder d = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPLACE)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPLACE);
+        return new java.io.BufferedReader(java.nio.channels.Channels.newReader(in, d, -1));
+    }
+
+    /**
      * The next line from {@code in} without its {@code \n}, null at the end; of a line longer than
      * {@link #MAX_LINE} only the first {@code MAX_LINE + 1} characters are kept (the rest is read
      * and dropped), which {@link #answer} refuses: a client cannot make us hold an endless line.

@@ -1,7 +1,7 @@
 package re6st.babel.daemon;
 
-import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.Reader;
 import java.io.Writer;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -42,7 +42,7 @@ import re6st.babel.mac.MacPolicy;
 public final class ControlServer implements AutoCloseable {
     private static final Logger LOG = System.getLogger("re6st.babel.control");
 
-    private final BabelDaemon daemon;
+    private final Core daemon;
     private final ServerSocketChannel server;
     private final boolean readWrite;
     private final java.nio.file.attribute.UserPrincipal socketOwner;
@@ -52,6 +52,18 @@ public final class ControlServer implements AutoCloseable {
     private volatile boolean running = true;
     private Map<String, String> last = Map.of();
     private long lastMonitorRun;
+
+    /** What the server needs of the daemon beside the commands' {@link ControlCommands.Router} (a test gives its own). */
+    interface Core {
+        /** For the greeting ({@code my-id}). */
+        long routerId() throws Exception;
+
+        /** On the core thread: the state as {@code dump} shows it, by key (the monitors diff it). */
+        Map<String, String> snapshotOnCoreThread(long now);
+
+        /** Runs {@code r} on the core thread after every step. */
+        void afterEachStep(Runnable r);
+    }
 
     /** A monitoring client: lines to write, produced on the core thread. */
     private static final class Monitor {
@@ -77,9 +89,27 @@ public final class ControlServer implements AutoCloseable {
     /** Listens on {@code ::1 port} (port > 0) or on the Unix socket {@code path}. */
     public ControlServer(BabelDaemon daemon, int port, String path, boolean readWrite,
             java.util.function.Function<String, MacKey> keys) throws IOException {
+        this(router(daemon), new Core() {
+            public long routerId() throws Exception {
+                return daemon.call(core -> core.routerId());
+            }
+
+            public Map<String, String> snapshotOnCoreThread(long now) {
+                return daemon.snapshotOnCoreThread(now);
+            }
+
+            public void afterEachStep(Runnable r) {
+                daemon.afterEachStep(r);
+            }
+        }, port, path, readWrite, keys);
+    }
+
+    /** The same on any {@code router} and {@code daemon} (tests: no kernel, no root). */
+    ControlServer(ControlCommands.Router router, Core daemon, int port, String path, boolean readWrite,
+            java.util.function.Function<String, MacKey> keys) throws IOException {
         this.daemon = daemon;
         this.readWrite = readWrite;
-        this.commands = new ControlCommands(router(daemon), readWrite, keys);
+        this.commands = new ControlCommands(router, readWrite, keys);
         SocketAddress addr;
         if (path != null) {
             unixPath = Path.of(path);
@@ -120,11 +150,11 @@ public final class ControlServer implements AutoCloseable {
 
     private void serve(SocketChannel c) {
         Monitor mon = null;
-        try (c; BufferedReader in = new BufferedReader(Channels.newReader(c, StandardCharsets.UTF_8));
+        try (c; Reader in = ControlCommands.decoding(c);
              Writer out = Channels.newWriter(c, StandardCharsets.UTF_8)) {
             boolean writable = writable(c);
             String client = client(c);
-            long id = daemon.call(core -> core.routerId());
+            long id = daemon.routerId();
             out.write("BABEL 1.0\nversion re6st-babel\nhost " + hostname() + "\nmy-id " + RouterId.format(id) + "\nok\n");
             out.flush();
             for (String line; (line = ControlCommands.readLine(in)) != null; ) {
