@@ -139,21 +139,20 @@ public final class ControlCommands {
     }
 
     /**
-     * The next line from {@code in} without its {@code \n}, null at the end; of a line longer than
+     * The next line from {@code in} without its {@code \n}, null at the end: what follows the last
+     * {@code \n} is no line (babeld acts only on whole lines; a client sends the newline); of a line longer than
      * {@link #MAX_LINE} only the first {@code MAX_LINE + 1} characters are kept (the rest is read
      * and dropped), which {@link #answer} refuses: a client cannot make us hold an endless line.
      */
     public static String readLine(Reader in) throws IOException {
         StringBuilder b = new StringBuilder();
-        boolean any = false;
         for (int c; (c = in.read()) >= 0; ) {
-            any = true;
             if (c == '\n')
                 return b.toString();
             if (b.length() <= MAX_LINE)
                 b.append((char) c);
         }
-        return any ? b.toString() : null;
+        return null; // the end, maybe within an unterminated line: dropped
     }
 
     /**

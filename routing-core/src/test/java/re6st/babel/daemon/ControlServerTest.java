@@ -137,4 +137,13 @@ class ControlServerTest {
         assertEquals("bad", c.line());
         assertNull(c.line(), "quit");
     }
+
+    @Test
+    void anUnterminatedLastLineIsNotActedOn() throws Exception { // babeld 1.12.1: "quit" or "dump" without '\n', then EOF: nothing
+        Client c = new Client();
+        c.send("dump\nstatus");
+        assertEquals(List.of("add interface lo up true", "ok"), c.lines(2));
+        c.c.shutdownOutput();
+        assertNull(c.line(), "the connection ends with no answer to 'status'");
+    }
 }
