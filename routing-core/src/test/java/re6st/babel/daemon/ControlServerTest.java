@@ -50,7 +50,12 @@ class ControlServerTest {
 
     /** The core's part: router-id 1, an empty state, the per-step hooks kept. */
     final List<Runnable> afterEachStep = new ArrayList<>();
+    final DaemonStats stats = new DaemonStats();
     final ControlServer.Core core = new ControlServer.Core() {
+        public DaemonStats stats() {
+            return stats;
+        }
+
         public long routerId() {
             return 1;
         }
@@ -89,9 +94,16 @@ class ControlServerTest {
         final BufferedReader in;
 
         Client() throws Exception {
+            this(true);
+        }
+
+        /** @param greeted read the greeting up to its ok */
+        Client(boolean greeted) throws Exception {
             clients.add(this);
             c.connect(UnixDomainSocketAddress.of(dir.resolve("babeld.sock")));
             in = new BufferedReader(Channels.newReader(c, StandardCharsets.UTF_8));
+            if (!greeted)
+                return;
             assertEquals("BABEL 1.0", line());
             while (!"ok".equals(line()))
                 ;
@@ -145,5 +157,50 @@ class ControlServerTest {
         assertEquals(List.of("add interface lo up true", "ok"), c.lines(2));
         c.c.shutdownOutput();
         assertNull(c.line(), "the connection ends with no answer to 'status'");
+    }
+
+    @Test
+    void atMost40ClientsAtOnceTheNextIsToldAndCounted() throws Exception {
+        List<Client> in = new ArrayList<>();
+        for (int i = 0; i < ControlServer.MAX_CLIENTS; i++)
+            in.add(new Client()); // greeted: each holds its slot
+        Client over = new Client(false);
+        assertEquals("no too many connections", over.line());
+        assertNull(over.line(), "and closed");
+        assertEquals(1, stats.count("babel.control.connections_refused"));
+        assertEquals("# TYPE babel_control_connections_refused counter\nbabel_control_connections_refused 1", stats.prometheus().lines()
+                .filter(l -> l.contains("babel_control_connections_refused")).collect(java.util.stream.Collectors.joining("\n")));
+        in.get(0).send("quit\n");
+        assertNull(in.get(0).line());
+        Client again = new Client(); // its slot is free once its connection has ended
+        again.send("status\n");
+        assertEquals(List.of("{}", "ok"), again.lines(2));
+        assertEquals(1, stats.count("babel.control.connections_refused"));
+    }
+
+    /** The live threads named {@code name}. */
+    static List<Thread> threads(String name) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(name) && t.isAlive()).toList();
+    }
+
+    @Test
+    void aMonitorsWriterEndsOnUnmonitorAndOnDisconnect() throws Exception {
+        List<Thread> before = threads("babel-monitor");
+        Client c = new Client();
+        for (String end : List.of("unmonitor\n", "")) {
+            c.send("monitor\ndump\n"); // the dump answered: the monitor's writer has started (lines are served in order)
+            assertEquals(List.of("add interface lo up true", "ok", "add interface lo up true", "ok"), c.lines(4));
+            List<Thread> pump = new ArrayList<>(threads("babel-monitor"));
+            pump.removeAll(before);
+            assertEquals(1, pump.size(), pump.toString());
+            if (end.isEmpty()) {
+                c.close(); // the client goes, with no change for its monitor to write
+            } else {
+                c.send(end);
+                assertEquals("ok", c.line());
+            }
+            pump.get(0).join(10_000);
+            assertEquals(false, pump.get(0).isAlive(), "the writer ended after " + (end.isEmpty() ? "the disconnect" : end.trim()));
+        }
     }
 }
