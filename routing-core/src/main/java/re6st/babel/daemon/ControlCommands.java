@@ -48,7 +48,7 @@ public final class ControlCommands {
         void setMacPolicy(String ifname, MacPolicy policy) throws Exception;
 
         /**
-         * A core driven on the caller's thread (tests, the simulator): no sockets, so no MAC policies
+         * A core driven on the caller's thread (tests): no sockets, so no MAC policies
          * ({@code mac-policy} is refused) and no metrics.
          */
         static Router of(BabelRouter core, LongSupplier nanos) {
