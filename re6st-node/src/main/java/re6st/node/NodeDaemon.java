@@ -489,18 +489,8 @@ public final class NodeDaemon {
             });
             cuts = c;
             overlay.control().ifPresent(s -> {
-                s.extendWritable("blackhole", (args, who) -> {
-                    String a = c.blackhole(args, who);
-                    long next = c.expire(); // (restores nothing: the new bound is ahead) when the first bound comes
-                    bounds.schedule(() -> {
-                        try {
-                            c.expire();
-                        } catch (RuntimeException e) {
-                            LOG.log(Level.WARNING, "restoring a blackholed tunnel: {0}", Failures.explain(e));
-                        }
-                    }, Math.max(0, next - monotonicMs()) + 1, TimeUnit.MILLISECONDS);
-                    return a;
-                });
+                CutBounds b = new CutBounds(c, (task, delayMs) -> bounds.schedule(task, delayMs, TimeUnit.MILLISECONDS), NodeDaemon::monotonicMs);
+                s.extendWritable("blackhole", b::blackhole);
                 s.extendWritable("unblackhole", c::unblackhole);
             });
         }

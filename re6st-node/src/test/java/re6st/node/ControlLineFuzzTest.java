@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.StringReader;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
@@ -20,7 +18,7 @@ import re6st.babel.daemon.ControlCommands;
 /**
  * Jazzer on the node's control socket as a client types at it: any bytes (the last one says whether
  * the client may write, the one before whether white space takes the first line near and past the
- * length limit), decoded and cut into lines as the socket does, answered by the router's commands
+ * length limit), decoded ({@link ControlCommands#decoding}) and cut into lines as the socket does, answered by the router's commands
  * with the node's {@code blackhole} and {@code unblackhole} (and {@code routes ADDRESS}). Every line
  * gets a well-formed reply of bounded size and nothing throws; a cut is only ever of a live tunnel,
  * for 1 to 300 s from when it was asked, on every transport; only a {@code blackholed} reply starts
@@ -48,11 +46,13 @@ class ControlLineFuzzTest {
         boolean writable = in.consumeBoolean();
         // libFuzzer's inputs stop at 4 KiB: white space before the first line takes it to the limit and past it
         String pad = in.consumeBoolean() ? " ".repeat(ControlCommands.MAX_LINE - 24) : "";
-        // bytes decoded as the socket decodes them (UTF-8, a malformed sequence replaced)
-        StringReader text = new StringReader(pad + new String(in.consumeRemainingAsBytes(), StandardCharsets.UTF_8));
+        // the raw bytes, decoded by the socket's own decoder (UTF-8, a malformed sequence becomes U+FFFD, never an exception)
+        byte[] bytes = in.consumeRemainingAsBytes(), padded = new byte[pad.length() + bytes.length];
+        System.arraycopy(bytes, 0, padded, pad.length(), bytes.length);
+        java.util.Arrays.fill(padded, 0, pad.length(), (byte) ' ');
+        java.io.Reader text = ControlCommands.decoding(java.nio.channels.Channels.newChannel(new java.io.ByteArrayInputStream(padded)));
         for (String line; (line = ControlCommands.readLine(text)) != null; ) {
-            node.clock.addAndGet(1000); // a second per line: the bounds come during a long input
-            node.cuts.expire();
+            node.timer.advance(1000); // a second per line: the bounds come during a long input, restored by the daemon's timer
             List<TunnelCuts.Cut> before = node.cuts.active();
             long started = node.cuts.figures().started(), restored = node.cuts.figures().restoredOnRequest();
             String reply = node.commands.answer(line, writable, "user root");
@@ -62,9 +62,11 @@ class ControlLineFuzzTest {
             if (line.length() > ControlCommands.MAX_LINE)
                 assertEquals("no line too long (over " + ControlCommands.MAX_LINE + " characters)\n", reply);
             else if (words.isEmpty())
-                assertEquals("", reply, "a blank line is not answered (babeld)");
-            else if (command.equals("quit"))
+                assertEquals("ok\n", reply, "a blank line is answered ok (babeld)");
+            else if (words.equals(List.of("quit")))
                 assertNull(reply);
+            else if (words.size() > 1 && List.of("quit", "dump", "monitor", "unmonitor", "metrics", "status").contains(command))
+                assertEquals("bad\n", reply, "words after a command that takes none (babeld)");
             else
                 ControlLines.assertWellFormed(line, reply);
 

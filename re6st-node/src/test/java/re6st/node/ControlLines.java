@@ -6,9 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
@@ -23,8 +27,9 @@ import re6st.tunnel.TunnelInfo;
 
 /**
  * The node's control socket without the socket: the router's commands with the node's
- * {@code blackhole} and {@code unblackhole} (as {@code NodeDaemon} adds them; the bound's timer is
- * the test's {@code cuts.expire()}) over two live tunnels, on a clock in ms.
+ * {@code blackhole} and {@code unblackhole} (as {@code NodeDaemon} adds them, through {@link CutBounds}
+ * on a {@link Timer} that runs its tasks when the test says: {@link #advance}) over two live tunnels,
+ * on a clock in ms.
  */
 final class ControlLines {
     final AtomicLong clock = new AtomicLong(1_000_000);
@@ -40,11 +45,53 @@ final class ControlLines {
 
         public void uninstall(KernelRoute r) {}
     });
+    final Timer timer = new Timer();
+    final CutBounds bounds = new CutBounds(cuts, timer, clock::get);
     final ControlCommands commands = new ControlCommands(ControlCommands.Router.of(router, () -> clock.get() * 1_000_000), true, k -> null);
 
     ControlLines() {
-        commands.extendWritable("blackhole", cuts::blackhole);
+        commands.extendWritable("blackhole", bounds::blackhole);
         commands.extendWritable("unblackhole", cuts::unblackhole);
+    }
+
+    /** A scheduler on {@link #clock}: a task runs in {@link #advance}, once the clock has reached its time. */
+    final class Timer implements CutBounds.Scheduler {
+        private record Task(long atMs, long order, FutureTask<?> task) {}
+
+        private final List<Task> tasks = new ArrayList<>();
+        private long order;
+
+        @Override
+        public synchronized Future<?> schedule(Runnable task, long delayMs) {
+            assertTrue(delayMs >= 0, "delay " + delayMs);
+            FutureTask<?> f = new FutureTask<>(task, null);
+            tasks.add(new Task(clock.get() + delayMs, order++, f));
+            return f;
+        }
+
+        /** The tasks waiting (not cancelled nor run). */
+        synchronized long pending() {
+            return tasks.stream().filter(t -> !t.task().isDone()).count();
+        }
+
+        /** Moves the clock {@code ms} on, running each task (those they schedule too) at its time, in order. */
+        void advance(long ms) {
+            long end = clock.get() + ms;
+            while (true) {
+                Task next;
+                synchronized (this) {
+                    tasks.removeIf(t -> t.task().isDone());
+                    next = tasks.stream().filter(t -> t.atMs() - end <= 0)
+                            .min(Comparator.comparingLong(Task::atMs).thenComparingLong(Task::order)).orElse(null);
+                    if (next == null)
+                        break;
+                    tasks.remove(next);
+                }
+                clock.set(Math.max(clock.get(), next.atMs()));
+                next.task().run();
+            }
+            clock.set(end);
+        }
     }
 
     /** The reply to {@code line} from a client that may change the router. */

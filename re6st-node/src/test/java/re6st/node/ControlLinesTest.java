@@ -140,7 +140,6 @@ class ControlLinesTest {
         String second = ControlCommands.readLine(in);
         assertEquals("blackhole re6st-1 10\r", second);
         assertEquals("blackholed re6st-1 3/16 10\nok\n", node.ask(second), "a CR before the newline is white space");
-        assertEquals("quit", ControlCommands.readLine(in), "the last line needs no newline");
-        assertEquals(null, ControlCommands.readLine(in));
+        assertEquals(null, ControlCommands.readLine(in), "a last line without its newline is not a line (babeld acts on none)");
     }
 }

@@ -90,4 +90,40 @@ class TunnelCutsTest {
         assertEquals(Set.of(), udp.cut());
         assertEquals(List.of(), cuts.active());
     }
+
+    /**
+     * The daemon's timer ({@link CutBounds}, driven as the control socket drives it): each cut ends at
+     * its own bound, whichever came first, and nothing waits once none is left.
+     */
+    @Test
+    void eachCutEndsAtItsOwnBoundThroughTheDaemonsTimer() {
+        assertEquals("blackholed re6st-1 3/16 10\nok\n", node.ask("blackhole re6st-1 10"));
+        assertEquals("blackholed re6st-2 4/16 20\nok\n", node.ask("blackhole re6st-2 20"));
+        node.timer.advance(9_999);
+        assertEquals(Set.of("3/16", "4/16"), udp.cut(), "neither bound yet");
+        node.timer.advance(1);
+        assertEquals(Set.of("4/16"), udp.cut(), "the first at its bound");
+        node.timer.advance(9_999);
+        assertEquals(Set.of("4/16"), udp.cut(), "the second not yet");
+        node.timer.advance(1);
+        assertEquals(Set.of(), udp.cut(), "the second at its bound");
+        assertEquals(Set.of(), tcp.cut());
+        assertEquals(2, cuts.figures().restoredAtBound());
+        assertEquals(0, node.timer.pending(), "no task left once no cut is");
+    }
+
+    /** A later cut with an earlier bound, and a cut again with a later bound: each at its bound still. */
+    @Test
+    void anEarlierBoundAfterALaterOneAndANewBoundForTheSameTunnelAreKept() {
+        node.ask("blackhole re6st-1 30");
+        node.ask("blackhole re6st-2 5");
+        node.timer.advance(5_000);
+        assertEquals(Set.of("3/16"), udp.cut());
+        node.ask("blackhole re6st-1 60"); // at 5 s: now until 65 s, not 30 s
+        node.timer.advance(59_999);
+        assertEquals(Set.of("3/16"), udp.cut(), "the new bound holds");
+        node.timer.advance(1);
+        assertEquals(Set.of(), udp.cut());
+        assertEquals(0, node.timer.pending(), "nothing waits");
+    }
 }

@@ -49,7 +49,7 @@ public final class BenchCommand implements Callable<Integer> {
      * itself at the end), and reports the interruption, the path taken meanwhile and the return.
      */
     @Command(name = "failover", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
-            description = {"Measures a failover on the live network: pings TARGET (an overlay address of another node) every 10 ms, "
+            description = {"Measures a failover on the live network: pings --to ADDRESS (an overlay address of another node) every 10 ms, "
                     + "finds the tunnel the kernel sends the pings into, and blackholes that tunnel for --duration seconds: the node "
                     + "drops everything it sends and receives on it (data, Babel, liveness), as a WAN path that fell silent. Then it "
                     + "reports the interruption (the longest gap between replies), the first hop used during the cut, and when the "
@@ -57,7 +57,7 @@ public final class BenchCommand implements Callable<Integer> {
                 "This disturbs the network for everyone whose traffic uses that tunnel, for at most --duration seconds, and it is "
                     + "reversible: the tunnel is restored at the end, on Ctrl-C or any exit, and by the node itself at the bound even "
                     + "if this command is killed (re6st status shows a warning while a tunnel is blackholed).",
-                "It refuses (and touches nothing) when the target has no other route than through that tunnel. As root, on the node: "
+                "It refuses (and touches nothing) when ADDRESS has no other route than through that tunnel. As root, on the node: "
                     + "it uses the node's control socket RUN/babeld.sock, ping (iputils) and ip (iproute2)."},
             footer = {"", "Examples:", "  re6st bench failover --to 2001:db8:42:7::1", "  re6st bench failover --to 2001:db8:42:7::1 --duration 30 --json"})
     public static final class Failover implements Callable<Integer> {

@@ -19,10 +19,13 @@ import re6st.babel.mac.MacPolicy;
 
 /**
  * The control socket's commands without the socket (babeld's {@code local.c} protocol, sans I/O):
- * one line from a client in, its reply out; {@link ControlServer} is the socket around it. A line
- * that is not blank gets lines ending with {@code ok}, or one line {@code no REASON} (nothing
- * changed) or {@code bad} (a command we do not know); {@code quit} gets none (the connection ends).
- * Nothing a client sends makes {@link #answer} throw.
+ * one line from a client in, its reply out; {@link ControlServer} is the socket around it. As
+ * babeld (1.12), a line gets lines ending with {@code ok} (a blank line: just {@code ok}), or one
+ * line {@code no REASON} (nothing changed) or {@code bad} (a command we do not know, or one that
+ * takes no words given some: {@code dump extra}, {@code quit now}); {@code quit} gets none (the
+ * connection ends). Words are split at spaces, tabs and carriage returns, as babeld splits them
+ * (any other control character is part of a word). Unlike babeld, {@code #} starts no comment (a
+ * {@code blackhole} reason may hold one). Nothing a client sends makes {@link #answer} throw.
  */
 public final class ControlCommands {
     private static final Logger LOG = System.getLogger("re6st.babel.control");
@@ -45,7 +48,7 @@ public final class ControlCommands {
         void setMacPolicy(String ifname, MacPolicy policy) throws Exception;
 
         /**
-         * A core driven on the caller's thread (tests, the simulator): no sockets, so no MAC policies
+         * A core driven on the caller's thread (tests): no sockets, so no MAC policies
          * ({@code mac-policy} is refused) and no metrics.
          */
         static Router of(BabelRouter core, LongSupplier nanos) {
@@ -114,33 +117,48 @@ public final class ControlCommands {
         writableExtensions.put(command, c);
     }
 
-    /** The words of a line: babeld's, split at white space. */
+    /** The words of a line: babeld's, split at spaces, tabs and carriage returns. */
     public static List<String> words(String line) {
-        String t = line.trim();
-        return t.isEmpty() ? List.of() : List.of(t.split("\\s+"));
+        List<String> w = new java.util.ArrayList<>();
+        for (String s : line.split("[ \t\r]+"))
+            if (!s.isEmpty())
+                w.add(s);
+        return List.copyOf(w);
     }
 
     /**
-     * The next line from {@code in} without its {@code \n}, null at the end; of a line longer than
+     * What a client sends, as the commands read it: UTF-8, where a malformed (or unmappable) byte
+     * sequence becomes U+FFFD (so a word we do not know: {@code bad}, as babeld answers a stray byte)
+     * rather than an exception that would lose the lines before it and the connection.
+     */
+    public static Reader decoding(java.nio.channels.ReadableByteChannel in) {
+        java.nio.charset.CharsetDecoder d = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPLACE)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPLACE);
+        return new java.io.BufferedReader(java.nio.channels.Channels.newReader(in, d, -1));
+    }
+
+    /**
+     * The next line from {@code in} without its {@code \n}, null at the end: what follows the last
+     * {@code \n} is no line (babeld acts only on whole lines; a client sends the newline); of a line longer than
      * {@link #MAX_LINE} only the first {@code MAX_LINE + 1} characters are kept (the rest is read
      * and dropped), which {@link #answer} refuses: a client cannot make us hold an endless line.
      */
     public static String readLine(Reader in) throws IOException {
         StringBuilder b = new StringBuilder();
-        boolean any = false;
         for (int c; (c = in.read()) >= 0; ) {
-            any = true;
             if (c == '\n')
                 return b.toString();
             if (b.length() <= MAX_LINE)
                 b.append((char) c);
         }
-        return any ? b.toString() : null;
+        return null; // the end, maybe within an unterminated line: dropped
     }
 
     /**
-     * The reply to {@code line} (lines, each ending with a newline): "" for a blank line (as
-     * babeld), null for {@code quit}.
+     * The reply to {@code line} (lines, each ending with a newline): {@code ok} for a blank line
+     * and {@code bad} for trailing words after a command that takes none (as babeld), null for
+     * {@code quit}.
      *
      * @param writable whether this client may change the router (our user or root on a read-write socket)
      * @param client   who asks, for the log of what it changes
@@ -150,8 +168,10 @@ public final class ControlCommands {
             return no("line too long (over " + MAX_LINE + " characters)");
         List<String> w = words(line);
         if (w.isEmpty())
-            return "";
+            return "ok\n";
         String command = w.get(0);
+        if (w.size() > 1 && !TAKE_WORDS.contains(command) && !writableExtensions.containsKey(command))
+            return "bad\n"; // babeld: "dump extra", "quit now"
         try {
             return switch (command) {
                 case "quit" -> null;
@@ -168,6 +188,9 @@ public final class ControlCommands {
             return no(command + " failed (see the log)");
         }
     }
+
+    /** The commands (other than the {@link #extendWritable} ones) that take words after their own; the others are {@code bad} with any. */
+    private static final java.util.Set<String> TAKE_WORDS = java.util.Set.of("cost-multiplier", "mac-policy", "routes");
 
     /** One line {@code no REASON}: on one line whatever the reason holds. */
     static String no(String reason) {

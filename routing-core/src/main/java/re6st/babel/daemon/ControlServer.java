@@ -1,7 +1,7 @@
 package re6st.babel.daemon;
 
-import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.Reader;
 import java.io.Writer;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -37,12 +37,22 @@ import re6st.babel.mac.MacPolicy;
  * {@code routes ADDRESS} (the routes whose prefix holds ADDRESS, with their feasibility); its owner
  * adds more with {@link #extend} (the node's {@code status}) and, read-write only and with
  * arguments, {@link #extendWritable} (the node's {@code blackhole}). What each line is answered is
- * {@link ControlCommands}; this is the socket, who may write, and the monitors.
+ * {@link ControlCommands}; this is the socket, who may write, and the monitors. At most
+ * {@link #MAX_CLIENTS} clients at once (as babeld); one more is answered {@code no too many connections}
+ * and closed. A monitor's writer thread ends with {@code unmonitor} or the client.
  */
 public final class ControlServer implements AutoCloseable {
     private static final Logger LOG = System.getLogger("re6st.babel.control");
 
-    private final BabelDaemon daemon;
+    /**
+     * The most clients connected at once (babeld's MAX_LOCAL_SOCKETS): each has a thread, and a
+     * read-only socket is open to every local user. One more is answered one line,
+     * {@code no too many connections}, and closed (counted: {@code babel_control_connections_refused}).
+     */
+    public static final int MAX_CLIENTS = 40;
+
+    private final Core daemon;
+    private final java.util.concurrent.Semaphore clients = new java.util.concurrent.Semaphore(MAX_CLIENTS);
     private final ServerSocketChannel server;
     private final boolean readWrite;
     private final java.nio.file.attribute.UserPrincipal socketOwner;
@@ -53,9 +63,34 @@ public final class ControlServer implements AutoCloseable {
     private Map<String, String> last = Map.of();
     private long lastMonitorRun;
 
-    /** A monitoring client: lines to write, produced on the core thread. */
+    /** What the server needs of the daemon beside the commands' {@link ControlCommands.Router} (a test gives its own). */
+    interface Core {
+        /** For the greeting ({@code my-id}). */
+        long routerId() throws Exception;
+
+        /** On the core thread: the state as {@code dump} shows it, by key (the monitors diff it). */
+        Map<String, String> snapshotOnCoreThread(long now);
+
+        /** Runs {@code r} on the core thread after every step. */
+        void afterEachStep(Runnable r);
+
+        /** Where the refused connections are counted. */
+        DaemonStats stats();
+    }
+
+    /** A monitoring client: lines to write, produced on the core thread, until {@link #end}. */
     private static final class Monitor {
+        /** Wakes the pump to end (compared by identity). */
+        private static final String END = new String("end");
         final BlockingQueue<String> lines = new LinkedBlockingQueue<>(100_000);
+        volatile boolean ended;
+
+        /** Unmonitor or disconnect (no longer in {@link #monitors}): the pump drops what is queued and ends. */
+        void end() {
+            ended = true;
+            lines.clear();
+            lines.offer(END);
+        }
     }
 
     /**
@@ -77,9 +112,31 @@ public final class ControlServer implements AutoCloseable {
     /** Listens on {@code ::1 port} (port > 0) or on the Unix socket {@code path}. */
     public ControlServer(BabelDaemon daemon, int port, String path, boolean readWrite,
             java.util.function.Function<String, MacKey> keys) throws IOException {
+        this(router(daemon), new Core() {
+            public long routerId() throws Exception {
+                return daemon.call(core -> core.routerId());
+            }
+
+            public Map<String, String> snapshotOnCoreThread(long now) {
+                return daemon.snapshotOnCoreThread(now);
+            }
+
+            public void afterEachStep(Runnable r) {
+                daemon.afterEachStep(r);
+            }
+
+            public DaemonStats stats() {
+                return daemon.stats();
+            }
+        }, port, path, readWrite, keys);
+    }
+
+    /** The same on any {@code router} and {@code daemon} (tests: no kernel, no root). */
+    ControlServer(ControlCommands.Router router, Core daemon, int port, String path, boolean readWrite,
+            java.util.function.Function<String, MacKey> keys) throws IOException {
         this.daemon = daemon;
         this.readWrite = readWrite;
-        this.commands = new ControlCommands(router(daemon), readWrite, keys);
+        this.commands = new ControlCommands(router, readWrite, keys);
         SocketAddress addr;
         if (path != null) {
             unixPath = Path.of(path);
@@ -108,7 +165,11 @@ public final class ControlServer implements AutoCloseable {
         while (running) {
             try {
                 SocketChannel c = server.accept();
-                Thread t = new Thread(() -> serve(c), "babel-control-client");
+                if (!clients.tryAcquire()) {
+                    refuse(c);
+                    continue;
+                }
+                Thread t = new Thread(() -> serve(c), "babel-control-client"); // serve releases the slot
                 t.setDaemon(true);
                 t.start();
             } catch (IOException e) {
@@ -118,13 +179,44 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
+    /** Over {@link #MAX_CLIENTS}: one line and the door; counted. */
+    private void refuse(SocketChannel c) {
+        daemon.stats().controlRefused.inc();
+        LOG.log(Level.DEBUG, "control socket: a client refused, {0} connected already", MAX_CLIENTS);
+        try (c) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap("no too many connections\n".getBytes(StandardCharsets.US_ASCII));
+            c.configureBlocking(false); // a client that reads nothing cannot hold the accept loop (24 bytes fit a new socket's buffer)
+            c.write(b);
+        } catch (IOException e) {
+            // gone already
+        }
+    }
+
+    /** One client, on its own thread, holding one of the {@link #MAX_CLIENTS} slots until its connection is done. */
     private void serve(SocketChannel c) {
-        Monitor mon = null;
-        try (c; BufferedReader in = new BufferedReader(Channels.newReader(c, StandardCharsets.UTF_8));
+        boolean released = false;
+        try (c; Reader in = ControlCommands.decoding(c);
              Writer out = Channels.newWriter(c, StandardCharsets.UTF_8)) {
+            try {
+                serve(c, in, out);
+            } finally {
+                released = true;
+                clients.release(); // before c closes: a client that saw its connection end may connect again at once
+            }
+        } catch (Exception e) {
+            LOG.log(Level.DEBUG, "control client gone: {0}", e.getMessage());
+        } finally {
+            if (!released)
+                clients.release();
+        }
+    }
+
+    private void serve(SocketChannel c, Reader in, Writer out) throws Exception {
+        Monitor mon = null;
+        try {
             boolean writable = writable(c);
             String client = client(c);
-            long id = daemon.call(core -> core.routerId());
+            long id = daemon.routerId();
             out.write("BABEL 1.0\nversion re6st-babel\nhost " + hostname() + "\nmy-id " + RouterId.format(id) + "\nok\n");
             out.flush();
             for (String line; (line = ControlCommands.readLine(in)) != null; ) {
@@ -147,14 +239,15 @@ public final class ControlServer implements AutoCloseable {
                     writer.start();
                 } else if (command.equals("unmonitor") && mon != null) {
                     monitors.remove(mon);
+                    mon.end();
                     mon = null;
                 }
             }
-        } catch (Exception e) {
-            LOG.log(Level.DEBUG, "control client gone: {0}", e.getMessage());
         } finally {
-            if (mon != null)
+            if (mon != null) {
                 monitors.remove(mon);
+                mon.end();
+            }
         }
     }
 
@@ -216,10 +309,13 @@ public final class ControlServer implements AutoCloseable {
         };
     }
 
+    /** A monitor's writer thread: ends on unmonitor or disconnect ({@link Monitor#end}) or a failed write. */
     private static void pump(Monitor m, Writer out, SocketChannel c) {
         try {
             while (c.isOpen()) {
                 String l = m.lines.take();
+                if (m.ended)
+                    return;
                 synchronized (out) {
                     out.write(l);
                     out.write('\n');

@@ -19,6 +19,8 @@ public final class DaemonStats {
     final Counter sendErrors = registry.counter("babel.send.errors");
     final Counter encodeErrors = registry.counter("babel.encode.errors");
     final Counter notLinkLocal = registry.counter("babel.packets.not_link_local");
+    /** Control-socket clients turned away: {@link ControlServer#MAX_CLIENTS} were connected. */
+    final Counter controlRefused = registry.counter("babel.control.connections_refused");
     final Counter macDropped = registry.counter("babel.mac.dropped");
     /** Exceptions a loop survived while handling one packet, task or step (bugs: each cause is logged once). */
     final Counter loopFailures = registry.counter("babel.loop.failures");

@@ -41,13 +41,24 @@ class ControlCommandsTest {
     final ControlCommands commands = new ControlCommands(FAILING, true, id -> null);
 
     @Test
-    void blankLinesAreNotAnsweredQuitEndsAndUnknownWordsAreBad() {
-        assertEquals("", commands.answer("", true, "u"));
-        assertEquals("", commands.answer(" \t\u0001 ", true, "u"));
+    void blankLinesAreOkQuitEndsAndUnknownWordsAreBad() { // as babeld 1.12.1 answers them
+        assertEquals("ok\n", commands.answer("", true, "u"));
+        assertEquals("ok\n", commands.answer(" \t\r ", true, "u"));
+        assertEquals("bad\n", commands.answer(" \t\u0001 ", true, "u"), "a control character is a word, not white space");
         assertNull(commands.answer("quit", true, "u"));
-        assertNull(commands.answer("  quit now", true, "u"));
+        assertNull(commands.answer("  quit\t\r", true, "u"));
         assertEquals("bad\n", commands.answer("dumpp", true, "u"));
         assertEquals("babel_routes 0\nok\n", commands.answer("metrics", false, "u"));
+    }
+
+    @Test
+    void wordsAfterACommandThatTakesNoneAreBad() { // babeld: "dump extra", "quit now", "monitor x", "unmonitor x"
+        commands.extend("status", () -> "{}");
+        for (String line : List.of("dump extra", "quit now", "monitor x", "unmonitor x", "metrics x", "status --json", "dump\u000bx", "dump\u0001"))
+            assertEquals("bad\n", commands.answer(line, true, "u"), line);
+        assertEquals("ok\n", commands.answer(" unmonitor\t\r", true, "u"));
+        assertEquals("{}\nok\n", commands.answer("status", true, "u"));
+        assertEquals("no usage: routes ADDRESS\n", commands.answer("routes", true, "u"), "routes takes words: its own usage");
     }
 
     @Test
@@ -92,7 +103,7 @@ class ControlCommandsTest {
         String over = ControlCommands.readLine(in);
         assertEquals(ControlCommands.MAX_LINE + 1, over.length());
         assertEquals("no line too long (over 4096 characters)\n", commands.answer(over, true, "u"));
-        assertEquals("last", ControlCommands.readLine(in));
+        assertNull(ControlCommands.readLine(in), "'last' has no newline: not a line (babeld acts on none)");
         assertNull(ControlCommands.readLine(in));
         assertEquals(List.of("a", "b"), ControlCommands.words(" a \t b\r"));
     }
