@@ -23,6 +23,7 @@ import re6st.babel.Route;
 import re6st.babel.daemon.BabelDaemon;
 import re6st.babel.daemon.ControlServer;
 import re6st.babel.mac.MacPolicy;
+import re6st.babel.message.Message;
 import re6st.jni.UdpSocket;
 import re6st.net.IpPrefix;
 import re6st.net.Ipv6Prefix;
@@ -265,9 +266,14 @@ public final class Overlay implements AutoCloseable {
         });
     }
 
-    /** The node subnet an installed route leads to, or null for another route (IPv4, not installed, outside the network, the network itself). */
-    private static Ipv6Prefix nodeSubnet(Route r, Ipv6Prefix net) {
-        if (!r.installed() || r.prefix().isV4())
+    /**
+     * The node subnet an installed route leads to, or null for another route (IPv4, not installed, unreachable: a
+     * retraction kept installed until it is flushed, outside the network, the network itself). A node that left is
+     * not routed: no candidate for a new tunnel, no registry "routed" for minutes after it died, no route that holds a
+     * drain.
+     */
+    static Ipv6Prefix nodeSubnet(Route r, Ipv6Prefix net) {
+        if (!r.installed() || r.metric() >= Message.INFINITY || r.prefix().isV4())
             return null;
         Ipv6Prefix p = Ipv6Prefix.parse(r.prefix().toString());
         return p.length() <= net.length() || !net.contains(p.address()) ? null : p;

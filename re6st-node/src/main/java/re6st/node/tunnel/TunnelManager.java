@@ -338,10 +338,15 @@ public final class TunnelManager {
         fx.setCostMultiplier(peer, DRAIN_MULTIPLIER);
     }
 
-    /** Each pass, the code of a locked kill again (the first may have been dropped for want of a session), until its step ends. */
+    /**
+     * Each pass, the code of a locked kill again (the first may have been dropped for want of a session), until its step
+     * ends; not while routes use the tunnel again (its drain was checked when the step began: a code 3 resent later would
+     * let the owner hang up a tunnel our routes now need, and a code 2 would ask for it), the code going again once they
+     * have moved away.
+     */
     private void resendKillCodes(long now) {
         for (TunnelKiller k : killers.values())
-            if (k.resendDue(now, PASS_MS)) {
+            if (routes.carriedBy(k.peer) == 0 && k.resendDue(now, PASS_MS)) {
                 counters.killCodesResent++;
                 fx.sendKill(k.peer, k.code());
             }

@@ -67,7 +67,10 @@ public final class BabelRoutes {
         }
     }
 
-    /** Installed, non-source-specific routes inside {@code network} and longer than it, as binary node prefixes. */
+    /**
+     * Installed, reachable (a retraction stays installed with metric 65535 until flushed), non-source-specific routes
+     * inside {@code network} and longer than it, as binary node prefixes.
+     */
     static Set<String> nodePrefixes(List<String> dump, Network network) {
         Set<String> out = new TreeSet<>();
         String net = network.bits();
@@ -75,8 +78,8 @@ public final class BabelRoutes {
             if (!l.startsWith("add route ") || !l.contains(" installed yes"))
                 continue;
             String[] w = l.split(" ");
-            String dst = word(w, "prefix"), src = word(w, "from");
-            if (dst == null || (src != null && !src.endsWith("/0")))
+            String dst = word(w, "prefix"), src = word(w, "from"), metric = word(w, "metric");
+            if (dst == null || (src != null && !src.endsWith("/0")) || unreachable(metric))
                 continue;
             try {
                 Ipv6Prefix p = Ipv6Prefix.parse(dst);
@@ -88,6 +91,14 @@ public final class BabelRoutes {
             }
         }
         return out;
+    }
+
+    private static boolean unreachable(String metric) {
+        try {
+            return metric != null && Integer.parseInt(metric) >= 0xFFFF;
+        } catch (NumberFormatException e) {
+            return false; // a dump we do not fully read: the route counts, as before
+        }
     }
 
     private static String word(String[] w, String key) {

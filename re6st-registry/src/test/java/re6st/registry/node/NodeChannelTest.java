@@ -105,9 +105,11 @@ class NodeChannelTest {
                 "add route 6 prefix 2001:db8:42:4::/64 from 2001:db8::/32 installed yes id 02:00:00:00:00:00:00:06 metric 96 refmetric 0 via fe80::2 if veth0",
                 "add route 7 prefix 10.0.0.0/8 from 0.0.0.0/0 installed yes id 02:00:00:00:00:00:00:07 metric 96 refmetric 0 via fe80::2 if veth0",
                 "add route 8 prefix nonsense from ::/0 installed yes",
-                "add route 9 prefix 2001:db8:42:5::/64 from ::/0 installed yes id 02:00:00:00:00:00:00:09 metric 96 refmetric 0 via fe80::2 if veth0");
+                "add route 9 prefix 2001:db8:42:5::/64 from ::/0 installed yes id 02:00:00:00:00:00:00:09 metric 96 refmetric 0 via fe80::2 if veth0",
+                // a node that left: its retraction stays installed (metric 65535) until flushed
+                "add route 10 prefix 2001:db8:42:6::/64 from ::/0 installed yes id 02:00:00:00:00:00:00:0a metric 65535 refmetric 65535 via fe80::2 if veth0");
         assertEquals(Set.of("0000000000000010", "0000000000000101"), BabelRoutes.nodePrefixes(dump, network),
-                "installed, not source-specific, inside the network and longer than it");
+                "installed, reachable, not source-specific, inside the network and longer than it");
     }
 
     @Test
