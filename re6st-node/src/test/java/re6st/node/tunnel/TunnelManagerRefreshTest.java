@@ -203,15 +203,22 @@ class TunnelManagerRefreshTest {
         assertEquals(List.of(), f.fx.take().stream().filter(c -> c.startsWith("kill")).toList(), "the kill is over");
     }
 
+    /** 9 (connected to us) carries 11; it asks for a kill (code 2), the routes move away, we answer code 3: locked. */
+    private static final Routes THROUGH9 = new Routes().registry().neighbour(2).neighbour(9).via(11, 9);
+    private static final Routes MOVED = new Routes().registry().neighbour(2).via(9, 2).via(11, 2);
+
+    private static ManagerFixture serverKillOf9Locked() {
+        ManagerFixture f = twoTunnels(Set.of());
+        f.routes(THROUGH9.build());
+        assertTrue(f.m.killRequested(f.now, p(9)));
+        f.routes(MOVED.build());
+        assertEquals(List.of("cost " + p(9) + " 4096", "kill " + p(9) + " 3"), f.fx.take());
+        return f;
+    }
+
     @Test
     void theServerSideSendsCode3AgainWhileLocked() {
-        ManagerFixture f = twoTunnels(Set.of());
-        Routes through9 = new Routes().registry().neighbour(2).neighbour(9).via(11, 9);
-        f.routes(through9.build());
-        assertTrue(f.m.killRequested(f.now, p(9)));
-        Routes moved = new Routes().registry().neighbour(2).via(9, 2).via(11, 2);
-        f.routes(moved.build());
-        assertEquals(List.of("cost " + p(9) + " 4096", "kill " + p(9) + " 3"), f.fx.take());
+        ManagerFixture f = serverKillOf9Locked();
         f.pass();
         assertEquals(List.of("kill " + p(9) + " 3"), f.fx.take().stream().filter(c -> c.startsWith("kill")).toList());
         f.m.removed(f.now, p(9), false); // the owner hung up
@@ -223,17 +230,11 @@ class TunnelManagerRefreshTest {
     /** Review: a code resent long after the drain was checked must not ask for a tunnel our routes use again. */
     @Test
     void aLockedKillSendsNoCodeWhileRoutesUseTheTunnelAgain() {
-        ManagerFixture f = twoTunnels(Set.of());
-        Routes through9 = new Routes().registry().neighbour(2).neighbour(9).via(11, 9);
-        f.routes(through9.build());
-        assertTrue(f.m.killRequested(f.now, p(9)));
-        Routes moved = new Routes().registry().neighbour(2).via(9, 2).via(11, 2);
-        f.routes(moved.build());
-        assertEquals(List.of("cost " + p(9) + " 4096", "kill " + p(9) + " 3"), f.fx.take());
-        f.routes(through9.build()); // 11 is reached through 9 again (the other way went away)
+        ManagerFixture f = serverKillOf9Locked();
+        f.routes(THROUGH9.build()); // 11 is reached through 9 again (the other way went away)
         f.pass();
         assertEquals(List.of(), f.fx.take().stream().filter(c -> c.startsWith("kill")).toList(), "no code 3 while 9 carries 11");
-        f.routes(moved.build());
+        f.routes(MOVED.build());
         f.pass();
         assertEquals(List.of("kill " + p(9) + " 3"), f.fx.take().stream().filter(c -> c.startsWith("kill")).toList(),
                 "again once the routes moved away");
