@@ -622,9 +622,13 @@ public final class BabelRouter {
         sendUpdateAll(r.entry.prefix, r.entry.src, now);
         if (r.source != oldSource || (oldMetric < INFINITY && m >= INFINITY))
             resendUpdate(r.entry.prefix, r.entry.src, now);
+        // babeld 1.12.1: send_multicast_request(NULL, prefix, plen, src_prefix, src_plen), a plain
+        // route request (MESSAGE_REQUEST) on every up interface, after the update: a neighbour with
+        // a better route answers with an update. Not a seqno request: that made the source bump
+        // its seqno and flood the network at every metric rise.
         if (oldMetric < INFINITY && m >= oldMetric + 288)
-            sendSeqnoRequest(null, r.entry.prefix, r.entry.src, Seqno.plus(r.source.seqno, 1), r.source.routerId,
-                    DEFAULT_HOP_COUNT, now);
+            for (Interface ifc : upInterfaces())
+                out.send(ifc.name, null, new RouteRequest(r.entry.prefix, r.entry.src));
     }
 
     private void neighbourCostChanged(Neighbour n, long now) {

@@ -141,6 +141,30 @@ class SimulationTest {
                 "x reaches o through b within 5 s: " + sim.path(x, p(1)));
     }
 
+    /**
+     * The installed route getting 384 worse (a cost multiplier on its only link) is announced and
+     * followed by a plain route request (babeld's send_multicast_request), not a seqno request:
+     * the source keeps its seqno and nothing floods.
+     */
+    @Test
+    void aMetricRiseIsFollowedByARouteRequestNotANewSeqno() {
+        Simulation sim = new Simulation(17);
+        Node o = sim.node("o"), a = sim.node("a"), x = sim.node("x");
+        Link ao = sim.connect(a, o, 1, WIRED);
+        sim.connect(a, x, 1, WIRED);
+        o.originate(p(1));
+        sim.checkLoopsAtEveryStep();
+        assertTrue(sim.runUntil(30_000, () -> sim.path(x, p(1)) != null));
+        sim.run(10_000);
+        int seqno = o.router.seqno();
+        int before = a.router.installed(p(1), null).metric();
+        sim.call(a, core -> core.setCostMultiplier(ao.ifname, ao.peer().linkLocal, 5, sim.now()));
+        assertTrue(a.router.installed(p(1), null).metric() >= before + 384, "a's metric rose by 384 or more");
+        sim.run(30_000);
+        assertEquals(seqno, o.router.seqno(), "no new seqno asked for");
+        assertEquals(List.of(x, a, o), sim.path(x, p(1)));
+    }
+
     @Test
     void latencyDecidesWithTimestampsOnTunnels() {
         Simulation sim = new Simulation(2);
