@@ -393,7 +393,10 @@ public final class BabelRouter {
             }
             metricWillChange(r, now);
             r.source = source;
-            if (feasible && refmetric < INFINITY) {
+            // babeld 1.8.1+ (no keep-unfeasible): every finite update refreshes the route, feasible or
+            // not, so an unfeasible alternative stays alive (not old, not retracted) while its
+            // neighbour keeps announcing it, ready when the installed route goes
+            if (refmetric < INFINITY) {
                 r.time = now;
                 r.retractedAt = Long.MIN_VALUE;
             } else if (refmetric >= INFINITY && r.retractedAt == Long.MIN_VALUE) {
@@ -415,10 +418,13 @@ public final class BabelRouter {
             if (lost)
                 routeLost(oldSource, oldMetric, now);
             else if (!feasible)
-                // forced only for the installed route about to expire (babeld: route->installed && route_old):
-                // forced for every old alternative, each periodic update of a farther neighbour asked the
-                // source for a new seqno, and each new seqno flooded the network
-                sendUnfeasibleRequest(n, r.installed && r.old(now), useqno, r.metric(), source, now);
+                // babeld: send_unfeasible_request(neigh, route_old(route), ...). An unfeasible update is
+                // finite (a retraction is always feasible), so r.time was just refreshed and r.old(now)
+                // is false here: the request is forced for no route, only sent if the installed route
+                // is missing or 512 worse. (Before the refresh above, unfeasible alternatives aged, were
+                // all old about 7/8 of the hold time into a run, and each periodic update of every
+                // farther neighbour forced a seqno request to the source: a flood.)
+                sendUnfeasibleRequest(n, r.old(now), useqno, r.metric(), source, now);
         } else {
             if (refmetric >= INFINITY)
                 return; // a retraction of something we never learned
@@ -616,9 +622,13 @@ public final class BabelRouter {
         sendUpdateAll(r.entry.prefix, r.entry.src, now);
         if (r.source != oldSource || (oldMetric < INFINITY && m >= INFINITY))
             resendUpdate(r.entry.prefix, r.entry.src, now);
+        // babeld 1.12.1: send_multicast_request(NULL, prefix, plen, src_prefix, src_plen), a plain
+        // route request (MESSAGE_REQUEST) on every up interface, after the update: a neighbour with
+        // a better route answers with an update. Not a seqno request: that made the source bump
+        // its seqno and flood the network at every metric rise.
         if (oldMetric < INFINITY && m >= oldMetric + 288)
-            sendSeqnoRequest(null, r.entry.prefix, r.entry.src, Seqno.plus(r.source.seqno, 1), r.source.routerId,
-                    DEFAULT_HOP_COUNT, now);
+            for (Interface ifc : upInterfaces())
+                out.send(ifc.name, null, new RouteRequest(r.entry.prefix, r.entry.src));
     }
 
     private void neighbourCostChanged(Neighbour n, long now) {

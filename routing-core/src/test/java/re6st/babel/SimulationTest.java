@@ -86,11 +86,12 @@ class SimulationTest {
 
     /**
      * An alternative that stays unfeasible (a neighbour farther from the source than we are) is no
-     * reason to ask the source for a new seqno, even once its last feasible update is old: babeld
-     * forces that request only for the installed route ({@code route->installed && route_old}).
-     * Forcing it for every alternative made each periodic update of every farther neighbour, about
-     * 5 minutes into a run with re6st's timers, a seqno request to the source, and each new seqno
-     * a flood: a 100-node simulation went from 1 to 10-25 KB/s of Babel per node, for ever.
+     * reason to ask the source for a new seqno: as in babeld 1.8.1+, each finite update refreshes
+     * the route, feasible or not, so it never gets old and {@code send_unfeasible_request(neigh,
+     * route_old(route), ...)} is not forced. When only feasible updates refreshed it, every
+     * alternative was old about 5 minutes into a run with re6st's timers, each periodic update of
+     * every farther neighbour forced a seqno request to the source, and each new seqno was a flood:
+     * a 100-node simulation went from 1 to 10-25 KB/s of Babel per node, for ever.
      */
     @Test
     void anOldUnfeasibleAlternativeDoesNotMakeTheSourceBumpItsSeqno() {
@@ -110,6 +111,57 @@ class SimulationTest {
         int seqno = o.router.seqno();
         sim.run(120_000); // the hold time is 24 s (update interval 4 s): b's route at x is old after 21 s
         assertEquals(seqno, o.router.seqno(), "nothing changed: no new seqno asked for");
+        assertEquals(List.of(x, a, o), sim.path(x, p(1)));
+    }
+
+    /**
+     * The unfeasible alternative is kept alive by its neighbour's updates (not retracted at the
+     * hold time): long after the start, when the installed route's link goes, the destination is
+     * reached through it soon (the seqno request of route_lost makes it feasible), loop-free.
+     */
+    @Test
+    void anUnfeasibleAlternativeStaysAliveAndTakesOverLongAfterTheStart() {
+        Simulation sim = new Simulation(13);
+        Node o = sim.node("o"), a = sim.node("a"), x = sim.node("x"), b = sim.node("b"), c = sim.node("c");
+        sim.connect(o, a, 1, WIRED);
+        Link ax = sim.connect(a, x, 1, WIRED);
+        sim.connect(o, c, 1, WIRED);
+        sim.connect(c, b, 1, WIRED);
+        sim.connect(x, b, 1, WIRED);
+        o.originate(p(1));
+        sim.checkLoopsAtEveryStep();
+        assertTrue(sim.runUntil(30_000, () -> sim.path(x, p(1)) != null && sim.path(b, p(1)) != null));
+        sim.run(130_000); // more than 5 hold times (24 s)
+        assertEquals(List.of(x, a, o), sim.path(x, p(1)));
+        // x's only other neighbour is b: its route, unfeasible all along, is still there, not retracted
+        assertTrue(x.router.routes().stream().anyMatch(r -> r.prefix().equals(p(1)) && !r.installed()
+                && r.refmetric() < re6st.babel.message.Message.INFINITY), "b's route at x: " + x.router.routes());
+        sim.unwire(ax);
+        assertTrue(sim.runUntil(5_000, () -> List.of(x, b, c, o).equals(sim.path(x, p(1)))),
+                "x reaches o through b within 5 s: " + sim.path(x, p(1)));
+    }
+
+    /**
+     * The installed route getting 384 worse (a cost multiplier on its only link) is announced and
+     * followed by a plain route request (babeld's send_multicast_request), not a seqno request:
+     * the source keeps its seqno and nothing floods.
+     */
+    @Test
+    void aMetricRiseIsFollowedByARouteRequestNotANewSeqno() {
+        Simulation sim = new Simulation(17);
+        Node o = sim.node("o"), a = sim.node("a"), x = sim.node("x");
+        Link ao = sim.connect(a, o, 1, WIRED);
+        sim.connect(a, x, 1, WIRED);
+        o.originate(p(1));
+        sim.checkLoopsAtEveryStep();
+        assertTrue(sim.runUntil(30_000, () -> sim.path(x, p(1)) != null));
+        sim.run(10_000);
+        int seqno = o.router.seqno();
+        int before = a.router.installed(p(1), null).metric();
+        sim.call(a, core -> core.setCostMultiplier(ao.ifname, ao.peer().linkLocal, 5, sim.now()));
+        assertTrue(a.router.installed(p(1), null).metric() >= before + 384, "a's metric rose by 384 or more");
+        sim.run(30_000);
+        assertEquals(seqno, o.router.seqno(), "no new seqno asked for");
         assertEquals(List.of(x, a, o), sim.path(x, p(1)));
     }
 
