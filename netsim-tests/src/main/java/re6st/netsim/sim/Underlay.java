@@ -14,17 +14,23 @@ final class Underlay {
     private final boolean[] nat;
     private final double baseMs, broken;
     private final long seed;
+    private final int exempt;
 
     /**
      * @param sideMs side of the square (one-way ms)
      * @param baseMs one-way delay of two nodes at the same point (access links)
      * @param broken share of the pairs without a path
-     * @param nat    share of the nodes behind a NAT; {@code exempt} never is (the registry's node)
+     * @param nat    share of the nodes behind a NAT
+     * @param exempt the registry's node: never behind a NAT, and never cut from anyone (a node that
+     *               cannot reach the registry could not have enrolled; one that starts with an empty
+     *               peer cache and cannot ask the registry for a bootstrap peer never joins: nobody
+     *               routes to it, so nobody asks it for its address)
      */
     Underlay(int n, long seed, double sideMs, double baseMs, double broken, double nat, int exempt) {
         this.seed = seed;
         this.baseMs = baseMs;
         this.broken = broken;
+        this.exempt = exempt;
         SplittableRandom r = new SplittableRandom(seed);
         x = new double[n];
         y = new double[n];
@@ -43,7 +49,7 @@ final class Underlay {
 
     /** No path between the two, either way; the same answer for a given seed. */
     boolean broken(int i, int j) {
-        if (i == j)
+        if (i == j || i == exempt || j == exempt)
             return false;
         long a = Math.min(i, j), b = Math.max(i, j);
         return new SplittableRandom(seed ^ (a * 1_000_003L + b)).nextDouble() < broken;
