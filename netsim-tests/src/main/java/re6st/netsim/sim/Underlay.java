@@ -15,6 +15,8 @@ final class Underlay {
     private final double baseMs, broken;
     private final long seed;
     private final int exempt;
+    /** Pairs cut during the run (i * n + j, i < j). */
+    private final java.util.Set<Long> cut = new java.util.HashSet<>();
 
     /**
      * @param sideMs side of the square (one-way ms)
@@ -52,7 +54,14 @@ final class Underlay {
         if (i == j || i == exempt || j == exempt)
             return false;
         long a = Math.min(i, j), b = Math.max(i, j);
+        if (!cut.isEmpty() && cut.contains(a * x.length + b))
+            return true;
         return new SplittableRandom(seed ^ (a * 1_000_003L + b)).nextDouble() < broken;
+    }
+
+    /** From now on there is no path between the two (an ISP fault that lasts). */
+    void cut(int i, int j) {
+        cut.add((long) Math.min(i, j) * x.length + Math.max(i, j));
     }
 
     boolean behindNat(int i) {
