@@ -67,7 +67,8 @@ public final class NodeSimulationBench {
         log(n, t0, "steady: " + p + ", " + Math.round(perNode) + " B/s per node, " + shortOf + " short");
 
         double period = churnMinutes * 60_000;
-        s.scheduleChurn(0.10, period, 30_000, 16);
+        if (period > 0)
+            s.scheduleChurn(0.10, period, 30_000, 16);
         double worst = 1;
         for (double t = 0; t < period; t += 10_000) {
             s.run(10_000);
@@ -76,9 +77,12 @@ public final class NodeSimulationBench {
             if ((int) (t / 10_000) % 6 == 5)
                 log(n, t0, String.format(Locale.ROOT, "churn: %d running, reachability %.4f", s.runningNodes(), r));
         }
-        double end = s.nowSeconds();
-        double back = s.runUntilFullyReachable(180_000, 1_000);
-        back = back < 0 ? -1 : back + 1 - end; // runUntilFullyReachable counts from the first start
+        double back = 0;
+        if (period > 0) {
+            double end = s.nowSeconds();
+            back = s.runUntilFullyReachable(180_000, 1_000);
+            back = back < 0 ? -1 : back + 1 - end; // runUntilFullyReachable counts from the first start
+        }
         double wall = (System.nanoTime() - t0) / 1e9, cpu = BabelSimulationBench.cpuSeconds() - cpu0, gc = BabelSimulationBench.gcSeconds() - gc0;
         long heap = BabelSimulationBench.heapAfterGc();
         return String.format(Locale.ROOT, "%6d %8.0f %8.4f %6.2f %6.2f %7.2f %8.0f %8d %9.4f %8.0f %8.0f %8.0f %8.0f %8.1f", n, full,
