@@ -32,7 +32,7 @@ public final class NodeSimulationBench {
             sizes = List.of(100, 300, 1000);
         System.out.printf(Locale.ROOT, "client_count 10, max_clients 20, hello 15 s, refresh 300 s, 1%% broken pairs, 10%% NAT; steady phase to %.0f s; "
                 + "churn: 10%% of the nodes restart (30 s down) over %.0f min%n", steady, churnMinutes);
-        String head = String.format(Locale.ROOT, "%6s %8s %8s %6s %7s %8s %8s %9s %8s %8s %8s %8s %8s", "nodes", "full s", "reach", "hops",
+        String head = String.format(Locale.ROOT, "%6s %8s %8s %6s %6s %7s %8s %8s %9s %8s %8s %8s %8s %8s", "nodes", "full s", "reach", "hops", "graph",
                 "stretch", "B/s/node", "short", "worst", "back s", "KB/node", "wall s", "CPU s", "GC s");
         System.out.println(head);
         List<String> rows = new ArrayList<>();
@@ -45,7 +45,7 @@ public final class NodeSimulationBench {
         System.out.println(head);
         rows.forEach(System.out::println);
         System.out.println("full s: virtual seconds from the first start to full reachability; reach, hops, stretch: at the end of the steady phase "
-                + "(stretch: the path's underlay delay over the direct one); B/s/node: Babel + peer protocol with IPv6/UDP headers, second half "
+                + "(stretch: the path's underlay delay over the direct one; graph: the shortest path in tunnels, the original's hop distance); B/s/node: Babel + peer protocol with IPv6/UDP headers, second half "
                 + "of the steady phase; short: nodes not behind a NAT with fewer than client_count tunnels then; worst: lowest reachability "
                 + "sampled during the churn (pairs of running nodes); back s: full reachability again after the churn's last restart");
     }
@@ -67,7 +67,8 @@ public final class NodeSimulationBench {
         log(n, t0, "steady: " + p + ", " + Math.round(perNode) + " B/s per node, " + shortOf + " short");
 
         double period = churnMinutes * 60_000;
-        s.scheduleChurn(0.10, period, 30_000, 16);
+        if (period > 0)
+            s.scheduleChurn(0.10, period, 30_000, 16);
         double worst = 1;
         for (double t = 0; t < period; t += 10_000) {
             s.run(10_000);
@@ -76,13 +77,16 @@ public final class NodeSimulationBench {
             if ((int) (t / 10_000) % 6 == 5)
                 log(n, t0, String.format(Locale.ROOT, "churn: %d running, reachability %.4f", s.runningNodes(), r));
         }
-        double end = s.nowSeconds();
-        double back = s.runUntilFullyReachable(180_000, 1_000);
-        back = back < 0 ? -1 : back + 1 - end; // runUntilFullyReachable counts from the first start
+        double back = 0;
+        if (period > 0) {
+            double end = s.nowSeconds();
+            back = s.runUntilFullyReachable(180_000, 1_000);
+            back = back < 0 ? -1 : back + 1 - end; // runUntilFullyReachable counts from the first start
+        }
         double wall = (System.nanoTime() - t0) / 1e9, cpu = BabelSimulationBench.cpuSeconds() - cpu0, gc = BabelSimulationBench.gcSeconds() - gc0;
         long heap = BabelSimulationBench.heapAfterGc();
-        return String.format(Locale.ROOT, "%6d %8.0f %8.4f %6.2f %7.2f %8.0f %8d %9.4f %8.0f %8.0f %8.0f %8.0f %8.1f", n, full,
-                1 - p.unreached() / (double) p.pairs(), p.hops(), p.stretch(), perNode, shortOf, worst, back, heap / 1e3 / n, wall, cpu, gc);
+        return String.format(Locale.ROOT, "%6d %8.0f %8.4f %6.2f %6.2f %7.2f %8.0f %8d %9.4f %8.0f %8.0f %8.0f %8.0f %8.1f", n, full,
+                1 - p.unreached() / (double) p.pairs(), p.hops(), p.graphHops(), p.stretch(), perNode, shortOf, worst, back, heap / 1e3 / n, wall, cpu, gc);
     }
 
     static void log(int n, long t0, String what) {

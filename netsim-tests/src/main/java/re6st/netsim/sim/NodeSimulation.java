@@ -207,6 +207,69 @@ public final class NodeSimulation {
     /** Virtual time of the first node's start. */
     static final double START_S = 1;
 
+    // ---- underlay faults
+
+    /** How long a tunnel's liveness takes to see a silent path (tunnel-io's Liveness: at least 0.3 s of silence under traffic). */
+    static final double LIVENESS_DOWN_MS = 300;
+
+    /**
+     * Cuts the underlay under {@code share} of the tunnels now up (chosen with {@code seed}), for
+     * good: their packets vanish both ways with the links still up. Each end's liveness sees it
+     * {@link #LIVENESS_DOWN_MS} later and does what the daemon does then: Babel's interface down at
+     * once, the manager told (pathDown); the dialler's manager hangs up after a timeout and dials
+     * another peer. Returns how many tunnels were cut.
+     */
+    public int cutTunnels(double share, long seed) {
+        List<Tunnel> up = new ArrayList<>();
+        for (SimNode n : nodes)
+            if (n.running)
+                for (Tunnel t : n.outgoing.values())
+                    if (t.diallerUp && t.serverUp)
+                        up.add(t);
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        int count = (int) Math.round(share * up.size());
+        for (int k = 0; k < count; k++) {
+            Tunnel t = up.remove(r.nextInt(up.size()));
+            underlay.cut(t.dialler.index, t.server.index);
+            t.link.blackhole(true);
+            sim.at(LIVENESS_DOWN_MS, () -> {
+                if (t.closed)
+                    return;
+                for (Simulation.Link end : List.of(t.link, t.link.peer())) {
+                    SimNode n = nodes.get(end.node.index);
+                    sim.interfaceDown(end);
+                    boolean out = t.dialler == n;
+                    String peer = out ? t.prefix : t.dialler.bits;
+                    n.post(m -> m.pathDown(n.nowMs(), peer, out));
+                }
+            });
+        }
+        return count;
+    }
+
+    /** Tunnels not closed whose underlay was cut ({@link #cutTunnels}): their owners have not hung up yet. */
+    public int cutTunnelsOpen() {
+        int c = 0;
+        for (SimNode n : nodes)
+            for (Tunnel t : n.outgoing.values())
+                if (t.link != null && t.link.isBlackholed())
+                    c++;
+        return c;
+    }
+
+    /** Installed routes whose next hop is across a cut tunnel (none once Babel took the interfaces down). */
+    public int routesIntoCutTunnels() {
+        int c = 0;
+        for (SimNode n : nodes)
+            if (n.running)
+                for (KernelRoute r : n.babel.fib.values()) {
+                    Simulation.Link l = n.babel.links().get(r.ifname());
+                    if (l != null && l.isBlackholed() && !r.unreachable())
+                        c++;
+                }
+        return c;
+    }
+
     // ---- churn
 
     /**
@@ -395,6 +458,10 @@ public final class NodeSimulation {
             peerDatagramsLost++;
             return;
         }
+        if (l.isBlackholed()) {
+            peerDatagramsLost++;
+            return;
+        }
         sim.at(l.delayMillis(), () -> {
             if (l.isRemoved())
                 peerDatagramsLost++;
@@ -454,9 +521,37 @@ public final class NodeSimulation {
     /**
      * Over all ordered pairs of running nodes: how many have no path, the average hop count of the
      * others, and their average stretch: the path's underlay delay over the direct one (pairs whose
-     * direct path is broken left out of the stretch).
+     * direct path is broken left out of the stretch); and the average shortest path counted in
+     * tunnels, which Babel's lowest-RTT paths need not follow.
      */
-    public record Paths(long pairs, long unreached, double hops, double stretch) {}
+    public record Paths(long pairs, long unreached, double hops, double stretch, double graphHops) {}
+
+    /** The average shortest path in tunnels between running nodes, over the pairs connected in that graph (the original's "hop distance"). */
+    double graphHops() {
+        long sum = 0, pairs = 0;
+        int[] dist = new int[nodes.size()];
+        java.util.ArrayDeque<Integer> queue = new java.util.ArrayDeque<>();
+        for (SimNode a : nodes) {
+            if (!a.running)
+                continue;
+            java.util.Arrays.fill(dist, -1);
+            dist[a.index] = 0;
+            queue.add(a.index);
+            while (!queue.isEmpty()) {
+                int i = queue.poll();
+                for (Simulation.Link l : nodes.get(i).babel.links().values()) {
+                    int j = l.peer().node.index;
+                    if (dist[j] < 0 && nodes.get(j).running) {
+                        dist[j] = dist[i] + 1;
+                        sum += dist[j];
+                        pairs++;
+                        queue.add(j);
+                    }
+                }
+            }
+        }
+        return pairs == 0 ? 0 : sum / (double) pairs;
+    }
 
     public Paths paths() {
         long pairs = 0, unreached = 0, hops = 0, stretched = 0;
@@ -482,7 +577,7 @@ public final class NodeSimulation {
                     }
                 }
         long reached = pairs - unreached;
-        return new Paths(pairs, unreached, reached == 0 ? 0 : hops / (double) reached, stretched == 0 ? 0 : stretch / stretched);
+        return new Paths(pairs, unreached, reached == 0 ? 0 : hops / (double) reached, stretched == 0 ? 0 : stretch / stretched, graphHops());
     }
 
     /** Control bytes sent so far by every node: Babel packets and peer-protocol datagrams, IPv6 + UDP headers included. */

@@ -16,18 +16,26 @@ final class Underlay {
     private final long seed;
     /** Each node's one-way delay to a common router ({@link #Underlay(double[], boolean[])}); null: the square. */
     private final double[] accessMs;
+    private final int exempt;
+    /** Pairs cut during the run (i * n + j, i < j). */
+    private final java.util.Set<Long> cut = new java.util.HashSet<>();
 
     /**
      * @param sideMs side of the square (one-way ms)
      * @param baseMs one-way delay of two nodes at the same point (access links)
      * @param broken share of the pairs without a path
-     * @param nat    share of the nodes behind a NAT; {@code exempt} never is (the registry's node)
+     * @param nat    share of the nodes behind a NAT
+     * @param exempt the registry's node: never behind a NAT, and never cut from anyone (a node that
+     *               cannot reach the registry could not have enrolled; one that starts with an empty
+     *               peer cache and cannot ask the registry for a bootstrap peer never joins: nobody
+     *               routes to it, so nobody asks it for its address)
      */
     Underlay(int n, long seed, double sideMs, double baseMs, double broken, double nat, int exempt) {
         this.seed = seed;
         this.accessMs = null;
         this.baseMs = baseMs;
         this.broken = broken;
+        this.exempt = exempt;
         SplittableRandom r = new SplittableRandom(seed);
         x = new double[n];
         y = new double[n];
@@ -53,6 +61,7 @@ final class Underlay {
         this.broken = 0;
         this.x = this.y = new double[0];
         this.nat = nat.clone();
+        this.exempt = 0; // the registry's host
     }
 
     /** One-way delay between two nodes, ms. */
@@ -64,10 +73,17 @@ final class Underlay {
 
     /** No path between the two, either way; the same answer for a given seed. */
     boolean broken(int i, int j) {
-        if (i == j)
+        if (i == j || i == exempt || j == exempt)
             return false;
         long a = Math.min(i, j), b = Math.max(i, j);
+        if (!cut.isEmpty() && cut.contains(a * nat.length + b))
+            return true;
         return new SplittableRandom(seed ^ (a * 1_000_003L + b)).nextDouble() < broken;
+    }
+
+    /** From now on there is no path between the two (an ISP fault that lasts). */
+    void cut(int i, int j) {
+        cut.add((long) Math.min(i, j) * nat.length + Math.max(i, j));
     }
 
     boolean behindNat(int i) {

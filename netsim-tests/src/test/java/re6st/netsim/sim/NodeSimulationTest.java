@@ -61,21 +61,28 @@ class NodeSimulationTest {
         assertTrue(nat > 0, "some nodes are behind a NAT");
         NodeSimulation.Paths p = s.paths();
         assertEquals(0, p.unreached());
-        System.out.printf(Locale.ROOT, "at %.0f s: hops %.2f, stretch %.2f, control %.0f B/s per node from %.0f s (Babel and peer protocol), wall %.1f s%n",
-                s.nowSeconds(), p.hops(), p.stretch(), perNode, t1, (System.nanoTime() - t0) / 1e9);
+        assertTrue(p.hops() >= p.graphHops(), "no routed path is shorter than the shortest in tunnels");
+        System.out.printf(Locale.ROOT, "at %.0f s: hops %.2f (shortest in tunnels %.2f), stretch %.2f, control %.0f B/s per node from %.0f s (Babel and peer protocol), wall %.1f s%n",
+                s.nowSeconds(), p.hops(), p.graphHops(), p.stretch(), perNode, t1, (System.nanoTime() - t0) / 1e9);
 
-        // churn: 10% of the nodes restart (30 s down) within 60 s; reachability between running nodes sampled
+        // faults: the underlay under 2% of the tunnels is cut for good, and 10% of the nodes restart (30 s down) within
+        // 60 s; reachability between running nodes sampled
+        int cut = s.cutTunnels(0.02, 17);
         List<Integer> restarted = s.scheduleChurn(0.10, 60_000, 30_000, 16);
+        s.run(1_000);
+        assertEquals(0, s.routesIntoCutTunnels(), "liveness took the cut tunnels' interfaces down: no route into them");
         List<String> samples = new ArrayList<>();
         double worst = 1;
-        for (int i = 0; i < 6; i++) {
-            s.run(10_000);
+        for (int i = 0; i < 7; i++) {
+            s.run(i == 0 ? 9_000 : 10_000);
             double r = s.reachability();
             worst = Math.min(worst, r);
             samples.add(String.format(Locale.ROOT, "%.0f s: %d running, %.4f", s.nowSeconds(), s.runningNodes(), r));
         }
-        System.out.println("churn (" + restarted.size() + " restarts): " + samples);
+        System.out.println("churn (" + restarted.size() + " restarts, " + cut + " tunnels cut): " + samples);
         assertEquals(NODES, s.runningNodes(), "every restarted node runs again");
+        assertTrue(cut > 0);
+        assertEquals(0, s.cutTunnelsOpen(), "the owners of the cut tunnels hung up (a timeout, 60 s, after their path died)");
         double back = s.runUntilFullyReachable(90_000, 1_000);
         System.out.printf(Locale.ROOT, "worst reachability during the churn %.4f; full again at %.0f s; %d paths walked for loops; wall %.1f s, CPU %.1f s%n",
                 worst, back, s.loopChecks(), (System.nanoTime() - t0) / 1e9, cpu() - cpu0);
