@@ -68,6 +68,8 @@ class NodeSimulationTest {
         // faults: the underlay under 2% of the tunnels is cut for good, and 10% of the nodes restart (30 s down) within
         // 60 s; reachability between running nodes sampled
         int cut = s.cutTunnels(0.02, 17);
+        assertEquals(cut, s.cutTunnelsOpen());
+        assertTrue(s.routesIntoCutTunnels() > 0, "routes went through the tunnels just cut");
         List<Integer> restarted = s.scheduleChurn(0.10, 60_000, 30_000, 16);
         s.run(1_000);
         assertEquals(0, s.routesIntoCutTunnels(), "liveness took the cut tunnels' interfaces down: no route into them");
