@@ -83,7 +83,10 @@ class NodeMeshTest {
                     System.out.println("re6st status on " + h.label() + ":\n" + text.output());
                 }
             }
-            // what an idle node costs (a measurement window, not a synchronisation; printed, never asserted)
+            // what an idle node costs (a measurement window, not a synchronisation; printed, never asserted): 10 s, so only
+            // with -Dre6st.measure=true (CI's time goes to behaviour)
+            if (!Boolean.getBoolean("re6st.measure"))
+                return;
             double[] cpu = new double[mesh.hosts.size()];
             for (int i = 0; i < cpu.length; i++)
                 cpu[i] = re6st.netsim.ProcStats.cpuSeconds(mesh.hosts.get(i).node.pid());
