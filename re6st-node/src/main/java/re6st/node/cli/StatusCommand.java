@@ -39,8 +39,8 @@ public final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String answer = control.ask("status");
-        NodeStatus.parse(answer); // a clear error rather than a table of blanks
-        spec.commandLine().getOut().print(json ? answer + "\n" : NodeStatus.text(NodeStatus.parse(answer)));
+        var status = NodeStatus.parse(answer); // a clear error rather than a table of blanks, also for --json
+        spec.commandLine().getOut().print(json ? answer + "\n" : NodeStatus.text(status));
         spec.commandLine().getOut().flush();
         return 0;
     }
