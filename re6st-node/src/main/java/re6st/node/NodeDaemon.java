@@ -467,11 +467,6 @@ public final class NodeDaemon {
         }
 
         /**
-         * The status as shown ({@code re6st status}, the page): on the registry node, with the network's topology as the
-         * registry last told it (asking it again in the background when that is {@link RegistryTopology#REFRESH_MS} old).
-         * The metrics read {@link #status} alone: a scrape does not make the registry walk the network.
-         */
-        /**
          * The control socket's {@code blackhole} and {@code unblackhole} ({@link TunnelCuts}): a timer
          * thread restores each cut at its bound, whatever became of the client that asked.
          */
@@ -495,6 +490,11 @@ public final class NodeDaemon {
             });
         }
 
+        /**
+         * The status as shown ({@code re6st status}, the page): on the registry node, with the network's topology as the
+         * registry last told it (asking it again in the background when that is {@link RegistryTopology#REFRESH_MS} old).
+         * The metrics read {@link #status} alone: a scrape does not make the registry walk the network.
+         */
         private NodeStatus shownStatus() throws Exception {
             NodeStatus s = status();
             if (registryTopology == null)
