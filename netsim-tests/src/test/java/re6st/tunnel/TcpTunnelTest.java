@@ -190,7 +190,9 @@ class TcpTunnelTest {
             long healed = System.nanoTime();
             Wait.until("tunnel up again at a", Duration.ofSeconds(30), () -> upAt.get() > healed);
             Ping.Result again = Ping.answered(a, "fd00:74::2", 3, Duration.ofMillis(50));
-            assertEquals(3, again.received(), again.output());
+            // ping stops at 3 answers; more come when the first replies were late (a tcp
+            // retransmission backed off during the cut holds what follows): at least 3
+            assertTrue(again.received() >= 3, again.output());
             System.out.printf("tcp tunnel: down %.2f s after the cut, up %.2f s after healing%n", seconds, (upAt.get() - healed) / 1e9);
 
             TcpConnection before = ta.connection();

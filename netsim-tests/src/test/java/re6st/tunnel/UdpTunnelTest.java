@@ -85,7 +85,8 @@ class UdpTunnelTest {
             long healed = System.nanoTime();
             Wait.until("tunnel up again at a", Duration.ofSeconds(30), () -> upAt.get() > healed);
             Ping.Result again = Ping.answered(a, "fd00:70::2", 3, Duration.ofMillis(50));
-            assertEquals(3, again.received(), again.output());
+            // ping stops at 3 answers; more come when the first replies were late: at least 3
+            assertTrue(again.received() >= 3, again.output());
             System.out.printf("tunnel: down %.2f s after the cut, up %.2f s after healing%n", seconds,
                     (upAt.get() - healed) / 1e9);
         }

@@ -550,7 +550,7 @@ public final class NodeDaemon {
                     long now = monotonicMs();
                     if (now >= nextPass) {
                         pass(now);
-                        nextPass = now + TunnelManager.PASS_MS;
+                        nextPass = Math.min(now + TunnelManager.PASS_MS, manager.nextPassAt()); // the manager's, jittered
                     }
                     long until = Math.min(nextPass, Math.min(fetchAt, Math.min(checkAt, manager.nextDeadline())));
                     if (redialDue)

@@ -115,7 +115,15 @@ public final class TunnelManager {
         return d;
     }
 
-    /** The timer: undoes kill steps that timed out and, every {@link #PASS_MS}, runs a pass. */
+    /** When the next pass is due ({@link Long#MAX_VALUE} without a manager): the node takes its route snapshot then. */
+    public long nextPassAt() {
+        return o.active() ? nextPass : Long.MAX_VALUE;
+    }
+
+    /**
+     * The timer: undoes kill steps that timed out and, every {@link #PASS_MS} (less up to a tenth,
+     * at random), runs a pass.
+     */
     public void tick(long now) {
         if (!o.active())
             return;
@@ -123,7 +131,9 @@ public final class TunnelManager {
         if (now < nextPass)
             return;
         expireDials(now);
-        nextPass = now + PASS_MS;
+        // up to a tenth earlier, at random: two nodes that dial each other at the same instant fail
+        // both (crossed handshakes on one address pair), and fixed periods would repeat that for ever
+        nextPass = now + PASS_MS - random.nextLong(PASS_MS / 10 + 1);
         counters.passes++;
         resendKillCodes(now);
         // the original's CAVEAT: an answer later than one pass is stored, but opens nothing

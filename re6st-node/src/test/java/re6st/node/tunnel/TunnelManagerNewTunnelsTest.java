@@ -40,6 +40,31 @@ class TunnelManagerNewTunnelsTest {
         assertEquals(2, f.m.counters().dials());
     }
 
+    /**
+     * Two nodes that dial each other at the same instant both fail (crossed handshakes); their
+     * passes must drift apart, not repeat that every 5 s: each pass comes 4.5 to 5 s after the
+     * last, at random, and two managers started together do not stay in step.
+     */
+    @Test
+    void passesComeAtRandomWithinATenthOfThePeriodSoThatTwoNodesDoNotStayInStep() {
+        ManagerFixture a = new ManagerFixture(ManagerFixture.options(10), 1), b = new ManagerFixture(ManagerFixture.options(10), 2);
+        Set<Long> gaps = new HashSet<>();
+        long apart = 0;
+        for (int i = 0; i < 20; i++) {
+            long ta = a.now, tb = b.now;
+            a.advance(a.m.nextPassAt() - a.now);
+            b.advance(b.m.nextPassAt() - b.now);
+            long gap = a.m.nextPassAt() - a.now;
+            assertTrue(gap > TunnelManager.PASS_MS * 9 / 10 - 1 && gap <= TunnelManager.PASS_MS, "gap " + gap);
+            gaps.add(gap);
+            if (i > 0)
+                apart = Math.max(apart, Math.abs((a.now - ta) - (b.now - tb)));
+        }
+        assertTrue(gaps.size() > 10, "gaps " + gaps);
+        assertTrue(apart > 0, "the two managers' passes kept the same period");
+        assertEquals(20, a.m.counters().passes(), "a pass at each deadline");
+    }
+
     /** client_count 1, peers 4 and 5 cached, 4 routed: the first pass dials 4. */
     private static ManagerFixture oneSlotDialling4() {
         ManagerFixture f = new ManagerFixture(1);
