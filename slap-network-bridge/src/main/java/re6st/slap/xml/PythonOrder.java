@@ -27,7 +27,7 @@ import re6st.slap.xml.XmlValue.Tuple;
  * strings, so in practice this is code-point order; mixed keys follow the same rule with a repr
  * close to Python's (exact for ints, floats, bools, None, tuples and printable strings).
  */
-final class PythonOrder {
+public final class PythonOrder {
     private PythonOrder() {
     }
 
@@ -134,6 +134,41 @@ final class PythonOrder {
             j += Character.charCount(y);
         }
         return Integer.compare(a.length() - i, b.length() - j);
+    }
+
+    /**
+     * Python's {@code str()}: a string as it is, anything else as {@link #reprAll} (slapproxy
+     * stores every instance parameter as {@code str(value)}).
+     */
+    public static String str(XmlValue v) {
+        return v instanceof Str s ? s.value() : reprAll(v);
+    }
+
+    /**
+     * Python's {@code repr()} with containers in full: {@code [1, 'a']}, {@code {'k': 'v'}} (in
+     * this dictionary's order, as a Python dict prints in insertion order), {@code set()}.
+     */
+    public static String reprAll(XmlValue v) {
+        if (v instanceof ListV l)
+            return join("[", l.items(), "]");
+        if (v instanceof Tuple t)
+            return t.items().size() == 1 ? "(" + reprAll(t.items().get(0)) + ",)" : join("(", t.items(), ")");
+        if (v instanceof SetV s)
+            return s.members().isEmpty() ? "set()" : join("{", new java.util.ArrayList<>(s.members()), "}");
+        if (v instanceof Dict d) {
+            StringBuilder sb = new StringBuilder("{");
+            for (Map.Entry<XmlValue, XmlValue> e : d.entries().entrySet())
+                sb.append(sb.length() == 1 ? "" : ", ").append(reprAll(e.getKey())).append(": ").append(reprAll(e.getValue()));
+            return sb.append('}').toString();
+        }
+        return repr(v);
+    }
+
+    private static String join(String open, List<XmlValue> items, String close) {
+        StringBuilder sb = new StringBuilder(open);
+        for (int k = 0; k < items.size(); k++)
+            sb.append(k == 0 ? "" : ", ").append(reprAll(items.get(k)));
+        return sb.append(close).toString();
     }
 
     /** Python's repr(), for the keys a dictionary can have. */
