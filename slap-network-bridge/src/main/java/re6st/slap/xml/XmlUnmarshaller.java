@@ -138,7 +138,7 @@ public final class XmlUnmarshaller {
         }
     }
 
-    static boolean isXmlChar(int c) {
+    public static boolean isXmlChar(int c) {
         return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD)
                 || (c >= 0x10000 && c <= 0x10FFFF);
     }
