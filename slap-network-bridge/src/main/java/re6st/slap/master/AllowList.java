@@ -63,17 +63,22 @@ public final class AllowList {
             }
             if (len < 0 || len > max)
                 throw new IllegalArgumentException("--allow " + spec + ": prefix length " + len + " outside 0.." + max);
-            out.add(new Cidr(bytes, len, getByAddress(bytes).getHostAddress() + "/" + len));
+            out.add(new Cidr(bytes, len, text(bytes) + "/" + len));
         }
         return new AllowList(out);
     }
 
-    private static InetAddress getByAddress(byte[] b) {
-        try {
-            return InetAddress.getByAddress(b);
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException(e);
-        }
+    /** An address as people write it: {@code 2001:db8::1}, {@code 127.0.0.1}. */
+    public static String text(byte[] b) {
+        if (b.length == 16)
+            return re6st.net.Ipv6Address.ofBytes(b).toString();
+        return (b[0] & 0xff) + "." + (b[1] & 0xff) + "." + (b[2] & 0xff) + "." + (b[3] & 0xff);
+    }
+
+    /** {@code [2001:db8::1]:8080}, {@code 127.0.0.1:8080}. */
+    public static String text(java.net.InetSocketAddress a) {
+        byte[] b = a.getAddress().getAddress();
+        return (b.length == 16 ? "[" + text(b) + "]" : text(b)) + ":" + a.getPort();
     }
 
     public boolean allows(InetAddress client) {

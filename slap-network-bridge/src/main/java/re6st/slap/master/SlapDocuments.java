@@ -140,6 +140,55 @@ public final class SlapDocuments {
         return object("SoftwareInstance", a);
     }
 
+    // ---- re6st's listing endpoints (the CLI's service and computer commands) ----------------------
+
+    /**
+     * One instance for {@code re6st/instances}: {@code title}, {@code root} (None for a root),
+     * {@code software_release}, {@code software_type}, {@code requested_state}, {@code computer},
+     * {@code partition}, {@code parameters}, {@code connection}, {@code reported_state},
+     * {@code error_log}, {@code timestamp}, {@code addresses}.
+     */
+    public static Dict instanceSummary(Partition p) {
+        Map<String, XmlValue> a = new LinkedHashMap<>();
+        a.put("title", sOrNone(p.title()));
+        a.put("root", sOrNone(p.requestedBy()));
+        a.put("software_release", sOrNone(p.softwareRelease()));
+        a.put("software_type", sOrNone(p.softwareType()));
+        a.put("requested_state", sOrNone(p.requestedState()));
+        a.put("computer", s(p.computer()));
+        a.put("partition", s(p.reference()));
+        a.put("parameters", strings(p.parameters()));
+        a.put("connection", strings(p.connection()));
+        a.put("reported_state", sOrNone(p.reportedState()));
+        a.put("error_log", sOrNone(p.errorLog()));
+        a.put("timestamp", p.timestamp() == null ? XmlValue.None.NONE : s(timestamp(p.timestamp())));
+        List<XmlValue> addresses = new ArrayList<>();
+        for (Address ad : p.addresses())
+            addresses.add(s(ad.address()));
+        a.put("addresses", new ListV(addresses));
+        return Dict.ofStrings(a);
+    }
+
+    /** One computer for {@code re6st/computers}: its address, partition counts and software with their reports. */
+    public static Dict computerSummary(MasterModel.Computer c, List<Partition> partitions, List<Software> software) {
+        Map<String, XmlValue> a = new LinkedHashMap<>();
+        a.put("reference", s(c.reference()));
+        a.put("address", sOrNone(c.address()));
+        a.put("partitions", XmlValue.Int.of(partitions.size()));
+        a.put("free", XmlValue.Int.of(partitions.stream().filter(p -> !p.busy()).count()));
+        List<XmlValue> sw = new ArrayList<>();
+        for (Software x : software) {
+            Map<String, XmlValue> d = new LinkedHashMap<>();
+            d.put("url", s(x.url()));
+            d.put("requested_state", sOrNone(x.requestedState()));
+            d.put("reported_state", sOrNone(x.reportedState()));
+            d.put("error_log", sOrNone(x.errorLog()));
+            sw.add(Dict.ofStrings(d));
+        }
+        a.put("software", new ListV(sw));
+        return Dict.ofStrings(a);
+    }
+
     // ---- what format posts ----------------------------------------------------------------------
 
     /**

@@ -274,6 +274,19 @@ public final class SlapHttpServer implements AutoCloseable {
             master.rename(f.get("computer_id"), f.get("computer_partition_id"), f.get("new_name"));
             return "done";
         }));
+        m.put("re6st/instances", new Declared(Verb.GET, f -> {
+            List<XmlValue> out = new ArrayList<>();
+            for (MasterModel.Partition p : master.instances())
+                out.add(SlapDocuments.instanceSummary(p));
+            return new XmlValue.ListV(out);
+        }));
+        m.put("re6st/instance", new Declared(Verb.GET, f -> SlapDocuments.instanceSummary(master.instance(f.get("title")))));
+        m.put("re6st/computers", new Declared(Verb.GET, f -> {
+            List<XmlValue> out = new ArrayList<>();
+            for (MasterModel.Computer c : master.computers())
+                out.add(SlapDocuments.computerSummary(c, master.partitionsOf(c.reference()), master.softwareList(c.reference())));
+            return new XmlValue.ListV(out);
+        }));
         m.put("useComputer", new Declared(Verb.POST, f -> "Ignored"));
         m.put("computerBang", new Declared(Verb.POST, f -> new XmlValue.Str("")));
         return m;

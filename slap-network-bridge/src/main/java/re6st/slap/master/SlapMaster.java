@@ -393,9 +393,14 @@ public final class SlapMaster implements AutoCloseable {
                 throw SlapException.notFound("no instance " + describe(r.title(), root) + " to destroy");
             String computer = r.filter().get("computer_guid");
             p = firstFree(computer);
-            if (p == null)
+            if (p == null) {
+                if (computer != null && computer(computer) == null)
+                    throw SlapException.notFound("no computer " + computer + " (computer_guid): its node has not run format");
+                if (count("SELECT count(*) FROM partition17") == 0)
+                    throw SlapException.notFound("no partition at all: no node has registered with this master yet (slapos node format)");
                 throw SlapException.notFound("no free partition" + (computer != null ? " on computer " + computer : "")
                         + " for " + describe(r.title(), root));
+            }
         } else if (root != null) {
             Partition rootP = byTitle(root, null);
             if (rootP != null && !"started".equals(rootP.requestedState()))

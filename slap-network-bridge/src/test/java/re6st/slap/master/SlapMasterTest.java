@@ -99,6 +99,13 @@ class SlapMasterTest {
     }
 
     @Test
+    void withoutAnyNodeTheRefusalSaysSo() {
+        SlapException e = assertThrows(SlapException.class, () -> m.request(root("web1", Map.of())));
+        assertEquals(404, e.status());
+        assertTrue(e.getMessage().startsWith("no partition at all: no node has registered"), e.getMessage());
+    }
+
+    @Test
     void twoRequestsOnePartitionFreeTheSecondIsNotFound() throws Exception {
         format("COMP-1", 1, 1);
         m.request(root("web1", Map.of()));
@@ -267,8 +274,10 @@ class SlapMasterTest {
         assertEquals(List.of(new Address("slappart0", "2001:db8:2::2", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")), p.addresses());
         assertEquals(404, assertThrows(SlapException.class,
                 () -> m.request(root("web2", SR, Map.of(), "started", Map.of("computer_guid", "COMP-2")))).status(), "COMP-2 is full");
-        assertEquals(404, assertThrows(SlapException.class,
-                () -> m.request(root("web3", SR, Map.of(), "started", Map.of("computer_guid", "COMP-9")))).status());
+        SlapException unknown = assertThrows(SlapException.class,
+                () -> m.request(root("web3", SR, Map.of(), "started", Map.of("computer_guid", "COMP-9"))));
+        assertEquals(404, unknown.status());
+        assertEquals("no computer COMP-9 (computer_guid): its node has not run format", unknown.getMessage());
         assertEquals("COMP-1", m.request(root("web4", Map.of())).partition().computer(), "no filter: the first free anywhere");
         assertEquals(2, m.computerInformation("COMP-1").partitions().size() + m.computerInformation("COMP-2").partitions().size());
         assertEquals(404, assertThrows(SlapException.class, () -> m.computerInformation("COMP-9")).status());
