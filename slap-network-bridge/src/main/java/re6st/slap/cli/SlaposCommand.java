@@ -39,7 +39,7 @@ import re6st.slap.xml.XmlValue;
  */
 @Command(name = "re6st slapos", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
         subcommands = {SlaposCommand.Master.class, SlaposCommand.Request.class, SlaposCommand.Supply.class, SlaposCommand.Remove.class,
-            SlaposCommand.Service.class, SlaposCommand.Computer.class},
+            SlaposCommand.Service.class, SlaposCommand.Computer.class, NodeAgentCommand.class},
         description = {"SlapOS on the re6st overlay: \"everything is a service\". A user requests an instance of a software "
                 + "release; the master places it in a partition of a node; the node's agent deploys it; the instance publishes "
                 + "its connection parameters (e.g. url = http://[2001:db8:42:7::2]:8080), reachable from anywhere in the mesh.",
