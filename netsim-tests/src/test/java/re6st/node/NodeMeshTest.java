@@ -199,7 +199,7 @@ class NodeMeshTest {
                         Thread t = new Thread(() -> {
                             // -D -O: each reply and each late one timestamped in <net log dir>/<host>-ping-<target>.log,
                             // to line a loss up with the nodes' logs
-                            var p = from.ns.start("ping-" + to.label(), "ping", "-D", "-O", "-n", "-i", "0.01", "-c", "4000", "-W", "1", to.address);
+                            var p = from.ns.start("ping-" + to.label(), "ping", "-D", "-O", "-n", "-i", "0.01", "-c", "2500", "-W", "1", to.address);
                             p.waitFor(Duration.ofSeconds(150));
                             results.put(pair, Ping.parse(p.log()));
                         }, pair);
@@ -239,10 +239,11 @@ class NodeMeshTest {
      * Target "5% random loss on every link for 60 s: no tunnel declared down, no route flap": every
      * host drops 5% of what it sends on the LAN (nftables, random), so each tunnel loses 5% each way
      * and a probe round trip about 10%. Liveness (a burst of probes before declaring a path dead) must
-     * not take that for a dead path, and Babel keeps its routes.
+     * not take that for a dead path, and Babel keeps its routes. 30 s here, for CI's time; the 60 s
+     * of the target and more run in benchmarks' FailoverBenchmark (300 s of 5% loss and jitter).
      */
     @Test
-    void fivePercentLossOnEveryLinkForAMinuteDownsNoTunnel() throws Exception {
+    void fivePercentLossOnEveryLinkForHalfAMinuteDownsNoTunnel() throws Exception {
         try (TestNet net = TestNet.create("loss"); Mesh mesh = new Mesh(net, 4)) {
             mesh.form();
             int[] downs = mesh.hosts.stream().mapToInt(h -> count(h.node.log(), "is down (")).toArray();
@@ -251,7 +252,7 @@ class NodeMeshTest {
                 h.ns.run("nft", "add table inet r6loss; add chain inet r6loss out { type filter hook output priority 0; }; "
                         + "add rule inet r6loss out oifname \"eth0\" numgen random mod 100 < 5 counter drop");
             Mesh.Host a = mesh.hosts.get(1), b = mesh.hosts.get(3);
-            Ping.Result r = Ping.run(a.ns, b.address, 4000, Duration.ofMillis(10)); // ~60 s here
+            Ping.Result r = Ping.run(a.ns, b.address, 3000, Duration.ofMillis(10)); // 30 s here (5 min of it: benchmarks' FailoverBenchmark noise run)
             for (Mesh.Host h : mesh.hosts)
                 h.ns.run("nft", "delete table inet r6loss");
             int i = 0, down = 0, flushed = 0;

@@ -607,14 +607,27 @@ public final class NodeSimulation {
         return c;
     }
 
-    /** Running nodes with fewer than client_count outgoing tunnels up, not counting those behind a NAT (they keep 2). */
+    /**
+     * Running nodes with fewer than client_count outgoing tunnels up, not counting those behind a NAT
+     * and those nobody has dialled yet ({@link #undialled}): both keep 2 (the original's bad-NAT rule).
+     */
     public int dialableNodesShortOfTunnels() {
         int c = 0;
         for (SimNode n : nodes)
-            if (n.running && !underlay.behindNat(n.index)
+            if (n.running && !underlay.behindNat(n.index) && !n.incoming.isEmpty()
                     && n.outgoing.values().stream().filter(t -> t.diallerUp).count() < options.clientCount())
                 c++;
         return c;
+    }
+
+    /**
+     * Running nodes, not behind a NAT, that no peer has dialled (yet): to their manager they look
+     * behind a bad NAT, so they keep at most 2 outgoing tunnels until some peer's new tunnel or
+     * refresh picks them (the original's rule; which nodes depends on the random choices).
+     */
+    public boolean undialled(int i) {
+        SimNode n = nodes.get(i);
+        return n.running && !underlay.behindNat(i) && n.incoming.isEmpty();
     }
 
     public int natNodes() {

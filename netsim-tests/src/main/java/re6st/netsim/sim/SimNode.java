@@ -145,7 +145,7 @@ final class SimNode implements TunnelEffects, PeerService.Node {
         long now = nowMs();
         if (now >= nextPass) {
             pass(now);
-            nextPass = now + TunnelManager.PASS_MS;
+            nextPass = Math.min(now + TunnelManager.PASS_MS, manager.nextPassAt()); // the manager's, jittered (as NodeDaemon)
         }
         if (now >= manager.nextDeadline())
             manager.tick(now);

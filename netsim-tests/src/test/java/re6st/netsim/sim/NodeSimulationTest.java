@@ -41,24 +41,29 @@ class NodeSimulationTest {
             if (s.dialableNodesShortOfTunnels() == 0)
                 filled = s.nowSeconds();
         }
-        System.out.printf(Locale.ROOT, "every node not behind a NAT has 10 outgoing tunnels at %.0f s (wall %.1f s)%n", filled,
+        System.out.printf(Locale.ROOT, "every node not behind a NAT and dialled by a peer has 10 outgoing tunnels at %.0f s (wall %.1f s)%n", filled,
                 (System.nanoTime() - t0) / 1e9);
         assertTrue(filled > 0, s.dialableNodesShortOfTunnels() + " nodes still short of client_count tunnels after 300 s more");
         long bytes0 = s.controlBytes();
         double t1 = s.nowSeconds();
         s.run(30_000);
         double perNode = (s.controlBytes() - bytes0) / (s.nowSeconds() - t1) / NODES;
-        int nat = 0;
+        int nat = 0, undialled = 0;
         for (int i = 0; i < NODES; i++) {
             int out = s.outgoingUp(i);
             if (s.behindNat(i)) {
                 nat++;
                 assertTrue(out >= 1 && out <= 2, "n" + i + " behind a NAT has " + out + " outgoing tunnels, expected 1 or 2");
+            } else if (s.undialled(i)) { // nobody dialled it yet: the bad-NAT rule caps it at 2 until a peer picks it
+                undialled++;
+                assertTrue(out >= 1 && out <= 2, "n" + i + ", dialled by nobody, has " + out + " outgoing tunnels, expected 1 or 2");
             } else {
                 assertEquals(10, out, "n" + i + " has its client_count of outgoing tunnels");
             }
         }
         assertTrue(nat > 0, "some nodes are behind a NAT");
+        System.out.printf(Locale.ROOT, "%d nodes not behind a NAT were dialled by nobody (kept at 2 outgoing tunnels by the bad-NAT rule)%n", undialled);
+        assertTrue(undialled <= NODES / 20, undialled + " nodes dialled by nobody: more than 5%");
         NodeSimulation.Paths p = s.paths();
         assertEquals(0, p.unreached());
         assertTrue(p.hops() >= p.graphHops(), "no routed path is shorter than the shortest in tunnels");
