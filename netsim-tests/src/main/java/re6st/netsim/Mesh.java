@@ -301,7 +301,8 @@ public final class Mesh implements AutoCloseable {
         }
     }
 
-    private void enrol(Host h) {
+    /** {@code re6st conf --anonymous} on one host: its address and CN are then known. */
+    public void enrol(Host h) {
         Cmd.Result r = h.ns.exec(Duration.ofSeconds(60), java("re6st.registry.cli.ConfCommand", "--registry", url(),
                 "--anonymous", "-d", h.dir.toString()).toArray(String[]::new));
         Matcher m = SUBNET.matcher(r.output());

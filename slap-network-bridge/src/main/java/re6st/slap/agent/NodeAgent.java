@@ -210,8 +210,10 @@ public final class NodeAgent implements AutoCloseable {
         Path tsFile = dir.resolve(".timestamp");
         String deployed = Files.exists(tsFile) ? Files.readString(tsFile).strip() : null;
         boolean changed = p.timestamp() == null || !p.timestamp().equals(deployed);
-        if (changed)
-            reported.remove(p.id()); // a new deployment is reported again, whatever the last one said
+        if (changed) { // a new deployment is published and reported again, whatever the last one did
+            reported.remove(p.id());
+            published.remove(p.id());
+        }
         Map<String, String> values = values(p, m, dir);
         if (changed)
             writeScripts(p, m, values, dir);
@@ -236,12 +238,14 @@ public final class NodeAgent implements AutoCloseable {
             supervisors.put(p.id(), s);
             fresh = true;
         }
+        if (changed) // deployed: a failing promise is checked again at the next turn, without a redeploy
+            Files.writeString(tsFile, String.valueOf(p.timestamp()));
         String failed = promises(p.id(), dir, fresh || changed ? PROMISE_TIMEOUT_MS : 0);
         if (failed != null) {
             reportError(p, failed);
             return 2;
         }
-        if (changed || !Boolean.TRUE.equals(published.get(p.id()))) {
+        if (!Boolean.TRUE.equals(published.get(p.id()))) {
             Map<String, String> conn = new LinkedHashMap<>();
             for (Map.Entry<String, String> e : m.publish().entrySet())
                 conn.put(e.getKey(), Manifest.render(e.getValue(), values, false));
@@ -253,7 +257,6 @@ public final class NodeAgent implements AutoCloseable {
             LOG.log(Level.INFO, "{0} ({1}) published {2}", p.id(), p.title(), conn);
         }
         report(p, "started", "startedComputerPartition", null);
-        Files.writeString(tsFile, String.valueOf(p.timestamp()));
         return 0;
     }
 
@@ -288,8 +291,10 @@ public final class NodeAgent implements AutoCloseable {
             script(promise.resolve(e.getKey()), Manifest.render(e.getValue(), values, true));
         if (c.users()) {
             String u = user(index(p.id()));
-            for (Path x : List.of(dir, etc, promise, dir.resolve("var"), log, dir.resolve("tmp")))
+            for (Path x : List.of(dir, etc, promise, dir.resolve("var"), log, dir.resolve("tmp"), etc.resolve("run")))
                 host.chown(x, u, c.group());
+            for (String name : m.promises().keySet())
+                host.chown(promise.resolve(name), u, c.group());
             host.chown(log.resolve("service.log"), u, c.group());
         }
     }

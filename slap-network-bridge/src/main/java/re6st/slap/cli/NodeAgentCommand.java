@@ -50,6 +50,23 @@ public final class NodeAgentCommand implements Callable<Integer> {
             description = "How often the loop asks the master what to do (default: ${DEFAULT-VALUE}; the original: 60).")
     int interval;
 
+    @Option(names = "--join", paramLabel = "REGISTRY_URL",
+            description = {"Join the re6st network first: enrol with this registry (as 're6st conf', into --re6st-dir, unless a "
+                    + "certificate is there already), start the re6st node (a child of this agent, stopped with it; its log in "
+                    + "--re6st-dir/node.log), wait for its overlay address on --interface, then run the agent."})
+    String join;
+
+    @Option(names = "--token", paramLabel = "TOKEN", description = "With --join: the registry's token (mailed to you); else anonymous.")
+    String token;
+
+    @Option(names = "--re6st-dir", paramLabel = "DIR", defaultValue = "/etc/re6stnet",
+            description = "With --join: where the key, certificate and re6stnet.conf are (default: ${DEFAULT-VALUE}).")
+    Path re6stDir;
+
+    @Option(names = "--node-option", paramLabel = "OPTION",
+            description = "With --join: an option for re6st node, e.g. --node-option=-s --node-option=/var/lib/re6stnet; repeatable.")
+    List<String> nodeOptions = new java.util.ArrayList<>();
+
     @Spec
     CommandSpec spec;
 
@@ -57,11 +74,21 @@ public final class NodeAgentCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (interval < 1)
             throw CommandFailure.usage("--interval must be at least 1 second");
-        NodeAgent agent = o.agent();
+        Process node = join != null ? Join.start(join, token, re6stDir, nodeOptions, o.iface) : null;
+        NodeAgent agent;
+        try {
+            agent = o.agent();
+        } catch (RuntimeException e) {
+            if (node != null)
+                Join.stop(node);
+            throw e;
+        }
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stop.countDown();
             agent.close();
+            if (node != null)
+                Join.stop(node);
         }, "slapos-node-stop"));
         boolean formatted = false;
         while (stop.getCount() > 0) {
