@@ -110,6 +110,8 @@ public final class SlapMaster implements AutoCloseable {
               reference VARCHAR(255),
               address VARCHAR(255),
               netmask VARCHAR(255));
+            CREATE INDEX IF NOT EXISTS partition_network17_partition ON partition_network17 (partition_reference, computer_reference);
+            CREATE INDEX IF NOT EXISTS partition17_state ON partition17 (slap_state, computer_reference);
             """;
 
     private final Connection db;
@@ -507,7 +509,7 @@ public final class SlapMaster implements AutoCloseable {
             where.append(" AND computer_reference || '-' || reference=?");
             args.add(guid);
         }
-        List<Partition> hosts = partitions(where.toString(), args.toArray());
+        List<Partition> hosts = limited(where.toString(), 1, args.toArray());
         return hosts.isEmpty() ? null : hosts.get(0);
     }
 
@@ -666,8 +668,14 @@ public final class SlapMaster implements AutoCloseable {
             + "error_log, reported_at";
 
     private List<Partition> partitions(String where, Object... args) throws SQLException {
+        return limited(where, Integer.MAX_VALUE, args);
+    }
+
+    /** At most {@code limit} rows (the first free partition must not read every free one and its addresses). */
+    private List<Partition> limited(String where, int limit, Object... args) throws SQLException {
         List<Partition> out = new ArrayList<>();
-        try (PreparedStatement ps = db.prepareStatement("SELECT " + PARTITION_COLUMNS + " FROM partition17 WHERE " + where + " ORDER BY rowid")) {
+        try (PreparedStatement ps = db.prepareStatement("SELECT " + PARTITION_COLUMNS + " FROM partition17 WHERE " + where + " ORDER BY rowid"
+                + (limit == Integer.MAX_VALUE ? "" : " LIMIT " + limit))) {
             bind(ps, args);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next())
@@ -709,13 +717,13 @@ public final class SlapMaster implements AutoCloseable {
     }
 
     private Partition byTitle(String title, String requestedBy) throws SQLException {
-        List<Partition> l = partitions("slap_state='busy' AND partition_reference=? AND requested_by IS ?", title, requestedBy);
+        List<Partition> l = limited("slap_state='busy' AND partition_reference=? AND requested_by IS ?", 1, title, requestedBy);
         return l.isEmpty() ? null : l.get(0);
     }
 
     private Partition firstFree(String computer) throws SQLException {
-        List<Partition> l = computer != null ? partitions("slap_state='free' AND computer_reference=?", computer)
-                : partitions("slap_state='free'");
+        List<Partition> l = computer != null ? limited("slap_state='free' AND computer_reference=?", 1, computer)
+                : limited("slap_state='free'", 1);
         return l.isEmpty() ? null : l.get(0);
     }
 
