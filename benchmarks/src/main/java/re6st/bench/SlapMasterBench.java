@@ -31,7 +31,7 @@ import re6st.slap.xml.XmlValue;
  * request} sends it: (a) each client places new instances (a write per call), (b) each client
  * re-requests its instances unchanged (the steady state of nodes and users rerunning requests:
  * no write), (c) the same with a changed parameter each time (a write, a new timestamp). Checks
- * every answer (a SoftwareInstance, the right title) and prints a Markdown table: operation,
+ * every answer (a SoftwareInstance with the parameters asked) and prints a Markdown table: operation,
  * clients, count, per second, p50 ms, p99 ms.
  *
  * <pre>java -cp benchmarks/target/benchmarks.jar re6st.bench.SlapMasterBench [SECONDS per phase]</pre>
@@ -103,7 +103,9 @@ public final class SlapMasterBench {
                         long t0 = System.nanoTime();
                         XmlValue v = c.request(SR, title, params, null, Map.of(), "started", false);
                         long d = System.nanoTime() - t0;
-                        if (!(v instanceof XmlValue.Obj o) || !"SoftwareInstance".equals(o.className()))
+                        if (!(v instanceof XmlValue.Obj o) || !"SoftwareInstance".equals(o.className())
+                                || !(o.attributes().entries().get(new XmlValue.Str("_parameter_dict")) instanceof XmlValue.Dict d)
+                                || !new XmlValue.Str("8080").equals(d.entries().get(new XmlValue.Str("port"))))
                             failures.incrementAndGet();
                         if (n == l.length)
                             l = Arrays.copyOf(l, n * 2);

@@ -39,6 +39,12 @@ class SlapOsEndToEndTest {
         return Mesh.java("re6st.slap.cli.SlaposCommand", args).toArray(String[]::new);
     }
 
+    static String[] slapos(List<String> more, String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(more);
+        return slapos(all.toArray(String[]::new));
+    }
+
     @Test
     void aServiceRequestedFromOneNodeRunsOnAnotherAndItsUrlWorksAcrossTheMesh() throws Exception {
         List<String> users = new ArrayList<>();
@@ -82,7 +88,8 @@ class SlapOsEndToEndTest {
                 Files.setPosixFilePermissions(h.dir, PosixFilePermissions.fromString("rwxr-xr-x"));
                 for (int p = 0; p < 2; p++)
                     users.add("r6ts" + i + "_" + p);
-                agents.add(h.ns.start("agent", slapos("node", "--join", mesh.url(), "--re6st-dir", h.dir.toString(),
+                List<String> ranges = h == a ? List.of("--ranges") : List.of(); // A's partitions get an IPv6 range each too
+                agents.add(h.ns.start("agent", slapos(ranges, "node", "--join", mesh.url(), "--re6st-dir", h.dir.toString(),
                         "--node-option=-s", "--node-option=" + h.dir.resolve("state"), "--node-option=-r", "--node-option=" + h.dir.resolve("run"),
                         "--node-option=-v", "--node-option=3", "--master-url", masterUrl, "--computer-id", "COMP-" + i, "--partitions", "2",
                         "--instance-root", h.dir.resolve("srv").toString(), "--software-root", h.dir.resolve("opt").toString(),
@@ -97,6 +104,17 @@ class SlapOsEndToEndTest {
                 return r.ok() && r.output().contains("COMP-1 ") && r.output().contains("COMP-2 ") && r.output().contains("COMP-3 ");
             });
             System.out.printf("the agents joined the overlay and registered %.1f s after their start%n", (System.nanoTime() - joined) / 1e9);
+
+            // --ranges on A: slappart0's range (the 16 bits after its /64 are 0x4001) is a local route, and bindable
+            Cmd.Result computers = c.ns.exec(Duration.ofSeconds(30), slapos("computer", "list", "--master-url", masterUrl));
+            Matcher ma = Pattern.compile("COMP-1 ([0-9a-f:]+)::1 ").matcher(computers.output());
+            assertTrue(ma.find(), computers.output());
+            String range = ma.group(1) + ":4001::/80", inRange = ma.group(1) + ":4001::5";
+            String local = a.ns.run("ip", "-6", "route", "show", "table", "local").output();
+            assertTrue(local.contains("local " + range + " dev lo"), () -> "no local route for " + range + ":\n" + local);
+            Cmd.Result bind = a.ns.exec(Duration.ofSeconds(30), "python3", "-c",
+                    "import socket; s = socket.socket(socket.AF_INET6); s.bind(('" + inRange + "', 0)); print('bound')");
+            assertTrue(bind.ok() && bind.output().contains("bound"), bind.output());
 
             // from C: supply the release to B, request the instance there, rerun until its URL is published
             Cmd.Result supplied = c.ns.exec(Duration.ofSeconds(30), slapos("supply", "--master-url", masterUrl, sr, "COMP-2"));
@@ -162,6 +180,7 @@ class SlapOsEndToEndTest {
         } finally {
             for (String u : users)
                 LinuxHost.removeUser(u);
+            LinuxHost.removeUser(group); // the software user
             LinuxHost.removeGroup(group);
         }
     }

@@ -3,6 +3,7 @@ package re6st.slap.agent;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
@@ -78,26 +79,38 @@ public final class LinuxHost implements NodeAgent.Host {
     public void ensureUser(String user, String group, Path home) throws IOException {
         if (!exists("getent", "group", group))
             run("groupadd", "--system", group);
-        if (!exists("getent", "passwd", user))
+        if (exists("getent", "passwd", user))
+            return;
+        if (user.equals(group)) // the software user: the group is its own
             run("useradd", "--system", "--no-create-home", "--home-dir", home.toString(), "--gid", group, "--shell", "/usr/sbin/nologin", user);
+        else // a partition's: a group of its own (the others cannot read its files), the shared one besides
+            run("useradd", "--system", "--no-create-home", "--home-dir", home.toString(), "--user-group", "--groups", group, "--shell",
+                    "/usr/sbin/nologin", user);
     }
 
     @Override
     public void chown(Path path, String user, String group) throws IOException {
-        if (!Files.exists(path))
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS))
             return;
         UserPrincipalLookupService l = path.getFileSystem().getUserPrincipalLookupService();
         UserPrincipal u = l.lookupPrincipalByName(user);
         GroupPrincipal g = l.lookupPrincipalByGroupName(group);
-        PosixFileAttributeView v = Files.getFileAttributeView(path, PosixFileAttributeView.class);
+        PosixFileAttributeView v = Files.getFileAttributeView(path, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
         v.setOwner(u);
         v.setGroup(g);
     }
 
-    /** Removes a user made by {@link #ensureUser} (for tests that clean up after themselves). */
+    @Override
+    public void killUser(String user) throws IOException {
+        exec("pkill", "-KILL", "-u", user); // 1: nothing to kill
+    }
+
+    /** Removes a user made by {@link #ensureUser}, and its own group (for tests that clean up after themselves). */
     public static void removeUser(String user) throws IOException {
         if (exists("getent", "passwd", user))
             run("userdel", user);
+        if (exists("getent", "group", user))
+            run("groupdel", user);
     }
 
     public static void removeGroup(String group) throws IOException {

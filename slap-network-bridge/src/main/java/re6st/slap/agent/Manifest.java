@@ -31,8 +31,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * <p>Placeholders: {@code ${ipv6}} (the partition's overlay address), {@code ${port}} (the
  * instance parameter {@code port}, else the manifest's), {@code ${partition_dir}},
  * {@code ${software_dir}}, {@code ${title}}, {@code ${computer_id}}, {@code ${partition_id}} and
- * {@code ${parameter.NAME}} (an instance parameter). In shell commands every value is inserted
- * as one single-quoted word, so that a parameter cannot inject commands.
+ * {@code ${parameter.NAME}} (an instance parameter). In shell commands a placeholder is a quoted
+ * reference to an environment variable holding the value ({@code "$SLAP_PORT"}), so that no
+ * parameter can inject a command, wherever the template puts it.
  */
 public record Manifest(List<String> files, String install, String run, Integer port, Map<String, String> promises,
                        Map<String, String> publish) {
@@ -62,8 +63,9 @@ public record Manifest(List<String> files, String install, String run, Integer p
         List<String> files = new ArrayList<>();
         for (JsonNode f : n.path("files")) {
             String p = f.asText("");
-            if (p.isEmpty() || p.startsWith("/") || p.contains("\\") || List.of(p.split("/")).contains("..") || p.length() > 255)
-                throw new IllegalArgumentException("file \"" + p + "\": a relative path without '..'");
+            if (p.isEmpty() || p.startsWith("/") || p.contains("\\") || p.contains(":") || p.contains("?") || p.contains("#")
+                    || p.contains("%") || List.of(p.split("/")).contains("..") || p.length() > 255)
+                throw new IllegalArgumentException("file \"" + p + "\": a relative path without '..', ':', '?', '#' or '%'");
             files.add(p);
         }
         String run = text(n, "run");
@@ -106,8 +108,12 @@ public record Manifest(List<String> files, String install, String run, Integer p
     }
 
     /**
-     * {@code template} with its placeholders replaced from {@code values}; {@code shell}: each
-     * value single-quoted. An unknown placeholder is an error naming it.
+     * {@code template} with its placeholders replaced from {@code values}. For a shell command
+     * ({@code shell}), a placeholder becomes a reference to its environment variable,
+     * {@code "$SLAP_IPV6"} ({@link #variable}), never the value's text: whatever the value holds and
+     * wherever the template puts it (even inside quotes), the shell does not parse it as code. The
+     * values then go to the command's environment ({@link #environment}). An unknown placeholder is
+     * an error naming it.
      */
     public static String render(String template, Map<String, String> values, boolean shell) {
         Matcher m = PLACEHOLDER.matcher(template);
@@ -116,14 +122,21 @@ public record Manifest(List<String> files, String install, String run, Integer p
             String v = values.get(m.group(1));
             if (v == null)
                 throw new IllegalArgumentException("unknown placeholder ${" + m.group(1) + "} (known: " + values.keySet() + ")");
-            m.appendReplacement(out, Matcher.quoteReplacement(shell ? quote(v) : v));
+            m.appendReplacement(out, Matcher.quoteReplacement(shell ? "\"$" + variable(m.group(1)) + "\"" : v));
         }
         m.appendTail(out);
         return out.toString();
     }
 
-    /** One POSIX shell word: {@code 'it'\''s'}. */
-    public static String quote(String v) {
-        return "'" + v.replace("'", "'\\''") + "'";
+    /** The environment variable of a placeholder: {@code parameter.site-url} is {@code SLAP_PARAMETER_SITE_URL}. */
+    public static String variable(String placeholder) {
+        return "SLAP_" + placeholder.toUpperCase(java.util.Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
+    }
+
+    /** Every placeholder's value under its {@link #variable} name, for the commands' environment. */
+    public static Map<String, String> environment(Map<String, String> values) {
+        Map<String, String> env = new LinkedHashMap<>();
+        values.forEach((k, v) -> env.put(variable(k), v));
+        return env;
     }
 }

@@ -55,9 +55,18 @@ public final class NodeAgent implements AutoCloseable {
 
         void addLocalRoute(String iface, String prefix) throws IOException;
 
+        /**
+         * A system user whose home is {@code home}: its own primary group of its name (partitions
+         * cannot read each other's files), {@code group} as a supplementary one; for the software
+         * user ({@code user} equal to {@code group}), that group as its primary one.
+         */
         void ensureUser(String user, String group, Path home) throws IOException;
 
+        /** Changes the owner of {@code path} itself, never what a symbolic link there points to. */
         void chown(Path path, String user, String group) throws IOException;
+
+        /** Kills every process of {@code user} (a destroyed partition's leftovers). */
+        void killUser(String user) throws IOException;
     }
 
     private final Config c;
@@ -78,6 +87,8 @@ public final class NodeAgent implements AutoCloseable {
         this.addresses = PartitionAddresses.ofInterfaceAddress(c.nodeAddress(), c.prefixLength(), c.ranges());
         if (c.partitions() < 1 || c.partitions() > addresses.capacity())
             throw new IllegalArgumentException("--partitions " + c.partitions() + ": between 1 and " + addresses.capacity() + " here");
+        for (PartitionNetwork p : addresses.partitions(c.partitions()))
+            formatted.add(p.reference());
     }
 
     public PartitionAddresses addresses() {
@@ -87,6 +98,19 @@ public final class NodeAgent implements AutoCloseable {
     Path partitionDir(String id) {
         return c.instanceRoot().resolve(id);
     }
+
+    /**
+     * The agent's files about a partition (its run script, promises, deployed timestamp, the
+     * supervisor's log), root's and out of the partition user's reach: root never writes into a
+     * tree that user can change (a symbolic link there would point root's write anywhere).
+     */
+    Path agentDir(String id) {
+        return c.instanceRoot().resolve(".agent").resolve(id);
+    }
+
+    /** The partitions format made: only these are ever touched (an id from the master is not a path). */
+    private final java.util.Set<String> formatted = new java.util.HashSet<>();
+    private volatile boolean closed;
 
     String user(int i) {
         return c.userPrefix() + i;
@@ -98,6 +122,9 @@ public final class NodeAgent implements AutoCloseable {
     public void format() throws IOException, SlapClientException {
         Files.createDirectories(c.instanceRoot());
         Files.createDirectories(c.softwareRoot());
+        Files.createDirectories(c.instanceRoot().resolve(".agent"));
+        if (c.users())
+            host.ensureUser(c.group(), c.group(), c.softwareRoot()); // the software user: installs run as it
         List<XmlValue> parts = new ArrayList<>();
         for (PartitionNetwork p : addresses.partitions(c.partitions())) {
             if (c.configureAddresses()) {
@@ -107,15 +134,18 @@ public final class NodeAgent implements AutoCloseable {
             }
             Path dir = partitionDir(p.reference());
             Files.createDirectories(dir);
+            Files.createDirectories(agentDir(p.reference()));
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-x---"));
             if (c.users()) {
                 host.ensureUser(user(p.index()), c.group(), dir);
-                host.chown(dir, user(p.index()), c.group());
+                host.chown(dir, user(p.index()), user(p.index()));
             }
             Map<String, Object> resource = new LinkedHashMap<>();
             resource.put("address_list", List.of(p.address().toString()));
             p.range().ifPresent(r -> resource.put("ipv6_range", r.toString()));
-            Files.writeString(dir.resolve(".slapos-resource"), new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(resource) + "\n");
+            Path res = replaceSafely(dir, ".slapos-resource", new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(resource) + "\n");
+            if (c.users())
+                host.chown(res, user(p.index()), user(p.index()));
             Map<String, XmlValue> addr = new LinkedHashMap<>();
             addr.put("addr", new XmlValue.Str(p.address().toString()));
             addr.put("netmask", new XmlValue.Str("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"));
@@ -133,6 +163,23 @@ public final class NodeAgent implements AutoCloseable {
         master.post("loadComputerConfigurationFromXML", Map.of("xml", SlapClient.marshal(XmlValue.Dict.ofStrings(computer))));
         LOG.log(Level.INFO, "computer {0} formatted: {1} partitions from {2} ({3})", c.computerId(), c.partitions(), addresses.nodePrefix(),
                 c.users() ? "a user each" : "no users: services run as the agent's user");
+    }
+
+    /**
+     * Writes {@code name} in a directory its partition's user owns without following what the
+     * user may have put there: a new file (created exclusively), renamed over the old name (a
+     * rename replaces a link, it does not follow it).
+     */
+    static Path replaceSafely(Path dir, String name, String content) throws IOException {
+        Path tmp = Files.createTempFile(dir, ".agent-", ".tmp");
+        try {
+            Files.writeString(tmp, content);
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+            return Files.move(tmp, dir.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 
     static String netmask(int length) {
@@ -165,7 +212,7 @@ public final class NodeAgent implements AutoCloseable {
                 continue;
             master.post("buildingSoftwareRelease", f);
             try {
-                store.install(s.url());
+                store.install(s.url(), softwareUser());
                 master.post("availableSoftwareRelease", f);
             } catch (IOException e) {
                 worst = 1;
@@ -179,13 +226,46 @@ public final class NodeAgent implements AutoCloseable {
         return worst;
     }
 
+    /** Installs run as the software user (the group's name) when there are users, never as root. */
+    private SoftwareStore.RunAs softwareUser() {
+        if (!c.users())
+            return SoftwareStore.AS_IS;
+        String u = c.group();
+        return new SoftwareStore.RunAs() {
+            @Override
+            public List<String> command(List<String> command) {
+                List<String> out = new ArrayList<>(List.of("setpriv", "--reuid=" + u, "--regid=" + u, "--init-groups", "--"));
+                out.addAll(command);
+                return out;
+            }
+
+            @Override
+            public void own(Path tree) throws IOException {
+                try (var w = Files.walk(tree)) { // a tree root just wrote: no link of the user's in it yet
+                    for (Path x : (Iterable<Path>) w::iterator)
+                        host.chown(x, u, u);
+                }
+            }
+        };
+    }
+
     // ---- instance -------------------------------------------------------------------------------
 
     /** Deploys every instance (0 all well, 1 a failure, 2 a promise failed, as slapos node instance). */
     int instance(ComputerView v) throws SlapClientException, IOException {
         int worst = 0;
         for (PartitionView p : v.partitions()) {
-            if (!p.busy() || "destroyed".equals(p.requestedState()))
+            if (!formatted.contains(p.id())) {
+                LOG.log(Level.WARNING, "the master lists a partition {0} that format did not make: ignored", p.id());
+                continue;
+            }
+            if (!p.busy()) { // freed (a restored database, a manual fix): nothing of an instance may run there
+                Supervisor s = supervisors.remove(p.id());
+                if (s != null)
+                    s.stop();
+                continue;
+            }
+            if ("destroyed".equals(p.requestedState()))
                 continue;
             try {
                 worst = Math.max(worst, deploy(p));
@@ -207,7 +287,7 @@ public final class NodeAgent implements AutoCloseable {
         if (m == null)
             throw new IOException("software release " + p.softwareRelease() + " is not installed on " + c.computerId()
                     + ": supply it (slapos supply " + p.softwareRelease() + " " + c.computerId() + ")");
-        Path tsFile = dir.resolve(".timestamp");
+        Path tsFile = agentDir(p.id()).resolve("timestamp");
         String deployed = Files.exists(tsFile) ? Files.readString(tsFile).strip() : null;
         boolean changed = p.timestamp() == null || !p.timestamp().equals(deployed);
         if (changed) { // a new deployment is published and reported again, whatever the last one did
@@ -216,7 +296,9 @@ public final class NodeAgent implements AutoCloseable {
         }
         Map<String, String> values = values(p, m, dir);
         if (changed)
-            writeScripts(p, m, values, dir);
+            writeScripts(m, values, agentDir(p.id()));
+        Map<String, String> env = new HashMap<>(Manifest.environment(values));
+        env.put("HOME", dir.toString());
         if ("stopped".equals(p.requestedState())) {
             Supervisor s = supervisors.remove(p.id());
             if (s != null)
@@ -233,14 +315,20 @@ public final class NodeAgent implements AutoCloseable {
             s = null;
         }
         if (s == null) {
-            s = new Supervisor(p.id(), asUser(p.id(), List.of(dir.resolve("etc/run").toString())), dir, dir.resolve("var/log/service.log"),
-                    Map.of("HOME", dir.toString()));
-            supervisors.put(p.id(), s);
+            // the log is opened by the shell, as the partition's user: root opens nothing in the user's tree
+            List<String> cmd = asUser(p.id(), List.of("/bin/sh", "-c", "mkdir -p var/log tmp && exec \"$0\" >>var/log/service.log 2>&1",
+                    agentDir(p.id()).resolve("run").toString()));
+            synchronized (supervisors) {
+                if (closed)
+                    throw new IOException("the agent is stopping");
+                s = new Supervisor(p.id(), cmd, dir, agentDir(p.id()).resolve("supervisor.log"), env);
+                supervisors.put(p.id(), s);
+            }
             fresh = true;
         }
         if (changed) // deployed: a failing promise is checked again at the next turn, without a redeploy
             Files.writeString(tsFile, String.valueOf(p.timestamp()));
-        String failed = promises(p.id(), dir, fresh || changed ? PROMISE_TIMEOUT_MS : 0);
+        String failed = promises(p.id(), dir, agentDir(p.id()), env, fresh || changed ? PROMISE_TIMEOUT_MS : 0);
         if (failed != null) {
             reportError(p, failed);
             return 2;
@@ -277,38 +365,30 @@ public final class NodeAgent implements AutoCloseable {
         return v;
     }
 
-    private void writeScripts(PartitionView p, Manifest m, Map<String, String> values, Path dir) throws IOException {
-        Path etc = dir.resolve("etc"), promise = etc.resolve("promise"), log = dir.resolve("var/log");
+    /** The run script and promises, in the agent's directory of the partition (root's, readable: they hold no value, only "$SLAP_..."). */
+    private void writeScripts(Manifest m, Map<String, String> values, Path agent) throws IOException {
+        Path promise = agent.resolve("promise");
         Files.createDirectories(promise);
-        Files.createDirectories(log);
-        Files.createDirectories(dir.resolve("tmp"));
         try (var old = Files.list(promise)) {
             for (Path f : old.toList())
                 Files.delete(f);
         }
-        script(etc.resolve("run"), Manifest.render(m.run(), values, true));
+        script(agent.resolve("run"), Manifest.render(m.run(), values, true));
         for (Map.Entry<String, String> e : m.promises().entrySet())
             script(promise.resolve(e.getKey()), Manifest.render(e.getValue(), values, true));
-        if (c.users()) {
-            String u = user(index(p.id()));
-            for (Path x : List.of(dir, etc, promise, dir.resolve("var"), log, dir.resolve("tmp"), etc.resolve("run")))
-                host.chown(x, u, c.group());
-            for (String name : m.promises().keySet())
-                host.chown(promise.resolve(name), u, c.group());
-            host.chown(log.resolve("service.log"), u, c.group());
-        }
     }
 
     private static void script(Path f, String body) throws IOException {
         Files.writeString(f, "#!/bin/sh\n" + body + "\n", StandardCharsets.UTF_8);
-        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rwxr-x---"));
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
     /** The command run as the partition's user (setpriv), or as it is without users. */
     private List<String> asUser(String partitionId, List<String> command) {
         if (!c.users())
             return command;
-        List<String> out = new ArrayList<>(List.of("setpriv", "--reuid=" + user(index(partitionId)), "--regid=" + c.group(), "--init-groups", "--"));
+        String u = user(index(partitionId));
+        List<String> out = new ArrayList<>(List.of("setpriv", "--reuid=" + u, "--regid=" + u, "--init-groups", "--"));
         out.addAll(command);
         return out;
     }
@@ -318,8 +398,8 @@ public final class NodeAgent implements AutoCloseable {
      * is tried again every half second (the service is still starting). Null when all pass, else
      * what failed.
      */
-    String promises(String partitionId, Path dir, long settleMs) throws IOException {
-        Path promiseDir = dir.resolve("etc/promise");
+    String promises(String partitionId, Path dir, Path agent, Map<String, String> env, long settleMs) throws IOException {
+        Path promiseDir = agent.resolve("promise");
         if (!Files.isDirectory(promiseDir))
             return null;
         List<Path> all;
@@ -329,7 +409,7 @@ public final class NodeAgent implements AutoCloseable {
         long deadline = System.currentTimeMillis() + settleMs;
         for (Path promise : all) {
             while (true) {
-                String failed = runPromise(partitionId, dir, promise);
+                String failed = runPromise(partitionId, dir, promise, env);
                 if (failed == null)
                     break;
                 if (System.currentTimeMillis() >= deadline)
@@ -345,11 +425,13 @@ public final class NodeAgent implements AutoCloseable {
         return null;
     }
 
-    private String runPromise(String partitionId, Path dir, Path promise) throws IOException {
+    private String runPromise(String partitionId, Path dir, Path promise, Map<String, String> env) throws IOException {
         Path out = Files.createTempFile("promise", ".log");
         try {
-            Process p = new ProcessBuilder(asUser(partitionId, List.of(promise.toString()))).directory(dir.toFile()).redirectErrorStream(true)
-                    .redirectOutput(out.toFile()).start();
+            ProcessBuilder pb = new ProcessBuilder(asUser(partitionId, List.of(promise.toString()))).directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            pb.environment().putAll(env);
+            Process p = pb.start();
             boolean done = p.waitFor(PROMISE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
             if (!done) {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -390,11 +472,15 @@ public final class NodeAgent implements AutoCloseable {
     /** Destroys the instances the master asks to destroy: service stopped, files removed, partition freed. */
     int report(ComputerView v) throws IOException, SlapClientException {
         for (PartitionView p : v.partitions()) {
-            if (!p.busy() || !"destroyed".equals(p.requestedState()))
+            if (!p.busy() || !"destroyed".equals(p.requestedState()) || !formatted.contains(p.id()))
                 continue;
             Supervisor s = supervisors.remove(p.id());
             if (s != null)
                 s.stop();
+            if (c.users())
+                host.killUser(user(index(p.id()))); // what the service left running (a daemon it forked)
+            SoftwareStore.deleteTree(agentDir(p.id()));
+            Files.createDirectories(agentDir(p.id()));
             Path dir = partitionDir(p.id());
             if (Files.exists(dir))
                 try (var l = Files.list(dir)) {
@@ -445,8 +531,24 @@ public final class NodeAgent implements AutoCloseable {
     /** Stops every service (the agent is ending). */
     @Override
     public void close() {
-        for (Supervisor s : supervisors.values())
-            s.stop();
-        supervisors.clear();
+        List<Supervisor> all;
+        synchronized (supervisors) {
+            closed = true; // no service starts after this
+            all = new ArrayList<>(supervisors.values());
+            supervisors.clear();
+        }
+        List<Thread> stops = new ArrayList<>();
+        for (Supervisor s : all) { // side by side: each may take 10 s to end
+            Thread t = new Thread(s::stop, "stop-service");
+            t.start();
+            stops.add(t);
+        }
+        for (Thread t : stops)
+            try {
+                t.join(15_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
     }
 }

@@ -60,22 +60,34 @@ final class Join {
             Process node = new ProcessBuilder(java("re6st.node.cli.NodeCommand", args)).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
             LOG.log(Level.INFO, "re6st node started (pid {0}, log {1})", node.pid(), log);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(ADDRESS_TIMEOUT_S);
-            while (true) {
-                if (!node.isAlive())
-                    throw CommandFailure.failed("--join: re6st node exited with " + node.exitValue() + "; the end of " + log + ":\n"
-                            + tail(log));
-                List<IpPrefix> a = LinuxHost.globalAddresses(iface);
-                if (a.stream().anyMatch(p -> p.isIpv6() && p.length() < 128)) {
-                    LOG.log(Level.INFO, "the node's overlay address is up on {0}: {1}", iface, a);
-                    return node;
+            Thread guard = new Thread(() -> stop(node), "re6st-node-stop"); // a SIGTERM while we wait stops the node too
+            Runtime.getRuntime().addShutdownHook(guard);
+            boolean up = false;
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(ADDRESS_TIMEOUT_S);
+                while (true) {
+                    if (!node.isAlive())
+                        throw CommandFailure.failed("--join: re6st node exited with " + node.exitValue() + "; the end of " + log + ":\n"
+                                + tail(log));
+                    List<IpPrefix> a = LinuxHost.globalAddresses(iface);
+                    if (a.stream().anyMatch(p -> p.isIpv6() && p.length() < 128)) {
+                        LOG.log(Level.INFO, "the node's overlay address is up on {0}: {1}", iface, a);
+                        up = true;
+                        return node;
+                    }
+                    if (System.nanoTime() > deadline)
+                        throw CommandFailure.failed("--join: no overlay address on " + iface + " after " + ADDRESS_TIMEOUT_S + " s; the end of "
+                                + log + ":\n" + tail(log));
+                    Thread.sleep(200); // polling the interface's addresses, bounded by the deadline above
                 }
-                if (System.nanoTime() > deadline) {
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(guard); // the agent's own hook takes over
+                } catch (IllegalStateException shuttingDown) {
+                    // the guard runs
+                }
+                if (!up)
                     stop(node);
-                    throw CommandFailure.failed("--join: no overlay address on " + iface + " after " + ADDRESS_TIMEOUT_S + " s; the end of "
-                            + log + ":\n" + tail(log));
-                }
-                Thread.sleep(200); // polling the interface's addresses, bounded by the deadline above
             }
         } catch (IOException e) {
             throw CommandFailure.failed("--join", e);

@@ -92,6 +92,11 @@ public final class NodeAgentCommand implements Callable<Integer> {
         }, "slapos-node-stop"));
         boolean formatted = false;
         while (stop.getCount() > 0) {
+            if (node != null && !node.isAlive()) { // without its node the computer is off the overlay: a supervisor restarts us both
+                LOG.log(Level.ERROR, "the re6st node exited with {0} (its log: {1}); stopping", node.exitValue(), re6stDir.resolve("node.log"));
+                agent.close();
+                return 1;
+            }
             try {
                 if (!formatted) {
                     agent.format();

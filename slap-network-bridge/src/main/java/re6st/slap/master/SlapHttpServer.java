@@ -125,6 +125,36 @@ public final class SlapHttpServer implements AutoCloseable {
 
     private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         private boolean counted;
+        // touched on the channel's event loop only
+        private final java.util.ArrayDeque<java.util.function.Supplier<Result>> queue = new java.util.ArrayDeque<>();
+        private final java.util.ArrayDeque<Boolean> keepAlives = new java.util.ArrayDeque<>();
+        private boolean working;
+
+        /** Runs the oldest waiting request on a worker, answers it on the event loop, then the next. */
+        private void next(ChannelHandlerContext ctx) {
+            java.util.function.Supplier<Result> job = queue.poll();
+            if (job == null) {
+                working = false;
+                ctx.channel().config().setAutoRead(true);
+                return;
+            }
+            boolean keepAlive = keepAlives.poll();
+            working = true;
+            try {
+                workers.execute(() -> {
+                    Result r = job.get();
+                    ctx.executor().execute(() -> {
+                        respond(ctx, r, keepAlive);
+                        if (keepAlive)
+                            next(ctx);
+                    });
+                });
+            } catch (RejectedExecutionException e) {
+                queue.clear();
+                keepAlives.clear();
+                respond(ctx, new Result(HttpResponseStatus.SERVICE_UNAVAILABLE, text("busy, retry")), false);
+            }
+        }
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) throws Exception {
@@ -161,14 +191,14 @@ public final class SlapHttpServer implements AutoCloseable {
             String verb = req.method().name(), uri = req.uri(), type = req.headers().get(HttpHeaderNames.CONTENT_TYPE);
             byte[] body = new byte[req.content().readableBytes()];
             req.content().getBytes(req.content().readerIndex(), body);
-            try {
-                workers.execute(() -> {
-                    Result r = handle(verb, uri, type, body, client);
-                    ctx.executor().execute(() -> respond(ctx, r, keepAlive));
-                });
-            } catch (RejectedExecutionException e) {
-                respond(ctx, new Result(HttpResponseStatus.SERVICE_UNAVAILABLE, text("busy, retry")), false);
-            }
+            // one request at a time per connection, in order: pipelined requests are answered in the order they came,
+            // and a connection with requests waiting is not read further (it cannot fill the workers' queue)
+            queue.add(() -> handle(verb, uri, type, body, client));
+            keepAlives.add(keepAlive);
+            if (queue.size() > 1)
+                ctx.channel().config().setAutoRead(false);
+            if (!working)
+                next(ctx);
         }
 
         @Override

@@ -62,6 +62,8 @@ public final class SlapMaster implements AutoCloseable {
     public static final Set<String> SOFTWARE_STATES = Set.of("available", "destroyed");
     public static final Set<String> SOFTWARE_REPORTS = Set.of("building", "available", "error");
     public static final Set<String> PARTITION_REPORTS = Set.of("started", "stopped", "error");
+    /** A partition reference: it becomes a directory name on its node. */
+    static final java.util.regex.Pattern SAFE_REFERENCE = java.util.regex.Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}");
     /** Longest title, URL or reference stored (slapproxy's VARCHAR(255) is not enforced by SQLite; we do). */
     public static final int MAX_NAME = 1024;
 
@@ -302,6 +304,9 @@ public final class SlapMaster implements AutoCloseable {
         required("reference", config.reference());
         for (PartitionConfig p : config.partitions()) {
             required("partition reference", p.reference());
+            if (!SAFE_REFERENCE.matcher(p.reference()).matches())
+                throw SlapException.badRequest("partition reference " + p.reference() + ": letters, digits, '_', '-' and '.' only, "
+                        + "not starting with '.' (it names a directory on the node)");
             for (Address a : p.addresses())
                 if (a.address() == null || a.address().isEmpty())
                     throw SlapException.badRequest("partition " + p.reference() + ": an address without addr");
@@ -393,6 +398,11 @@ public final class SlapMaster implements AutoCloseable {
         if (fresh) {
             if ("destroyed".equals(asked))
                 throw SlapException.notFound("no instance " + describe(r.title(), root) + " to destroy");
+            if (root != null) {
+                Partition rootP = byTitle(root, null);
+                if (rootP != null && "destroyed".equals(rootP.requestedState()))
+                    throw SlapException.conflict("instance " + root + " is being destroyed: no new instance in its tree");
+            }
             String computer = r.filter().get("computer_guid");
             p = firstFree(computer);
             if (p == null) {
@@ -405,8 +415,8 @@ public final class SlapMaster implements AutoCloseable {
             }
         } else if (root != null) {
             Partition rootP = byTitle(root, null);
-            if (rootP != null && !"started".equals(rootP.requestedState()))
-                state = rootP.requestedState(); // a child takes its root's state when the root is not started
+            if (rootP != null && !"started".equals(rootP.requestedState()) && !"destroyed".equals(asked))
+                state = rootP.requestedState(); // a child takes its root's state when the root is not started (a destroy stands)
         }
         boolean changed = fresh || !r.softwareRelease().equals(p.softwareRelease()) || !type.equals(p.softwareType())
                 || !state.equals(p.requestedState()) || !xml.equals(instanceXml(p.parameters())) || p.timestamp() == null;
@@ -433,7 +443,9 @@ public final class SlapMaster implements AutoCloseable {
 
     private Placed requestShared(InstanceRequest r, String state) throws SQLException, SlapException {
         String root = requesterRoot(r);
-        String reference = (r.requesterPartition() == null ? "" : r.requesterPartition()) + "_" + r.title();
+        // slapproxy: <requesting partition>_<title>; with the requester's computer too, as partitions of two computers share names
+        String reference = (r.requesterPartition() == null || r.requesterPartition().isEmpty() ? ""
+                : r.requesterComputer() + "-" + r.requesterPartition()) + "_" + r.title();
         String computer = r.filter().get("computer_guid");
         Slave existing = slaveByReference(reference);
         Partition host = null;
@@ -444,6 +456,15 @@ public final class SlapMaster implements AutoCloseable {
         }
         if (host == null)
             host = sharedHost(r, computer);
+        if (existing != null && host != null && !(host.computer().equals(existing.computer()) && host.reference().equals(existing.hostedBy()))) {
+            // its host is gone or changed release: the entry leaves the old host, the row follows the new one
+            Partition old = find(existing.computer(), existing.hostedBy());
+            if (old != null)
+                withoutSlave(old, reference);
+            update("UPDATE slave17 SET computer_reference=?, hosted_by=?, connection_xml=NULL WHERE reference=? AND computer_reference=?",
+                    host.computer(), host.reference(), existing.reference(), existing.computer());
+            existing = slaveByReference(reference);
+        }
         if (host == null) {
             if ("destroyed".equals(state) && existing != null) {
                 update("DELETE FROM slave17 WHERE reference=? AND computer_reference=?", existing.reference(), existing.computer());
@@ -491,6 +512,14 @@ public final class SlapMaster implements AutoCloseable {
         r.parameters().forEach((k, v) -> asked.put(k, PythonOrder.str(v)));
         Slave shown = s != null ? s : new Slave(reference, host.computer(), host.reference(), r.requesterPartition(), Map.of());
         return new Placed(existing(host.computer(), host.reference()), destroy ? "destroyed" : "started", shown, asked);
+    }
+
+    /** Removes a shared instance's entry from {@code host}'s list (a new timestamp if it was there). */
+    private void withoutSlave(Partition host, String reference) throws SQLException {
+        List<XmlValue> list = new ArrayList<>(host.slaveInstances());
+        if (list.removeIf(x -> x instanceof XmlValue.Dict d && new XmlValue.Str(reference).equals(d.entries().get(new XmlValue.Str("slave_reference")))))
+            update("UPDATE partition17 SET slave_instance_list=?, timestamp=? WHERE reference=? AND computer_reference=?", marshal(list),
+                    nextTimestamp(host.timestamp()), host.reference(), host.computer());
     }
 
     private Partition sharedHost(InstanceRequest r, String computer) throws SQLException {
@@ -543,8 +572,10 @@ public final class SlapMaster implements AutoCloseable {
                 Slave s = slaveByReference(slaveReference);
                 if (s == null)
                     throw SlapException.notFound("no shared instance " + slaveReference);
-                update("UPDATE slave17 SET connection_xml=?, hosted_by=? WHERE reference=? AND computer_reference=?", xml, partitionId,
-                        s.reference(), s.computer());
+                if (!s.computer().equals(computerId) || !s.hostedBy().equals(partitionId))
+                    throw SlapException.conflict("shared instance " + slaveReference + " is hosted by " + s.computer() + " " + s.hostedBy()
+                            + ", not by " + computerId + " " + partitionId);
+                update("UPDATE slave17 SET connection_xml=? WHERE reference=? AND computer_reference=?", xml, s.reference(), s.computer());
                 return null;
             }
             if (xml.equals(instanceXml(p.connection())))

@@ -77,6 +77,11 @@ class NodeAgentTest {
             @Override
             public void chown(Path path, String user, String group) {
             }
+
+            @Override
+            public void killUser(String user) {
+                hostCalls.add("kill " + user);
+            }
         };
         agent = new NodeAgent(new NodeAgent.Config("COMP-1", Ipv6Address.parse("fd00:1:2:3::1"), 64, "lo", 2, false, dir.resolve("srv"),
                 dir.resolve("opt"), false, "slapuser", "slapsoft", false), new SlapClient("http://[::1]:" + masterPort, Duration.ofSeconds(10)), host);
@@ -246,13 +251,17 @@ class NodeAgentTest {
 
     @Test
     void manifestsAreCheckedAndPlaceholdersQuoted() {
-        assertEquals("exec run 'a'\\''b; rm -rf /'", Manifest.render("exec run ${parameter.x}", Map.of("parameter.x", "a'b; rm -rf /"), true));
+        assertEquals("exec run '\"$SLAP_PARAMETER_X\"' \"\"$SLAP_PARAMETER_X\"\"",
+                Manifest.render("exec run '${parameter.x}' \"${parameter.x}\"", Map.of("parameter.x", "a'b; rm -rf /"), true),
+                "a reference to the value, even inside quotes: never its text");
+        assertEquals(Map.of("SLAP_PARAMETER_SITE_URL", "u", "SLAP_IPV6", "::1"), Manifest.environment(Map.of("parameter.site-url", "u", "ipv6", "::1")));
         assertEquals("http://[::1]:80/", Manifest.render("http://[${ipv6}]:${port}/", Map.of("ipv6", "::1", "port", "80"), false));
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> Manifest.render("${nope}", Map.of(), true));
         assertTrue(e.getMessage().startsWith("unknown placeholder ${nope}"));
         for (String bad : List.of("[]", "{}", "{\"format\": \"re6st-slapos-software 1\"}",
                 "{\"format\": \"re6st-slapos-software 1\", \"run\": \"x\", \"files\": [\"../etc/passwd\"]}",
+                "{\"format\": \"re6st-slapos-software 1\", \"run\": \"x\", \"files\": [\"file:///etc/shadow\"]}",
                 "{\"format\": \"re6st-slapos-software 1\", \"run\": \"x\", \"port\": 70000}",
                 "{\"format\": \"re6st-slapos-software 1\", \"run\": \"x\", \"promises\": {\"a b\": \"x\"}}"))
             org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Manifest.parse(bad.getBytes()), bad);

@@ -227,8 +227,19 @@ class SlapHttpServerTest {
         AllowList overlay = AllowList.parse(List.of("2001:db8:42::/48", "198.18.0.0/15"));
         assertTrue(overlay.allows(InetAddress.getByName("2001:db8:42:7::2")));
         assertTrue(!overlay.allows(InetAddress.getByName("2001:db8:43::1")));
-        assertTrue(overlay.allows(InetAddress.getByName("::ffff:198.19.1.1")), "IPv4-mapped is IPv4");
-        assertTrue(!AllowList.loopback().allows(InetAddress.getByName("::ffff:10.0.0.1")));
+        // built as Inet6Address (getByName would already give an Inet4Address for these)
+        byte[] mapped = new byte[16];
+        mapped[10] = (byte) 0xff;
+        mapped[11] = (byte) 0xff;
+        mapped[12] = (byte) 198;
+        mapped[13] = 19;
+        mapped[14] = 1;
+        mapped[15] = 1;
+        assertTrue(overlay.allows(java.net.Inet6Address.getByAddress(null, mapped, -1)), "IPv4-mapped is IPv4");
+        mapped[12] = 10;
+        mapped[13] = 0;
+        mapped[14] = 0;
+        assertTrue(!AllowList.loopback().allows(java.net.Inet6Address.getByAddress(null, mapped, -1)));
         for (String bad : List.of("example.com", "2001:db8::/129", "10.0.0.0/x", ""))
             org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> AllowList.parse(List.of(bad)), bad);
     }

@@ -344,6 +344,32 @@ class SlapMasterTest {
     }
 
     @Test
+    void aDestroyStandsUnderAStoppedRootAndNothingNewGrowsUnderADestroyedOne() throws Exception {
+        format("COMP-1", 1, 3);
+        Partition root = m.request(root("web1", Map.of())).partition();
+        m.request(child(root, "db1", "started"));
+        m.request(root("web1", SR, Map.of(), "stopped", Map.of()));
+        assertEquals("destroyed", m.request(child(root, "db1", "destroyed")).requestedState(), "a destroy is not swallowed by the root's stop");
+        m.request(root("web1", SR, Map.of(), "destroyed", Map.of()));
+        assertEquals(409, assertThrows(SlapException.class, () -> m.request(child(root, "db2", "started"))).status());
+    }
+
+    @Test
+    void onlyTheHostPublishesForASharedInstanceAndPartitionReferencesAreNames() throws Exception {
+        format("COMP-1", 1, 2);
+        Partition host = m.request(root("frontend", Map.of())).partition();
+        Partition other = m.request(root("web2", Map.of())).partition();
+        m.request(new InstanceRequest(SR, "", "site1", null, null, Map.of(), Map.of(), "started", true));
+        SlapException e = assertThrows(SlapException.class, () -> m.setConnection("COMP-1", other.reference(), Map.of("url", "x"), "_site1"));
+        assertEquals(409, e.status());
+        m.setConnection("COMP-1", host.reference(), Map.of("url", "https://site1/"), "_site1");
+        for (String bad : List.of("..", "../..", "a/b", ".hidden", ""))
+            assertEquals(400, assertThrows(SlapException.class, () -> m.loadComputer(new ComputerConfig("COMP-2", "2001:db8:2::1", "x",
+                    List.of(new PartitionConfig(bad, bad, List.of()))))).status(), bad);
+        assertEquals(1, m.computers().size(), "nothing registered");
+    }
+
+    @Test
     void renameMovesTheChildrenWithTheRoot() throws Exception {
         format("COMP-1", 1, 3);
         Partition root = m.request(root("web1", Map.of())).partition();
