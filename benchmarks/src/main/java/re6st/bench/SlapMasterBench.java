@@ -104,8 +104,8 @@ public final class SlapMasterBench {
                         XmlValue v = c.request(SR, title, params, null, Map.of(), "started", false);
                         long d = System.nanoTime() - t0;
                         if (!(v instanceof XmlValue.Obj o) || !"SoftwareInstance".equals(o.className())
-                                || !(o.attributes().entries().get(new XmlValue.Str("_parameter_dict")) instanceof XmlValue.Dict d)
-                                || !new XmlValue.Str("8080").equals(d.entries().get(new XmlValue.Str("port"))))
+                                || !(o.attributes().entries().get(new XmlValue.Str("_parameter_dict")) instanceof XmlValue.Dict pd)
+                                || !new XmlValue.Str("8080").equals(pd.entries().get(new XmlValue.Str("port"))))
                             failures.incrementAndGet();
                         if (n == l.length)
                             l = Arrays.copyOf(l, n * 2);

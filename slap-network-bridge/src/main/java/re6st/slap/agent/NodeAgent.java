@@ -111,6 +111,8 @@ public final class NodeAgent implements AutoCloseable {
     /** The partitions format made: only these are ever touched (an id from the master is not a path). */
     private final java.util.Set<String> formatted = new java.util.HashSet<>();
     private volatile boolean closed;
+    /** The supervisors' longest wait before a restart (60 s; tests shorten it). */
+    long maxBackoffMs = Supervisor.MAX_BACKOFF_MS;
 
     String user(int i) {
         return c.userPrefix() + i;
@@ -321,7 +323,7 @@ public final class NodeAgent implements AutoCloseable {
             synchronized (supervisors) {
                 if (closed)
                     throw new IOException("the agent is stopping");
-                s = new Supervisor(p.id(), cmd, dir, agentDir(p.id()).resolve("supervisor.log"), env);
+                s = new Supervisor(p.id(), cmd, dir, agentDir(p.id()).resolve("supervisor.log"), env, maxBackoffMs);
                 supervisors.put(p.id(), s);
             }
             fresh = true;

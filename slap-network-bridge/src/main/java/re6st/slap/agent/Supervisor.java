@@ -28,7 +28,11 @@ final class Supervisor {
     private volatile int restarts;
     private final Thread thread;
 
-    Supervisor(String name, List<String> command, Path dir, Path log, Map<String, String> env) {
+    private final long maxBackoffMs;
+
+    /** @param maxBackoffMs the longest wait before a restart ({@link #MAX_BACKOFF_MS}; tests shorten it) */
+    Supervisor(String name, List<String> command, Path dir, Path log, Map<String, String> env, long maxBackoffMs) {
+        this.maxBackoffMs = maxBackoffMs;
         this.name = name;
         this.command = List.copyOf(command);
         this.dir = dir;
@@ -40,7 +44,7 @@ final class Supervisor {
     }
 
     private void loop() {
-        long backoff = FIRST_BACKOFF_MS;
+        long backoff = Math.min(FIRST_BACKOFF_MS, maxBackoffMs);
         while (running) {
             long started = System.currentTimeMillis();
             try {
@@ -59,7 +63,7 @@ final class Supervisor {
                     return;
                 restarts++;
                 long up = System.currentTimeMillis() - started;
-                backoff = up >= STABLE_MS ? FIRST_BACKOFF_MS : backoff;
+                backoff = up >= STABLE_MS ? Math.min(FIRST_BACKOFF_MS, maxBackoffMs) : backoff;
                 LOG.log(Level.WARNING, "{0}: service exited with {1} after {2} ms; restarting in {3} ms", name, code, up, backoff);
             } catch (IOException e) {
                 restarts++;
@@ -75,7 +79,7 @@ final class Supervisor {
             } catch (InterruptedException e) {
                 return;
             }
-            backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+            backoff = Math.min(maxBackoffMs, backoff * 2);
         }
     }
 

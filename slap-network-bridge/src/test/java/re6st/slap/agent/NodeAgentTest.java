@@ -85,6 +85,7 @@ class NodeAgentTest {
         };
         agent = new NodeAgent(new NodeAgent.Config("COMP-1", Ipv6Address.parse("fd00:1:2:3::1"), 64, "lo", 2, false, dir.resolve("srv"),
                 dir.resolve("opt"), false, "slapuser", "slapsoft", false), new SlapClient("http://[::1]:" + masterPort, Duration.ofSeconds(10)), host);
+        agent.maxBackoffMs = 500; // a service that died while the port was taken is back soon after
         Path release = Files.createDirectories(dir.resolve("release"));
         Files.writeString(release.resolve("server.py"), """
                 import http.server, socket, sys
