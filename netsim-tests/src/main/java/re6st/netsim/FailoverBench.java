@@ -128,7 +128,7 @@ public final class FailoverBench implements AutoCloseable {
                     if (!h.node.isAlive())
                         throw new AssertionError("the node of " + name(h) + " exited:\n" + h.node.log());
                     String log = h.node.log();
-                    if (!log.contains(" established with " + b.cn + " ") || !log.contains(" established with " + c.cn + " "))
+                    if (!tunnelWith(log, b.cn) || !tunnelWith(log, c.cn))
                         return false;
                 }
                 return true;
@@ -387,5 +387,14 @@ public final class FailoverBench implements AutoCloseable {
         } finally {
             mesh.close();
         }
+    }
+
+    /**
+     * Whether a node's log shows a tunnel with {@code cn}: a UDP one ("established with CN "), a TCP one it dialled
+     * ("tunnel to CN established through"; two UDP dials that cross fail both and fall back to TCP) or one dialled to it.
+     */
+    static boolean tunnelWith(String log, String cn) {
+        return log.contains(" established with " + cn + " ") || log.contains("tunnel to " + cn + " established through")
+                || log.contains(" from " + cn + " (");
     }
 }
