@@ -227,15 +227,7 @@ public final class SlapMaster implements AutoCloseable {
 
     /** Every computer, in registration order. */
     public List<Computer> computers() throws SlapException {
-        return tx("computers", () -> {
-            List<Computer> out = new ArrayList<>();
-            try (PreparedStatement ps = db.prepareStatement("SELECT reference, address, netmask FROM computer17 ORDER BY rowid");
-                 ResultSet rs = ps.executeQuery()) {
-                while (rs.next())
-                    out.add(new Computer(rs.getString(1), rs.getString(2), rs.getString(3)));
-            }
-            return out;
-        });
+        return tx("computers", this::computersNoTx);
     }
 
     /** Every instance (busy partition), by computer then partition order. */
